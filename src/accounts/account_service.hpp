@@ -1,0 +1,140 @@
+#pragma once
+// Accounts: sign-up, e-mail verification, login sessions, password reset, profiles, and the admin
+// operations on users. The HTTP handlers and the admin CLI both call this; it owns no SQL (data
+// layer) and no file layout (storage).
+//
+// Errors: throws zr::Error with the first implementation's statuses and bodies (see api.md).
+// Thread-safety: thread-safe; each call takes its own database connection.
+// CPU: Signup, Login, UpdatePassword and CreateUser hash passwords (~25 ms): HTTP routes that call
+// them run on the blocking pool.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time.hpp"
+#include "db/database.hpp"
+#include "domain/user.hpp"
+#include "mail/mailer.hpp"
+#include "settings/settings.hpp"
+#include "storage/profiles.hpp"
+#include "templates/templates.hpp"
+
+namespace zr::accounts {
+
+// Usernames are used as file names: 1-64 of [A-Za-z0-9_.-], not starting with '.' or '-'.
+bool IsValidUsername(std::string_view username);
+// A plausible e-mail address: one '@', non-empty local part, a dot in the domain, no spaces.
+bool IsValidEmail(std::string_view email);
+
+struct SignupRequest {
+    std::string username;
+    std::string email;
+    std::string password;
+    std::string first_name;
+    std::string last_name;
+    std::string affiliation;
+};
+
+// The authenticated caller of a request.
+struct Caller {
+    domain::User user;
+    std::string token;
+};
+
+enum class AuthLevel {
+    kAnySession,  // any valid session (logout)
+    kActiveUser,  // active and verified user
+};
+
+// The result of an operation whose failure is shown on an HTML page rather than as an error.
+struct Outcome {
+    bool ok = false;
+    std::string username;  // when known
+    std::string reason;    // when !ok, a sentence for the page
+};
+
+struct LoggedUser {
+    domain::User user;
+    TimePoint expires;
+};
+
+class AccountService {
+public:
+    AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
+                   const templates::Engine& templates, const settings::Settings& settings,
+                   const Clock& clock);
+
+    // Creates an unverified user and their profile, and queues the verification e-mail.
+    // 409 {"detail": "This username already exists !!"} / "This email already exists !!";
+    // 422 for an invalid username or e-mail (loc ["body", field]).
+    domain::UserId Signup(const SignupRequest& request);
+    // Admin creation: same checks; `verified` skips the e-mail verification.
+    domain::UserId CreateUser(const SignupRequest& request, bool verified);
+
+    // Checks the password of `login` (username or e-mail) and opens a session; returns the token.
+    // 401 "Incorrect username or password"; 401 "User inactive, should not connect" for a
+    // deactivated user whose password is right.
+    std::string Login(std::string_view login, std::string_view password);
+    void Logout(std::string_view token);
+    // 401 "Token is not found or invalid !" (unknown/expired); with kActiveUser also
+    // 406 "User not verified" and 401 "User inactive, should not connect".
+    Caller Authenticate(std::string_view token, AuthLevel level);
+
+    // Link from the verification e-mail.
+    Outcome VerifyEmail(std::string_view username, std::string_view code);
+
+    // Mails a reset link if username and e-mail name the same account; answers the same way
+    // either way. 429 {"detail": ...} past the rate limit per e-mail and per client address.
+    void RequestPasswordReset(std::string_view username, std::string_view email,
+                              std::string_view client_address);
+    // The username a valid, unexpired reset token belongs to.
+    std::optional<std::string> CheckResetToken(std::string_view token);
+    // Sets the password of the reset token's user; ends their sessions and reset tokens.
+    Outcome UpdatePassword(std::string_view token, std::string_view session_code,
+                           std::string_view password, std::string_view password_validation);
+
+    // {"username","affiliation","first_name","last_name",...extra,"email","verified","created"?}
+    nlohmann::json GetProfile(const domain::User& user);
+    // Keeps extra keys; "username" is always the caller's (cannot write another user's file).
+    // 422 when affiliation is missing or fields have wrong types.
+    void UpdateProfile(const domain::User& user, const nlohmann::json& body);
+
+    // Admin operations (CLI). Unknown user ids: 404 {"message": "..."}.
+    std::vector<domain::User> ListUsers();
+    std::optional<domain::User> FindUser(domain::UserId id);
+    std::vector<LoggedUser> ListLogged();
+    int CloseSessions(domain::UserId id);
+    int CloseAllSessions();
+    void MarkVerified(domain::UserId id);
+    void MarkAllVerified();
+    // Re-sends the verification e-mail (new code) to an unverified user; false if already verified.
+    bool SendVerification(domain::UserId id);
+    void SetActive(domain::UserId id, bool active);
+    void SetAllActive(bool active);
+    // Creates a reset token and mails the link; returns the link.
+    std::string StartPasswordReset(domain::UserId id);
+
+private:
+    void QueueVerificationMail(const domain::User& user, std::string_view code);
+    std::string QueueResetMail(const domain::User& user);
+    bool AllowResetRequest(std::string_view email, std::string_view client_address);
+
+    db::Database& db_;
+    const storage::Profiles& profiles_;
+    mail::MailQueue& mail_;
+    const templates::Engine& templates_;
+    const settings::Settings& settings_;
+    const Clock& clock_;
+
+    std::mutex rate_mutex_;
+    std::map<std::string, std::vector<TimePoint>> reset_requests_;
+};
+
+}  // namespace zr::accounts

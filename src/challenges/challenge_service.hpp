@@ -1,0 +1,43 @@
+#pragma once
+// Challenges (tracks): listing, lookup, creation and admin edits.
+// Errors: zr::Error (404 {"message": "There is no challenge with the following id: N"}, 409 for a
+// duplicate label, 400 for a bad field value). Thread-safe.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time.hpp"
+#include "db/database.hpp"
+#include "domain/challenge.hpp"
+
+namespace zr::challenges {
+
+class ChallengeService {
+public:
+    ChallengeService(db::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+    // Open challenges, or all of them with include_inactive; ordered by id.
+    std::vector<domain::Challenge> List(bool include_inactive);
+    domain::Challenge Get(domain::ChallengeId id);
+    // Validates (non-empty unique label, http(s) url, end >= start) and inserts.
+    domain::ChallengeId Create(const domain::NewChallenge& challenge);
+    // Parses the first implementation's JSON list [{label, start_date, end_date|null, url, active,
+    // evaluator|null}]; 400 naming the item and field on a bad entry.
+    std::vector<domain::NewChallenge> ParseChallengeList(const nlohmann::json& list);
+    // Sets one field: label, start_date, end_date ("null"/"none" clears), active, url, evaluator
+    // ("null" clears). Dates dd/mm/yyyy or ISO. 400 for an unknown field or bad value.
+    domain::Challenge Set(domain::ChallengeId id, std::string_view field, std::string_view value);
+    bool IsOpen(const domain::Challenge& challenge) const;
+
+private:
+    db::Database& db_;
+    const Clock& clock_;
+};
+
+// {"id","label","start_date","end_date","active","url","evaluator"}
+nlohmann::json ToJson(const domain::Challenge& challenge);
+
+}  // namespace zr::challenges

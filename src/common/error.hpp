@@ -1,0 +1,98 @@
+#pragma once
+// The project's one error type for request-ending failures.
+//
+// A handler or service throws zr::Error; the HTTP layer maps it to a status and to one of the three
+// body forms of the first implementation (see ToHttpStatus and http/error_response.hpp):
+//   BodyForm::kDetail      {"detail": "<message>"}           auth and HTTP errors
+//   BodyForm::kMessage     {"message": "<message>"}          domain errors
+//   ErrorKind::kValidation {"detail": [{"loc","msg","type"}]} 422, one item per problem
+// `log_detail` goes to the log only, never to the client.
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zr {
+
+enum class ErrorKind {
+    kInvalidInput,     // 400
+    kUnauthenticated,  // 401
+    kForbidden,        // 403
+    kNotFound,         // 404
+    kMethodNotAllowed, // 405
+    kNotVerified,      // 406
+    kConflict,         // 409
+    kTooLarge,         // 413
+    kValidation,       // 422
+    kRateLimited,      // 429
+    kUnavailable,      // 503
+    kInternal,         // 500
+};
+
+enum class BodyForm { kDetail, kMessage };
+
+// One problem found while validating a request, in FastAPI's 422 shape.
+// loc is e.g. ["body", "email"] or ["query", "include_inactive"] or ["body", "index", 0, "file_hash"].
+struct ValidationIssue {
+    nlohmann::json loc;
+    std::string msg;
+    std::string type;
+};
+
+class Error : public std::runtime_error {
+public:
+    Error(ErrorKind kind, BodyForm form, std::string message, std::string log_detail = {})
+        : std::runtime_error(message), kind_(kind), form_(form), message_(std::move(message)),
+          log_detail_(std::move(log_detail)) {}
+
+    // {"detail": message}
+    static Error Detail(ErrorKind kind, std::string message, std::string log_detail = {}) {
+        return Error(kind, BodyForm::kDetail, std::move(message), std::move(log_detail));
+    }
+    // {"message": message}
+    static Error Message(ErrorKind kind, std::string message, std::string log_detail = {}) {
+        return Error(kind, BodyForm::kMessage, std::move(message), std::move(log_detail));
+    }
+    // 422 with the given issues (must not be empty).
+    static Error Validation(std::vector<ValidationIssue> issues) {
+        Error e(ErrorKind::kValidation, BodyForm::kDetail, "validation error");
+        e.issues_ = std::move(issues);
+        return e;
+    }
+
+    ErrorKind kind() const { return kind_; }
+    BodyForm form() const { return form_; }
+    const std::string& message() const { return message_; }
+    const std::string& log_detail() const { return log_detail_; }
+    const std::vector<ValidationIssue>& issues() const { return issues_; }
+
+private:
+    ErrorKind kind_;
+    BodyForm form_;
+    std::string message_;
+    std::string log_detail_;
+    std::vector<ValidationIssue> issues_;
+};
+
+// HTTP status for an error kind. Every kind is handled (no default), so a new kind is a compile error.
+constexpr int ToHttpStatus(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::kInvalidInput: return 400;
+        case ErrorKind::kUnauthenticated: return 401;
+        case ErrorKind::kForbidden: return 403;
+        case ErrorKind::kNotFound: return 404;
+        case ErrorKind::kMethodNotAllowed: return 405;
+        case ErrorKind::kNotVerified: return 406;
+        case ErrorKind::kConflict: return 409;
+        case ErrorKind::kTooLarge: return 413;
+        case ErrorKind::kValidation: return 422;
+        case ErrorKind::kRateLimited: return 429;
+        case ErrorKind::kUnavailable: return 503;
+        case ErrorKind::kInternal: return 500;
+    }
+    return 500;
+}
+
+}  // namespace zr

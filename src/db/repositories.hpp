@@ -1,0 +1,119 @@
+#pragma once
+// One repository per aggregate. All SQL of the service lives in src/db/*.cpp.
+//
+// Each repository works on a Connection the caller holds (so several calls can share one
+// Transaction). Lookups return std::nullopt for "not found"; failures throw db::DbError;
+// inserting a duplicate unique value throws db::UniqueViolation naming the column.
+// Stored formats: dates "YYYY-MM-DD", datetimes "YYYY-MM-DD HH:MM:SS.ffffff", booleans 0/1.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/database.hpp"
+#include "domain/challenge.hpp"
+#include "domain/user.hpp"
+
+namespace zr::db {
+
+class UserRepository {
+public:
+    explicit UserRepository(Connection& conn) : conn_(conn) {}
+    std::optional<domain::User> FindById(domain::UserId id);
+    std::optional<domain::User> FindByUsername(std::string_view username);
+    std::optional<domain::User> FindByEmail(std::string_view email);
+    // Matches the username, or else the e-mail (case-insensitive for the e-mail).
+    std::optional<domain::User> FindByLogin(std::string_view username_or_email);
+    std::vector<domain::User> List();
+    // Inserts a user with id = max(id)+1 (the first implementation's tables have no AUTOINCREMENT).
+    domain::UserId Create(const domain::NewUser& user);
+    void SetVerified(domain::UserId id, std::string_view verified);
+    void SetActive(domain::UserId id, bool active);
+    void SetPassword(domain::UserId id, const std::vector<unsigned char>& hashed,
+                     const std::vector<unsigned char>& salt);
+    void SetAllVerified();
+    void SetAllActive(bool active);
+
+private:
+    Connection& conn_;
+};
+
+class SessionRepository {
+public:
+    explicit SessionRepository(Connection& conn) : conn_(conn) {}
+    void Create(const domain::Session& session);
+    // The session and its user in one query; nullopt if the token is unknown (expiry not checked).
+    std::optional<std::pair<domain::Session, domain::User>> FindWithUser(std::string_view token);
+    void Delete(std::string_view token);
+    // Returns the number of sessions removed.
+    int DeleteForUser(domain::UserId id);
+    int DeleteAll();
+    int DeleteExpired(TimePoint now);
+    // Users with at least one unexpired session, with the latest expiration, ordered by user id.
+    std::vector<std::pair<domain::User, TimePoint>> ListLogged(TimePoint now);
+
+private:
+    Connection& conn_;
+};
+
+class PasswordResetRepository {
+public:
+    explicit PasswordResetRepository(Connection& conn) : conn_(conn) {}
+    void Create(const domain::PasswordReset& reset);
+    std::optional<domain::PasswordReset> Find(std::string_view token);
+    void Delete(std::string_view token);
+    int DeleteForUser(domain::UserId id);
+
+private:
+    Connection& conn_;
+};
+
+class ChallengeRepository {
+public:
+    explicit ChallengeRepository(Connection& conn) : conn_(conn) {}
+    std::optional<domain::Challenge> Find(domain::ChallengeId id);
+    std::optional<domain::Challenge> FindByLabel(std::string_view label);
+    // All challenges ordered by id.
+    std::vector<domain::Challenge> List();
+    domain::ChallengeId Create(const domain::NewChallenge& challenge);
+    // Writes every column of the row with challenge.id.
+    void Update(const domain::Challenge& challenge);
+
+private:
+    Connection& conn_;
+};
+
+class EvaluatorRepository {
+public:
+    explicit EvaluatorRepository(Connection& conn) : conn_(conn) {}
+    std::optional<domain::Evaluator> Find(domain::EvaluatorId id);
+    std::vector<domain::Evaluator> List();
+
+private:
+    Connection& conn_;
+};
+
+class SubmissionRepository {
+public:
+    explicit SubmissionRepository(Connection& conn) : conn_(conn) {}
+    std::optional<domain::Submission> Find(std::string_view id);
+    // Ordered by submit_date.
+    std::vector<domain::Submission> ListByUser(domain::UserId user_id);
+
+private:
+    Connection& conn_;
+};
+
+class LeaderboardRepository {
+public:
+    explicit LeaderboardRepository(Connection& conn) : conn_(conn) {}
+    std::optional<domain::Leaderboard> Find(domain::LeaderboardId id);
+    std::vector<domain::Leaderboard> List();
+    std::vector<domain::Leaderboard> ListByChallenge(domain::ChallengeId challenge_id);
+
+private:
+    Connection& conn_;
+};
+
+}  // namespace zr::db

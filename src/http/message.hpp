@@ -1,0 +1,54 @@
+#pragma once
+// HTTP request and response as plain values: no socket, no Beast. Handlers are functions of a
+// Request that return a Response; the transport (server.cpp) converts to and from the wire.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace zr::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther };
+
+std::string_view ToString(Method m);
+
+struct Request {
+    Method method = Method::kGet;
+    std::string target;  // as received: path + "?" + query
+    std::string path;    // percent-decoded path, without the query
+    std::string query;   // raw query string, without "?"
+    // Header names lower-cased; repeated headers keep every value in order.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    // Values of "{name}" segments of the matched route, percent-decoded.
+    std::unordered_map<std::string, std::string> path_params;
+    std::string remote_address;  // peer IP as text
+    std::string request_id;
+
+    // First value of a header (name case-insensitive), or nullopt.
+    std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+struct Response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    // Extra headers (the transport adds Content-Length, Date, Server, the request id and CORS).
+    std::vector<std::pair<std::string, std::string>> headers;
+    // When set, the body is streamed from this file instead of `body`.
+    std::optional<std::filesystem::path> file;
+
+    static Response Json(int status, const nlohmann::json& value);
+    static Response Html(int status, std::string html);
+    // FastAPI's answer for a handler that returns nothing: 200 with body `null`.
+    static Response Null();
+    static Response Redirect(int status, std::string location);
+};
+
+}  // namespace zr::http

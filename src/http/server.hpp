@@ -1,0 +1,56 @@
+#pragma once
+// The HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines. Only server.cpp includes Beast.
+//
+// One session coroutine per connection: read header (size limit), look up the route, check the
+// body limit (413 without reading the body, answering "100 Continue" to an accepted Expect), read
+// the body, run the handler (on the blocking pool when the route says offload), write, loop while
+// keep-alive. Read and idle timeouts close slow or idle connections. Every response carries
+// X-Request-ID and the CORS headers for allowed origins; every request is logged (method, path,
+// status, duration, request id).
+//
+// Thread-safety: Stop() may be called from any thread or a signal handler context via Asio.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/router.hpp"
+
+namespace zr::http {
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8000;  // 0 = any free port
+    unsigned io_threads = 0;    // 0 = hardware concurrency
+    unsigned blocking_threads = 1;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::seconds read_timeout{30};
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds shutdown_grace{10};
+    // Origins allowed by CORS ("https://zerospeech.com"); preflights from others get 400.
+    std::vector<std::string> cors_origins;
+    bool handle_signals = true;  // stop gracefully on SIGINT/SIGTERM
+};
+
+class Server {
+public:
+    Server(ServerConfig config, const Router& router);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and listens. Returns the bound port. Throws std::system_error if the address is taken.
+    std::uint16_t Listen();
+    // Serves until Stop() or a signal; then stops accepting, lets in-flight requests finish for at
+    // most shutdown_grace, and returns.
+    void Run();
+    // Starts a graceful stop. Thread-safe.
+    void Stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zr::http

@@ -1,0 +1,124 @@
+#pragma once
+// Settings of the service, parsed and validated once at start-up (see shared spec settings.md).
+//
+// Sources, later overriding earlier: built-in defaults; KEY=value lines of ZR_ENV_FILE (or ./.env
+// when ZR_ENV_FILE is unset); the process environment. Keys carry the prefix ZR_ and match
+// case-insensitively. Lists/maps are JSON; durations are seconds or "7d"/"45m"/"30s"/"12h".
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace zr::settings {
+
+// An invalid value; what() names the key, e.g. "ZR_PORT: not a port number: 'abc'".
+class SettingsError : public std::runtime_error {
+public:
+    SettingsError(std::string key, const std::string& what)
+        : std::runtime_error(what), key_(std::move(key)) {}
+    const std::string& key() const { return key_; }
+
+private:
+    std::string key_;
+};
+
+struct MailSettings {
+    std::string username;
+    std::string password;
+    std::string from = "noreply@zerospeech.com";
+    std::string from_name = "Zerospeech Challenge";
+    std::uint16_t port = 25;
+    std::string server;  // empty = e-mail disabled (logged instead of sent)
+    bool tls = false;    // STARTTLS
+    bool ssl = false;    // implicit TLS
+};
+
+struct Settings {
+    // Shown by GET /
+    std::string app_name = "Zerospeech Challenge API";
+    std::string version = "v0.1";
+    std::string maintainers = "CoML Team, INRIA, ENS, EHESS, CNRS";
+    std::string admin_email = "contact@zerospeech.com";
+    std::string hostname;  // default: this machine's host name
+
+    std::filesystem::path data_folder = "data";
+    std::string api_base_url = "https://api.zerospeech.com";
+    std::string db_file = "zerospeech.db";
+    bool debug = false;
+
+    std::string rpc_username = "admin";
+    std::string rpc_password = "123";
+    std::string rpc_host = "localhost";
+    std::uint16_t rpc_port = 5672;
+    std::vector<std::string> hosts;
+    std::map<std::string, std::string> remote_storage;
+    std::map<std::string, std::string> remote_bin;
+
+    std::vector<std::string> origins;  // CORS; default: localhost:1313, (api.)zerospeech.com, http+https
+    std::chrono::seconds session_expiry_delay{7 * 24 * 3600};
+    std::chrono::seconds password_reset_expiry_delay{45 * 60};
+
+    std::filesystem::path static_dir;     // default data_folder/_static
+    std::filesystem::path user_data_dir;  // default data_folder/user_data
+    std::filesystem::path submission_dir; // default data_folder/submissions
+    std::filesystem::path leaderboard_dir;// default data_folder/leaderboards
+    std::filesystem::path archive_dir;    // default data_folder/archive
+    std::optional<std::filesystem::path> templates_dir;  // none = templates shipped in the binary
+    std::optional<std::filesystem::path> swagger_ui_dir; // Swagger UI assets; default: Debian's copy if present
+
+    std::string mattermost_url;
+    std::string mattermost_username = "zerospeech-api";
+    std::string mattermost_channel;
+    std::string mattermost_api_key;
+    MailSettings mail;
+
+    // Ours: the HTTP server
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8000;
+    unsigned threads = 0;            // IO threads; 0 = number of cores
+    unsigned hash_threads = 1;       // password hashing pool
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_json_body = 64 * 1024;
+    std::size_t max_upload_part_bytes = 600ull * 1024 * 1024;
+    std::chrono::seconds read_timeout{30};
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds shutdown_grace{10};
+    // Password-reset requests allowed per e-mail and per client IP in one window.
+    unsigned reset_rate_limit = 5;
+    std::chrono::seconds reset_rate_window{3600};
+
+    std::filesystem::path db_path() const { return data_folder / db_file; }
+};
+
+// One known key: its canonical name (without ZR_), default as text, and meaning.
+struct KeyInfo {
+    std::string name;
+    std::string default_value;
+    std::string description;
+};
+
+struct LoadResult {
+    Settings settings;
+    std::vector<std::string> warnings;  // e.g. unknown ZR_ keys
+};
+
+// Loads from the process environment (and the env file). Throws SettingsError on an invalid value.
+// Does not touch the file system beyond reading the env file; see PrepareDataFolder.
+LoadResult LoadFromEnvironment();
+// Same from an explicit map KEY -> value (keys with or without ZR_, any case); for tests.
+LoadResult LoadFrom(const std::map<std::string, std::string>& vars);
+
+// Checks DATA_FOLDER exists and is writable (SettingsError naming ZR_DATA_FOLDER otherwise) and
+// creates the sub-folders (static, user_data, submissions, leaderboards, archive) if missing.
+void PrepareDataFolder(const Settings& settings);
+
+// Every key, in a stable order, for `zr check:settings --keys`.
+const std::vector<KeyInfo>& Keys();
+// The effective value of every key as text (secrets masked), for `zr check:settings`.
+std::map<std::string, std::string> Describe(const Settings& settings, bool mask_secrets = true);
+
+}  // namespace zr::settings

@@ -1,0 +1,34 @@
+#pragma once
+// User profiles on disk: USER_DATA_DIR/<username>.json, {"username","affiliation","first_name",
+// "last_name", ...extra keys}. The only code that knows this layout.
+//
+// Usernames reaching this class must be valid (accounts::IsValidUsername); Path() refuses anything
+// that is not a plain file name. Writes go to a temporary file then rename (no torn profile).
+// Thread-safety: safe for different usernames; concurrent writes to one profile: last one wins.
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace zr::storage {
+
+class Profiles {
+public:
+    explicit Profiles(std::filesystem::path user_data_dir) : dir_(std::move(user_data_dir)) {}
+    // The profile object, or nullopt if the file is absent or not a JSON object.
+    std::optional<nlohmann::json> Read(std::string_view username) const;
+    // Replaces the profile file atomically. Throws std::runtime_error on I/O failure.
+    void Write(std::string_view username, const nlohmann::json& profile) const;
+
+private:
+    std::filesystem::path Path(std::string_view username) const;
+    std::filesystem::path dir_;
+};
+
+// Resolves a client-supplied path under a root folder. Returns nullopt for anything that would
+// leave the root (.., absolute paths, symlinks pointing outside) or is not a regular file.
+std::optional<std::filesystem::path> ResolveUnder(const std::filesystem::path& root,
+                                                  std::string_view relative);
+
+}  // namespace zr::storage

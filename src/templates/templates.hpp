@@ -1,0 +1,36 @@
+#pragma once
+// Pages, e-mails and chat messages rendered from mustache template files (kainjow mustache).
+//
+// Templates are looked up by name ("pages/signup_form.html") first in the override folder
+// (TEMPLATES_DIR) when set, then among the templates embedded in the binary (resources/templates/
+// <name>.mustache). {{x}} HTML-escapes; {{{x}}} does not and is for trusted markup only.
+// Partials ({{> layout}}) resolve the same way.
+//
+// Thread-safety: Render is thread-safe (templates are parsed per call; files are small).
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace zr::templates {
+
+class TemplateError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Engine {
+public:
+    explicit Engine(std::optional<std::filesystem::path> override_dir = std::nullopt);
+    // Renders `name` with `data` (a JSON object; nested objects and arrays become mustache
+    // sections). Throws TemplateError when the template is missing or malformed.
+    std::string Render(const std::string& name, const nlohmann::json& data) const;
+
+private:
+    std::optional<std::string> Load(const std::string& name) const;
+    std::optional<std::filesystem::path> override_dir_;
+};
+
+}  // namespace zr::templates
