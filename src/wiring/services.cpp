@@ -1,0 +1,25 @@
+#include "wiring/services.hpp"
+
+namespace zr::wiring {
+namespace {
+
+const settings::Settings& Prepared(const settings::Settings& settings) {
+    settings::PrepareDataFolder(settings);
+    return settings;
+}
+
+}  // namespace
+
+Services::Services(const settings::Settings& settings)
+    : settings_(Prepared(settings)),
+      database_(settings_.db_path()),
+      profiles_(settings_.user_data_dir),
+      templates_(settings_.templates_dir),
+      mailer_(settings_.mail),
+      mail_queue_(mailer_),
+      accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
+      challenges_(database_, clock_) {}
+
+Services::~Services() { mail_queue_.Flush(); }
+
+}  // namespace zr::wiring

@@ -1,0 +1,46 @@
+#pragma once
+// The objects of the service, built once from the settings and wired together; used by
+// `zr serve` and by the admin commands so both see the same database, files and mail set-up.
+//
+// Construction prepares the data folder (creating sub-folders) and opens/migrates the database;
+// it throws settings::SettingsError or db::DbError with a message for the operator.
+// Destruction flushes queued e-mails (bounded) before closing.
+#include <memory>
+
+#include "accounts/account_service.hpp"
+#include "challenges/challenge_service.hpp"
+#include "common/time.hpp"
+#include "db/database.hpp"
+#include "mail/mailer.hpp"
+#include "settings/settings.hpp"
+#include "storage/profiles.hpp"
+#include "templates/templates.hpp"
+
+namespace zr::wiring {
+
+class Services {
+public:
+    explicit Services(const settings::Settings& settings);
+    ~Services();
+
+    const settings::Settings& settings() const { return settings_; }
+    db::Database& database() { return database_; }
+    const templates::Engine& templates() const { return templates_; }
+    mail::MailQueue& mail() { return mail_queue_; }
+    accounts::AccountService& accounts() { return accounts_; }
+    challenges::ChallengeService& challenges() { return challenges_; }
+    const Clock& clock() const { return clock_; }
+
+private:
+    settings::Settings settings_;
+    Clock clock_;
+    db::Database database_;
+    storage::Profiles profiles_;
+    templates::Engine templates_;
+    mail::SmtpMailer mailer_;
+    mail::MailQueue mail_queue_;
+    accounts::AccountService accounts_;
+    challenges::ChallengeService challenges_;
+};
+
+}  // namespace zr::wiring
