@@ -58,6 +58,7 @@ struct Outcome {
     bool ok = false;
     std::string username;  // when known
     std::string reason;    // when !ok, a sentence for the page
+    bool session_invalid = false;  // when !ok because the reset token is unknown/expired/mismatched
 };
 
 struct LoggedUser {

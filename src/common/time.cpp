@@ -1,18 +1,21 @@
 #include "common/time.hpp"
 
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 
 namespace zr {
 namespace {
 
-// Reads exactly `width` digits at text[pos]; nullopt otherwise.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads exactly `width` decimal digits at text[pos] (no sign); nullopt otherwise.
 std::optional<int> Digits(std::string_view text, std::size_t pos, std::size_t width) {
     if (pos + width > text.size()) return std::nullopt;
     int value = 0;
-    auto [end, ec] = std::from_chars(text.data() + pos, text.data() + pos + width, value);
-    if (ec != std::errc() || end != text.data() + pos + width) return std::nullopt;
+    for (std::size_t i = pos; i < pos + width; ++i) {
+        if (!IsDigit(text[i])) return std::nullopt;
+        value = value * 10 + (text[i] - '0');
+    }
     return value;
 }
 
@@ -27,13 +30,14 @@ std::optional<Date> MakeDate(int y, int m, int d) {
 
 std::string FormatDateTime(TimePoint t) {
     using namespace std::chrono;
-    const auto secs = time_point_cast<seconds>(t);
-    auto micros = duration_cast<microseconds>(t - secs).count();
-    if (micros < 0) micros += 1000000;
+    // floor, not truncation: before 1970 the fraction must still count forward from the second.
+    const auto secs = floor<seconds>(t);
+    const auto micros = duration_cast<microseconds>(t - secs).count();
     std::time_t tt = system_clock::to_time_t(secs);
     std::tm tm{};
     localtime_r(&tt, &tm);
-    char buf[40];
+    // Sized for the widest value of every field, so nothing can be truncated.
+    char buf[128];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<long long>(micros));
@@ -53,12 +57,12 @@ std::optional<TimePoint> ParseDateTime(std::string_view text) {
         if (text[19] != '.') return std::nullopt;
         std::string_view frac = text.substr(20);
         if (frac.empty() || frac.size() > 9) return std::nullopt;
+        for (char c : frac) {
+            if (!IsDigit(c)) return std::nullopt;
+        }
+        // Digits beyond the sixth (sub-microsecond) are dropped.
         for (std::size_t i = 0; i < 6; ++i) {
-            micros *= 10;
-            if (i < frac.size()) {
-                if (frac[i] < '0' || frac[i] > '9') return std::nullopt;
-                micros += frac[i] - '0';
-            }
+            micros = micros * 10 + (i < frac.size() ? frac[i] - '0' : 0);
         }
     }
     std::tm tm{};
