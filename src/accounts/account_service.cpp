@@ -1,0 +1,155 @@
+#include "accounts/account_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "common/strings.hpp"
+#include "crypto/crypto.hpp"
+#include "db/repositories.hpp"
+
+namespace zr::accounts {
+namespace {
+
+constexpr std::string_view kBadCredentials = "Incorrect username or password";
+constexpr std::string_view kInactive = "User inactive, should not connect";
+constexpr std::string_view kBadToken = "Token is not found or invalid !";
+// Verification codes look like the first implementation's (secrets.token_urlsafe(8)).
+constexpr std::size_t kVerificationCodeBytes = 8;
+
+Error UnknownUser(domain::UserId id) {
+    return Error::Message(ErrorKind::kNotFound, "There is no user with the following id: " + std::to_string(id));
+}
+
+// Hashes a new password with a fresh salt.
+std::pair<crypto::Bytes, crypto::Bytes> HashNewPassword(std::string_view password) {
+    crypto::Bytes salt = crypto::RandomBytes(crypto::kSaltBytes);
+    crypto::Bytes hash = crypto::Pbkdf2Sha256(password, salt);
+    return {std::move(hash), std::move(salt)};
+}
+
+}  // namespace
+
+AccountService::AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
+                               const templates::Engine& templates, const settings::Settings& settings,
+                               const Clock& clock)
+    : db_(db), profiles_(profiles), mail_(mail), templates_(templates), settings_(settings), clock_(clock) {}
+
+domain::UserId AccountService::Signup(const SignupRequest& request) {
+    const domain::UserId id = CreateUser(request, /*verified=*/false);
+    return id;
+}
+
+domain::UserId AccountService::CreateUser(const SignupRequest& request, bool verified) {
+    std::vector<ValidationIssue> issues;
+    if (!IsValidUsername(request.username)) {
+        issues.push_back({{"body", "username"},
+                          "username must be 1-64 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+                          "value_error.username"});
+    }
+    if (!IsValidEmail(request.email)) {
+        issues.push_back({{"body", "email"}, "value is not a valid email address", "value_error.email"});
+    }
+    if (request.password.empty()) {
+        issues.push_back({{"body", "pwd"}, "ensure this value has at least 1 characters", "value_error.any_str.min_length"});
+    }
+    if (!issues.empty()) throw Error::Validation(std::move(issues));
+
+    auto [hash, salt] = HashNewPassword(request.password);
+    domain::NewUser user{request.username, request.email, true,
+                         verified ? std::string(domain::kVerifiedMarker) : crypto::NewToken(kVerificationCodeBytes),
+                         std::move(hash), std::move(salt)};
+    auto conn = db_.Acquire();
+    db::Transaction tx(*conn);
+    db::UserRepository users(*conn);
+    if (users.FindByUsername(request.username)) {
+        throw Error::Detail(ErrorKind::kConflict, "This username already exists !!");
+    }
+    if (users.FindByEmail(request.email)) {
+        throw Error::Detail(ErrorKind::kConflict, "This email already exists !!");
+    }
+    domain::UserId id = 0;
+    try {
+        id = users.Create(user);
+    } catch (const db::UniqueViolation& e) {
+        throw Error::Detail(ErrorKind::kConflict,
+                            e.column() == "email" ? "This email already exists !!" : "This username already exists !!");
+    }
+    // The profile is written before the commit: if it cannot be written, no half account remains.
+    profiles_.Write(request.username, {{"username", request.username},
+                                       {"affiliation", request.affiliation},
+                                       {"first_name", request.first_name},
+                                       {"last_name", request.last_name},
+                                       {"created", FormatDateTime(clock_.Now())}});
+    tx.Commit();
+    spdlog::info("user {} ({}) created, id {}", request.username, request.email, id);
+    if (!verified) {
+        auto created = FindUser(id);
+        if (created) QueueVerificationMail(*created, created->verified);
+    }
+    return id;
+}
+
+std::string AccountService::Login(std::string_view login, std::string_view password) {
+    std::optional<domain::User> user;
+    {
+        auto conn = db_.Acquire();
+        user = db::UserRepository(*conn).FindByLogin(login);
+    }
+    if (!user) {
+        // Spend the same time as a real check so that response times do not reveal accounts.
+        crypto::Pbkdf2Sha256(password, crypto::Bytes(crypto::kSaltBytes, 0));
+        throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadCredentials));
+    }
+    const crypto::Bytes hash = crypto::Pbkdf2Sha256(password, user->salt);
+    if (!crypto::ConstantTimeEquals(hash, user->hashed_pswd)) {
+        throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadCredentials));
+    }
+    if (!user->active) throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kInactive));
+
+    const TimePoint now = clock_.Now();
+    domain::Session session{crypto::NewToken(), user->id, now + settings_.session_expiry_delay};
+    auto conn = db_.Acquire();
+    db::SessionRepository sessions(*conn);
+    sessions.DeleteExpired(now);
+    sessions.Create(session);
+    spdlog::info("user {} logged in", user->username);
+    return session.token;
+}
+
+void AccountService::Logout(std::string_view token) {
+    auto conn = db_.Acquire();
+    db::SessionRepository(*conn).Delete(token);
+}
+
+Caller AccountService::Authenticate(std::string_view token, AuthLevel level) {
+    std::optional<std::pair<domain::Session, domain::User>> found;
+    {
+        auto conn = db_.Acquire();
+        found = db::SessionRepository(*conn).FindWithUser(token);
+    }
+    if (!found || found->first.expiration_date <= clock_.Now()) {
+        throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadToken));
+    }
+    auto& [session, user] = *found;
+    if (level == AuthLevel::kActiveUser) {
+        if (!user.active) throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kInactive));
+        if (!user.IsVerified()) throw Error::Detail(ErrorKind::kNotVerified, "User not verified");
+    }
+    return Caller{std::move(user), std::move(session.token)};
+}
+
+Outcome AccountService::VerifyEmail(std::string_view username, std::string_view code) {
+    auto conn = db_.Acquire();
+    db::UserRepository users(*conn);
+    auto user = users.FindByUsername(username);
+    if (!user) return {false, std::string(username), "there is no such user", false};
+    if (user->IsVerified()) return {false, user->username, "this account is already verified", false};
+    if (!crypto::ConstantTimeEquals(code, user->verified)) {
+        return {false, user->username, "the verification code is not valid", false};
+    }
+    users.SetVerified(user->id, domain::kVerifiedMarker);
+    spdlog::info("user {} verified their e-mail", user->username);
+    return {true, user->username, {}, false};
+}
+
+}  // namespace zr::accounts

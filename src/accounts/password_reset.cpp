@@ -1,0 +1,109 @@
+// Password reset: requests (rate-limited, no account enumeration), token checks and the update.
+#include <spdlog/spdlog.h>
+
+#include "accounts/account_service.hpp"
+#include "common/error.hpp"
+#include "common/strings.hpp"
+#include "crypto/crypto.hpp"
+#include "db/repositories.hpp"
+
+namespace zr::accounts {
+
+bool AccountService::AllowResetRequest(std::string_view email, std::string_view client_address) {
+    const TimePoint now = clock_.Now();
+    const TimePoint window_start = now - settings_.reset_rate_window;
+    std::lock_guard lock(rate_mutex_);
+    // Forget old entries so the map does not grow without bound.
+    for (auto it = reset_requests_.begin(); it != reset_requests_.end();) {
+        auto& times = it->second;
+        std::erase_if(times, [&](TimePoint t) { return t < window_start; });
+        it = times.empty() ? reset_requests_.erase(it) : std::next(it);
+    }
+    const std::string keys[] = {"mail:" + ToLower(email), "ip:" + std::string(client_address)};
+    for (const auto& key : keys) {
+        auto it = reset_requests_.find(key);
+        if (it != reset_requests_.end() && it->second.size() >= settings_.reset_rate_limit) return false;
+    }
+    for (const auto& key : keys) reset_requests_[key].push_back(now);
+    return true;
+}
+
+void AccountService::RequestPasswordReset(std::string_view username, std::string_view email,
+                                          std::string_view client_address) {
+    if (!AllowResetRequest(email, client_address)) {
+        throw Error::Detail(ErrorKind::kRateLimited, "Too many password reset requests, please try again later");
+    }
+    std::optional<domain::User> user;
+    {
+        auto conn = db_.Acquire();
+        user = db::UserRepository(*conn).FindByUsername(username);
+    }
+    if (!user || !EqualsIgnoreCase(user->email, email)) {
+        // Same answer as for a real account: the caller learns nothing about which accounts exist.
+        spdlog::info("password reset requested for unknown account '{}' / '{}'", username, email);
+        return;
+    }
+    QueueResetMail(*user);
+}
+
+std::optional<std::string> AccountService::CheckResetToken(std::string_view token) {
+    auto conn = db_.Acquire();
+    auto reset = db::PasswordResetRepository(*conn).Find(token);
+    if (!reset || reset->expiration_date <= clock_.Now()) return std::nullopt;
+    auto user = db::UserRepository(*conn).FindById(reset->user_id);
+    if (!user) return std::nullopt;
+    return user->username;
+}
+
+Outcome AccountService::UpdatePassword(std::string_view token, std::string_view session_code,
+                                       std::string_view password, std::string_view password_validation) {
+    if (!crypto::ConstantTimeEquals(token, session_code)) {
+        return {false, {}, "the session code does not match the link", true};
+    }
+    auto username = CheckResetToken(token);
+    if (!username) return {false, {}, "the password reset session was not found or has expired", true};
+    if (password != password_validation) return {false, *username, "the two passwords differ", false};
+    if (password.empty()) return {false, *username, "the password must not be empty", false};
+
+    const crypto::Bytes salt = crypto::RandomBytes(crypto::kSaltBytes);
+    const crypto::Bytes hash = crypto::Pbkdf2Sha256(password, salt);
+    auto conn = db_.Acquire();
+    db::Transaction tx(*conn);
+    db::PasswordResetRepository resets(*conn);
+    auto reset = resets.Find(token);  // re-read inside the transaction: a token is used once
+    if (!reset) return {false, *username, "the password reset session was not found or has expired", true};
+    db::UserRepository(*conn).SetPassword(reset->user_id, hash, salt);
+    const int closed = db::SessionRepository(*conn).DeleteForUser(reset->user_id);
+    resets.DeleteForUser(reset->user_id);
+    tx.Commit();
+    spdlog::info("password of {} updated, {} session(s) closed", *username, closed);
+    return {true, *username, {}, false};
+}
+
+std::string AccountService::StartPasswordReset(domain::UserId id) {
+    auto user = FindUser(id);
+    if (!user) {
+        throw Error::Message(ErrorKind::kNotFound, "There is no user with the following id: " + std::to_string(id));
+    }
+    return QueueResetMail(*user);
+}
+
+std::string AccountService::QueueResetMail(const domain::User& user) {
+    const TimePoint now = clock_.Now();
+    domain::PasswordReset reset{crypto::NewToken(), user.id, now + settings_.password_reset_expiry_delay};
+    {
+        auto conn = db_.Acquire();
+        db::PasswordResetRepository(*conn).Create(reset);
+    }
+    const std::string link = settings_.api_base_url + "/page/password-update?v=" + PercentEncode(reset.token);
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(settings_.password_reset_expiry_delay);
+    nlohmann::json data = {{"username", user.username},      {"link", link},
+                           {"expires_minutes", minutes.count()}, {"app_name", settings_.app_name},
+                           {"admin_email", settings_.admin_email}};
+    mail_.Enqueue({user.email, "Zerospeech: password reset", templates_.Render("emails/password_reset.txt", data),
+                   templates_.Render("emails/password_reset.html", data)});
+    spdlog::info("password reset mail queued for {}", user.username);
+    return link;
+}
+
+}  // namespace zr::accounts
