@@ -1,0 +1,33 @@
+#pragma once
+// What the HTTP handlers need, handed in once when the routes are built. Handlers are thin: they
+// read the request, call one service function and serialise its result.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "accounts/account_service.hpp"
+#include "challenges/challenge_service.hpp"
+#include "http/message.hpp"
+#include "settings/settings.hpp"
+#include "templates/templates.hpp"
+
+namespace zr::api {
+
+struct ApiContext {
+    accounts::AccountService& accounts;
+    challenges::ChallengeService& challenges;
+    const templates::Engine& templates;
+    const settings::Settings& settings;
+};
+
+// The caller from "Authorization: Bearer <token>". 401 {"detail": "Not authenticated"} without a
+// bearer header; otherwise as AccountService::Authenticate.
+accounts::Caller RequireCaller(ApiContext& ctx, const http::Request& request, accounts::AuthLevel level);
+
+// An HTML page rendered from pages/<name>.html with the site-wide fields added.
+http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::json data, int status = 200);
+// The generic result page (pages/message.html).
+http::Response MessagePage(const ApiContext& ctx, const std::string& title, const std::string& message,
+                           bool success, const std::string& link_url = {}, const std::string& link_text = {});
+
+}  // namespace zr::api

@@ -1,0 +1,39 @@
+#pragma once
+// Route handlers, grouped by area. Each is a function of the context and the request.
+#include "api/context.hpp"
+#include "http/message.hpp"
+
+namespace zr::api {
+
+// auth_handlers.cpp
+http::Response Login(ApiContext& ctx, http::Request& request);
+http::Response Logout(ApiContext& ctx, http::Request& request);
+http::Response SignupJson(ApiContext& ctx, http::Request& request);
+http::Response SignupForm(ApiContext& ctx, http::Request& request);
+http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request);
+http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request);  // POST: HTML answer
+http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request);   // PUT: JSON answer
+
+// page_handlers.cpp
+http::Response NewUserPage(ApiContext& ctx, http::Request& request);
+http::Response EmailVerifyPage(ApiContext& ctx, http::Request& request);
+http::Response PasswordUpdateFormPage(ApiContext& ctx, http::Request& request);
+http::Response RequestPasswordUpdatePage(ApiContext& ctx, http::Request& request);
+
+// user_handlers.cpp
+http::Response CurrentUser(ApiContext& ctx, http::Request& request);
+http::Response GetProfile(ApiContext& ctx, http::Request& request);
+http::Response UpdateProfile(ApiContext& ctx, http::Request& request);
+
+// challenge_handlers.cpp
+http::Response ListChallenges(ApiContext& ctx, http::Request& request);
+http::Response GetChallenge(ApiContext& ctx, http::Request& request);
+
+// site_handlers.cpp
+http::Response Root(ApiContext& ctx, http::Request& request);
+http::Response StaticFile(ApiContext& ctx, http::Request& request);
+http::Response DocsPage(ApiContext& ctx, http::Request& request);
+http::Response DocsAsset(ApiContext& ctx, http::Request& request);
+http::Response OpenApi(ApiContext& ctx, http::Request& request);
+
+}  // namespace zr::api

@@ -1,0 +1,57 @@
+#include "api/routes.hpp"
+
+#include "api/handlers.hpp"
+
+namespace zr::api {
+namespace {
+
+using http::Method;
+using HandlerFn = http::Response (*)(ApiContext&, http::Request&);
+
+struct Limits {
+    std::size_t max_body = 0;  // 0 = the JSON default from settings
+    bool offload = false;      // CPU-heavy (password hashing): run on the blocking pool
+};
+
+}  // namespace
+
+http::Router BuildRouter(ApiContext& ctx) {
+    http::Router router;
+    const std::size_t json = ctx.settings.max_json_body;
+    auto add = [&](Method method, const char* path, HandlerFn fn, Limits limits = {}) {
+        http::RouteOptions options;
+        options.max_body = limits.max_body ? limits.max_body : json;
+        options.offload = limits.offload;
+        router.Add(method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, options);
+    };
+    const Limits hashing{.offload = true};
+
+    add(Method::kGet, "/", Root);
+    add(Method::kGet, "/docs", DocsPage);
+    add(Method::kGet, "/docs/assets/{file}", DocsAsset);
+    add(Method::kGet, "/openapi.json", OpenApi);
+    add(Method::kGet, "/static/{path:path}", StaticFile);
+
+    add(Method::kPost, "/auth/login", Login, hashing);
+    add(Method::kDelete, "/auth/logout", Logout);
+    add(Method::kPut, "/auth/signup", SignupJson, hashing);
+    add(Method::kPost, "/auth/signup", SignupForm, hashing);
+    add(Method::kPost, "/auth/password/reset", PasswordResetRequest);
+    add(Method::kPost, "/auth/password/update", PasswordUpdatePage, hashing);
+    add(Method::kPut, "/auth/password/update", PasswordUpdateApi, hashing);
+
+    add(Method::kGet, "/page/new-user", NewUserPage);
+    add(Method::kGet, "/page/email-verify", EmailVerifyPage);
+    add(Method::kGet, "/page/password-update", PasswordUpdateFormPage);
+    add(Method::kGet, "/page/request-password-update", RequestPasswordUpdatePage);
+
+    add(Method::kGet, "/users/", CurrentUser);
+    add(Method::kGet, "/users/profile", GetProfile);
+    add(Method::kPost, "/users/profile", UpdateProfile);
+
+    add(Method::kGet, "/challenges/", ListChallenges);
+    add(Method::kGet, "/challenges/{challenge_id}", GetChallenge);
+    return router;
+}
+
+}  // namespace zr::api

@@ -1,0 +1,36 @@
+#include "api/serve.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/routes.hpp"
+#include "http/server.hpp"
+#include "wiring/services.hpp"
+
+namespace zr::api {
+
+int Serve(const settings::Settings& settings) {
+    wiring::Services services(settings);
+    ApiContext ctx{services.accounts(), services.challenges(), services.templates(), services.settings()};
+    const http::Router router = BuildRouter(ctx);
+
+    http::ServerConfig config;
+    config.host = settings.host;
+    config.port = settings.port;
+    config.io_threads = settings.threads;
+    config.blocking_threads = settings.hash_threads;
+    config.max_header_bytes = settings.max_header_bytes;
+    config.read_timeout = settings.read_timeout;
+    config.idle_timeout = settings.idle_timeout;
+    config.shutdown_grace = settings.shutdown_grace;
+    config.cors_origins = settings.origins;
+
+    http::Server server(config, router);
+    const auto port = server.Listen();
+    spdlog::info("zerospeech-api {} listening on http://{}:{} (data folder {})", settings.version, settings.host,
+                 port, settings.data_folder.string());
+    server.Run();
+    spdlog::info("server stopped");
+    return 0;
+}
+
+}  // namespace zr::api
