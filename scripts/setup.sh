@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages zerospeech-api needs, only those missing.
+#   scripts/setup.sh          build + run dependencies
+#   scripts/setup.sh --test   also what the test suite needs (SMTP sink, pytest, Chromium, ...)
+set -euo pipefail
+
+build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev libsqlite3-dev
+  nlohmann-json3-dev libkainjow-mustache-dev libzip-dev libssl-dev libcurl4-openssl-dev
+  librabbitmq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
+  python3-flasgger sqlite3)
+test_pkgs=(python3-pytest python3-requests python3-aiosmtpd chromium wrk unzip zip)
+
+wanted=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null; then
+  echo "setup: installing nodejs and npm (browser tests)"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q nodejs npm
+fi

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with AddressSanitizer + UBSan (-Wall -Wextra, warnings are
+# errors) and runs every test: unit tests (ctest) then black-box tests of the real binary (pytest,
+# with a real SMTP server and headless Chromium). Exit status 0 only if everything passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+build=build-test
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZR_SANITIZE=ON -DZR_WERROR=ON >/dev/null
+cmake --build "$build" -j "$(nproc)"
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir "$build" --output-on-failure -j 2
+
+if [[ -f tests/browser/package.json ]]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+ZR_BIN="$PWD/$build/zr" /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider "$@"
