@@ -9,6 +9,7 @@
 // Thread-safety: Database is thread-safe; a Connection is used by one thread at a time (hold it
 // through a ConnectionLease). Errors: every failure throws db::DbError (message names the SQL
 // operation, never shown to HTTP clients).
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -41,27 +43,40 @@ private:
 class Statement;
 
 // One open SQLite connection. Not thread-safe.
+// Opening sets journal_mode=WAL, busy_timeout=kBusyTimeoutMs, synchronous=NORMAL (foreign_keys
+// stays OFF, as the first implementation had it). It does not migrate; Database does.
 class Connection {
 public:
+    static constexpr int kBusyTimeoutMs = 5000;
+
     explicit Connection(const std::filesystem::path& path);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
+    // Prepares one statement. Statements are cached per connection by SQL text: when the same text
+    // is prepared again and its cached statement is not in use, that one is reused (reset, bindings
+    // cleared) instead of compiling again. A Statement must not outlive its Connection.
     Statement Prepare(std::string_view sql);
     // Runs one or more statements without results.
     void Exec(std::string_view sql);
     std::int64_t LastInsertRowId() const;
     int Changes() const;
+    // True while a transaction is open on this connection.
+    bool InTransaction() const;
     sqlite3* raw() { return db_; }
 
 private:
+    struct StatementCache;
     sqlite3* db_ = nullptr;
+    std::unique_ptr<StatementCache> cache_;
 };
 
 // A prepared statement. Bind indices start at 1; column indices at 0.
+// Failures throw DbError (UniqueViolation for a UNIQUE/PRIMARY KEY conflict) naming the SQL.
 class Statement {
 public:
+    // Takes ownership of stmt (finalized on destruction).
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     ~Statement();
     Statement(Statement&& other) noexcept;
@@ -83,8 +98,14 @@ public:
     std::vector<unsigned char> Blob(int column) const;
 
 private:
+    friend class Connection;
+    // A cached statement: not finalized, but reset and handed back by clearing *in_use.
+    Statement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use) : db_(db), stmt_(stmt), in_use_(in_use) {}
+    [[noreturn]] void Fail(int rc) const;
+
     sqlite3* db_;
     sqlite3_stmt* stmt_;
+    bool* in_use_ = nullptr;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() was called.
@@ -101,9 +122,23 @@ private:
     bool done_ = false;
 };
 
+// A read snapshot: BEGIN (deferred) on construction, ends it on destruction. Several SELECTs inside
+// one cost less than in autocommit and see the same data. Do not write inside it.
+class ReadTransaction {
+public:
+    explicit ReadTransaction(Connection& conn);
+    ~ReadTransaction();
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+private:
+    Connection& conn_;
+};
+
 class Database;
 
-// Exclusive use of a pooled connection until destroyed; returns it to the pool.
+// Exclusive use of a pooled connection until destroyed; returns it to the pool (a connection left
+// inside a transaction is closed instead). Must not outlive its Database.
 class ConnectionLease {
 public:
     ConnectionLease(Database& owner, std::unique_ptr<Connection> conn);
@@ -120,9 +155,19 @@ private:
 
 class Database {
 public:
-    // Opens (creating if needed) the file and migrates it to the latest version. Throws DbError.
+    // At most this many idle connections are kept; more are closed when released.
+    static constexpr std::size_t kMaxIdleConnections = 16;
+
+    // Opens (creating if needed) the file and migrates it to the latest version, each pending
+    // migration in its own BEGIN IMMEDIATE transaction (so processes opening the same fresh file at
+    // once do not both fail). Throws DbError, also when the file's version is newer than ours.
     explicit Database(std::filesystem::path path);
     ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    // The version the embedded migrations lead to.
+    static int LatestSchemaVersion();
 
     // A connection for the caller's exclusive use. Thread-safe; opens a new one if none is free.
     ConnectionLease Acquire();

@@ -1,0 +1,64 @@
+#include "db/database.hpp"
+
+#include <mutex>
+
+#include "db/migrations.hpp"
+
+namespace zr::db {
+
+struct Database::Pool {
+    std::mutex mutex;
+    std::vector<std::unique_ptr<Connection>> idle;  // guarded by mutex
+};
+
+ConnectionLease::ConnectionLease(Database& owner, std::unique_ptr<Connection> conn)
+    : owner_(&owner), conn_(std::move(conn)) {}
+
+ConnectionLease::~ConnectionLease() {
+    if (conn_) owner_->Release(std::move(conn_));
+}
+
+ConnectionLease::ConnectionLease(ConnectionLease&& other) noexcept
+    : owner_(other.owner_), conn_(std::move(other.conn_)) {}
+
+Database::Database(std::filesystem::path path) : path_(std::move(path)), pool_(std::make_unique<Pool>()) {
+    // Reserved so that Release never allocates (it runs in destructors).
+    pool_->idle.reserve(kMaxIdleConnections);
+    auto conn = std::make_unique<Connection>(path_);
+    detail::Migrate(*conn, path_);
+    pool_->idle.push_back(std::move(conn));
+}
+
+Database::~Database() = default;
+
+int Database::LatestSchemaVersion() {
+    static const int latest = static_cast<int>(detail::EmbeddedMigrations().size());
+    return latest;
+}
+
+ConnectionLease Database::Acquire() {
+    {
+        std::lock_guard lock(pool_->mutex);
+        if (!pool_->idle.empty()) {
+            auto conn = std::move(pool_->idle.back());
+            pool_->idle.pop_back();
+            return ConnectionLease(*this, std::move(conn));
+        }
+    }
+    // Opening takes file-system work: done outside the lock.
+    return ConnectionLease(*this, std::make_unique<Connection>(path_));
+}
+
+void Database::Release(std::unique_ptr<Connection> conn) {
+    // A connection somebody left inside a transaction would hold locks: close it instead.
+    if (conn->InTransaction()) return;
+    std::lock_guard lock(pool_->mutex);
+    if (pool_->idle.size() < kMaxIdleConnections) pool_->idle.push_back(std::move(conn));
+}
+
+int Database::SchemaVersion() {
+    auto lease = Acquire();
+    return detail::UserVersion(*lease);
+}
+
+}  // namespace zr::db

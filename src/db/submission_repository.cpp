@@ -1,0 +1,91 @@
+#include <string>
+
+#include "db/repositories.hpp"
+#include "db/row_reader.hpp"
+
+namespace zr::db {
+namespace {
+
+constexpr std::string_view kSelectSubmissionById =
+    "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions WHERE id = ?1";
+constexpr std::string_view kSelectSubmissionsOfUser =
+    "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions "
+    "WHERE user_id = ?1 ORDER BY submit_date, id";
+
+constexpr std::string_view kSelectLeaderboardById =
+    "SELECT id, challenge_id, label, path_to, entry_file, archived, external_entries, static_files, "
+    "sorting_key FROM leaderboards WHERE id = ?1";
+constexpr std::string_view kSelectAllLeaderboards =
+    "SELECT id, challenge_id, label, path_to, entry_file, archived, external_entries, static_files, "
+    "sorting_key FROM leaderboards ORDER BY id";
+constexpr std::string_view kSelectLeaderboardsOfChallenge =
+    "SELECT id, challenge_id, label, path_to, entry_file, archived, external_entries, static_files, "
+    "sorting_key FROM leaderboards WHERE challenge_id = ?1 ORDER BY id";
+
+domain::Submission ReadSubmission(const Statement& stmt) {
+    domain::Submission submission;
+    submission.id = stmt.Text(0);
+    submission.user_id = stmt.Int(1);
+    submission.track_id = stmt.Int(2);
+    submission.submit_date =
+        detail::ReadDateTime(stmt, 3, {"challenge_submissions", "submit_date", "id=" + submission.id});
+    submission.status = stmt.Text(4);
+    return submission;
+}
+
+domain::Leaderboard ReadLeaderboard(const Statement& stmt) {
+    domain::Leaderboard leaderboard;
+    leaderboard.id = stmt.Int(0);
+    leaderboard.challenge_id = stmt.Int(1);
+    leaderboard.label = stmt.Text(2);
+    leaderboard.path_to = stmt.Text(3);
+    leaderboard.entry_file = stmt.Text(4);
+    leaderboard.archived = detail::ReadBool(stmt, 5);
+    leaderboard.external_entries = stmt.Text(6);
+    leaderboard.static_files = detail::ReadBool(stmt, 7);
+    leaderboard.sorting_key = stmt.Text(8);
+    return leaderboard;
+}
+
+std::vector<domain::Leaderboard> ReadLeaderboards(Statement& stmt) {
+    std::vector<domain::Leaderboard> leaderboards;
+    while (stmt.Step()) leaderboards.push_back(ReadLeaderboard(stmt));
+    return leaderboards;
+}
+
+}  // namespace
+
+std::optional<domain::Submission> SubmissionRepository::Find(std::string_view id) {
+    auto stmt = conn_.Prepare(kSelectSubmissionById);
+    stmt.Bind(1, id);
+    if (!stmt.Step()) return std::nullopt;
+    return ReadSubmission(stmt);
+}
+
+std::vector<domain::Submission> SubmissionRepository::ListByUser(domain::UserId user_id) {
+    auto stmt = conn_.Prepare(kSelectSubmissionsOfUser);
+    stmt.Bind(1, user_id);
+    std::vector<domain::Submission> submissions;
+    while (stmt.Step()) submissions.push_back(ReadSubmission(stmt));
+    return submissions;
+}
+
+std::optional<domain::Leaderboard> LeaderboardRepository::Find(domain::LeaderboardId id) {
+    auto stmt = conn_.Prepare(kSelectLeaderboardById);
+    stmt.Bind(1, id);
+    if (!stmt.Step()) return std::nullopt;
+    return ReadLeaderboard(stmt);
+}
+
+std::vector<domain::Leaderboard> LeaderboardRepository::List() {
+    auto stmt = conn_.Prepare(kSelectAllLeaderboards);
+    return ReadLeaderboards(stmt);
+}
+
+std::vector<domain::Leaderboard> LeaderboardRepository::ListByChallenge(domain::ChallengeId challenge_id) {
+    auto stmt = conn_.Prepare(kSelectLeaderboardsOfChallenge);
+    stmt.Bind(1, challenge_id);
+    return ReadLeaderboards(stmt);
+}
+
+}  // namespace zr::db

@@ -1,0 +1,11 @@
+#pragma once
+// Internal to zr_db: reading a users_credentials row, shared by the user and session repositories.
+#include "db/database.hpp"
+#include "domain/user.hpp"
+
+namespace zr::db::detail {
+
+// Reads id, username, email, active, verified, hashed_pswd, salt from columns first..first+6.
+domain::User ReadUser(const Statement& stmt, int first);
+
+}  // namespace zr::db::detail
