@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace zr::settings {
@@ -106,19 +107,32 @@ struct LoadResult {
     std::vector<std::string> warnings;  // e.g. unknown ZR_ keys
 };
 
-// Loads from the process environment (and the env file). Throws SettingsError on an invalid value.
-// Does not touch the file system beyond reading the env file; see PrepareDataFolder.
+// Loads from the process environment (and the env file: ZR_ENV_FILE, or ./.env if it exists when
+// ZR_ENV_FILE is unset; ZR_ENV_FILE="" means none). Throws SettingsError on an invalid value, on
+// an unreadable/malformed env file (key ZR_ENV_FILE), and when TEMPLATES_DIR or SWAGGER_UI_DIR
+// is set to something that is not a directory. Unknown ZR_ keys become warnings. Touches the file
+// system only to read the env file and to look at those folders (and Debian's Swagger UI copy);
+// DATA_FOLDER is checked by PrepareDataFolder. Relative paths stay relative (to the working folder).
 LoadResult LoadFromEnvironment();
-// Same from an explicit map KEY -> value (keys with or without ZR_, any case); for tests.
+// Same from an explicit map KEY -> value (keys with or without ZR_, any case); for tests. Reads
+// neither the process environment nor any env file.
 LoadResult LoadFrom(const std::map<std::string, std::string>& vars);
+// Same, with the ZR_ lines of `env_file` applied first and `vars` overriding them (other lines of
+// the file are ignored). Throws SettingsError (key ZR_ENV_FILE) if the file cannot be read or a
+// line is not KEY=value.
+LoadResult LoadFrom(const std::map<std::string, std::string>& vars,
+                    const std::filesystem::path& env_file);
 
 // Checks DATA_FOLDER exists and is writable (SettingsError naming ZR_DATA_FOLDER otherwise) and
-// creates the sub-folders (static, user_data, submissions, leaderboards, archive) if missing.
+// creates the sub-folders (static, user_data, submissions, leaderboards, archive) if missing
+// (SettingsError naming that folder's key if one cannot be created or is not writable).
 void PrepareDataFolder(const Settings& settings);
 
 // Every key, in a stable order, for `zr check:settings --keys`.
 const std::vector<KeyInfo>& Keys();
-// The effective value of every key as text (secrets masked), for `zr check:settings`.
+// The effective value of every key (canonical name, no ZR_) as text, in the forms the parsers
+// accept (durations "7d", sizes "64K", lists/maps as JSON, optional paths "" when unset). With
+// mask_secrets, RPC_PASSWORD, MAIL_PASSWORD and MATTERMOST_API_KEY show as "********" when set.
 std::map<std::string, std::string> Describe(const Settings& settings, bool mask_secrets = true);
 
 }  // namespace zr::settings
