@@ -6,6 +6,7 @@
 // thread so that no request waits on SMTP: Enqueue never blocks on the network and never throws
 // for delivery problems; failures are logged (recipient, subject, reason) and the message dropped
 // after a few retries.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "settings/settings.hpp"
 
@@ -37,7 +39,9 @@ public:
 };
 
 // SMTP through libcurl. Thread-safe (one curl handle per call). With an empty MAIL_SERVER it only
-// logs the message.
+// logs the message. Send throws MailError (curl's reason, never the password) when the server
+// refuses or cannot be reached (connect timeout 10 s, whole transfer 60 s), or when the recipient
+// is not a plain address.
 class SmtpMailer : public Mailer {
 public:
     explicit SmtpMailer(settings::MailSettings settings);
@@ -47,23 +51,41 @@ private:
     settings::MailSettings settings_;
 };
 
-// A background sender. Thread-safe. The destructor sends what is queued (bounded wait) and joins.
+// A background sender. Thread-safe. `mailer` must outlive the queue.
+//
+// A message whose send throws is retried once after each of `retry_delays` (default 1 s then 5 s,
+// i.e. three attempts), then logged at error level (recipient, subject, reason) and dropped.
+// The destructor keeps sending what is queued for at most `drain_timeout`, then drops the rest
+// (logged) and joins; a send already in progress is not interrupted (curl's own timeouts bound it).
 class MailQueue {
 public:
-    explicit MailQueue(Mailer& mailer);
+    static std::vector<std::chrono::milliseconds> DefaultRetryDelays();
+
+    explicit MailQueue(Mailer& mailer,
+                       std::vector<std::chrono::milliseconds> retry_delays = DefaultRetryDelays(),
+                       std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
     ~MailQueue();
+    MailQueue(const MailQueue&) = delete;
+    MailQueue& operator=(const MailQueue&) = delete;
+
+    // Queues a message; never blocks on the network and never throws for delivery problems.
     void Enqueue(Message message);
-    // Blocks until the queue is empty (for the CLI, which exits right after).
+    // Blocks until the queue is empty and no send is in progress (for the CLI, which exits right
+    // after). Bounded by the retries of the messages queued.
     void Flush();
 
 private:
     void Loop();
+    void SendWithRetries(const Message& message);
     Mailer& mailer_;
+    const std::vector<std::chrono::milliseconds> retry_delays_;
+    const std::chrono::milliseconds drain_timeout_;
     std::mutex mutex_;
     std::condition_variable cv_;
     std::deque<Message> queue_;
     bool busy_ = false;
-    bool stopping_ = false;
+    bool stopping_ = false;  // destructor called: finish the queue, then exit
+    bool aborting_ = false;  // drain timeout passed: drop what is left, stop waiting between retries
     std::thread thread_;
 };
 
