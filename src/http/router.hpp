@@ -11,6 +11,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "http/message.hpp"
@@ -47,13 +49,33 @@ struct Match {
 
 class Router {
 public:
+    // Adds a route. Throws std::invalid_argument for a pattern that does not start with '/', an
+    // unknown "{name:converter}" (only "str" and "path" exist) or a "{name:path}" not at the end.
+    // A later route with the same method and pattern as an earlier one is never chosen.
     Router& Add(Method method, std::string pattern, Handler handler, RouteOptions options = {});
-    // Finds the route for method + decoded path.
+    // Finds the route for method + decoded path. Among the routes of that method matching the path,
+    // the most specific wins (segment by segment: literal > "{name}" > "{name:path}"); HEAD falls
+    // back to GET routes. "{name}" matches one non-empty segment. Without a match, path_known says
+    // whether another method has the path, and redirect is the path with its trailing slash added
+    // or removed when that form matches a route (never for "/").
     Match Find(Method method, const std::string& path) const;
     const std::vector<Route>& routes() const { return routes_; }
 
 private:
+    enum class SegmentKind { kLiteral, kParam, kRest };
+    struct Segment {
+        SegmentKind kind;
+        std::string text;  // literal text or parameter name
+    };
+    using Pattern = std::vector<Segment>;
+
+    static Pattern Compile(const std::string& pattern);
+    const Route* Best(Method method, const std::vector<std::string_view>& segments,
+                      std::size_t* index) const;
+    bool AnyMatch(const std::vector<std::string_view>& segments) const;
+
     std::vector<Route> routes_;
+    std::vector<Pattern> patterns_;  // parallel to routes_
 };
 
 }  // namespace zr::http

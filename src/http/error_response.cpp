@@ -1,0 +1,41 @@
+#include "http/error_response.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace zr::http {
+
+namespace {
+
+nlohmann::json IssuesJson(const std::vector<ValidationIssue>& issues) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& issue : issues) {
+        list.push_back({{"loc", issue.loc}, {"msg", issue.msg}, {"type", issue.type}});
+    }
+    return list;
+}
+
+}  // namespace
+
+Response ErrorResponse(const zr::Error& e) {
+    const int status = ToHttpStatus(e.kind());
+    Response r;
+    if (e.kind() == ErrorKind::kValidation) {
+        r = Response::Json(status, {{"detail", IssuesJson(e.issues())}});
+    } else if (e.form() == BodyForm::kMessage) {
+        r = Response::Json(status, {{"message", e.message()}});
+    } else {
+        r = Response::Json(status, {{"detail", e.message()}});
+    }
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+}
+
+Response DetailResponse(int status, std::string_view message) {
+    return Response::Json(status, {{"detail", message}});
+}
+
+Response NotFound() { return DetailResponse(404, "Not Found"); }
+
+Response MethodNotAllowed() { return DetailResponse(405, "Method Not Allowed"); }
+
+}  // namespace zr::http

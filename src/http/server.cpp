@@ -1,0 +1,492 @@
+// The Beast/Asio transport. See server.hpp for the contract.
+//
+// Threads: io_threads run one io_context; every connection lives on its own strand, so a session
+// and the shutdown code that closes it never touch its socket at the same time. The acceptor,
+// the signal set and the shutdown timer live on the `control_` strand. Offloaded handlers run on
+// pool_, a separate thread pool with a lower scheduling priority.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/error_response.hpp"
+#include "http/server.hpp"
+#include "http/server_support.hpp"
+
+namespace zr::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ErrorCode = boost::system::error_code;
+using Parser = bhttp::request_parser<bhttp::string_body>;
+
+constexpr std::size_t kFirstReadBytes = 8 * 1024;
+constexpr std::size_t kBodyReadReserve = 64 * 1024;  // pitfall 4: bigger reads for bodies
+constexpr std::size_t kDrainLimit = 1024 * 1024;
+constexpr std::chrono::seconds kDrainTime{2};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// One accepted connection. `idle` (waiting for the first byte of a request) is only read and
+// written on the connection's strand.
+struct Connection {
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    bool idle = false;
+};
+using ConnectionList = std::list<std::shared_ptr<Connection>>;
+
+Method ToMethod(bhttp::verb verb) {
+    switch (verb) {
+        case bhttp::verb::get: return Method::kGet;
+        case bhttp::verb::head: return Method::kHead;
+        case bhttp::verb::post: return Method::kPost;
+        case bhttp::verb::put: return Method::kPut;
+        case bhttp::verb::delete_: return Method::kDelete;
+        case bhttp::verb::patch: return Method::kPatch;
+        case bhttp::verb::options: return Method::kOptions;
+        default: return Method::kOther;
+    }
+}
+
+// Errors after which the peer gets an answer (it sent something we refuse), as opposed to
+// network errors, timeouts and end of stream, after which we just close.
+bool IsProtocolError(const ErrorCode& ec) {
+    if (ec.category() != bhttp::make_error_code(bhttp::error::end_of_stream).category()) return false;
+    return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+Response ProtocolErrorResponse(const ErrorCode& ec) {
+    if (ec == bhttp::error::header_limit) return DetailResponse(431, "Request Header Fields Too Large");
+    if (ec == bhttp::error::body_limit) return DetailResponse(413, "Request body too large");
+    return DetailResponse(400, "Bad Request");
+}
+
+bool IsContinueExpected(const Parser& parser) {
+    const auto& message = parser.get();
+    const auto it = message.find(bhttp::field::expect);
+    return it != message.end() && message.version() >= 11 &&
+           beast::iequals(it->value(), "100-continue");
+}
+
+void CopyRequestLine(const Parser& parser, Exchange& ex) {
+    const auto& message = parser.get();
+    ex.request.method = ToMethod(message.method());
+    ex.method_text.assign(message.method_string().data(), message.method_string().size());
+    ex.request.target.assign(message.target().data(), message.target().size());
+    ex.version = message.version();
+    ex.request.headers.reserve(16);
+    for (const auto& field : message) {
+        std::string name(field.name_string().data(), field.name_string().size());
+        for (char& c : name) {
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
+        ex.request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+}
+
+// Lowers the priority of a blocking-pool thread once, so hashing never starves the IO threads.
+void LowerThisThreadPriority() {
+    thread_local bool lowered = false;  // per pool thread; never held across a suspension
+    if (lowered) return;
+    lowered = true;
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+}
+
+template <class Message>
+void SetCommonFields(Message& message, const Response& response, const Exchange& ex) {
+    message.set(bhttp::field::server, "zerospeech-api");
+    const std::string_view date = HttpDate();
+    message.set(bhttp::field::date, beast::string_view(date.data(), date.size()));
+    if (!response.content_type.empty()) message.set(bhttp::field::content_type, response.content_type);
+    message.set("X-Request-ID", ex.request.request_id);
+    for (const auto& [name, value] : response.headers) message.insert(name, value);
+    message.keep_alive(!ex.close);
+}
+
+bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
+
+}  // namespace
+
+struct Server::Impl {
+    Impl(ServerConfig config_in, const Router& router_in);
+
+    std::uint16_t Listen();
+    void Run();
+    void DoStop();
+    void CloseConnections(bool idle_only);
+    void Forget(ConnectionList::iterator it);
+
+    asio::awaitable<void> Accept();
+    asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ConnectionList::iterator it);
+    asio::awaitable<void> Serve(Connection& conn);
+    asio::awaitable<void> HandleOne(Connection& conn, beast::flat_buffer& buffer, Exchange& ex);
+    asio::awaitable<Response> ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer,
+                                              Parser& parser, Exchange& ex);
+    asio::awaitable<Response> ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer,
+                                             Parser& parser, Exchange& ex, const Route& route);
+    asio::awaitable<std::size_t> Write(Connection& conn, Response& response, Exchange& ex);
+    asio::awaitable<void> Drain(Connection& conn);
+
+    ServerConfig config;
+    const Router& router;
+    CorsPolicy cors;
+    RequestIdGenerator ids;
+    unsigned io_threads;
+    asio::io_context ioc;
+    asio::strand<asio::io_context::executor_type> control;
+    tcp::acceptor acceptor;
+    asio::signal_set signals;
+    asio::steady_timer grace_timer;
+    asio::thread_pool pool;
+    std::atomic<bool> stopping{false};
+    std::mutex mutex;
+    ConnectionList connections;  // guarded by mutex
+};
+
+Server::Impl::Impl(ServerConfig config_in, const Router& router_in)
+    : config(std::move(config_in)),
+      router(router_in),
+      cors(config.cors_origins),
+      io_threads(config.io_threads != 0 ? config.io_threads
+                                        : std::max(1u, std::thread::hardware_concurrency())),
+      ioc(static_cast<int>(io_threads)),
+      control(asio::make_strand(ioc)),
+      acceptor(control),
+      signals(control),
+      grace_timer(control),
+      pool(std::max(1u, config.blocking_threads)) {}
+
+std::uint16_t Server::Impl::Listen() {
+    ErrorCode ec;
+    tcp::resolver resolver(ioc);
+    const auto results = resolver.resolve(config.host, std::to_string(config.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+        throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                                "cannot resolve listen address " + config.host);
+    }
+    const tcp::endpoint endpoint = results.begin()->endpoint();
+    const auto fail = [&](const char* what) {
+        throw std::system_error(ec.value(), std::system_category(),
+                                std::string(what) + " " + config.host + ":" + std::to_string(config.port));
+    };
+    acceptor.open(endpoint.protocol(), ec);
+    if (ec) fail("cannot open socket for");
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (ec) fail("cannot set SO_REUSEADDR for");
+    acceptor.bind(endpoint, ec);
+    if (ec) fail("cannot bind");
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) fail("cannot listen on");
+    return acceptor.local_endpoint().port();
+}
+
+void Server::Impl::Run() {
+    if (!acceptor.is_open()) Listen();
+    asio::co_spawn(control, Accept(), asio::detached);
+    if (config.handle_signals) {
+        signals.add(SIGINT);
+        signals.add(SIGTERM);
+        signals.async_wait([this](const ErrorCode& ec, int signal) {
+            if (ec) return;
+            spdlog::info("signal {} received, stopping", signal);
+            DoStop();
+        });
+    }
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([this] { ioc.run(); });
+    ioc.run();
+    for (auto& thread : threads) thread.join();
+    pool.join();
+}
+
+// Runs on control: stop accepting, close idle connections, arm the grace timer.
+void Server::Impl::DoStop() {
+    if (stopping.exchange(true)) return;
+    ErrorCode ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    CloseConnections(true);
+    std::lock_guard lock(mutex);
+    if (connections.empty()) return;
+    grace_timer.expires_after(config.shutdown_grace);
+    grace_timer.async_wait([this](const ErrorCode& wait_ec) {
+        if (wait_ec) return;
+        spdlog::warn("shutdown grace period over, closing remaining connections");
+        CloseConnections(false);
+    });
+}
+
+void Server::Impl::CloseConnections(bool idle_only) {
+    std::lock_guard lock(mutex);
+    for (const auto& conn : connections) {
+        asio::post(conn->stream.get_executor(), [conn, idle_only] {
+            if (idle_only && !conn->idle) return;
+            conn->stream.close();
+        });
+    }
+}
+
+void Server::Impl::Forget(ConnectionList::iterator it) {
+    std::lock_guard lock(mutex);
+    connections.erase(it);
+    if (stopping && connections.empty()) {
+        asio::post(control, [this] { grace_timer.cancel(); });
+    }
+}
+
+asio::awaitable<void> Server::Impl::Accept() {
+    for (;;) {
+        ErrorCode ec;
+        tcp::socket socket = co_await acceptor.async_accept(
+            asio::any_io_executor(asio::make_strand(ioc)), asio::redirect_error(asio::use_awaitable, ec));
+        if (stopping) co_return;
+        if (ec) {
+            // Out of descriptors or similar: wait a little instead of spinning.
+            spdlog::warn("accept failed: {}", ec.message());
+            asio::steady_timer pause(control, std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        auto conn = std::make_shared<Connection>(std::move(socket));
+        ConnectionList::iterator it;
+        {
+            std::lock_guard lock(mutex);
+            it = connections.insert(connections.end(), conn);
+        }
+        const auto executor = conn->stream.get_executor();
+        asio::co_spawn(executor, Session(std::move(conn), it), asio::detached);
+    }
+}
+
+asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn,
+                                            ConnectionList::iterator it) {
+    try {
+        co_await Serve(*conn);
+    } catch (const std::exception& e) {
+        spdlog::error("connection failed: {}", e.what());
+    }
+    ErrorCode ec;
+    conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    conn->stream.close();
+    Forget(it);
+}
+
+asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
+    ErrorCode ec;
+    const tcp::endpoint peer = conn.stream.socket().remote_endpoint(ec);
+    const std::string remote = ec ? std::string("-") : peer.address().to_string();
+    beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+        if (buffer.size() == 0) {
+            // Between requests the connection is idle: Stop() may close it right away.
+            if (stopping) co_return;
+            conn.idle = true;
+            conn.stream.expires_after(first ? config.read_timeout : config.idle_timeout);
+            const std::size_t n = co_await conn.stream.async_read_some(
+                buffer.prepare(kFirstReadBytes), asio::redirect_error(asio::use_awaitable, ec));
+            conn.idle = false;
+            if (ec) co_return;
+            buffer.commit(n);
+        }
+        first = false;
+        Exchange ex;
+        ex.request.remote_address = remote;
+        co_await HandleOne(conn, buffer, ex);
+        if (ex.close) co_return;
+        if (buffer.capacity() > kBodyReadReserve && buffer.size() == 0) buffer.shrink_to_fit();
+    }
+}
+
+asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buffer& buffer,
+                                              Exchange& ex) {
+    conn.stream.expires_after(config.read_timeout);  // header and body together
+    Parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+    // The route's limit is applied once the header is known; Beast 1.74 mishandles boost::none.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    Response response = co_await ReadAndDispatch(conn, buffer, parser, ex);
+    if (!ex.respond) {
+        ex.close = true;
+        co_return;
+    }
+    if (stopping) ex.close = true;
+    const std::size_t bytes = co_await Write(conn, response, ex);
+    LogAccess(ex, response.status, bytes);
+    if (ex.close && ex.drain) co_await Drain(conn);
+}
+
+asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer,
+                                                        Parser& parser, Exchange& ex) {
+    ErrorCode ec;
+    co_await bhttp::async_read_header(conn.stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+        ex.close = true;
+        ex.respond = IsProtocolError(ec);
+        ex.request.request_id = ids.Next();
+        ex.method_text = "-";
+        co_return ProtocolErrorResponse(ec);
+    }
+    CopyRequestLine(parser, ex);
+    if (!parser.get().keep_alive()) ex.close = true;
+    Dispatch dispatch = DispatchRequest(router, cors, ids, ex);
+    if (dispatch.route == nullptr) {
+        // A body we will not read: answer, then close (after draining a little).
+        if (!parser.is_done()) ex.close = ex.drain = true;
+        co_return std::move(dispatch.response);
+    }
+    Response response = co_await ReadBodyAndRun(conn, buffer, parser, ex, *dispatch.route);
+    co_return response;
+}
+
+asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer,
+                                                       Parser& parser, Exchange& ex,
+                                                       const Route& route) {
+    if (!parser.is_done()) {
+        const auto length = parser.content_length();
+        if (length && *length > route.options.max_body) {
+            ex.close = ex.drain = true;
+            co_return DetailResponse(413, "Request body too large");
+        }
+        parser.body_limit(route.options.max_body);
+        ErrorCode ec;
+        if (IsContinueExpected(parser)) {
+            co_await asio::async_write(conn.stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) {
+                ex.respond = false;
+                co_return Response{};
+            }
+        }
+        if (length) parser.get().body().reserve(static_cast<std::size_t>(*length));
+        buffer.reserve(buffer.size() + kBodyReadReserve);
+        co_await bhttp::async_read(conn.stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            ex.close = true;
+            ex.respond = IsProtocolError(ec);
+            ex.drain = ec == bhttp::error::body_limit;
+            co_return ProtocolErrorResponse(ec);
+        }
+    }
+    ex.request.body = std::move(parser.get().body());
+    conn.stream.expires_never();  // handlers may take their time; the write gets its own timeout
+    if (!route.options.offload) co_return RunHandler(route, ex.request);
+    // Pitfall 6: co_spawn (not post) moves the work to the pool; we resume on our strand.
+    Response response = co_await asio::co_spawn(
+        pool,
+        [&route, &ex]() -> asio::awaitable<Response> {
+            LowerThisThreadPriority();
+            co_return RunHandler(route, ex.request);
+        },
+        asio::use_awaitable);
+    co_return response;
+}
+
+asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& response, Exchange& ex) {
+    AddCorsHeaders(cors, ex, response);
+    conn.stream.expires_after(config.read_timeout);
+    const bool head = ex.request.method == Method::kHead;
+    const bool no_body = head || StatusHasNoBody(response.status);
+    ErrorCode ec;
+    std::uint64_t size = response.body.size();
+    if (response.file) {
+        bhttp::response<bhttp::file_body> message(static_cast<bhttp::status>(response.status), ex.version);
+        message.body().open(response.file->c_str(), beast::file_mode::scan, ec);
+        if (ec) {
+            spdlog::error("{} cannot open {}: {}", ex.request.request_id, response.file->string(),
+                          ec.message());
+            response = NotFound();
+            AddCorsHeaders(cors, ex, response);
+            size = response.body.size();
+        } else if (!no_body) {
+            SetCommonFields(message, response, ex);
+            message.content_length(message.body().size());
+            co_await bhttp::async_write(conn.stream, message, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) ex.close = true;
+            co_return message.body().size();
+        } else {
+            size = message.body().size();
+        }
+    }
+    bhttp::response<bhttp::string_body> message(static_cast<bhttp::status>(response.status), ex.version);
+    SetCommonFields(message, response, ex);
+    if (!StatusHasNoBody(response.status)) message.content_length(size);
+    if (!no_body) message.body() = std::move(response.body);
+    co_await bhttp::async_write(conn.stream, message, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) ex.close = true;
+    co_return message.body().size();
+}
+
+// Shuts our side down, then reads and drops what the client still sends for a while, so the
+// answer is not destroyed by a TCP reset caused by unread data.
+asio::awaitable<void> Server::Impl::Drain(Connection& conn) {
+    ErrorCode ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.stream.expires_after(kDrainTime);
+    std::array<char, 8192> scratch;
+    std::size_t total = 0;
+    while (total < kDrainLimit) {
+        const std::size_t n = co_await conn.stream.async_read_some(
+            asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        total += n;
+    }
+}
+
+Server::Server(ServerConfig config, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(config), router)) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::Listen() { return impl_->Listen(); }
+
+void Server::Run() { impl_->Run(); }
+
+void Server::Stop() {
+    Impl* impl = impl_.get();
+    asio::post(impl->control, [impl] { impl->DoStop(); });
+}
+
+}  // namespace zr::http

@@ -1,0 +1,101 @@
+#pragma once
+// Pieces of the transport that need no socket: request ids, CORS, the Date header and the
+// request-line checks. Used by server.cpp; kept apart so they are small and unit-testable.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.hpp"
+#include "http/router.hpp"
+
+namespace zr::http {
+
+// Thread-safe source of request ids: 16 lower-case hex characters, unique within a process run
+// (a counter mixed with a random per-process seed, so ids do not reveal the request count).
+class RequestIdGenerator {
+public:
+    RequestIdGenerator();
+    std::string Next();
+
+private:
+    std::uint64_t seed_;
+    std::atomic<std::uint64_t> counter_{0};
+};
+
+// An incoming X-Request-ID we may reuse: 1..64 characters of [A-Za-z0-9._-].
+bool IsSaneRequestId(std::string_view id);
+
+// Starlette's CORSMiddleware with allow_credentials, all methods and all headers allowed.
+// Thread-safety: read-only after construction.
+class CorsPolicy {
+public:
+    // Exact origins ("https://zerospeech.com"); "*" allows every origin.
+    explicit CorsPolicy(std::vector<std::string> origins);
+
+    bool Allowed(std::string_view origin) const;
+    // Adds Access-Control-Allow-Origin/-Credentials and Vary: Origin when origin is allowed.
+    void AddHeaders(std::string_view origin, Response& response) const;
+    // The answer to a preflight (OPTIONS with Access-Control-Request-Method): 200 "OK" with the
+    // allow headers, or 400 text/plain "Disallowed CORS origin".
+    Response Preflight(std::string_view origin, std::optional<std::string_view> request_headers) const;
+
+private:
+    std::vector<std::string> origins_;
+    bool allow_all_ = false;
+};
+
+// The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), cached per second and
+// per thread. The view stays valid until the next call on the same thread.
+std::string_view HttpDate();
+
+// Splits a request target into its path and its query ("" when there is no '?').
+void SplitTarget(std::string_view target, std::string_view* path, std::string_view* query);
+
+// Percent-decodes a path for routing ('+' kept). nullopt when the target path does not start with
+// '/' or the decoded path contains NUL.
+std::optional<std::string> DecodeRequestPath(std::string_view raw_path);
+
+// Location of the trailing-slash redirect (Router's Match::redirect): the raw path with its final
+// '/' removed if it has one and added otherwise, then "?query" when there is one. Leading slashes
+// are collapsed to one so the Location never names another host ("//evil.example/").
+std::string RedirectLocation(std::string_view raw_path, std::string_view query);
+
+// State of one request/response exchange on a connection, filled by the transport.
+struct Exchange {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    Request request;
+    std::string method_text;  // as received, for the access log
+    unsigned version = 11;    // 10 or 11
+    bool close = false;       // close the connection after the response
+    bool drain = false;       // the client may still be sending a body we did not read
+    bool respond = true;      // false: the connection failed, nothing to answer
+};
+
+// Outcome of looking at a request header: a route to run, or a response to send right away
+// (CORS preflight, 400 for a bad path, 404, 405, 307).
+struct Dispatch {
+    const Route* route = nullptr;
+    Response response;
+};
+
+// Given ex.request's method, target and headers: sets request_id (a sane incoming X-Request-ID or
+// a new one), path (decoded), query and path_params, and decides what to do.
+Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestIdGenerator& ids,
+                         Exchange& ex);
+
+// Calls the route's handler. zr::Error becomes ErrorResponse (its log_detail logged with the request
+// id); any other exception becomes 500 {"detail": "Internal Server Error"} with what() logged only.
+Response RunHandler(const Route& route, Request& request) noexcept;
+
+// Adds the CORS headers for the request's Origin (no-op for preflight answers, which have them).
+void AddCorsHeaders(const CorsPolicy& cors, const Exchange& ex, Response& response);
+
+// The access log line: `<id> <remote> "<METHOD> <path>" <status> <bytes> <ms>` (path without the
+// query, so tokens in query strings stay out of the log).
+void LogAccess(const Exchange& ex, int status, std::size_t body_bytes);
+
+}  // namespace zr::http

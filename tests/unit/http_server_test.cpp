@@ -1,0 +1,506 @@
+// The server in-process on an ephemeral port, spoken to with raw HTTP over POSIX sockets.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "http/server.hpp"
+
+namespace zr::http {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+struct RawResponse {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+    bool Has(const std::string& name) const { return headers.count(name) != 0; }
+};
+
+// A blocking HTTP/1.1 client on one TCP connection; every read gives up after 5 s.
+class Client {
+public:
+    explicit Client(std::uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (fd_ < 0) throw std::runtime_error("socket");
+        timeval timeout{5, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+            ::close(fd_);
+            throw std::runtime_error("connect");
+        }
+    }
+    ~Client() { ::close(fd_); }
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    void Send(const std::string& data) {
+        std::size_t sent = 0;
+        while (sent < data.size()) {
+            const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) throw std::runtime_error("send failed");
+            sent += static_cast<std::size_t>(n);
+        }
+    }
+
+    // Reads one response (a 100 Continue is a response too). Without a body when head is set.
+    RawResponse Read(bool head = false) {
+        std::size_t end;
+        while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+            if (!Fill()) throw std::runtime_error("connection closed before a response header");
+        }
+        RawResponse r;
+        const std::string header = buffer_.substr(0, end);
+        buffer_.erase(0, end + 4);
+        std::size_t line_end = header.find("\r\n");
+        const std::string status_line = header.substr(0, line_end);
+        r.status = std::stoi(status_line.substr(9, 3));
+        while (line_end != std::string::npos) {
+            const std::size_t start = line_end + 2;
+            line_end = header.find("\r\n", start);
+            const std::string line = header.substr(start, line_end - start);
+            const std::size_t colon = line.find(':');
+            std::string name = line.substr(0, colon);
+            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            std::string value = line.substr(colon + 1);
+            value.erase(0, value.find_first_not_of(' '));
+            r.headers[name] = value;
+        }
+        if (head || r.status < 200) return r;
+        const std::size_t length = r.Has("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+        while (buffer_.size() < length) {
+            if (!Fill()) throw std::runtime_error("connection closed inside a body");
+        }
+        r.body = buffer_.substr(0, length);
+        buffer_.erase(0, length);
+        return r;
+    }
+
+    RawResponse Request(const std::string& data, bool head = false) {
+        Send(data);
+        return Read(head);
+    }
+
+    // True when the server closed the connection (EOF or reset) within the read timeout.
+    bool Closed() {
+        if (!buffer_.empty()) return false;
+        char c;
+        const ssize_t n = ::recv(fd_, &c, 1, 0);
+        return n == 0 || (n < 0 && errno == ECONNRESET);
+    }
+
+private:
+    bool Fill() {
+        char chunk[16384];
+        const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+        if (n <= 0) return false;
+        buffer_.append(chunk, static_cast<std::size_t>(n));
+        return true;
+    }
+
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+RouteOptions Limited(std::size_t max_body) {
+    RouteOptions options;
+    options.max_body = max_body;
+    return options;
+}
+
+RouteOptions Offloaded() {
+    RouteOptions options;
+    options.offload = true;
+    return options;
+}
+
+std::string Get(const std::string& target, const std::string& extra = "") {
+    return "GET " + target + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
+}
+
+class ServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        file_ = std::filesystem::temp_directory_path() / ("zr_http_test_" + std::to_string(::getpid()));
+        std::ofstream(file_) << "file contents here";
+        AddRoutes();
+        ServerConfig config;
+        config.port = 0;
+        config.io_threads = 2;
+        config.blocking_threads = 1;
+        config.max_header_bytes = 8 * 1024;
+        config.read_timeout = 5s;
+        config.idle_timeout = 1s;
+        config.shutdown_grace = 5s;
+        config.cors_origins = {"https://zerospeech.com"};
+        config.handle_signals = false;
+        server_ = std::make_unique<Server>(config, router_);
+        port_ = server_->Listen();
+        thread_ = std::thread([this] { server_->Run(); });
+    }
+
+    void TearDown() override {
+        server_->Stop();
+        thread_.join();
+        server_.reset();
+        std::filesystem::remove(file_);
+    }
+
+    void AddRoutes() {
+        router_.Add(Method::kGet, "/hello", [](Request&) { return Response::Json(200, {{"hello", "world"}}); });
+        router_.Add(Method::kGet, "/challenges/", [](Request& r) {
+            return Response::Json(200, {{"query", r.query}});
+        });
+        router_.Add(Method::kGet, "/challenges/{id}", [](Request& r) {
+            return Response::Json(200, {{"id", r.path_params.at("id")}, {"request_id", r.request_id}});
+        });
+        router_.Add(Method::kPost, "/small",
+                    [this](Request& r) {
+                        ++small_calls_;
+                        return Response::Json(200, {{"body", r.body}});
+                    },
+                    Limited(16));
+        router_.Add(Method::kPost, "/echo", [](Request& r) { return Response::Json(200, {{"body", r.body}}); });
+        router_.Add(Method::kGet, "/missing", [](Request&) -> Response {
+            throw Error::Message(ErrorKind::kNotFound, "There is no challenge with the following id: 9999");
+        });
+        router_.Add(Method::kGet, "/private", [](Request&) -> Response {
+            throw Error::Detail(ErrorKind::kUnauthenticated, "Not authenticated");
+        });
+        router_.Add(Method::kGet, "/boom", [](Request&) -> Response {
+            throw std::runtime_error("secret at /srv/zr/data");
+        });
+        router_.Add(Method::kGet, "/thread", [this](Request&) {
+            std::lock_guard lock(mutex_);
+            io_thread_ = std::this_thread::get_id();
+            return Response::Null();
+        });
+        router_.Add(Method::kGet, "/offload",
+                    [this](Request&) {
+                        std::lock_guard lock(mutex_);
+                        pool_thread_ = std::this_thread::get_id();
+                        pool_priority_ = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+                        return Response::Null();
+                    },
+                    Offloaded());
+        router_.Add(Method::kGet, "/slow", [this](Request&) {
+            slow_started_ = true;
+            std::this_thread::sleep_for(600ms);
+            return Response::Json(200, "slow done");
+        });
+        router_.Add(Method::kGet, "/file", [this](Request&) {
+            Response r;
+            r.content_type = "text/plain";
+            r.file = file_;
+            return r;
+        });
+    }
+
+    Router router_;
+    std::unique_ptr<Server> server_;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+    std::filesystem::path file_;
+    std::atomic<int> small_calls_{0};
+    std::atomic<bool> slow_started_{false};
+    std::mutex mutex_;
+    std::thread::id io_thread_;
+    std::thread::id pool_thread_;
+    int pool_priority_ = 0;
+};
+
+TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+    Client client(port_);
+    const RawResponse first = client.Request(Get("/hello"));
+    EXPECT_EQ(first.status, 200);
+    EXPECT_EQ(json::parse(first.body), json({{"hello", "world"}}));
+    EXPECT_EQ(first.headers.at("content-type"), "application/json");
+    EXPECT_EQ(first.headers.at("server"), "zerospeech-api");
+    EXPECT_TRUE(first.Has("date"));
+    const RawResponse second = client.Request(Get("/challenges/12"));
+    EXPECT_EQ(second.status, 200);
+    EXPECT_EQ(json::parse(second.body)["id"], "12");
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+    Client client(port_);
+    client.Send(Get("/challenges/1") + Get("/challenges/2"));
+    EXPECT_EQ(json::parse(client.Read().body)["id"], "1");
+    EXPECT_EQ(json::parse(client.Read().body)["id"], "2");
+}
+
+TEST_F(ServerTest, NotFoundMethodNotAllowedAndRedirect) {
+    Client client(port_);
+    RawResponse r = client.Request(Get("/nope"));
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", "Not Found"}}));
+    r = client.Request("DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(r.status, 405);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", "Method Not Allowed"}}));
+    r = client.Request(Get("/challenges?include_inactive=true"));
+    EXPECT_EQ(r.status, 307);
+    EXPECT_EQ(r.headers.at("location"), "/challenges/?include_inactive=true");
+    r = client.Request(Get(r.headers.at("location")));
+    EXPECT_EQ(json::parse(r.body)["query"], "include_inactive=true");
+}
+
+TEST_F(ServerTest, PathIsPercentDecodedAndNulRejected) {
+    Client client(port_);
+    RawResponse r = client.Request(Get("/challenges/a%20b+c"));
+    EXPECT_EQ(json::parse(r.body)["id"], "a b+c");
+    r = client.Request(Get("/challenges/a%00b"));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", "Bad Request"}}));
+}
+
+TEST_F(ServerTest, HeadAnswersLikeGetWithoutBody) {
+    Client client(port_);
+    const RawResponse get = client.Request(Get("/hello"));
+    const RawResponse head = client.Request("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n", true);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.headers.at("content-length"), std::to_string(get.body.size()));
+    // The connection is still in sync: no body bytes were sent after the HEAD header.
+    EXPECT_EQ(client.Request(Get("/hello")).body, get.body);
+}
+
+TEST_F(ServerTest, OversizedContentLengthGets413WithoutCallingHandler) {
+    Client client(port_);
+    const RawResponse r = client.Request(
+        "POST /small HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n");
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", "Request body too large"}}));
+    EXPECT_EQ(small_calls_, 0);
+    EXPECT_TRUE(client.Closed());
+}
+
+TEST_F(ServerTest, BodyWithinLimitReachesHandler) {
+    Client client(port_);
+    const RawResponse r = client.Request("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body)["body"], "hello");
+    EXPECT_EQ(small_calls_, 1);
+}
+
+TEST_F(ServerTest, ChunkedBodyBeyondLimitGets413) {
+    Client client(port_);
+    const RawResponse r = client.Request(
+        "POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(small_calls_, 0);
+    Client ok(port_);
+    const RawResponse small = ok.Request(
+        "POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n");
+    EXPECT_EQ(json::parse(small.body)["body"], "abcd");
+}
+
+TEST_F(ServerTest, ExpectContinueGets100ThenTheResponse) {
+    Client client(port_);
+    client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    const RawResponse interim = client.Read();
+    EXPECT_EQ(interim.status, 100);
+    client.Send("ping");
+    const RawResponse r = client.Read();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body)["body"], "ping");
+}
+
+TEST_F(ServerTest, ExpectContinueOnOversizedBodyGets413Directly) {
+    Client client(port_);
+    const RawResponse r = client.Request(
+        "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+    EXPECT_EQ(r.status, 413);
+}
+
+TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
+    for (const std::string& garbage : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+                                      std::string("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n"),
+                                      std::string("\x01\x02\x00\xff\r\n\r\n", 8)}) {
+        Client client(port_);
+        const RawResponse r = client.Request(garbage);
+        EXPECT_EQ(r.status, 400) << garbage;
+        EXPECT_EQ(json::parse(r.body), json({{"detail", "Bad Request"}}));
+        EXPECT_TRUE(client.Closed());
+    }
+    // The server is still fine.
+    Client client(port_);
+    EXPECT_EQ(client.Request(Get("/hello")).status, 200);
+}
+
+TEST_F(ServerTest, TooLargeHeaderGets431) {
+    Client client(port_);
+    const RawResponse r = client.Request(Get("/hello", "X-Big: " + std::string(20000, 'a') + "\r\n"));
+    EXPECT_EQ(r.status, 431);
+    EXPECT_TRUE(json::parse(r.body).contains("detail"));
+}
+
+TEST_F(ServerTest, ZrErrorsAreMappedToTheirBodies) {
+    Client client(port_);
+    RawResponse r = client.Request(Get("/missing"));
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(json::parse(r.body), json({{"message", "There is no challenge with the following id: 9999"}}));
+    r = client.Request(Get("/private"));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.headers.at("www-authenticate"), "Bearer");
+}
+
+TEST_F(ServerTest, OtherExceptionsGive500WithoutTheirText) {
+    Client client(port_);
+    const RawResponse r = client.Request(Get("/boom"));
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", "Internal Server Error"}}));
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+    EXPECT_EQ(client.Request(Get("/hello")).status, 200);  // connection survives
+}
+
+TEST_F(ServerTest, RequestIdGeneratedOrTakenFromASaneHeader) {
+    Client client(port_);
+    RawResponse r = client.Request(Get("/challenges/1"));
+    ASSERT_TRUE(r.Has("x-request-id"));
+    EXPECT_EQ(r.headers.at("x-request-id").size(), 16u);
+    EXPECT_EQ(json::parse(r.body)["request_id"], r.headers.at("x-request-id"));
+    const std::string first = r.headers.at("x-request-id");
+    r = client.Request(Get("/challenges/1"));
+    EXPECT_NE(r.headers.at("x-request-id"), first);
+    r = client.Request(Get("/challenges/1", "X-Request-ID: trace-42.a_b\r\n"));
+    EXPECT_EQ(r.headers.at("x-request-id"), "trace-42.a_b");
+    r = client.Request(Get("/challenges/1", "X-Request-ID: bad id;\r\n"));
+    EXPECT_EQ(r.headers.at("x-request-id").size(), 16u);
+    r = client.Request(Get("/nope"));
+    EXPECT_TRUE(r.Has("x-request-id"));
+}
+
+TEST_F(ServerTest, CorsHeadersForAllowedOriginOnly) {
+    Client client(port_);
+    RawResponse r = client.Request(Get("/hello", "Origin: https://zerospeech.com\r\n"));
+    EXPECT_EQ(r.headers.at("access-control-allow-origin"), "https://zerospeech.com");
+    EXPECT_EQ(r.headers.at("access-control-allow-credentials"), "true");
+    EXPECT_EQ(r.headers.at("vary"), "Origin");
+    r = client.Request(Get("/hello", "Origin: https://evil.example\r\n"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_FALSE(r.Has("access-control-allow-origin"));
+}
+
+TEST_F(ServerTest, CorsPreflight) {
+    Client client(port_);
+    const std::string preflight =
+        "OPTIONS /echo HTTP/1.1\r\nHost: t\r\nAccess-Control-Request-Method: POST\r\n"
+        "Access-Control-Request-Headers: authorization\r\nOrigin: ";
+    RawResponse r = client.Request(preflight + "https://zerospeech.com\r\n\r\n");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers.at("access-control-allow-origin"), "https://zerospeech.com");
+    EXPECT_EQ(r.headers.at("access-control-allow-headers"), "authorization");
+    EXPECT_EQ(r.headers.at("access-control-max-age"), "600");
+    r = client.Request(preflight + "https://evil.example\r\n\r\n");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body, "Disallowed CORS origin");
+    EXPECT_EQ(r.headers.at("content-type"), "text/plain; charset=utf-8");
+}
+
+TEST_F(ServerTest, OffloadedRoutesRunOnTheLowPriorityPool) {
+    Client client(port_);
+    EXPECT_EQ(client.Request(Get("/thread")).body, "null");
+    EXPECT_EQ(client.Request(Get("/offload")).body, "null");
+    std::lock_guard lock(mutex_);
+    EXPECT_NE(io_thread_, std::thread::id());
+    EXPECT_NE(pool_thread_, std::thread::id());
+    EXPECT_NE(pool_thread_, io_thread_);
+    EXPECT_EQ(pool_priority_, 10);
+    EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), 0);
+}
+
+TEST_F(ServerTest, FileResponsesAreStreamed) {
+    Client client(port_);
+    RawResponse r = client.Request(Get("/file"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "file contents here");
+    EXPECT_EQ(r.headers.at("content-type"), "text/plain");
+    r = client.Request("HEAD /file HTTP/1.1\r\nHost: t\r\n\r\n", true);
+    EXPECT_EQ(r.headers.at("content-length"), "18");
+    EXPECT_EQ(client.Request(Get("/hello")).status, 200);
+}
+
+TEST_F(ServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+    Client client(port_);
+    EXPECT_EQ(client.Request(Get("/hello")).status, 200);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_TRUE(client.Closed());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+    Client client(port_);
+    const RawResponse r = client.Request(Get("/hello", "Connection: close\r\n"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers.at("connection"), "close");
+    EXPECT_TRUE(client.Closed());
+}
+
+TEST_F(ServerTest, StopLetsInFlightRequestsFinishAndClosesIdleOnes) {
+    Client idle(port_);
+    EXPECT_EQ(idle.Request(Get("/hello")).status, 200);
+    Client busy(port_);
+    busy.Send(Get("/slow"));
+    while (!slow_started_) std::this_thread::sleep_for(5ms);
+    const auto start = std::chrono::steady_clock::now();
+    server_->Stop();
+    EXPECT_TRUE(idle.Closed());
+    const RawResponse r = busy.Read();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body), "slow done");
+    EXPECT_EQ(r.headers.at("connection"), "close");
+    thread_.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+    thread_ = std::thread([] {});  // TearDown joins again
+}
+
+TEST(ServerListen, BusyPortThrowsSystemError) {
+    Router router;
+    ServerConfig config;
+    config.port = 0;
+    config.handle_signals = false;
+    Server first(config, router);
+    config.port = first.Listen();
+    // Both set SO_REUSEADDR, but two listeners on one port are still refused.
+    Server second(config, router);
+    EXPECT_THROW(second.Listen(), std::system_error);
+}
+
+TEST(ServerListen, StopBeforeRunReturnsImmediately) {
+    Router router;
+    ServerConfig config;
+    config.port = 0;
+    config.io_threads = 1;
+    config.handle_signals = false;
+    Server server(config, router);
+    server.Listen();
+    server.Stop();
+    server.Run();
+    SUCCEED();
+}
+
+}  // namespace
+}  // namespace zr::http
