@@ -1,0 +1,25 @@
+#include <gtest/gtest.h>
+
+#include "accounts/account_service.hpp"
+
+namespace zr::accounts {
+namespace {
+
+TEST(AccountsValidation, UsernamesAreSafeFileNames) {
+    for (const char* ok : {"alice", "Bob_2", "a.b-c", "x"}) EXPECT_TRUE(IsValidUsername(ok)) << ok;
+    for (const char* bad : {"", "../x", "a/b", ".hidden", "-rf", "white space", "é", "a\\b", "a\0b"}) {
+        EXPECT_FALSE(IsValidUsername(bad)) << bad;
+    }
+    EXPECT_FALSE(IsValidUsername(std::string(65, 'a')));
+    EXPECT_TRUE(IsValidUsername(std::string(64, 'a')));
+}
+
+TEST(AccountsValidation, Emails) {
+    for (const char* ok : {"a@b.co", "first.last+tag@example.org"}) EXPECT_TRUE(IsValidEmail(ok)) << ok;
+    for (const char* bad : {"", "plain", "@x.org", "a@b", "a@@b.org", "a b@c.org", "a@.org", "a@b."}) {
+        EXPECT_FALSE(IsValidEmail(bad)) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace zr::accounts
