@@ -68,6 +68,8 @@ void MailQueue::SendWithRetries(const Message& message) {
             return;
         } catch (const std::exception& e) {
             reason = e.what();
+        } catch (...) {
+            reason = "unknown error";
         }
         if (attempt >= retry_delays_.size()) {
             spdlog::error("mail to {} ('{}') dropped after {} attempts: {}", message.to,

@@ -25,7 +25,9 @@ class Engine {
 public:
     explicit Engine(std::optional<std::filesystem::path> override_dir = std::nullopt);
     // Renders `name` with `data` (a JSON object; nested objects and arrays become mustache
-    // sections). Throws TemplateError when the template is missing or malformed.
+    // sections, booleans switch sections on/off, numbers render as text, null counts as false).
+    // Throws TemplateError when the template or one of its partials is missing or malformed, or
+    // when a name contains ".." or starts with '/' (names never leave the templates folder).
     std::string Render(const std::string& name, const nlohmann::json& data) const;
 
 private:
