@@ -5,6 +5,10 @@
 // Transaction). Lookups return std::nullopt for "not found"; failures throw db::DbError;
 // inserting a duplicate unique value throws db::UniqueViolation naming the column.
 // Stored formats: dates "YYYY-MM-DD", datetimes "YYYY-MM-DD HH:MM:SS.ffffff", booleans 0/1.
+// A malformed stored date/datetime throws DbError naming table.column and the row. Setters and
+// updates of an unknown id change nothing (callers look the row up first).
+// Statements are prepared once per connection (Connection's cache), so repositories are cheap to
+// construct per call.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +26,10 @@ public:
     explicit UserRepository(Connection& conn) : conn_(conn) {}
     std::optional<domain::User> FindById(domain::UserId id);
     std::optional<domain::User> FindByUsername(std::string_view username);
+    // Exact match.
     std::optional<domain::User> FindByEmail(std::string_view email);
-    // Matches the username, or else the e-mail (case-insensitive for the e-mail).
+    // Matches the username exactly, or else the e-mail case-insensitively (ASCII; an exact e-mail
+    // match wins over a case-folded one, then the lowest id).
     std::optional<domain::User> FindByLogin(std::string_view username_or_email);
     std::vector<domain::User> List();
     // Inserts a user with id = max(id)+1 (the first implementation's tables have no AUTOINCREMENT).
@@ -44,13 +50,16 @@ public:
     explicit SessionRepository(Connection& conn) : conn_(conn) {}
     void Create(const domain::Session& session);
     // The session and its user in one query; nullopt if the token is unknown (expiry not checked).
+    // A NULL expiration_date (possible in legacy rows) reads as the epoch, i.e. expired.
     std::optional<std::pair<domain::Session, domain::User>> FindWithUser(std::string_view token);
     void Delete(std::string_view token);
     // Returns the number of sessions removed.
     int DeleteForUser(domain::UserId id);
     int DeleteAll();
+    // Removes sessions with expiration_date <= now (or NULL); returns how many.
     int DeleteExpired(TimePoint now);
-    // Users with at least one unexpired session, with the latest expiration, ordered by user id.
+    // Users with at least one unexpired session (expiration_date > now), with the latest expiration,
+    // ordered by user id.
     std::vector<std::pair<domain::User, TimePoint>> ListLogged(TimePoint now);
 
 private:
@@ -61,6 +70,7 @@ class PasswordResetRepository {
 public:
     explicit PasswordResetRepository(Connection& conn) : conn_(conn) {}
     void Create(const domain::PasswordReset& reset);
+    // NULL expiration_date reads as the epoch (expired).
     std::optional<domain::PasswordReset> Find(std::string_view token);
     void Delete(std::string_view token);
     int DeleteForUser(domain::UserId id);
@@ -77,7 +87,8 @@ public:
     // All challenges ordered by id.
     std::vector<domain::Challenge> List();
     domain::ChallengeId Create(const domain::NewChallenge& challenge);
-    // Writes every column of the row with challenge.id.
+    // Writes every column of the row with challenge.id. A label taken by another challenge throws
+    // UniqueViolation("label").
     void Update(const domain::Challenge& challenge);
 
 private:

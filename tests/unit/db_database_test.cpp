@@ -210,13 +210,20 @@ TEST(DbDatabase, TwoDatabasesWriteFromTwoThreads) {
     Database second(file);
     constexpr int kUsersPerThread = 40;
     auto writer = [&](Database& db, const std::string& prefix) {
-        for (int i = 0; i < kUsersPerThread; ++i) {
-            auto conn = db.Acquire();
-            Transaction transaction(*conn);
-            const auto id = UserRepository(*conn).Create(MakeUser(prefix + std::to_string(i)));
-            SessionRepository(*conn).Create({prefix + "-token-" + std::to_string(i), id,
-                                             std::chrono::system_clock::now() + std::chrono::hours(1)});
-            transaction.Commit();
+        try {
+            for (int i = 0; i < kUsersPerThread; ++i) {
+                auto conn = db.Acquire();
+                Transaction transaction(*conn);
+                const auto id = UserRepository(*conn).Create(MakeUser(prefix + std::to_string(i)));
+                SessionRepository(*conn).Create({prefix + "-token-" + std::to_string(i), id,
+                                                 std::chrono::system_clock::now() + std::chrono::hours(1)});
+                transaction.Commit();
+                // Reads through the other Database between writes.
+                auto read = db.Acquire();
+                EXPECT_TRUE(UserRepository(*read).FindById(id).has_value());
+            }
+        } catch (const DbError& e) {
+            ADD_FAILURE() << prefix << ": " << e.what();
         }
     };
     std::thread a([&] { writer(first, "a"); });
