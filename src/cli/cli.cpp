@@ -1,0 +1,134 @@
+#include "cli/cli.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "db/database.hpp"
+
+namespace zr::cli {
+namespace {
+
+constexpr const char* kFooter =
+    "Settings come from ZR_* environment variables (see 'zr check:settings --info').\n"
+    "Exit status: 0 on success, 1 when a command fails, 2 for a usage error.";
+
+std::string OneLine(std::string text) {
+    for (auto& c : text) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+std::string DescribeValidation(const Error& error) {
+    std::string text;
+    for (const auto& issue : error.issues()) {
+        if (!text.empty()) text += "; ";
+        std::string field;
+        if (issue.loc.is_array() && !issue.loc.empty()) {
+            const auto& last = issue.loc.back();
+            field = last.is_string() ? last.get<std::string>() : last.dump();
+        }
+        text += field.empty() ? issue.msg : field + ": " + issue.msg;
+    }
+    return text.empty() ? error.message() : text;
+}
+
+void AddServe(CommandSet& commands, const ServeFunction& serve) {
+    struct Options {
+        std::string host;
+        int port = -1;
+    };
+    auto options = std::make_shared<Options>();
+    auto& command = commands.Add("serve", "", "Run the HTTP service until SIGINT/SIGTERM",
+                                 [options, &serve](Context& context) {
+        settings::Settings settings = context.settings();
+        if (!options->host.empty()) settings.host = options->host;
+        if (options->port >= 0) settings.port = static_cast<std::uint16_t>(options->port);
+        return serve(settings);
+    });
+    command.add_option("--host", options->host, "Address to listen on (default ZR_HOST, 127.0.0.1)");
+    command.add_option("--port", options->port, "Port to listen on (default ZR_PORT, 8000)")
+        ->check(CLI::Range(0, 65535));
+}
+
+void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
+    app.set_version_flag("--version", std::string("zr ") + ZR_VERSION);
+    app.footer(kFooter);
+    app.require_subcommand(1);
+    AddServe(commands, serve);
+    AddUserCommands(commands);
+    AddChallengeCommands(commands);
+    AddSettingsCommands(commands);
+}
+
+// Parses; returns the exit status when the process should stop here (help, version, usage error).
+std::optional<int> Parse(CLI::App& app, std::vector<std::string> args, Streams streams) {
+    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
+    try {
+        app.parse(args);
+        return std::nullopt;
+    } catch (const CLI::CallForHelp&) {
+        streams.out << app.help();
+        return kExitOk;
+    } catch (const CLI::CallForAllHelp&) {
+        streams.out << app.help("", CLI::AppFormatMode::All);
+        return kExitOk;
+    } catch (const CLI::CallForVersion& e) {
+        streams.out << e.what() << '\n';
+        return kExitOk;
+    } catch (const CLI::ParseError& e) {
+        streams.err << "zr: " << OneLine(e.what()) << " (see 'zr --help')\n";
+        return kExitUsage;
+    }
+}
+
+int RunChosen(const Action& action, Streams streams) {
+    auto loaded = settings::LoadFromEnvironment();
+    for (const auto& warning : loaded.warnings) streams.err << "zr: warning: " << OneLine(warning) << '\n';
+    Context context(loaded.settings, streams);
+    return action(context);
+}
+
+}  // namespace
+
+std::string DescribeError(const std::exception& error) {
+    if (const auto* zr_error = dynamic_cast<const Error*>(&error)) {
+        if (zr_error->kind() == ErrorKind::kValidation) return OneLine(DescribeValidation(*zr_error));
+        return OneLine(zr_error->message());
+    }
+    if (dynamic_cast<const db::DbError*>(&error) != nullptr) return OneLine(std::string("database: ") + error.what());
+    return OneLine(error.what());
+}
+
+int Run(const std::vector<std::string>& args, const ServeFunction& serve, Streams streams) {
+    try {
+        CLI::App app("Zerospeech challenge backend: the service and its admin commands.", "zr");
+        CommandSet commands(app);
+        BuildApp(app, commands, serve);
+        if (auto status = Parse(app, args, streams)) return *status;
+        const Action* action = commands.Chosen();
+        if (action == nullptr) {
+            streams.err << "zr: no command given (see 'zr --help')\n";
+            return kExitUsage;
+        }
+        return RunChosen(*action, streams);
+    } catch (const std::exception& e) {
+        streams.err << "zr: " << DescribeError(e) << '\n';
+        return kExitFailure;
+    } catch (...) {
+        streams.err << "zr: unexpected failure\n";
+        return kExitFailure;
+    }
+}
+
+int Main(int argc, const char* const* argv, const ServeFunction& serve) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    return Run(args, serve, Streams{std::cin, std::cout, std::cerr, isatty(STDIN_FILENO) == 1});
+}
+
+}  // namespace zr::cli

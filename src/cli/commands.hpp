@@ -1,0 +1,16 @@
+#pragma once
+// The admin command groups; each function registers its commands (see cli.md) on the set.
+#include "cli/command_set.hpp"
+
+namespace zr::cli {
+
+// users:list, users:logged, users:create, users:verify, users:status, users:password
+void AddUserCommands(CommandSet& commands);
+// users:create (called by AddUserCommands)
+void AddUserCreateCommand(CommandSet& commands);
+// challenges:list, challenges:new, challenges:set
+void AddChallengeCommands(CommandSet& commands);
+// check:settings
+void AddSettingsCommands(CommandSet& commands);
+
+}  // namespace zr::cli

@@ -1,0 +1,127 @@
+#include "cli/prompt.hpp"
+
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+
+#include "cli/command_set.hpp"
+
+namespace zr::cli {
+namespace {
+
+// The terminal state to restore if Ctrl-C arrives while echo is off. Written before the handler is
+// installed and only read by it.
+struct termios g_saved_terminal;
+
+extern "C" void RestoreTerminalAndExit(int signal_number) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
+    _exit(128 + signal_number);
+}
+
+// Turns terminal echo off for its lifetime.
+class EchoOff {
+public:
+    EchoOff() {
+        if (tcgetattr(STDIN_FILENO, &g_saved_terminal) != 0) return;
+        struct termios quiet = g_saved_terminal;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        previous_handler_ = std::signal(SIGINT, RestoreTerminalAndExit);
+        active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
+    }
+    ~EchoOff() {
+        if (!active_) return;
+        tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
+        std::signal(SIGINT, previous_handler_);
+    }
+    EchoOff(const EchoOff&) = delete;
+    EchoOff& operator=(const EchoOff&) = delete;
+
+private:
+    bool active_ = false;
+    void (*previous_handler_)(int) = SIG_DFL;
+};
+
+std::string Lower(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+}
+
+}  // namespace
+
+std::string Prompter::ReadLine() {
+    std::string line;
+    if (!std::getline(in_, line)) throw CliError("input ended before every question was answered");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+std::string Prompter::Ask(std::string_view question) {
+    out_ << question << ": " << std::flush;
+    return Trim(ReadLine());
+}
+
+std::string Prompter::AskRequired(std::string_view question) {
+    for (;;) {
+        auto answer = Ask(question);
+        if (!answer.empty()) return answer;
+        if (!terminal_) throw CliError(std::string(question) + ": an answer is required");
+        out_ << "  (required)\n";
+    }
+}
+
+std::string Prompter::AskSecret(std::string_view question) {
+    out_ << question << ": " << std::flush;
+    if (!terminal_) return ReadLine();
+    std::string answer;
+    {
+        EchoOff echo_off;
+        answer = ReadLine();
+    }
+    out_ << '\n';  // the user's Enter was not echoed
+    return answer;
+}
+
+bool Prompter::AskYesNo(std::string_view question, bool default_answer) {
+    auto answer = Ask(std::string(question) + (default_answer ? " [Y/n]" : " [y/N]"));
+    if (answer.empty()) return default_answer;
+    auto parsed = ParseYesNo(answer);
+    if (!parsed) throw CliError(std::string(question) + ": answer yes or no, not '" + answer + "'");
+    return *parsed;
+}
+
+std::optional<bool> ParseYesNo(std::string_view answer) {
+    auto lower = Lower(Trim(answer));
+    if (lower == "y" || lower == "yes" || lower == "true" || lower == "1") return true;
+    if (lower == "n" || lower == "no" || lower == "false" || lower == "0") return false;
+    return std::nullopt;
+}
+
+Date ParseDateAnswer(std::string_view answer, std::string_view what) {
+    auto date = ParseDayFirstDate(Trim(answer));
+    if (!date) {
+        throw CliError(std::string(what) + ": not a date (dd/mm/yyyy): '" + std::string(answer) + "'");
+    }
+    return *date;
+}
+
+std::optional<Date> ParseOptionalDateAnswer(std::string_view answer, std::string_view what) {
+    auto lower = Lower(Trim(answer));
+    if (lower.empty() || lower == "none" || lower == "null") return std::nullopt;
+    return ParseDateAnswer(answer, what);
+}
+
+std::string Trim(std::string_view text) {
+    const char* blanks = " \t\r\n";
+    auto first = text.find_first_not_of(blanks);
+    if (first == std::string_view::npos) return {};
+    auto last = text.find_last_not_of(blanks);
+    return std::string(text.substr(first, last - first + 1));
+}
+
+}  // namespace zr::cli

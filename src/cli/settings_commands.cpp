@@ -1,0 +1,94 @@
+// check:settings: the effective settings, the known keys, how to set them. Needs no database.
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/listing.hpp"
+
+namespace zr::cli {
+namespace {
+
+constexpr const char* kInfo = R"(How settings are given:
+  - Each setting is an environment variable named ZR_<KEY> (e.g. ZR_DATA_FOLDER=/srv/zr/data);
+    keys match case-insensitively.
+  - If ZR_ENV_FILE names a file, its KEY=value lines are read first (./.env when ZR_ENV_FILE is
+    unset); real environment variables override them.
+  - Lists, sets and maps are JSON: ZR_HOSTS='["gpu1"]', ZR_REMOTE_BIN='{"gpu1": "/srv/evaluators"}'.
+  - Durations are seconds or 7d / 12h / 45m / 30s.
+  - An unknown ZR_ key is a warning; an invalid value stops the program with a message naming it.
+Commands: 'zr check:settings' prints every effective value (secrets masked), '--keys' lists the
+keys with their defaults and meaning, '--get KEY' prints one value.
+)";
+
+std::string Canonical(std::string_view key) {
+    std::string upper(key);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (upper.rfind("ZR_", 0) == 0) upper.erase(0, 3);
+    return upper;
+}
+
+// Every effective value, in the order of settings::Keys(), then any key Describe adds beyond them.
+std::vector<std::pair<std::string, std::string>> EffectiveValues(const settings::Settings& settings) {
+    auto described = settings::Describe(settings);
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const auto& key : settings::Keys()) {
+        auto it = described.find(key.name);
+        if (it == described.end()) continue;
+        values.emplace_back(it->first, it->second);
+        described.erase(it);
+    }
+    for (auto& [name, value] : described) values.emplace_back(name, value);
+    return values;
+}
+
+struct Options {
+    std::string get;
+    bool keys = false;
+    bool info = false;
+    bool json = false;
+};
+
+int Run(const Options& options, Context& context) {
+    if (options.info) {
+        context.out() << kInfo;
+        return 0;
+    }
+    if (options.keys) {
+        Listing listing({"key", "default", "description"});
+        for (const auto& key : settings::Keys()) listing.Add({key.name, key.default_value, key.description});
+        listing.Print(context.out(), options.json);
+        return 0;
+    }
+    auto values = EffectiveValues(context.settings());
+    if (!options.get.empty()) {
+        for (const auto& [name, value] : values) {
+            if (Canonical(name) == Canonical(options.get)) {
+                context.out() << (options.json ? nlohmann::json(value).dump() : value) << '\n';
+                return 0;
+            }
+        }
+        throw CliError("unknown setting '" + options.get + "' (see zr check:settings --keys)");
+    }
+    Listing listing({"key", "value"});
+    for (const auto& [name, value] : values) listing.Add({name, value});
+    listing.Print(context.out(), options.json);
+    return 0;
+}
+
+}  // namespace
+
+void AddSettingsCommands(CommandSet& commands) {
+    auto options = std::make_shared<Options>();
+    auto& command = commands.Add("check", "settings", "Print the effective settings (secrets masked)",
+                                 [options](Context& context) { return Run(*options, context); });
+    auto* get = command.add_option("--get", options->get, "Print the value of one key (e.g. DATA_FOLDER)")
+                    ->type_name("KEY");
+    auto* keys = command.add_flag("--keys", options->keys, "List every key with its default and meaning");
+    command.add_flag("--info", options->info, "Explain how settings are given")->excludes(get, keys);
+    keys->excludes(get);
+    AddJsonFlag(command, options->json);
+}
+
+}  // namespace zr::cli
