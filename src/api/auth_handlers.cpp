@@ -1,6 +1,7 @@
 // /auth/*: login, logout, sign-up (JSON and HTML form), password reset and update.
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "common/error.hpp"
 #include "common/strings.hpp"
 
 namespace zr::api {

@@ -1,6 +1,7 @@
 // /challenges/*
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "common/error.hpp"
 
 namespace zr::api {
 

@@ -1,5 +1,6 @@
 #include "api/context.hpp"
 
+#include "common/error.hpp"
 #include "common/strings.hpp"
 
 namespace zr::api {

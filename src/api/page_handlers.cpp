@@ -1,6 +1,7 @@
 // /page/*: the HTML pages of the site.
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "common/error.hpp"
 #include "common/strings.hpp"
 
 namespace zr::api {

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/handlers.hpp"
+#include "common/error.hpp"
 #include "common/resources.hpp"
 #include "common/strings.hpp"
 #include "storage/profiles.hpp"

@@ -1,6 +1,7 @@
 // /users/*: the caller's account and profile.
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "common/error.hpp"
 
 namespace zr::api {
 
