@@ -1,9 +1,10 @@
 // The Beast/Asio transport. See server.hpp for the contract.
 //
-// Threads: io_threads run one io_context; every connection lives on its own strand, so a session
-// and the shutdown code that closes it never touch its socket at the same time. The acceptor,
-// the signal set and the shutdown timer live on the `control_` strand. Offloaded handlers run on
-// pool_, a separate thread pool with a lower scheduling priority.
+// Threads: io_threads run one io_context; every connection lives on its own strand (on the plain
+// executor when there is one IO thread), so a session and the shutdown code that closes it never
+// touch its socket at the same time. The acceptor, the signal set and the shutdown timer live on
+// the `control` strand. Offloaded handlers run on `pool`, a separate thread pool with a lower
+// scheduling priority.
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
 #include <sys/resource.h>
@@ -154,6 +155,7 @@ struct Server::Impl {
     void CloseConnections(bool idle_only);
     void Forget(ConnectionList::iterator it);
 
+    asio::any_io_executor ConnectionExecutor();
     asio::awaitable<void> Accept();
     asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ConnectionList::iterator it);
     asio::awaitable<void> Serve(Connection& conn);
@@ -176,7 +178,9 @@ struct Server::Impl {
     asio::signal_set signals;
     asio::steady_timer grace_timer;
     asio::thread_pool pool;
+    // Set by Stop() at once, so responses being written already say "Connection: close".
     std::atomic<bool> stopping{false};
+    bool stop_started = false;  // control only
     std::mutex mutex;
     ConnectionList connections;  // guarded by mutex
 };
@@ -240,7 +244,9 @@ void Server::Impl::Run() {
 
 // Runs on control: stop accepting, close idle connections, arm the grace timer.
 void Server::Impl::DoStop() {
-    if (stopping.exchange(true)) return;
+    stopping = true;
+    if (stop_started) return;
+    stop_started = true;
     ErrorCode ec;
     acceptor.close(ec);
     signals.cancel(ec);
@@ -273,11 +279,18 @@ void Server::Impl::Forget(ConnectionList::iterator it) {
     }
 }
 
+// A strand per connection when several threads run the io_context; with one thread the plain
+// executor is already serial and avoids the strand's reference counting on every operation.
+asio::any_io_executor Server::Impl::ConnectionExecutor() {
+    if (io_threads == 1) return ioc.get_executor();
+    return asio::make_strand(ioc);
+}
+
 asio::awaitable<void> Server::Impl::Accept() {
     for (;;) {
         ErrorCode ec;
         tcp::socket socket = co_await acceptor.async_accept(
-            asio::any_io_executor(asio::make_strand(ioc)), asio::redirect_error(asio::use_awaitable, ec));
+            ConnectionExecutor(), asio::redirect_error(asio::use_awaitable, ec));
         if (stopping) co_return;
         if (ec) {
             // Out of descriptors or similar: wait a little instead of spinning.
@@ -366,6 +379,7 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
         ex.respond = IsProtocolError(ec);
         ex.request.request_id = ids.Next();
         ex.method_text = "-";
+        ex.request.target = "-";
         co_return ProtocolErrorResponse(ec);
     }
     CopyRequestLine(parser, ex);
@@ -486,6 +500,7 @@ void Server::Run() { impl_->Run(); }
 
 void Server::Stop() {
     Impl* impl = impl_.get();
+    impl->stopping = true;
     asio::post(impl->control, [impl] { impl->DoStop(); });
 }
 

@@ -141,7 +141,8 @@ std::string Get(const std::string& target, const std::string& extra = "") {
     return "GET " + target + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
 }
 
-class ServerTest : public ::testing::Test {
+// Run with one IO thread (plain executor) and with two (a strand per connection).
+class ServerTest : public ::testing::TestWithParam<unsigned> {
 protected:
     void SetUp() override {
         file_ = std::filesystem::temp_directory_path() / ("zr_http_test_" + std::to_string(::getpid()));
@@ -149,7 +150,7 @@ protected:
         AddRoutes();
         ServerConfig config;
         config.port = 0;
-        config.io_threads = 2;
+        config.io_threads = GetParam();
         config.blocking_threads = 1;
         config.max_header_bytes = 8 * 1024;
         config.read_timeout = 5s;
@@ -232,7 +233,7 @@ protected:
     int pool_priority_ = 0;
 };
 
-TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+TEST_P(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
     Client client(port_);
     const RawResponse first = client.Request(Get("/hello"));
     EXPECT_EQ(first.status, 200);
@@ -245,14 +246,14 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
     EXPECT_EQ(json::parse(second.body)["id"], "12");
 }
 
-TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+TEST_P(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
     Client client(port_);
     client.Send(Get("/challenges/1") + Get("/challenges/2"));
     EXPECT_EQ(json::parse(client.Read().body)["id"], "1");
     EXPECT_EQ(json::parse(client.Read().body)["id"], "2");
 }
 
-TEST_F(ServerTest, NotFoundMethodNotAllowedAndRedirect) {
+TEST_P(ServerTest, NotFoundMethodNotAllowedAndRedirect) {
     Client client(port_);
     RawResponse r = client.Request(Get("/nope"));
     EXPECT_EQ(r.status, 404);
@@ -267,7 +268,7 @@ TEST_F(ServerTest, NotFoundMethodNotAllowedAndRedirect) {
     EXPECT_EQ(json::parse(r.body)["query"], "include_inactive=true");
 }
 
-TEST_F(ServerTest, PathIsPercentDecodedAndNulRejected) {
+TEST_P(ServerTest, PathIsPercentDecodedAndNulRejected) {
     Client client(port_);
     RawResponse r = client.Request(Get("/challenges/a%20b+c"));
     EXPECT_EQ(json::parse(r.body)["id"], "a b+c");
@@ -276,7 +277,7 @@ TEST_F(ServerTest, PathIsPercentDecodedAndNulRejected) {
     EXPECT_EQ(json::parse(r.body), json({{"detail", "Bad Request"}}));
 }
 
-TEST_F(ServerTest, HeadAnswersLikeGetWithoutBody) {
+TEST_P(ServerTest, HeadAnswersLikeGetWithoutBody) {
     Client client(port_);
     const RawResponse get = client.Request(Get("/hello"));
     const RawResponse head = client.Request("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n", true);
@@ -286,7 +287,7 @@ TEST_F(ServerTest, HeadAnswersLikeGetWithoutBody) {
     EXPECT_EQ(client.Request(Get("/hello")).body, get.body);
 }
 
-TEST_F(ServerTest, OversizedContentLengthGets413WithoutCallingHandler) {
+TEST_P(ServerTest, OversizedContentLengthGets413WithoutCallingHandler) {
     Client client(port_);
     const RawResponse r = client.Request(
         "POST /small HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n");
@@ -296,7 +297,7 @@ TEST_F(ServerTest, OversizedContentLengthGets413WithoutCallingHandler) {
     EXPECT_TRUE(client.Closed());
 }
 
-TEST_F(ServerTest, BodyWithinLimitReachesHandler) {
+TEST_P(ServerTest, BodyWithinLimitReachesHandler) {
     Client client(port_);
     const RawResponse r = client.Request("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
     EXPECT_EQ(r.status, 200);
@@ -304,7 +305,7 @@ TEST_F(ServerTest, BodyWithinLimitReachesHandler) {
     EXPECT_EQ(small_calls_, 1);
 }
 
-TEST_F(ServerTest, ChunkedBodyBeyondLimitGets413) {
+TEST_P(ServerTest, ChunkedBodyBeyondLimitGets413) {
     Client client(port_);
     const RawResponse r = client.Request(
         "POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -317,7 +318,7 @@ TEST_F(ServerTest, ChunkedBodyBeyondLimitGets413) {
     EXPECT_EQ(json::parse(small.body)["body"], "abcd");
 }
 
-TEST_F(ServerTest, ExpectContinueGets100ThenTheResponse) {
+TEST_P(ServerTest, ExpectContinueGets100ThenTheResponse) {
     Client client(port_);
     client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
     const RawResponse interim = client.Read();
@@ -328,14 +329,14 @@ TEST_F(ServerTest, ExpectContinueGets100ThenTheResponse) {
     EXPECT_EQ(json::parse(r.body)["body"], "ping");
 }
 
-TEST_F(ServerTest, ExpectContinueOnOversizedBodyGets413Directly) {
+TEST_P(ServerTest, ExpectContinueOnOversizedBodyGets413Directly) {
     Client client(port_);
     const RawResponse r = client.Request(
         "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(r.status, 413);
 }
 
-TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
+TEST_P(ServerTest, MalformedRequestsGet400AndClose) {
     for (const std::string& garbage : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
                                       std::string("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n"),
                                       std::string("\x01\x02\x00\xff\r\n\r\n", 8)}) {
@@ -350,14 +351,14 @@ TEST_F(ServerTest, MalformedRequestsGet400AndClose) {
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);
 }
 
-TEST_F(ServerTest, TooLargeHeaderGets431) {
+TEST_P(ServerTest, TooLargeHeaderGets431) {
     Client client(port_);
     const RawResponse r = client.Request(Get("/hello", "X-Big: " + std::string(20000, 'a') + "\r\n"));
     EXPECT_EQ(r.status, 431);
     EXPECT_TRUE(json::parse(r.body).contains("detail"));
 }
 
-TEST_F(ServerTest, ZrErrorsAreMappedToTheirBodies) {
+TEST_P(ServerTest, ZrErrorsAreMappedToTheirBodies) {
     Client client(port_);
     RawResponse r = client.Request(Get("/missing"));
     EXPECT_EQ(r.status, 404);
@@ -367,7 +368,7 @@ TEST_F(ServerTest, ZrErrorsAreMappedToTheirBodies) {
     EXPECT_EQ(r.headers.at("www-authenticate"), "Bearer");
 }
 
-TEST_F(ServerTest, OtherExceptionsGive500WithoutTheirText) {
+TEST_P(ServerTest, OtherExceptionsGive500WithoutTheirText) {
     Client client(port_);
     const RawResponse r = client.Request(Get("/boom"));
     EXPECT_EQ(r.status, 500);
@@ -376,7 +377,7 @@ TEST_F(ServerTest, OtherExceptionsGive500WithoutTheirText) {
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);  // connection survives
 }
 
-TEST_F(ServerTest, RequestIdGeneratedOrTakenFromASaneHeader) {
+TEST_P(ServerTest, RequestIdGeneratedOrTakenFromASaneHeader) {
     Client client(port_);
     RawResponse r = client.Request(Get("/challenges/1"));
     ASSERT_TRUE(r.Has("x-request-id"));
@@ -393,7 +394,7 @@ TEST_F(ServerTest, RequestIdGeneratedOrTakenFromASaneHeader) {
     EXPECT_TRUE(r.Has("x-request-id"));
 }
 
-TEST_F(ServerTest, CorsHeadersForAllowedOriginOnly) {
+TEST_P(ServerTest, CorsHeadersForAllowedOriginOnly) {
     Client client(port_);
     RawResponse r = client.Request(Get("/hello", "Origin: https://zerospeech.com\r\n"));
     EXPECT_EQ(r.headers.at("access-control-allow-origin"), "https://zerospeech.com");
@@ -404,7 +405,7 @@ TEST_F(ServerTest, CorsHeadersForAllowedOriginOnly) {
     EXPECT_FALSE(r.Has("access-control-allow-origin"));
 }
 
-TEST_F(ServerTest, CorsPreflight) {
+TEST_P(ServerTest, CorsPreflight) {
     Client client(port_);
     const std::string preflight =
         "OPTIONS /echo HTTP/1.1\r\nHost: t\r\nAccess-Control-Request-Method: POST\r\n"
@@ -420,7 +421,7 @@ TEST_F(ServerTest, CorsPreflight) {
     EXPECT_EQ(r.headers.at("content-type"), "text/plain; charset=utf-8");
 }
 
-TEST_F(ServerTest, OffloadedRoutesRunOnTheLowPriorityPool) {
+TEST_P(ServerTest, OffloadedRoutesRunOnTheLowPriorityPool) {
     Client client(port_);
     EXPECT_EQ(client.Request(Get("/thread")).body, "null");
     EXPECT_EQ(client.Request(Get("/offload")).body, "null");
@@ -432,7 +433,7 @@ TEST_F(ServerTest, OffloadedRoutesRunOnTheLowPriorityPool) {
     EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), 0);
 }
 
-TEST_F(ServerTest, FileResponsesAreStreamed) {
+TEST_P(ServerTest, FileResponsesAreStreamed) {
     Client client(port_);
     RawResponse r = client.Request(Get("/file"));
     EXPECT_EQ(r.status, 200);
@@ -443,7 +444,7 @@ TEST_F(ServerTest, FileResponsesAreStreamed) {
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);
 }
 
-TEST_F(ServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+TEST_P(ServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
     Client client(port_);
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);
     const auto start = std::chrono::steady_clock::now();
@@ -451,7 +452,7 @@ TEST_F(ServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
 
-TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+TEST_P(ServerTest, ConnectionCloseIsHonoured) {
     Client client(port_);
     const RawResponse r = client.Request(Get("/hello", "Connection: close\r\n"));
     EXPECT_EQ(r.status, 200);
@@ -459,7 +460,7 @@ TEST_F(ServerTest, ConnectionCloseIsHonoured) {
     EXPECT_TRUE(client.Closed());
 }
 
-TEST_F(ServerTest, StopLetsInFlightRequestsFinishAndClosesIdleOnes) {
+TEST_P(ServerTest, StopLetsInFlightRequestsFinishAndClosesIdleOnes) {
     Client idle(port_);
     EXPECT_EQ(idle.Request(Get("/hello")).status, 200);
     Client busy(port_);
@@ -476,6 +477,8 @@ TEST_F(ServerTest, StopLetsInFlightRequestsFinishAndClosesIdleOnes) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
     thread_ = std::thread([] {});  // TearDown joins again
 }
+
+INSTANTIATE_TEST_SUITE_P(IoThreads, ServerTest, ::testing::Values(1u, 2u));
 
 TEST(ServerListen, BusyPortThrowsSystemError) {
     Router router;
