@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
+#include <random>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -54,6 +56,7 @@ public:
         }
     }
     ~Client() { ::close(fd_); }
+    int fd() const { return fd_; }
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
@@ -478,6 +481,41 @@ TEST_P(ServerTest, StopLetsInFlightRequestsFinishAndClosesIdleOnes) {
     thread_ = std::thread([] {});  // TearDown joins again
 }
 
+// Random mutations of valid requests: whatever the server answers, it keeps serving.
+TEST_P(ServerTest, GarbageNeverBreaksTheServer) {
+    const std::string seeds[] = {
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello",
+        "POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n",
+        "GET /challenges/%41?x=1 HTTP/1.1\r\nHost: t\r\nOrigin: https://zerospeech.com\r\n\r\n",
+        "OPTIONS /echo HTTP/1.1\r\nOrigin: x\r\nAccess-Control-Request-Method: GET\r\n\r\n"};
+    std::mt19937 random(12345);
+    for (int i = 0; i < 300; ++i) {
+        std::string request = seeds[static_cast<std::size_t>(i) % std::size(seeds)];
+        const int edits = 1 + static_cast<int>(random() % 6);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = random() % request.size();
+            switch (random() % 3) {
+                case 0: request[at] = static_cast<char>(random() % 256); break;
+                case 1: request.erase(at, 1 + random() % 4); break;
+                default: request.insert(at, std::string(1 + random() % 3, static_cast<char>(random() % 256)));
+            }
+            if (request.empty()) request = "x";
+        }
+        Client client(port_);
+        client.Send(request);
+        ::shutdown(client.fd(), SHUT_WR);  // EOF: the server must not wait for more
+        try {
+            const RawResponse r = client.Read();
+            EXPECT_TRUE(r.status >= 100 && r.status < 600) << r.status;
+            EXPECT_NE(r.status, 500);
+        } catch (const std::runtime_error&) {
+            // Closing without an answer is fine for a truncated request.
+        }
+    }
+    Client client(port_);
+    EXPECT_EQ(client.Request(Get("/hello")).status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(IoThreads, ServerTest, ::testing::Values(1u, 2u));
 
 TEST(ServerListen, BusyPortThrowsSystemError) {
@@ -490,6 +528,26 @@ TEST(ServerListen, BusyPortThrowsSystemError) {
     // Both set SO_REUSEADDR, but two listeners on one port are still refused.
     Server second(config, router);
     EXPECT_THROW(second.Listen(), std::system_error);
+}
+
+TEST(ServerSignals, SigtermStopsRunGracefully) {
+    Router router;
+    router.Add(Method::kGet, "/", [](Request&) { return Response::Null(); });
+    ServerConfig config;
+    config.port = 0;
+    config.io_threads = 1;
+    config.handle_signals = true;
+    Server server(config, router);
+    const std::uint16_t port = server.Listen();
+    std::thread runner([&] { server.Run(); });
+    {
+        // A served request proves Run() installed the handlers (it does so before serving).
+        Client client(port);
+        EXPECT_EQ(client.Request("GET / HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
+        ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+        EXPECT_TRUE(client.Closed());
+    }
+    runner.join();  // returns only because of the signal
 }
 
 TEST(ServerListen, StopBeforeRunReturnsImmediately) {
