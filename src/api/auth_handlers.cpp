@@ -11,19 +11,19 @@ namespace {
 accounts::SignupRequest ReadSignup(Fields& body, const std::string& password_field) {
     accounts::SignupRequest signup;
     signup.username = body.RequiredString("username");
-    signup.email = body.RequiredString("email");
-    signup.password = body.RequiredString(password_field);
-    signup.first_name = body.RequiredString("first_name");
-    signup.last_name = body.RequiredString("last_name");
-    signup.affiliation = body.RequiredString("affiliation");
     if (!signup.username.empty() && !accounts::IsValidUsername(signup.username)) {
         body.Invalid("username",
                      "username must be 1-64 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
                      "value_error.username");
     }
+    signup.email = body.RequiredString("email");
     if (!signup.email.empty() && !accounts::IsValidEmail(signup.email)) {
         body.Invalid("email", "value is not a valid email address", "value_error.email");
     }
+    signup.password = body.RequiredString(password_field);
+    signup.first_name = body.RequiredString("first_name");
+    signup.last_name = body.RequiredString("last_name");
+    signup.affiliation = body.RequiredString("affiliation");
     body.ThrowIfInvalid();
     return signup;
 }
