@@ -113,7 +113,7 @@ void CopyRequestLine(const Parser& parser, Exchange& ex) {
     ex.method_text.assign(message.method_string().data(), message.method_string().size());
     ex.request.target.assign(message.target().data(), message.target().size());
     ex.version = message.version();
-    ex.request.headers.reserve(16);
+    ex.request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
     for (const auto& field : message) {
         std::string name(field.name_string().data(), field.name_string().size());
         for (char& c : name) {
@@ -447,7 +447,13 @@ asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& res
     std::uint64_t size = response.body.size();
     if (response.file) {
         bhttp::response<bhttp::file_body> message(static_cast<bhttp::status>(response.status), ex.version);
-        message.body().open(response.file->c_str(), beast::file_mode::scan, ec);
+        // A directory opens fine but fails on read, after the header went out: refuse it here.
+        std::error_code file_ec;
+        if (!std::filesystem::is_regular_file(*response.file, file_ec)) {
+            ec = boost::system::errc::make_error_code(boost::system::errc::no_such_file_or_directory);
+        } else {
+            message.body().open(response.file->c_str(), beast::file_mode::scan, ec);
+        }
         if (ec) {
             spdlog::error("{} cannot open {}: {}", ex.request.request_id, response.file->string(),
                           ec.message());

@@ -221,6 +221,11 @@ protected:
             r.file = file_;
             return r;
         });
+        router_.Add(Method::kGet, "/file/{name}", [this](Request& r) {
+            Response response;
+            response.file = r.path_params.at("name") == "dir" ? file_.parent_path() : std::filesystem::path(file_.string() + ".absent");
+            return response;
+        });
     }
 
     Router router_;
@@ -444,6 +449,12 @@ TEST_P(ServerTest, FileResponsesAreStreamed) {
     EXPECT_EQ(r.headers.at("content-type"), "text/plain");
     r = client.Request("HEAD /file HTTP/1.1\r\nHost: t\r\n\r\n", true);
     EXPECT_EQ(r.headers.at("content-length"), "18");
+    // Missing files and directories become 404 before anything is sent.
+    for (const char* name : {"/file/dir", "/file/absent"}) {
+        r = client.Request(Get(name));
+        EXPECT_EQ(r.status, 404) << name;
+        EXPECT_EQ(json::parse(r.body), json({{"detail", "Not Found"}}));
+    }
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);
 }
 
