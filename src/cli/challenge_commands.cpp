@@ -3,6 +3,7 @@
 #include <set>
 
 #include "challenges/challenge_service.hpp"
+#include "common/error.hpp"
 #include "cli/commands.hpp"
 #include "cli/listing.hpp"
 #include "cli/prompt.hpp"
@@ -61,6 +62,15 @@ domain::NewChallenge AskChallenge(Context& context) {
     return challenge;
 }
 
+std::vector<domain::NewChallenge> ParseFile(challenges::ChallengeService& service, const std::string& path) {
+    auto json = ReadJsonFile(path);
+    try {
+        return service.ParseChallengeList(json);
+    } catch (const Error& e) {
+        throw CliError(path + ": " + e.message());
+    }
+}
+
 // Labels must be new and distinct; checked for the whole list before anything is written.
 void CheckLabels(const std::vector<domain::NewChallenge>& list, const std::vector<domain::Challenge>& existing) {
     std::set<std::string> labels;
@@ -86,7 +96,7 @@ void AddNew(CommandSet& commands) {
         if (options->from_file.empty()) {
             list.push_back(AskChallenge(context));
         } else {
-            list = service.ParseChallengeList(ReadJsonFile(options->from_file));
+            list = ParseFile(service, options->from_file);
         }
         CheckLabels(list, service.List(true));
         if (options->dry_run) {

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <sstream>
+#include <optional>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
@@ -66,14 +69,24 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddSettingsCommands(commands);
 }
 
+// "zr: <reason> (see 'zr <command> --help')" for a command line CLI11 refused.
+std::string UsageError(const CLI::App& app, const std::vector<std::string>& args, const CLI::ParseError& error) {
+    std::string command;
+    for (const auto* chosen : app.get_subcommands()) command = chosen->get_name() + " ";
+    if (command.empty() && !args.empty() && !args.front().empty() && args.front()[0] != '-') {
+        return "unknown command '" + args.front() + "' (see 'zr --help')";
+    }
+    return OneLine(error.what()) + " (see 'zr " + command + "--help')";
+}
+
 // Parses; returns the exit status when the process should stop here (help, version, usage error).
-std::optional<int> Parse(CLI::App& app, std::vector<std::string> args, Streams streams) {
-    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
+std::optional<int> Parse(CLI::App& app, const std::vector<std::string>& args, Streams streams) {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
     try {
-        app.parse(args);
+        app.parse(reversed);
         return std::nullopt;
     } catch (const CLI::CallForHelp&) {
-        streams.out << app.help();
+        streams.out << app.help();  // the chosen command's help when there is one
         return kExitOk;
     } catch (const CLI::CallForAllHelp&) {
         streams.out << app.help("", CLI::AppFormatMode::All);
@@ -82,13 +95,22 @@ std::optional<int> Parse(CLI::App& app, std::vector<std::string> args, Streams s
         streams.out << e.what() << '\n';
         return kExitOk;
     } catch (const CLI::ParseError& e) {
-        streams.err << "zr: " << OneLine(e.what()) << " (see 'zr --help')\n";
+        streams.err << "zr: " << UsageError(app, args, e) << '\n';
         return kExitUsage;
     }
 }
 
-int RunChosen(const Action& action, Streams streams) {
+// Admin commands print their results on stdout; the services' log lines go to stderr, and only
+// warnings and errors (a failed e-mail) unless ZR_DEBUG is set.
+void SendLogsToStderr(bool debug) {
+    auto logger = spdlog::stderr_color_mt("zr-admin");
+    logger->set_level(debug ? spdlog::level::debug : spdlog::level::warn);
+    spdlog::set_default_logger(std::move(logger));
+}
+
+int RunChosen(const Action& action, bool is_serve, Streams streams) {
     auto loaded = settings::LoadFromEnvironment();
+    if (!is_serve) SendLogsToStderr(loaded.settings.debug);
     for (const auto& warning : loaded.warnings) streams.err << "zr: warning: " << OneLine(warning) << '\n';
     Context context(loaded.settings, streams);
     return action(context);
@@ -116,7 +138,7 @@ int Run(const std::vector<std::string>& args, const ServeFunction& serve, Stream
             streams.err << "zr: no command given (see 'zr --help')\n";
             return kExitUsage;
         }
-        return RunChosen(*action, streams);
+        return RunChosen(*action, app.got_subcommand("serve"), streams);
     } catch (const std::exception& e) {
         streams.err << "zr: " << DescribeError(e) << '\n';
         return kExitFailure;

@@ -53,14 +53,15 @@ void Listing::PrintTable(std::ostream& out) const {
 }
 
 void Listing::PrintJson(std::ostream& out) const {
-    auto array = nlohmann::json::array();
+    // ordered_json keeps the keys in column order.
+    auto array = nlohmann::ordered_json::array();
     for (const auto& row : rows_) {
-        auto object = nlohmann::json::object();
+        auto object = nlohmann::ordered_json::object();
         for (std::size_t i = 0; i < row.size(); ++i) object[columns_[i]] = row[i];
         array.push_back(std::move(object));
     }
     // Replace invalid UTF-8 rather than throw: a listing must print whatever the database holds.
-    out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    out << array.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 void Listing::Print(std::ostream& out, bool json) const {

@@ -61,8 +61,12 @@ std::string Prompter::ReadLine() {
     return line;
 }
 
+void Prompter::Show(std::string_view question) {
+    if (terminal_) out_ << question << ": " << std::flush;
+}
+
 std::string Prompter::Ask(std::string_view question) {
-    out_ << question << ": " << std::flush;
+    Show(question);
     return Trim(ReadLine());
 }
 
@@ -76,7 +80,7 @@ std::string Prompter::AskRequired(std::string_view question) {
 }
 
 std::string Prompter::AskSecret(std::string_view question) {
-    out_ << question << ": " << std::flush;
+    Show(question);
     if (!terminal_) return ReadLine();
     std::string answer;
     {

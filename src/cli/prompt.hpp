@@ -3,7 +3,7 @@
 //
 // Questions go to the error stream so that stdout holds only results. Answers are read one line
 // at a time; when the input is not a terminal (a pipe, a test) the same lines are read without
-// prompting tricks, so the commands can be scripted. Not thread-safe.
+// showing the questions, so the commands can be scripted. Not thread-safe.
 #include <istream>
 #include <optional>
 #include <ostream>
@@ -31,6 +31,7 @@ public:
     bool AskYesNo(std::string_view question, bool default_answer);
 
 private:
+    void Show(std::string_view question);
     std::string ReadLine();
 
     std::istream& in_;

@@ -56,8 +56,9 @@ int Run(const Options& options, Context& context) {
         return 0;
     }
     if (options.keys) {
-        Listing listing({"key", "default", "description"});
-        for (const auto& key : settings::Keys()) listing.Add({key.name, key.default_value, key.description});
+        // The default last: some defaults are long lists that would push the other columns away.
+        Listing listing({"key", "description", "default"});
+        for (const auto& key : settings::Keys()) listing.Add({key.name, key.description, key.default_value});
         listing.Print(context.out(), options.json);
         return 0;
     }
