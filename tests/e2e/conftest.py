@@ -164,8 +164,9 @@ class SmtpSink:
         """The next mail to `address` (waits for it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            mails = self.mails_to(address)
+            mails = self.mails_to(address, consume=False)
             if mails:
+                self._seen.add(mails[0].path)
                 return mails[0]
             time.sleep(0.05)
         pytest.fail(f"no mail to {address} within {timeout}s")
@@ -193,6 +194,7 @@ class ZrServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
         self.proc = None
+        self.stopped_by_test = False  # a test sent its own signal
         self.http = requests.Session()
         self.env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ZR_")}
         self.env.update({
@@ -232,6 +234,8 @@ class ZrServer:
         self.http.close()
         if self.proc is None:
             return 0
+        if self._log.closed:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -243,6 +247,11 @@ class ZrServer:
                 return None
         self._log.close()
         return self.proc.returncode
+
+    def signal(self, sig=signal.SIGTERM):
+        """Sends a signal from a test (the teardown then only checks the exit code)."""
+        self.stopped_by_test = True
+        self.proc.send_signal(sig)
 
     def log(self):
         try:
@@ -382,15 +391,20 @@ class ServerFactory:
     def finish(self, failed):
         problems = []
         for server in self.servers:
-            code = server.stop() if server.proc and server.proc.poll() is None else \
-                (server.proc.returncode if server.proc else 0)
+            if server.proc is None:
+                continue
+            early = server.proc.poll()
+            code = server.stop()
             reports = server.sanitizer_reports()
             if failed or code != 0 or reports:
                 sys.stdout.write(f"\n----- log of zr serve on {server.base_url} -----\n")
                 sys.stdout.write(server.log()[-20000:])
-            if code != 0:
-                problems.append(f"zr serve on port {server.port} exited with {code} after SIGTERM"
-                                " (None = still running after 15 s)")
+            if early is not None and not server.stopped_by_test:
+                problems.append(f"zr serve on port {server.port} was gone before teardown "
+                                f"(exit status {early}; negative = killed by that signal)")
+            elif code != 0:
+                problems.append(f"zr serve on port {server.port} exited with {code} after "
+                                "SIGTERM (None = still running after 15 s)")
             if reports:
                 problems.append("sanitizer reports: " + "; ".join(reports[:5]))
         return problems
