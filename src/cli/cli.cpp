@@ -103,7 +103,8 @@ std::optional<int> Parse(CLI::App& app, const std::vector<std::string>& args, St
 // Admin commands print their results on stdout; the services' log lines go to stderr, and only
 // warnings and errors (a failed e-mail) unless ZR_DEBUG is set.
 void SendLogsToStderr(bool debug) {
-    auto logger = spdlog::stderr_color_mt("zr-admin");
+    // Not registered by name: Run may be called more than once in a process (tests).
+    auto logger = std::make_shared<spdlog::logger>("zr-admin", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     logger->set_level(debug ? spdlog::level::debug : spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
 }

@@ -5,6 +5,7 @@
 // `--help` works with broken settings), prints settings warnings to `err`, and runs the command.
 // Exit status: 0 on success; 1 when the command fails; 2 for a usage error. A failure prints one
 // line "zr: <reason>" on `err`, never a stack trace. Run never throws.
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>

@@ -13,6 +13,8 @@ void PrintPadded(std::ostream& out, const std::vector<std::string>& cells,
         line += cells[i];
         if (i + 1 < cells.size()) line.append(widths[i] - DisplayWidth(cells[i]), ' ');
     }
+    // Empty cells at the end would leave padding behind.
+    line.erase(line.find_last_not_of(' ') + 1);
     out << line << '\n';
 }
 
