@@ -80,11 +80,11 @@ std::string Prompter::AskRequired(std::string_view question) {
 }
 
 std::string Prompter::AskSecret(std::string_view question) {
-    Show(question);
     if (!terminal_) return ReadLine();
     std::string answer;
     {
-        EchoOff echo_off;
+        EchoOff echo_off;  // before the question, so that nothing typed early is echoed
+        Show(question);
         answer = ReadLine();
     }
     out_ << '\n';  // the user's Enter was not echoed

@@ -1,12 +1,18 @@
 """Black-box tests of the admin command line (`zr <group>:<command>`, spec cli.md), against a fresh
 data folder and against a copy of the first implementation's data folder."""
 import json
+import os
+import pty
 import re
+import select
+import subprocess
+import time
 from datetime import datetime, timedelta
 
 import pytest
 
 from cli_helpers import Cli, legacy_copy, parse_table
+from conftest import zr_binary
 
 LEGACY_USERS = [
     {"id": 1, "username": "alice", "email": "alice@example.org", "active": True, "verified": True},
@@ -266,11 +272,25 @@ def mail_env(smtp):
 
 def test_users_verify_send_mails_a_verification_link(legacy, smtp):
     legacy.env.update(mail_env(smtp))
+    smtp.mails_to("bob@example.org")  # earlier tests' mails to bob (the sink is shared)
     legacy.ok("users:verify", "-s", "2")
     mail = smtp.wait_for("bob@example.org")
     code = legacy.query("SELECT verified FROM users_credentials WHERE id = 2")[0]["verified"]
     assert code != "True"
     assert any(u.startswith("http://zr.test/page/email-verify?") and code in u for u in mail.urls), mail.text
+
+
+def test_users_verify_send_all_mails_every_unverified_user(legacy, smtp, tmp_path):
+    legacy.env.update(mail_env(smtp))
+    users = [dict(u, email=u["username"] + "-all@example.org") for u in NEW_USERS]
+    legacy.ok("users:create", "-f", write_json(tmp_path, "u.json", users))
+    for user in users:  # consume the sign-up mails
+        smtp.wait_for(user["email"])
+    smtp.mails_to("bob@example.org")  # and any earlier test's mail to bob (the sink is shared)
+    assert "3" in legacy.ok("users:verify", "--send-all")
+    for address in ["bob@example.org"] + [u["email"] for u in users]:
+        assert smtp.wait_for(address).urls
+    smtp.assert_none_to("alice@example.org", wait=0.5)
 
 
 def test_users_verify_send_to_a_verified_user_fails(legacy, smtp):
@@ -281,6 +301,7 @@ def test_users_verify_send_to_a_verified_user_fails(legacy, smtp):
 
 def test_users_password_reset_mails_the_link(legacy, smtp):
     legacy.env.update(mail_env(smtp))
+    smtp.mails_to("alice@example.org")  # earlier tests' mails to alice (the sink is shared)
     out = legacy.ok("users:password", "-r", "1")
     link = out.strip().split()[-1]
     assert link.startswith("http://zr.test/"), out
@@ -453,3 +474,36 @@ def test_commands_work_while_the_server_runs(legacy, servers):
     r = server.post("/auth/login", data={"username": "alice", "password": "alice-legacy-pass"})
     assert r.status_code == 401, r.text
     assert [u["active"] for u in json.loads(legacy.ok("users:list", "--json"))] == [False, True, False]
+
+
+def test_users_create_on_a_terminal_hides_the_password(fresh):
+    """Run under a pseudo-terminal: questions are shown, the password is not echoed."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(zr_binary().resolve()), "users:create", "--verified"], env=fresh.env,
+                            stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    transcript = b""
+
+    def read_until(text, timeout=20):
+        nonlocal transcript
+        deadline = time.monotonic() + timeout
+        while text.encode() not in transcript and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    transcript += os.read(master, 4096)
+                except OSError:
+                    break
+        assert text.encode() in transcript, transcript.decode(errors="replace")
+
+    for question, answer in [("username:", "tty-user"), ("e-mail:", "tty@example.org"),
+                             ("first name:", "T"), ("last name:", "Ty"), ("affiliation:", "Lab"),
+                             ("password:", "hidden-pass-9"), ("password again:", "hidden-pass-9")]:
+        read_until(question)
+        os.write(master, (answer + "\n").encode())
+    read_until("created user")
+    assert proc.wait(20) == 0
+    os.close(master)
+    assert b"tty-user" in transcript  # ordinary answers are echoed
+    assert b"hidden-pass-9" not in transcript
+    assert [u["username"] for u in json.loads(fresh.ok("users:list", "--json"))] == ["tty-user"]
