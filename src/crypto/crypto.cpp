@@ -1,5 +1,7 @@
 #include "crypto/crypto.hpp"
 
+#include <fstream>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -97,6 +99,41 @@ std::string Md5Hex(std::string_view data) {
         throw std::runtime_error("md5 digest failed");
     }
     return ToHex(Bytes(digest, digest + length));
+}
+
+Md5::Md5() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_md5(), nullptr) != 1) {
+        EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+        throw std::runtime_error("md5 init failed");
+    }
+}
+
+Md5::~Md5() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Md5::Update(const void* data, std::size_t size) {
+    if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size) != 1) throw std::runtime_error("md5 update failed");
+}
+
+std::string Md5::HexDigest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest, &length) != 1) {
+        throw std::runtime_error("md5 final failed");
+    }
+    return ToHex(Bytes(digest, digest + length));
+}
+
+std::string Md5OfFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    Md5 md5;
+    std::vector<char> buffer(1 << 20);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        if (in.gcount() > 0) md5.Update(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) throw std::runtime_error("cannot read " + path);
+    return md5.HexDigest();
 }
 
 std::string ToHex(const Bytes& data) {

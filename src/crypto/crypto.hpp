@@ -27,6 +27,23 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 bool ConstantTimeEquals(const Bytes& a, const Bytes& b);
 // Lower-case hex md5 of data.
 std::string Md5Hex(std::string_view data);
+// Incremental md5 for streams (uploads, merged archives). Not thread-safe; one per stream.
+class Md5 {
+public:
+    Md5();
+    ~Md5();
+    Md5(const Md5&) = delete;
+    Md5& operator=(const Md5&) = delete;
+    void Update(const void* data, std::size_t size);
+    // Lower-case hex of everything passed to Update; the object must not be used afterwards.
+    std::string HexDigest();
+
+private:
+    void* ctx_;  // EVP_MD_CTX
+};
+// Lower-case hex md5 of a file's content, read in chunks. Throws std::runtime_error on I/O errors.
+std::string Md5OfFile(const std::string& path);
+
 // Lower-case hex.
 std::string ToHex(const Bytes& data);
 

@@ -18,6 +18,17 @@ enum class Method { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther 
 
 std::string_view ToString(Method m);
 
+// A file part of a streamed multipart/form-data body (routes with RouteOptions::upload_spool),
+// already on disk under a temporary name inside the spool folder, its md5 computed on the way.
+// The transport deletes `path` after the handler returns unless the handler moved it away.
+struct UploadedFile {
+    std::string field;     // form field name, e.g. "file_data"
+    std::string filename;  // the client's file name (untrusted; never use it as a path)
+    std::filesystem::path path;
+    std::uint64_t size = 0;
+    std::string md5;  // lower-case hex
+};
+
 struct Request {
     Method method = Method::kGet;
     std::string target;  // as received: path + "?" + query
@@ -28,6 +39,9 @@ struct Request {
     std::string body;
     // Values of "{name}" segments of the matched route, percent-decoded.
     std::unordered_map<std::string, std::string> path_params;
+    // Streamed upload routes only: the file parts and the text fields of the multipart body.
+    std::vector<UploadedFile> files;
+    std::vector<std::pair<std::string, std::string>> form_fields;
     std::string remote_address;  // peer IP as text
     std::string request_id;
 

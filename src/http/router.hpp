@@ -8,6 +8,7 @@
 // Thread-safety: build the router before the server starts; afterwards it is read-only and may be
 // used from any thread.
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -28,8 +29,15 @@ struct RouteOptions {
     // Run the handler on the blocking pool (CPU-heavy work such as password hashing), not on the
     // threads that serve connections.
     bool offload = false;
-    // Short description and tag, used by tests that keep /openapi.json honest.
-    std::string summary;
+    // Streamed multipart/form-data upload. When set, the transport calls it once the header is
+    // read and the route matched, BEFORE reading any body byte (and before answering an
+    // "Expect: 100-continue"). It checks the request (authentication, ownership, names); throwing
+    // zr::Error refuses the request with nothing read or written. It returns the folder where file
+    // parts are written as they arrive (temporary names, md5 computed on the way; same file system
+    // as their final place so the handler can rename them). Text fields go to
+    // Request::form_fields (64 KiB at most in all). The body limit is max_body; memory use does not
+    // grow with the body size. Runs on an IO thread: keep it fast (no hashing of big files).
+    std::function<std::filesystem::path(Request&)> upload_spool;
 };
 
 struct Route {
