@@ -28,9 +28,10 @@ accounts::SignupRequest ReadSignup(Fields& body, const std::string& password_fie
     return signup;
 }
 
-bool IsJsonRequest(const http::Request& request) {
-    const auto type = request.Header("content-type");
-    return type && ToLower(*type).find("json") != std::string::npos;
+// A browser submitting one of our HTML forms asks for HTML; scripts (JSON or form) get JSON.
+bool WantsHtml(const http::Request& request) {
+    const auto accept = request.Header("accept");
+    return accept && ToLower(*accept).find("text/html") != std::string::npos;
 }
 
 }  // namespace
@@ -76,13 +77,12 @@ http::Response SignupForm(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request) {
-    const bool json = IsJsonRequest(request);
     Fields body = Fields::FromJsonOrFormBody(request);
     const std::string username = body.RequiredString("username");
     const std::string email = body.RequiredString("email");
     body.ThrowIfInvalid();
     ctx.accounts.RequestPasswordReset(username, email, request.remote_address);
-    if (json) return http::Response::Null();
+    if (!WantsHtml(request)) return http::Response::Null();
     return MessagePage(ctx, "Password reset requested",
                        "If an account matches this username and e-mail, a link to set a new password "
                        "has been sent to it.",
