@@ -111,6 +111,17 @@ public:
     std::optional<domain::Submission> Find(std::string_view id);
     // Ordered by submit_date.
     std::vector<domain::Submission> ListByUser(domain::UserId user_id);
+    // Every submission matching the set filters (all when none is set), ordered by submit_date, id.
+    std::vector<domain::Submission> List(std::optional<domain::UserId> user_id,
+                                         std::optional<domain::ChallengeId> track_id,
+                                         std::optional<std::string_view> status);
+    // Inserts the row. A taken id throws UniqueViolation("id").
+    void Create(const domain::Submission& submission);
+    void SetStatus(std::string_view id, std::string_view status);
+    // Submissions of user_id to track_id created at or after `since` (any time when nullopt) whose
+    // status is none of `excluded_statuses`.
+    int Count(domain::UserId user_id, domain::ChallengeId track_id, std::optional<TimePoint> since,
+              const std::vector<std::string_view>& excluded_statuses);
 
 private:
     Connection& conn_;

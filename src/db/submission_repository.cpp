@@ -12,6 +12,20 @@ constexpr std::string_view kSelectSubmissionsOfUser =
     "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions "
     "WHERE user_id = ?1 ORDER BY submit_date, id";
 
+constexpr std::string_view kSelectSubmissionsFiltered =
+    "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions "
+    "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR track_id = ?2) "
+    "AND (?3 IS NULL OR status = ?3) ORDER BY submit_date, id";
+constexpr std::string_view kInsertSubmission =
+    "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kUpdateSubmissionStatus =
+    "UPDATE challenge_submissions SET status = ?2 WHERE id = ?1";
+// Stored datetimes sort as text; "" is before every one of them. The status list is appended.
+constexpr std::string_view kCountSubmissionsPrefix =
+    "SELECT COUNT(*) FROM challenge_submissions WHERE user_id = ?1 AND track_id = ?2 "
+    "AND submit_date >= ?3 AND status NOT IN (";
+
 constexpr std::string_view kSelectLeaderboardById =
     "SELECT id, challenge_id, label, path_to, entry_file, archived, external_entries, static_files, "
     "sorting_key FROM leaderboards WHERE id = ?1";
@@ -68,6 +82,55 @@ std::vector<domain::Submission> SubmissionRepository::ListByUser(domain::UserId 
     std::vector<domain::Submission> submissions;
     while (stmt.Step()) submissions.push_back(ReadSubmission(stmt));
     return submissions;
+}
+
+std::vector<domain::Submission> SubmissionRepository::List(std::optional<domain::UserId> user_id,
+                                                           std::optional<domain::ChallengeId> track_id,
+                                                           std::optional<std::string_view> status) {
+    auto stmt = conn_.Prepare(kSelectSubmissionsFiltered);
+    detail::BindOptionalInt(stmt, 1, user_id);
+    detail::BindOptionalInt(stmt, 2, track_id);
+    if (status) {
+        stmt.Bind(3, *status);
+    } else {
+        stmt.BindNull(3);
+    }
+    std::vector<domain::Submission> submissions;
+    while (stmt.Step()) submissions.push_back(ReadSubmission(stmt));
+    return submissions;
+}
+
+void SubmissionRepository::Create(const domain::Submission& submission) {
+    auto stmt = conn_.Prepare(kInsertSubmission);
+    stmt.Bind(1, submission.id).Bind(2, submission.user_id).Bind(3, submission.track_id);
+    detail::BindDateTime(stmt, 4, submission.submit_date);
+    stmt.Bind(5, submission.status);
+    stmt.Run();
+}
+
+void SubmissionRepository::SetStatus(std::string_view id, std::string_view status) {
+    conn_.Prepare(kUpdateSubmissionStatus).Bind(1, id).Bind(2, status).Run();
+}
+
+int SubmissionRepository::Count(domain::UserId user_id, domain::ChallengeId track_id,
+                                std::optional<TimePoint> since,
+                                const std::vector<std::string_view>& excluded_statuses) {
+    std::string sql(kCountSubmissionsPrefix);
+    sql += "''";  // NOT IN needs at least one item; no status is empty
+    for (std::size_t i = 0; i < excluded_statuses.size(); ++i) sql += ", ?" + std::to_string(i + 4);
+    sql += ")";
+    auto stmt = conn_.Prepare(sql);
+    stmt.Bind(1, user_id).Bind(2, track_id);
+    if (since) {
+        detail::BindDateTime(stmt, 3, *since);
+    } else {
+        stmt.Bind(3, std::string_view(""));
+    }
+    for (std::size_t i = 0; i < excluded_statuses.size(); ++i) {
+        stmt.Bind(static_cast<int>(i + 4), excluded_statuses[i]);
+    }
+    stmt.Step();
+    return static_cast<int>(stmt.Int(0));
 }
 
 std::optional<domain::Leaderboard> LeaderboardRepository::Find(domain::LeaderboardId id) {

@@ -251,6 +251,34 @@ std::vector<KeySpec> BuildTable() {
              s.reset_rate_window = ParseDuration(var, v, seconds(1));
          },
          [](const Settings& s) { return FormatDuration(s.reset_rate_window); }},
+        {"MAX_SUBMISSIONS_PER_DAY", "0",
+         "submissions a user may create per challenge in 24 h (0 = unlimited)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.max_submissions_per_day = ParseUnsigned(var, v, 0);
+         },
+         [](const Settings& s) { return std::to_string(s.max_submissions_per_day); }},
+        {"MAX_SUBMISSIONS_TOTAL", "0",
+         "submissions a user may create per challenge in all (0 = unlimited)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.max_submissions_total = ParseUnsigned(var, v, 0);
+         },
+         [](const Settings& s) { return std::to_string(s.max_submissions_total); }},
+        {"UNZIP_MAX_BYTES", "50G", "largest total size unzipped from one submitted archive", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.unzip_max_bytes = ParseSize(var, v);
+         },
+         [](const Settings& s) { return FormatSize(s.unzip_max_bytes); }},
+        {"UNZIP_MAX_ENTRIES", "100000", "most entries unzipped from one submitted archive", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.unzip_max_entries = ParseUnsigned(var, v, 1);
+         },
+         [](const Settings& s) { return std::to_string(s.unzip_max_entries); }},
+        {"UNZIP_MAX_RATIO", "200",
+         "largest ratio of unzipped bytes to archive size (zip bombs)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.unzip_max_ratio = ParseUnsigned(var, v, 1);
+         },
+         [](const Settings& s) { return std::to_string(s.unzip_max_ratio); }},
     };
 }
 

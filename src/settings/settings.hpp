@@ -92,6 +92,16 @@ struct Settings {
     unsigned reset_rate_limit = 5;
     std::chrono::seconds reset_rate_window{3600};
 
+    // Ours: submissions. Limits count a user's submissions to one challenge, except invalid,
+    // failed and canceled ones; 0 = unlimited.
+    unsigned max_submissions_per_day = 0;  // in the last 24 h
+    unsigned max_submissions_total = 0;
+    // Safe unzip of submitted archives: bytes actually written, entries, and the ratio of written
+    // bytes to the archive's size.
+    std::size_t unzip_max_bytes = 50ull * 1024 * 1024 * 1024;
+    unsigned unzip_max_entries = 100000;
+    unsigned unzip_max_ratio = 200;
+
     std::filesystem::path db_path() const { return data_folder / db_file; }
 };
 

@@ -106,6 +106,14 @@ public:
     // out.log split in lines; empty if absent.
     std::vector<std::string> ReadLog(std::string_view id) const;
 
+    // Extraction target and merge target, published by PublishInput / PublishArchive.
+    std::filesystem::path PartialInputDir(std::string_view id) const { return Folder(id) / "input.partial"; }
+    std::filesystem::path PartialArchivePath(std::string_view id) const { return Folder(id) / "input.zip.partial"; }
+    // Replaces input/ with input.partial/.
+    void PublishInput(std::string_view id) const;
+    // Renames input.zip.partial to input.zip.
+    void PublishArchive(std::string_view id) const;
+
     // Removes spool leftovers (".upload-*.part") from tmp/; returns how many.
     int RemoveSpoolFiles(std::string_view id) const;
     // Removes the received parts (every file of tmp/ but upload.json).

@@ -179,9 +179,19 @@ private:
     UploadState StateOf(const std::string& submission_id);
     void ChangeStatus(const std::string& submission_id, domain::SubmissionStatus status,
                       std::string_view reason);
-    void CheckLimits(const domain::User& owner, domain::ChallengeId challenge_id);
+    void CheckLimits(db::Connection& conn, const domain::User& owner, domain::ChallengeId challenge_id);
     std::string InsertWithFolder(const domain::User& owner, const domain::Challenge& challenge,
-                                 const CreateRequest& request);
+                                 const CreateRequest& request, bool check_limits);
+    UploadState AcceptManifestPart(const std::string& submission_id, std::string_view part_name,
+                                   const ReceivedFile& file);
+    UploadState AcceptArchive(const std::string& submission_id, std::string_view part_name,
+                              const ReceivedFile& file);
+    [[noreturn]] void RejectHash(const std::string& submission_id, std::string_view part_name,
+                                 const ReceivedFile& file);
+    void FinishUpload(const std::string& submission_id);
+    bool IsFullyReceived(const std::string& submission_id);
+    std::optional<std::string> PrepareArchive(const std::string& submission_id);
+    std::string MergeParts(const std::string& submission_id, const storage::UploadManifest& manifest);
     std::mutex& SubmissionMutex(const std::string& submission_id);
     void Schedule(const std::string& submission_id);
     void WorkerLoop();
@@ -201,7 +211,7 @@ private:
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<std::string> queue_;
-    bool running_job_ = false;
+    std::optional<std::string> running_;  // the completion in progress
     bool stopping_ = false;
     std::thread worker_;
 };

@@ -146,6 +146,11 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
                                             "SHUTDOWN_GRACE",
                                             "RESET_RATE_LIMIT",
                                             "RESET_RATE_WINDOW",
+                                            "MAX_SUBMISSIONS_PER_DAY",
+                                            "MAX_SUBMISSIONS_TOTAL",
+                                            "UNZIP_MAX_BYTES",
+                                            "UNZIP_MAX_ENTRIES",
+                                            "UNZIP_MAX_RATIO",
                                             "LEADERBOARD_DIR",
                                             "ARCHIVE_DIR",
                                             "SWAGGER_UI_DIR"};

@@ -1,0 +1,212 @@
+#include "storage/zip_extract.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace zr::storage {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t kBufferBytes = 1 << 20;
+constexpr std::uint64_t kRatioFloorBytes = 1 << 20;
+
+struct ZipCloser {
+    void operator()(zip_t* za) const { zip_discard(za); }
+};
+struct FileCloser {
+    void operator()(zip_file_t* file) const { zip_fclose(file); }
+};
+using ZipHandle = std::unique_ptr<zip_t, ZipCloser>;
+using EntryHandle = std::unique_ptr<zip_file_t, FileCloser>;
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    // Closes now, reporting a failure (a delayed write error shows here).
+    bool Close() {
+        const int rc = ::close(fd_);
+        fd_ = -1;
+        return rc == 0;
+    }
+
+private:
+    int fd_;
+};
+
+[[noreturn]] void Refuse(const std::string& reason) { throw UnzipRefused(reason); }
+
+[[noreturn]] void IoFailure(const std::string& what, const fs::path& path) {
+    throw std::system_error(errno, std::generic_category(), what + " " + path.string());
+}
+
+ZipHandle Open(const fs::path& archive) {
+    int error = 0;
+    zip_t* za = zip_open(archive.c_str(), ZIP_RDONLY, &error);
+    if (za == nullptr) {
+        zip_error_t details;
+        zip_error_init_with_code(&details, error);
+        const std::string reason = zip_error_strerror(&details);
+        zip_error_fini(&details);
+        Refuse("the archive cannot be opened as a zip file: " + reason);
+    }
+    return ZipHandle(za);
+}
+
+bool IsDriveLetter(std::string_view name) {
+    return name.size() >= 2 && name[1] == ':' &&
+           ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'));
+}
+
+// Checks an entry name and returns its relative path (components separated by '/' or '\\').
+fs::path SafeRelativePath(std::string_view name) {
+    if (name.empty()) Refuse("an entry has an empty name");
+    if (name.front() == '/' || name.front() == '\\' || IsDriveLetter(name)) {
+        Refuse("entry '" + std::string(name) + "' has an absolute path");
+    }
+    fs::path relative;
+    std::size_t start = 0;
+    while (start <= name.size()) {
+        std::size_t end = name.find_first_of("/\\", start);
+        if (end == std::string_view::npos) end = name.size();
+        const std::string_view part = name.substr(start, end - start);
+        if (part == "..") Refuse("entry '" + std::string(name) + "' goes outside the archive folder (..)");
+        if (!part.empty() && part != ".") relative /= std::string(part);
+        start = end + 1;
+    }
+    if (relative.empty()) Refuse("entry '" + std::string(name) + "' has no file name");
+    return relative;
+}
+
+// Refuses links and special files, from the Unix mode kept in the external attributes.
+void CheckFileType(zip_t* za, zip_uint64_t index, std::string_view name) {
+    zip_uint8_t opsys = 0;
+    zip_uint32_t attributes = 0;
+    if (zip_file_get_external_attributes(za, index, 0, &opsys, &attributes) != 0) return;
+    if (opsys != ZIP_OPSYS_UNIX) return;
+    const mode_t mode = static_cast<mode_t>(attributes >> 16);
+    if (S_ISLNK(mode)) Refuse("entry '" + std::string(name) + "' is a symbolic link");
+    if (S_ISCHR(mode) || S_ISBLK(mode) || S_ISFIFO(mode) || S_ISSOCK(mode)) {
+        Refuse("entry '" + std::string(name) + "' is a device or special file");
+    }
+}
+
+class Extractor {
+public:
+    Extractor(zip_t* za, const fs::path& destination, const UnzipLimits& limits, std::uint64_t archive_size)
+        : za_(za), destination_(destination), limits_(limits), archive_size_(archive_size),
+          buffer_(kBufferBytes) {}
+
+    UnzipResult Run() {
+        const zip_int64_t count = zip_get_num_entries(za_, 0);
+        if (count < 0) Refuse("the archive's directory cannot be read");
+        if (static_cast<std::uint64_t>(count) > limits_.max_entries) {
+            Refuse("the archive has " + std::to_string(count) + " entries, more than the limit of " +
+                   std::to_string(limits_.max_entries));
+        }
+        for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(count); ++i) ExtractEntry(i);
+        return result_;
+    }
+
+private:
+    void ExtractEntry(zip_uint64_t index) {
+        const char* raw_name = zip_get_name(za_, index, ZIP_FL_ENC_GUESS);
+        if (raw_name == nullptr) Refuse("an entry name cannot be read");
+        const std::string_view name(raw_name);
+        const fs::path target = destination_ / SafeRelativePath(name);
+        CheckFileType(za_, index, name);
+        ++result_.entries;
+        if (name.back() == '/' || name.back() == '\\') {
+            fs::create_directories(target);
+            return;
+        }
+        fs::create_directories(target.parent_path());
+        WriteEntry(index, name, target);
+    }
+
+    void WriteEntry(zip_uint64_t index, std::string_view name, const fs::path& target) {
+        EntryHandle entry(zip_fopen_index(za_, index, 0));
+        if (!entry) Refuse("entry '" + std::string(name) + "' cannot be read: " + zip_error_strerror(zip_get_error(za_)));
+        Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+        if (out.get() < 0) {
+            if (errno == EEXIST) Refuse("entry '" + std::string(name) + "' appears twice in the archive");
+            IoFailure("cannot create", target);
+        }
+        while (true) {
+            const zip_int64_t n = zip_fread(entry.get(), buffer_.data(), buffer_.size());
+            if (n < 0) {
+                Refuse("entry '" + std::string(name) + "' is corrupt: " +
+                       zip_error_strerror(zip_file_get_error(entry.get())));
+            }
+            if (n == 0) break;
+            Count(static_cast<std::uint64_t>(n));
+            WriteAll(out.get(), static_cast<std::size_t>(n), target);
+        }
+        if (!out.Close()) IoFailure("cannot write", target);
+    }
+
+    void Count(std::uint64_t n) {
+        result_.bytes += n;
+        if (result_.bytes > limits_.max_bytes) {
+            Refuse("the archive unpacks to more than the limit of " + std::to_string(limits_.max_bytes) + " bytes");
+        }
+        if (limits_.max_ratio > 0 && result_.bytes > kRatioFloorBytes &&
+            result_.bytes / limits_.max_ratio > archive_size_) {
+            Refuse("the archive unpacks to more than " + std::to_string(limits_.max_ratio) +
+                   " times its size (compression ratio limit)");
+        }
+    }
+
+    void WriteAll(int fd, std::size_t size, const fs::path& target) {
+        std::size_t done = 0;
+        while (done < size) {
+            const ssize_t written = ::write(fd, buffer_.data() + done, size - done);
+            if (written < 0) {
+                if (errno == EINTR) continue;
+                IoFailure("cannot write", target);
+            }
+            done += static_cast<std::size_t>(written);
+        }
+    }
+
+    zip_t* za_;
+    const fs::path& destination_;
+    const UnzipLimits& limits_;
+    std::uint64_t archive_size_;
+    std::vector<char> buffer_;
+    UnzipResult result_;
+};
+
+}  // namespace
+
+UnzipResult ExtractZip(const fs::path& archive, const fs::path& destination, const UnzipLimits& limits) {
+    if (!fs::create_directory(destination)) {
+        throw std::runtime_error("extraction folder already exists: " + destination.string());
+    }
+    try {
+        const ZipHandle za = Open(archive);
+        const std::uint64_t archive_size = fs::file_size(archive);
+        Extractor extractor(za.get(), destination, limits, archive_size == 0 ? 1 : archive_size);
+        return extractor.Run();
+    } catch (...) {
+        std::error_code ec;
+        fs::remove_all(destination, ec);
+        throw;
+    }
+}
+
+}  // namespace zr::storage

@@ -1,0 +1,36 @@
+#pragma once
+// Internal to zr_submissions: helpers shared by the service's source files.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/time.hpp"
+#include "settings/settings.hpp"
+#include "storage/zip_extract.hpp"
+#include "submissions/submission_service.hpp"
+
+namespace zr::submissions {
+
+// A submission row the caller may act on (found, right challenge, right owner).
+struct SubmissionService::Located {
+    domain::Submission submission;
+};
+
+namespace detail {
+
+// "YYYYMM-DDHH-MMSS-<uuid4>" from the local time `now` and a random uuid4.
+std::string NewSubmissionId(TimePoint now);
+// 32 hex digits, any case.
+bool IsMd5(std::string_view text);
+// Every problem of a create request (FastAPI 422 items); lower-cases the md5s of `request`.
+std::vector<ValidationIssue> ValidateCreateRequest(CreateRequest& request);
+storage::UnzipLimits UnzipLimitsFrom(const settings::Settings& settings);
+
+Error UnknownSubmission(std::string_view submission_id);
+Error NotOwner(std::string_view submission_id);
+Error NoMoreParts(std::string_view submission_id);
+Error UnknownChallenge(domain::ChallengeId challenge_id);
+
+}  // namespace detail
+}  // namespace zr::submissions
