@@ -18,8 +18,13 @@ Services::Services(const settings::Settings& settings)
       mailer_(settings_.mail),
       mail_queue_(mailer_),
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
-      challenges_(database_, clock_) {}
+      challenges_(database_, clock_),
+      submission_store_(settings_.submission_dir),
+      submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_) {}
 
-Services::~Services() { mail_queue_.Flush(); }
+Services::~Services() {
+    submissions_.Shutdown();
+    mail_queue_.Flush();
+}
 
 }  // namespace zr::wiring

@@ -4,7 +4,8 @@
 //
 // Construction prepares the data folder (creating sub-folders) and opens/migrates the database;
 // it throws settings::SettingsError or db::DbError with a message for the operator.
-// Destruction flushes queued e-mails (bounded) before closing.
+// Destruction stops the submissions' background completion (joins it), then flushes queued
+// e-mails (bounded) before closing. The server calls submissions().ResumePending() at start-up.
 #include <memory>
 
 #include "accounts/account_service.hpp"
@@ -14,6 +15,8 @@
 #include "mail/mailer.hpp"
 #include "settings/settings.hpp"
 #include "storage/profiles.hpp"
+#include "storage/submission_store.hpp"
+#include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
 
 namespace zr::wiring {
@@ -29,6 +32,7 @@ public:
     mail::MailQueue& mail() { return mail_queue_; }
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
+    submissions::SubmissionService& submissions() { return submissions_; }
     const Clock& clock() const { return clock_; }
 
 private:
@@ -41,6 +45,8 @@ private:
     mail::MailQueue mail_queue_;
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
+    storage::SubmissionStore submission_store_;
+    submissions::SubmissionService submissions_;
 };
 
 }  // namespace zr::wiring
