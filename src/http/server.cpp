@@ -5,21 +5,15 @@
 // touch its socket at the same time. The acceptor, the signal set and the shutdown timer live on
 // the `control` strand. Offloaded handlers run on `pool`, a separate thread pool with a lower
 // scheduling priority.
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+#include "http/server_impl.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
-#include <atomic>
-#include <chrono>
 #include <csignal>
-#include <cstdint>
 #include <filesystem>
 #include <limits>
-#include <list>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -27,52 +21,22 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/error_response.hpp"
-#include "http/server.hpp"
-#include "http/server_support.hpp"
 
 namespace zr::http {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
-
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using ErrorCode = boost::system::error_code;
-using Parser = bhttp::request_parser<bhttp::string_body>;
-
 constexpr std::size_t kFirstReadBytes = 8 * 1024;
-constexpr std::size_t kBodyReadReserve = 64 * 1024;  // pitfall 4: bigger reads for bodies
 constexpr std::size_t kDrainLimit = 1024 * 1024;
 constexpr std::chrono::seconds kDrainTime{2};
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-// One accepted connection. `idle` (waiting for the first byte of a request) is only read and
-// written on the connection's strand.
-struct Connection {
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
-    bool idle = false;
-};
-using ConnectionList = std::list<std::shared_ptr<Connection>>;
 
 Method ToMethod(bhttp::verb verb) {
     switch (verb) {
@@ -85,26 +49,6 @@ Method ToMethod(bhttp::verb verb) {
         case bhttp::verb::options: return Method::kOptions;
         default: return Method::kOther;
     }
-}
-
-// Errors after which the peer gets an answer (it sent something we refuse), as opposed to
-// network errors, timeouts and end of stream, after which we just close.
-bool IsProtocolError(const ErrorCode& ec) {
-    if (ec.category() != bhttp::make_error_code(bhttp::error::end_of_stream).category()) return false;
-    return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
-}
-
-Response ProtocolErrorResponse(const ErrorCode& ec) {
-    if (ec == bhttp::error::header_limit) return DetailResponse(431, "Request Header Fields Too Large");
-    if (ec == bhttp::error::body_limit) return DetailResponse(413, "Request body too large");
-    return DetailResponse(400, "Bad Request");
-}
-
-bool IsContinueExpected(const Parser& parser) {
-    const auto& message = parser.get();
-    const auto it = message.find(bhttp::field::expect);
-    return it != message.end() && message.version() >= 11 &&
-           beast::iequals(it->value(), "100-continue");
 }
 
 void CopyRequestLine(const Parser& parser, Exchange& ex) {
@@ -123,14 +67,6 @@ void CopyRequestLine(const Parser& parser, Exchange& ex) {
     }
 }
 
-// Lowers the priority of a blocking-pool thread once, so hashing never starves the IO threads.
-void LowerThisThreadPriority() {
-    thread_local bool lowered = false;  // per pool thread; never held across a suspension
-    if (lowered) return;
-    lowered = true;
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-}
-
 template <class Message>
 void SetCommonFields(Message& message, const Response& response, const Exchange& ex) {
     message.set(bhttp::field::server, "zerospeech-api");
@@ -146,44 +82,30 @@ bool StatusHasNoBody(int status) { return status == 204 || status == 304 || stat
 
 }  // namespace
 
-struct Server::Impl {
-    Impl(ServerConfig config_in, const Router& router_in);
+bool IsProtocolError(const ErrorCode& ec) {
+    if (ec.category() != bhttp::make_error_code(bhttp::error::end_of_stream).category()) return false;
+    return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
 
-    std::uint16_t Listen();
-    void Run();
-    void DoStop();
-    void CloseConnections(bool idle_only);
-    void Forget(ConnectionList::iterator it);
+Response ProtocolErrorResponse(const ErrorCode& ec) {
+    if (ec == bhttp::error::header_limit) return DetailResponse(431, "Request Header Fields Too Large");
+    if (ec == bhttp::error::body_limit) return DetailResponse(413, "Request body too large");
+    return DetailResponse(400, "Bad Request");
+}
 
-    asio::any_io_executor ConnectionExecutor();
-    asio::awaitable<void> Accept();
-    asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ConnectionList::iterator it);
-    asio::awaitable<void> Serve(Connection& conn);
-    asio::awaitable<void> HandleOne(Connection& conn, beast::flat_buffer& buffer, Exchange& ex);
-    asio::awaitable<Response> ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer,
-                                              Parser& parser, Exchange& ex);
-    asio::awaitable<Response> ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer,
-                                             Parser& parser, Exchange& ex, const Route& route);
-    asio::awaitable<std::size_t> Write(Connection& conn, Response& response, Exchange& ex);
-    asio::awaitable<void> Drain(Connection& conn);
+bool IsContinueExpected(const Parser& parser) {
+    const auto& message = parser.get();
+    const auto it = message.find(bhttp::field::expect);
+    return it != message.end() && message.version() >= 11 &&
+           beast::iequals(it->value(), "100-continue");
+}
 
-    ServerConfig config;
-    const Router& router;
-    CorsPolicy cors;
-    RequestIdGenerator ids;
-    unsigned io_threads;
-    asio::io_context ioc;
-    asio::strand<asio::io_context::executor_type> control;
-    tcp::acceptor acceptor;
-    asio::signal_set signals;
-    asio::steady_timer grace_timer;
-    asio::thread_pool pool;
-    // Set by Stop() at once, so responses being written already say "Connection: close".
-    std::atomic<bool> stopping{false};
-    bool stop_started = false;  // control only
-    std::mutex mutex;
-    ConnectionList connections;  // guarded by mutex
-};
+void LowerThisThreadPriority() {
+    thread_local bool lowered = false;  // per pool thread; never held across a suspension
+    if (lowered) return;
+    lowered = true;
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+}
 
 Server::Impl::Impl(ServerConfig config_in, const Router& router_in)
     : config(std::move(config_in)),
@@ -397,6 +319,7 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
 asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer,
                                                        Parser& parser, Exchange& ex,
                                                        const Route& route) {
+    if (route.options.upload_spool) co_return co_await ReceiveUpload(conn, buffer, parser, ex, route);
     if (!parser.is_done()) {
         const auto length = parser.content_length();
         if (length && *length > route.options.max_body) {
@@ -404,17 +327,10 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
             co_return DetailResponse(413, "Request body too large");
         }
         parser.body_limit(route.options.max_body);
-        ErrorCode ec;
-        if (IsContinueExpected(parser)) {
-            co_await asio::async_write(conn.stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                       asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                ex.respond = false;
-                co_return Response{};
-            }
-        }
+        if (!co_await SendContinue(conn, parser, ex)) co_return Response{};
         if (length) parser.get().body().reserve(static_cast<std::size_t>(*length));
         buffer.reserve(buffer.size() + kBodyReadReserve);
+        ErrorCode ec;
         co_await bhttp::async_read(conn.stream, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
@@ -426,6 +342,11 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
     }
     ex.request.body = std::move(parser.get().body());
     conn.stream.expires_never();  // handlers may take their time; the write gets its own timeout
+    Response response = co_await RunRoute(route, ex);
+    co_return response;
+}
+
+asio::awaitable<Response> Server::Impl::RunRoute(const Route& route, Exchange& ex) {
     if (!route.options.offload) co_return RunHandler(route, ex.request);
     // Pitfall 6: co_spawn (not post) moves the work to the pool; we resume on our strand.
     Response response = co_await asio::co_spawn(
@@ -436,6 +357,16 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
         },
         asio::use_awaitable);
     co_return response;
+}
+
+asio::awaitable<bool> Server::Impl::SendContinue(Connection& conn, const Parser& parser, Exchange& ex) {
+    if (!IsContinueExpected(parser)) co_return true;
+    ErrorCode ec;
+    co_await asio::async_write(conn.stream, asio::buffer(kContinue.data(), kContinue.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_return true;
+    ex.respond = false;
+    co_return false;
 }
 
 asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& response, Exchange& ex) {

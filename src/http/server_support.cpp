@@ -186,18 +186,22 @@ Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestId
     return dispatch;
 }
 
+Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id) {
+    const int status = ToHttpStatus(e.kind());
+    if (status >= 500) {
+        spdlog::error("{} {}: {} {}", request_id, status, e.message(), e.log_detail());
+    } else if (!e.log_detail().empty()) {
+        spdlog::info("{} {}: {}", request_id, status, e.log_detail());
+    }
+    return ErrorResponse(e);
+}
+
 Response RunHandler(const Route& route, Request& request) noexcept {
     try {
         try {
             return route.handler(request);
         } catch (const zr::Error& e) {
-            const int status = ToHttpStatus(e.kind());
-            if (status >= 500) {
-                spdlog::error("{} {}: {} {}", request.request_id, status, e.message(), e.log_detail());
-            } else if (!e.log_detail().empty()) {
-                spdlog::info("{} {}: {}", request.request_id, status, e.log_detail());
-            }
-            return ErrorResponse(e);
+            return LoggedErrorResponse(e, request.request_id);
         } catch (const std::exception& e) {
             spdlog::error("{} handler for {} failed: {}", request.request_id, route.pattern, e.what());
         } catch (...) {

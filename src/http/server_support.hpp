@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 
@@ -86,6 +87,9 @@ struct Dispatch {
 // a new one), path (decoded), query and path_params, and decides what to do.
 Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestIdGenerator& ids,
                          Exchange& ex);
+
+// ErrorResponse(e), logging e.log_detail() with the request id (error level for 5xx, info otherwise).
+Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id);
 
 // Calls the route's handler. zr::Error becomes ErrorResponse (its log_detail logged with the request
 // id); any other exception becomes 500 {"detail": "Internal Server Error"} with what() logged only.
