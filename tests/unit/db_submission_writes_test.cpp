@@ -1,0 +1,101 @@
+// SubmissionRepository writes: insert, status, filtered listing, counting for limits.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "db/database.hpp"
+#include "db/repositories.hpp"
+
+namespace zr::db {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::hours;
+
+TimePoint At(std::string_view text) { return *ParseDateTime(text); }
+
+class SubmissionWritesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "zr_db_subs_XXXXXX").string();
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        db_ = std::make_unique<Database>(dir_ / "zerospeech.db");
+        lease_.emplace(db_->Acquire());
+    }
+    void TearDown() override {
+        lease_.reset();
+        db_.reset();
+        fs::remove_all(dir_);
+    }
+    SubmissionRepository Repo() { return SubmissionRepository(**lease_); }
+
+    fs::path dir_;
+    std::unique_ptr<Database> db_;
+    std::optional<ConnectionLease> lease_;
+};
+
+TEST_F(SubmissionWritesTest, CreateFindAndSetStatus) {
+    auto repo = Repo();
+    repo.Create({"s1", 7, 3, At("2024-05-06 07:08:09.250000"), "uploading"});
+    auto found = repo.Find("s1");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->user_id, 7);
+    EXPECT_EQ(found->track_id, 3);
+    EXPECT_EQ(found->submit_date, At("2024-05-06 07:08:09.250000"));
+    EXPECT_EQ(found->status, "uploading");
+    repo.SetStatus("s1", "uploaded");
+    EXPECT_EQ(repo.Find("s1")->status, "uploaded");
+    repo.SetStatus("unknown", "uploaded");  // changes nothing
+    EXPECT_FALSE(repo.Find("unknown"));
+}
+
+TEST_F(SubmissionWritesTest, DuplicateIdIsAUniqueViolation) {
+    auto repo = Repo();
+    repo.Create({"s1", 1, 1, At("2024-01-01 00:00:00"), "uploading"});
+    try {
+        repo.Create({"s1", 2, 2, At("2024-01-01 00:00:00"), "uploading"});
+        FAIL() << "no exception";
+    } catch (const UniqueViolation& e) {
+        EXPECT_EQ(e.column(), "id");
+    }
+}
+
+TEST_F(SubmissionWritesTest, ListFilters) {
+    auto repo = Repo();
+    repo.Create({"c", 1, 1, At("2024-01-03 00:00:00"), "uploaded"});
+    repo.Create({"a", 1, 2, At("2024-01-01 00:00:00"), "uploading"});
+    repo.Create({"b", 2, 1, At("2024-01-02 00:00:00"), "uploaded"});
+    auto ids = [](const std::vector<domain::Submission>& list) {
+        std::vector<std::string> out;
+        for (const auto& s : list) out.push_back(s.id);
+        return out;
+    };
+    EXPECT_EQ(ids(repo.List(std::nullopt, std::nullopt, std::nullopt)), (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(ids(repo.List(1, std::nullopt, std::nullopt)), (std::vector<std::string>{"a", "c"}));
+    EXPECT_EQ(ids(repo.List(std::nullopt, 1, std::nullopt)), (std::vector<std::string>{"b", "c"}));
+    EXPECT_EQ(ids(repo.List(std::nullopt, std::nullopt, "uploaded")), (std::vector<std::string>{"b", "c"}));
+    EXPECT_EQ(ids(repo.List(1, 1, "uploaded")), (std::vector<std::string>{"c"}));
+    EXPECT_TRUE(repo.List(3, std::nullopt, std::nullopt).empty());
+}
+
+TEST_F(SubmissionWritesTest, CountsSinceAndExcludingStatuses) {
+    auto repo = Repo();
+    const TimePoint now = At("2024-06-10 12:00:00");
+    repo.Create({"old", 1, 1, now - hours(48), "uploaded"});
+    repo.Create({"recent", 1, 1, now - hours(2), "completed"});
+    repo.Create({"bad", 1, 1, now - hours(1), "invalid"});
+    repo.Create({"failed", 1, 1, now - hours(1), "failed"});
+    repo.Create({"other-track", 1, 2, now - hours(1), "uploaded"});
+    repo.Create({"other-user", 2, 1, now - hours(1), "uploaded"});
+    const std::vector<std::string_view> excluded = {"invalid", "failed", "canceled"};
+    EXPECT_EQ(repo.Count(1, 1, std::nullopt, excluded), 2);
+    EXPECT_EQ(repo.Count(1, 1, now - hours(24), excluded), 1);
+    EXPECT_EQ(repo.Count(1, 1, std::nullopt, {}), 4);
+    EXPECT_EQ(repo.Count(1, 1, now - hours(24), {}), 3);
+    EXPECT_EQ(repo.Count(3, 1, std::nullopt, excluded), 0);
+}
+
+}  // namespace
+}  // namespace zr::db
