@@ -16,10 +16,6 @@ constexpr std::string_view kBadToken = "Token is not found or invalid !";
 // Verification codes look like the first implementation's (secrets.token_urlsafe(8)).
 constexpr std::size_t kVerificationCodeBytes = 8;
 
-Error UnknownUser(domain::UserId id) {
-    return Error::Message(ErrorKind::kNotFound, "There is no user with the following id: " + std::to_string(id));
-}
-
 // Hashes a new password with a fresh salt.
 std::pair<crypto::Bytes, crypto::Bytes> HashNewPassword(std::string_view password) {
     crypto::Bytes salt = crypto::RandomBytes(crypto::kSaltBytes);
