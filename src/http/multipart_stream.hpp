@@ -95,6 +95,7 @@ private:
     std::string field_value_;
     int fd_ = -1;
     UploadedFile file_;
+    std::uint64_t flushed_ = 0;  // bytes of the current file already handed to writeback
     std::optional<crypto::Md5> md5_;
 
     std::vector<UploadedFile> files_;
