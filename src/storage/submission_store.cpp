@@ -260,9 +260,7 @@ void SubmissionStore::PublishInput(std::string_view id) const {
     fs::rename(PartialInputDir(id), InputDir(id));
 }
 
-void SubmissionStore::PublishArchive(std::string_view id) const {
-    fs::rename(PartialArchivePath(id), ArchivePath(id));
-}
+void SubmissionStore::PublishArchive(std::string_view id) const { fs::rename(PartialArchivePath(id), ArchivePath(id)); }
 
 int SubmissionStore::RemoveSpoolFiles(std::string_view id) const {
     std::error_code ec;
@@ -285,8 +283,7 @@ void SubmissionStore::RemoveParts(std::string_view id) const {
     }
 }
 
-std::optional<nlohmann::json> SubmissionStore::ReadJsonFile(std::string_view id,
-                                                            std::string_view relative) const {
+std::optional<nlohmann::json> SubmissionStore::ReadJsonFile(std::string_view id, std::string_view relative) const {
     auto path = ResolveUnder(Folder(id), relative);
     if (!path) return std::nullopt;
     auto text = ReadWholeFile(*path);

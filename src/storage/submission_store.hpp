@@ -9,12 +9,11 @@
 // submission's manifest/log (the service holds a per-submission mutex).
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
 
@@ -31,8 +30,8 @@ struct ManifestPart {
 // {"store_location","merge_hash","index":[...],"received":[...],"multipart","hashed_parts",
 //  "target_location"}.
 struct UploadManifest {
-    std::string store_location;   // absolute path of tmp/
-    std::string merge_hash;       // md5 of the whole archive
+    std::string store_location;  // absolute path of tmp/
+    std::string merge_hash;      // md5 of the whole archive
     std::vector<ManifestPart> index;
     std::vector<ManifestPart> received;
     bool multipart = true;
@@ -50,8 +49,8 @@ struct NewSubmissionFolder {
     std::string track_label;
     TimePoint created;
     bool multipart = false;
-    std::string archive_hash;                 // single-part: written to archive.hash
-    std::vector<ManifestPart> index;          // multipart: the manifest's index
+    std::string archive_hash;         // single-part: written to archive.hash
+    std::vector<ManifestPart> index;  // multipart: the manifest's index
 };
 
 // "[YYYY-MM-DD HH:MM:SS] text" (local time), the out.log line form.

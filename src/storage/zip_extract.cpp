@@ -108,8 +108,7 @@ void CheckFileType(zip_t* za, zip_uint64_t index, std::string_view name) {
 class Extractor {
 public:
     Extractor(zip_t* za, const fs::path& destination, const UnzipLimits& limits, std::uint64_t archive_size)
-        : za_(za), destination_(destination), limits_(limits), archive_size_(archive_size),
-          buffer_(kBufferBytes) {}
+        : za_(za), destination_(destination), limits_(limits), archive_size_(archive_size), buffer_(kBufferBytes) {}
 
     UnzipResult Run() {
         const zip_int64_t count = zip_get_num_entries(za_, 0);
@@ -140,7 +139,8 @@ private:
 
     void WriteEntry(zip_uint64_t index, std::string_view name, const fs::path& target) {
         EntryHandle entry(zip_fopen_index(za_, index, 0));
-        if (!entry) Refuse("entry '" + std::string(name) + "' cannot be read: " + zip_error_strerror(zip_get_error(za_)));
+        if (!entry)
+            Refuse("entry '" + std::string(name) + "' cannot be read: " + zip_error_strerror(zip_get_error(za_)));
         Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
         if (out.get() < 0) {
             if (errno == EEXIST) Refuse("entry '" + std::string(name) + "' appears twice in the archive");
@@ -149,8 +149,8 @@ private:
         while (true) {
             const zip_int64_t n = zip_fread(entry.get(), buffer_.data(), buffer_.size());
             if (n < 0) {
-                Refuse("entry '" + std::string(name) + "' is corrupt: " +
-                       zip_error_strerror(zip_file_get_error(entry.get())));
+                Refuse("entry '" + std::string(name) +
+                       "' is corrupt: " + zip_error_strerror(zip_file_get_error(entry.get())));
             }
             if (n == 0) break;
             Count(static_cast<std::uint64_t>(n));

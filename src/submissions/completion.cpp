@@ -1,11 +1,11 @@
 // Completion off the request path: merge, md5, safe unzip, status, e-mail; start-up recovery;
 // the admin's synchronous creation from a local archive.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <spdlog/spdlog.h>
 #include <system_error>
 
 #include "common/strings.hpp"
@@ -151,9 +151,9 @@ void SubmissionService::Complete(const std::string& submission_id) {
             ChangeStatus(submission_id, SubmissionStatus::kInvalid, *problem);
             return;
         }
-        const auto result = storage::ExtractZip(store_.ArchivePath(submission_id),
-                                                store_.PartialInputDir(submission_id),
-                                                detail::UnzipLimitsFrom(settings_));
+        const auto result =
+            storage::ExtractZip(store_.ArchivePath(submission_id), store_.PartialInputDir(submission_id),
+                                detail::UnzipLimitsFrom(settings_));
         store_.PublishInput(submission_id);
         store_.RemoveParts(submission_id);
         store_.AppendLog(submission_id, clock_.Now(),
@@ -163,7 +163,8 @@ void SubmissionService::Complete(const std::string& submission_id) {
         ChangeStatus(submission_id, SubmissionStatus::kInvalid, std::string("the archive was refused: ") + e.what());
         return;
     } catch (const std::exception& e) {
-        ChangeStatus(submission_id, SubmissionStatus::kFailed, std::string("server error while completing the upload: ") + e.what());
+        ChangeStatus(submission_id, SubmissionStatus::kFailed,
+                     std::string("server error while completing the upload: ") + e.what());
         return;
     }
     ChangeStatus(submission_id, SubmissionStatus::kUploaded, "Submission upload was completed.");
@@ -190,8 +191,8 @@ std::optional<std::string> SubmissionService::PrepareArchive(const std::string& 
         throw std::runtime_error("parts are missing and there is no merged archive");
     }
     if (md5 != ToLower(manifest->merge_hash)) {
-        return "the md5 of the merged archive (" + md5 + ") does not match the expected hash (" +
-               manifest->merge_hash + ")";
+        return "the md5 of the merged archive (" + md5 + ") does not match the expected hash (" + manifest->merge_hash +
+               ")";
     }
     return std::nullopt;
 }
@@ -226,8 +227,7 @@ void SubmissionService::NotifyNewSubmission(const std::string& submission_id) {
                                      {"challenge", challenge ? challenge->label : std::string()},
                                      {"app_name", settings_.app_name},
                                      {"admin_email", settings_.admin_email}};
-        mail_.Enqueue({user->email, "Zerospeech: new submission",
-                       templates_.Render("emails/new_submission.txt", data),
+        mail_.Enqueue({user->email, "Zerospeech: new submission", templates_.Render("emails/new_submission.txt", data),
                        templates_.Render("emails/new_submission.html", data)});
     } catch (const std::exception& e) {
         spdlog::error("submission {}: cannot send the new-submission e-mail: {}", submission_id, e.what());
@@ -247,7 +247,8 @@ std::string SubmissionService::CreateFromArchive(domain::ChallengeId challenge_i
     }
     if (!challenge) throw detail::UnknownChallenge(challenge_id);
     if (!user) {
-        throw Error::Message(ErrorKind::kNotFound, "There is no user with the following id: " + std::to_string(user_id));
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no user with the following id: " + std::to_string(user_id));
     }
     std::error_code ec;
     std::string md5;

@@ -1,7 +1,8 @@
 #include "submissions/submission_service.hpp"
 
-#include <map>
 #include <spdlog/spdlog.h>
+
+#include <map>
 
 #include "db/repositories.hpp"
 #include "submissions/internal.hpp"
@@ -83,8 +84,8 @@ void SubmissionService::ChangeStatus(const std::string& submission_id, Submissio
     const TimePoint now = clock_.Now();
     if (!reason.empty()) store_.AppendLog(submission_id, now, reason);
     store_.AppendLog(submission_id, now, "status changed to " + std::string(domain::ToString(status)));
-    spdlog::info("submission {}: status {}{}{}", submission_id, domain::ToString(status),
-                 reason.empty() ? "" : ": ", reason);
+    spdlog::info("submission {}: status {}{}{}", submission_id, domain::ToString(status), reason.empty() ? "" : ": ",
+                 reason);
 }
 
 // --- Creation --------------------------------------------------------------------------------------
@@ -108,8 +109,7 @@ std::string SubmissionService::Create(const domain::User& owner, domain::Challen
     return InsertWithFolder(owner, *challenge, normalized, true);
 }
 
-void SubmissionService::CheckLimits(db::Connection& conn, const domain::User& owner,
-                                    domain::ChallengeId challenge_id) {
+void SubmissionService::CheckLimits(db::Connection& conn, const domain::User& owner, domain::ChallengeId challenge_id) {
     const unsigned per_day = settings_.max_submissions_per_day;
     const unsigned total = settings_.max_submissions_total;
     if (per_day == 0 && total == 0) return;
@@ -183,7 +183,8 @@ std::vector<SubmissionView> SubmissionService::ListForUser(const domain::User& u
     std::vector<SubmissionView> views;
     for (auto& submission : db::SubmissionRepository(*conn).List(user.id, track_id, std::nullopt)) {
         const domain::ChallengeId challenge_id = submission.track_id;
-        views.push_back({std::move(submission), user.username, ChallengeOf(challenges, challenge_id), std::nullopt, {}});
+        views.push_back(
+            {std::move(submission), user.username, ChallengeOf(challenges, challenge_id), std::nullopt, {}});
     }
     return views;
 }
@@ -229,8 +230,8 @@ std::vector<SubmissionView> SubmissionService::List(const ListFilter& filter) {
         auto user = usernames.find(submission.user_id);
         std::string username = user == usernames.end() ? std::string() : user->second;
         const domain::ChallengeId challenge_id = submission.track_id;
-        views.push_back({std::move(submission), std::move(username), ChallengeOf(challenges, challenge_id),
-                         std::nullopt, {}});
+        views.push_back(
+            {std::move(submission), std::move(username), ChallengeOf(challenges, challenge_id), std::nullopt, {}});
     }
     return views;
 }
@@ -246,9 +247,8 @@ void SubmissionService::SetStatus(std::string_view submission_id, SubmissionStat
     if (!submission) throw detail::UnknownSubmission(id);
     const auto from = domain::ParseSubmissionStatus(submission->status);
     if (!force && (!from || !domain::IsLegalTransition(*from, status))) {
-        throw Error::Message(ErrorKind::kConflict, "Submission " + id + " cannot go from status " +
-                                                       submission->status + " to " +
-                                                       std::string(domain::ToString(status)));
+        throw Error::Message(ErrorKind::kConflict, "Submission " + id + " cannot go from status " + submission->status +
+                                                       " to " + std::string(domain::ToString(status)));
     }
     ChangeStatus(id, status, force ? "status set by an administrator" : "");
 }

@@ -13,13 +13,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
 #include "db/database.hpp"
@@ -84,9 +83,8 @@ class SubmissionService {
 public:
     // All references must outlive the service. Starts no thread until the first completion is
     // scheduled (or ResumePending is called).
-    SubmissionService(db::Database& db, const storage::SubmissionStore& store,
-                      const settings::Settings& settings, mail::MailQueue& mail,
-                      const templates::Engine& templates, const Clock& clock);
+    SubmissionService(db::Database& db, const storage::SubmissionStore& store, const settings::Settings& settings,
+                      mail::MailQueue& mail, const templates::Engine& templates, const Clock& clock);
     // Calls Shutdown().
     ~SubmissionService();
     SubmissionService(const SubmissionService&) = delete;
@@ -102,8 +100,7 @@ public:
     // ZR_MAX_SUBMISSIONS_PER_DAY (last 24 h) or ZR_MAX_SUBMISSIONS_TOTAL for this challenge
     // (invalid/failed/canceled submissions do not count). md5s may be upper-case; stored lower.
     // A crash never leaves a row without its folder.
-    std::string Create(const domain::User& owner, domain::ChallengeId challenge_id,
-                       const CreateRequest& request);
+    std::string Create(const domain::User& owner, domain::ChallengeId challenge_id, const CreateRequest& request);
 
     // The upload_spool check of PUT .../submission/upload: fast, no hashing. Returns the
     // submission's tmp/ folder (created if needed) where the transport spools the part.
@@ -120,9 +117,8 @@ public:
     // mismatch -> 400 {"message": "ValueError: the md5 of part X does not match the expected
     // hash"}. A part received twice replaces the earlier one and counts once. When the last part
     // is in, upload.lock is removed and completion is scheduled in the background.
-    UploadState AcceptPart(const domain::User& user, domain::ChallengeId challenge_id,
-                           std::string_view submission_id, std::string_view part_name,
-                           const ReceivedFile& file);
+    UploadState AcceptPart(const domain::User& user, domain::ChallengeId challenge_id, std::string_view submission_id,
+                           std::string_view part_name, const ReceivedFile& file);
 
     // GET .../submission/upload: the state the last AcceptPart returned (remaining in manifest
     // order; completed once every part is in, also after completion). 404/403 as above.
@@ -134,8 +130,7 @@ public:
     SubmissionView Get(const domain::User& user, std::string_view submission_id);
     // The user's submissions ordered by submit_date; with track_id only that challenge's
     // (404 {"message": "There is no challenge with the following id: N"} if unknown).
-    std::vector<SubmissionView> ListForUser(const domain::User& user,
-                                            std::optional<domain::ChallengeId> track_id);
+    std::vector<SubmissionView> ListForUser(const domain::User& user, std::optional<domain::ChallengeId> track_id);
     std::string Status(const domain::User& user, std::string_view submission_id);
     // out.log split in lines (no trailing newline characters); empty if the file is absent.
     std::vector<std::string> LogLines(const domain::User& user, std::string_view submission_id);
@@ -174,18 +169,15 @@ private:
     struct Located;  // a submission row + its checks, see submission_service.cpp
     Located Locate(const domain::User& user, std::optional<domain::ChallengeId> challenge_id,
                    std::string_view submission_id);
-    Located LocateUploading(const domain::User& user, domain::ChallengeId challenge_id,
-                            std::string_view submission_id);
+    Located LocateUploading(const domain::User& user, domain::ChallengeId challenge_id, std::string_view submission_id);
     UploadState StateOf(const std::string& submission_id);
-    void ChangeStatus(const std::string& submission_id, domain::SubmissionStatus status,
-                      std::string_view reason);
+    void ChangeStatus(const std::string& submission_id, domain::SubmissionStatus status, std::string_view reason);
     void CheckLimits(db::Connection& conn, const domain::User& owner, domain::ChallengeId challenge_id);
     std::string InsertWithFolder(const domain::User& owner, const domain::Challenge& challenge,
                                  const CreateRequest& request, bool check_limits);
     UploadState AcceptManifestPart(const std::string& submission_id, std::string_view part_name,
                                    const ReceivedFile& file);
-    UploadState AcceptArchive(const std::string& submission_id, std::string_view part_name,
-                              const ReceivedFile& file);
+    UploadState AcceptArchive(const std::string& submission_id, std::string_view part_name, const ReceivedFile& file);
     [[noreturn]] void RejectHash(const std::string& submission_id, std::string_view part_name,
                                  const ReceivedFile& file);
     void FinishUpload(const std::string& submission_id);

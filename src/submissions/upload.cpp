@@ -1,6 +1,7 @@
 // Receiving parts: the spool check, md5 verification, the manifest's "received" list.
-#include <algorithm>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "common/strings.hpp"
 #include "submissions/internal.hpp"
@@ -68,8 +69,8 @@ void SubmissionService::RejectHash(const std::string& submission_id, std::string
     store_.AppendLog(submission_id, clock_.Now(),
                      "adding a new part to upload: " + std::string(part_name) +
                          "\n --> refused: its md5 does not match the expected hash");
-    throw Error::Message(ErrorKind::kInvalidInput, "ValueError: the md5 of part " + std::string(part_name) +
-                                                       " does not match the expected hash");
+    throw Error::Message(ErrorKind::kInvalidInput,
+                         "ValueError: the md5 of part " + std::string(part_name) + " does not match the expected hash");
 }
 
 UploadState SubmissionService::AcceptManifestPart(const std::string& submission_id, std::string_view part_name,
@@ -82,8 +83,9 @@ UploadState SubmissionService::AcceptManifestPart(const std::string& submission_
     std::erase_if(manifest.received, [&](const auto& part) { return part.file_name == part_name; });
     manifest.received.push_back({std::string(part_name), file.size, ToLower(file.md5)});
     store_.WriteManifest(submission_id, manifest);
-    store_.AppendLog(submission_id, clock_.Now(),
-                     "adding a new part to upload: " + std::string(part_name) + "\n --> file was uploaded successfully");
+    store_.AppendLog(
+        submission_id, clock_.Now(),
+        "adding a new part to upload: " + std::string(part_name) + "\n --> file was uploaded successfully");
     UploadState state{false, Remaining(manifest)};
     if (state.remaining.empty()) {
         state.completed = true;
@@ -98,8 +100,9 @@ UploadState SubmissionService::AcceptArchive(const std::string& submission_id, s
     if (!expected) throw detail::NoMoreParts(submission_id);
     if (ToLower(file.md5) != ToLower(*expected)) RejectHash(submission_id, part_name, file);
     fs::rename(file.path, store_.ArchivePath(submission_id));
-    store_.AppendLog(submission_id, clock_.Now(),
-                     "adding a new part to upload: " + std::string(part_name) + "\n --> file was uploaded successfully");
+    store_.AppendLog(
+        submission_id, clock_.Now(),
+        "adding a new part to upload: " + std::string(part_name) + "\n --> file was uploaded successfully");
     FinishUpload(submission_id);
     return {true, {}};
 }

@@ -17,8 +17,8 @@ std::string Uuid4() {
     bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
     bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
     const std::string hex = crypto::ToHex(bytes);
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
-           "-" + hex.substr(20);
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+           hex.substr(20);
 }
 
 void CheckMd5(std::vector<ValidationIssue>& issues, nlohmann::json loc, std::string& value) {
@@ -72,8 +72,8 @@ std::vector<ValidationIssue> ValidateCreateRequest(CreateRequest& request) {
     }
     CheckMd5(issues, {"body", "hash"}, request.hash);
     if (request.multipart && request.index.empty()) {
-        issues.push_back({{"body", "index"}, "a multipart submission needs the index of its parts",
-                          "value_error.missing"});
+        issues.push_back(
+            {{"body", "index"}, "a multipart submission needs the index of its parts", "value_error.missing"});
     }
     if (request.multipart) CheckIndex(issues, request.index);
     return issues;

@@ -45,7 +45,9 @@ private:
 
 class MovableClock : public Clock {
 public:
-    TimePoint Now() const override { return std::chrono::system_clock::now() + std::chrono::hours(offset_hours_.load()); }
+    TimePoint Now() const override {
+        return std::chrono::system_clock::now() + std::chrono::hours(offset_hours_.load());
+    }
     void Advance(int hours) { offset_hours_ += hours; }
 
 private:
@@ -142,7 +144,8 @@ protected:
         const std::size_t size = archive.size() / static_cast<std::size_t>(n) + 1;
         for (int i = 0; i < n; ++i) {
             parts.push_back(archive.substr(static_cast<std::size_t>(i) * size, size));
-            request.index.push_back({"system.zip.part" + std::to_string(i), parts.back().size(), crypto::Md5Hex(parts.back())});
+            request.index.push_back(
+                {"system.zip.part" + std::to_string(i), parts.back().size(), crypto::Md5Hex(parts.back())});
         }
         return service_->Create(user, open_id_, request);
     }

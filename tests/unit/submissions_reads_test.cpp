@@ -47,7 +47,8 @@ TEST_F(ReadsTest, UnknownSubmissionsAndWrongChallenge) {
     ExpectError([&] { service_->UploadStatus(alice_, inactive_id_, id); }, not_found);
     ExpectError([&] { service_->Get(alice_, "nope"); }, not_found);
     ExpectError([&] { service_->LogLines(alice_, "nope"); }, not_found);
-    ExpectError([&] { service_->ListForUser(alice_, 999); }, not_found, "There is no challenge with the following id: 999");
+    ExpectError([&] { service_->ListForUser(alice_, 999); }, not_found,
+                "There is no challenge with the following id: 999");
 }
 
 TEST_F(ReadsTest, ParticipantReads) {
@@ -76,11 +77,17 @@ TEST_F(ReadsTest, ParticipantReads) {
 TEST_F(ReadsTest, ScoresOfEachLeaderboardWithAnEntry) {
     {
         auto conn = db_->Acquire();
-        conn->Exec("INSERT INTO leaderboards (id, challenge_id, label, path_to, entry_file, archived, "
-                   "external_entries, static_files, sorting_key) VALUES "
-                   "(1, " + std::to_string(open_id_) + ", 'abx', 'abx.json', 'scores/abx_entry.json', 0, '', 0, ''),"
-                   "(2, " + std::to_string(open_id_) + ", 'wer', 'wer.json', 'scores/wer_entry.json', 0, '', 0, ''),"
-                   "(3, " + std::to_string(open_id_) + ", 'evil', 'e.json', '../../outside.json', 0, '', 0, '')");
+        conn->Exec(
+            "INSERT INTO leaderboards (id, challenge_id, label, path_to, entry_file, archived, "
+            "external_entries, static_files, sorting_key) VALUES "
+            "(1, " +
+            std::to_string(open_id_) +
+            ", 'abx', 'abx.json', 'scores/abx_entry.json', 0, '', 0, ''),"
+            "(2, " +
+            std::to_string(open_id_) +
+            ", 'wer', 'wer.json', 'scores/wer_entry.json', 0, '', 0, ''),"
+            "(3, " +
+            std::to_string(open_id_) + ", 'evil', 'e.json', '../../outside.json', 0, '', 0, '')");
     }
     const std::string id = Uploaded(alice_);
     WriteFile(dir_ / "outside.json", R"({"secret": true})");
@@ -153,8 +160,8 @@ TEST_F(ReadsTest, CreateFromArchiveCompletesSynchronously) {
 
     WriteFile(dir_ / "bad.zip", "not a zip");
     EXPECT_EQ(RowStatus(service_->CreateFromArchive(open_id_, bob_.id, dir_ / "bad.zip")), "invalid");
-    ExpectError([&] { service_->CreateFromArchive(open_id_, bob_.id, dir_ / "missing.zip"); },
-                ErrorKind::kInvalidInput, "Cannot read the archive");
+    ExpectError([&] { service_->CreateFromArchive(open_id_, bob_.id, dir_ / "missing.zip"); }, ErrorKind::kInvalidInput,
+                "Cannot read the archive");
     ExpectError([&] { service_->CreateFromArchive(999, bob_.id, zip); }, ErrorKind::kNotFound);
     ExpectError([&] { service_->CreateFromArchive(open_id_, 999, zip); }, ErrorKind::kNotFound, "no user");
 }
@@ -163,7 +170,8 @@ class LegacyTest : public ServiceTest {
 protected:
     void UseLegacyCopy() {
         const char* env = std::getenv("ZR_LEGACY_FIXTURE_DIR");
-        const fs::path fixture = env != nullptr ? fs::path(env) : fs::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
+        const fs::path fixture =
+            env != nullptr ? fs::path(env) : fs::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
         const fs::path copy = dir_ / "legacy";
         fs::copy(fixture / "data", copy, fs::copy_options::recursive);
         fs::permissions(copy, fs::perms::owner_all, fs::perm_options::add);

@@ -7,7 +7,7 @@ namespace zr::domain {
 namespace {
 
 using S = SubmissionStatus;
-const S kAll[] = {S::kUploading, S::kUploaded, S::kOnQueue, S::kValidating, S::kInvalid,
+const S kAll[] = {S::kUploading,  S::kUploaded,  S::kOnQueue,  S::kValidating, S::kInvalid,
                   S::kEvaluating, S::kCompleted, S::kCanceled, S::kFailed};
 
 TEST(SubmissionStatus, NamesRoundTrip) {

@@ -9,7 +9,6 @@ namespace {
 
 using testing_zip::Entry;
 
-
 const std::vector<Entry> kFiles = {{"answers/a.txt", "alpha", std::nullopt, false},
                                    {"answers/b.txt", std::string(70000, 'b'), std::nullopt, false},
                                    {"meta.yaml", "author: alice", std::nullopt, false}};
@@ -24,7 +23,8 @@ TEST_F(UploadTest, CreateSinglePartMakesRowAndFolder) {
         return h;
     }();
     const std::string id = service_->Create(alice_, open_id_, {"system.zip", upper, false, {}});
-    EXPECT_TRUE(std::regex_match(id, std::regex(R"(\d{6}-\d{4}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})")))
+    EXPECT_TRUE(std::regex_match(
+        id, std::regex(R"(\d{6}-\d{4}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})")))
         << id;
     EXPECT_EQ(RowStatus(id), "uploading");
     const fs::path folder = settings_.submission_dir / id;
@@ -53,7 +53,9 @@ TEST_F(UploadTest, ValidationListsEveryProblem) {
         EXPECT_EQ(locs, (std::vector<nlohmann::json>{{"body", "filename"}, {"body", "hash"}, {"body", "index"}}));
     }
     const std::string good(32, 'a');
-    CreateRequest request{"a.zip", good, true,
+    CreateRequest request{"a.zip",
+                          good,
+                          true,
                           {{"p0", 1, ""},
                            {"../p1", 1, good},
                            {"p0", 1, good},
@@ -141,8 +143,8 @@ TEST_F(UploadTest, MultipartHappyPathOutOfOrder) {
     EXPECT_EQ(ReadFile(folder / "input" / "meta.yaml"), "author: alice");
     EXPECT_FALSE(fs::exists(folder / "tmp" / "system.zip.part0"));
     const auto manifest = nlohmann::json::parse(ReadFile(folder / "tmp" / "upload.json"));
-    for (const char* key : {"store_location", "merge_hash", "index", "received", "multipart", "hashed_parts",
-                            "target_location"}) {
+    for (const char* key :
+         {"store_location", "merge_hash", "index", "received", "multipart", "hashed_parts", "target_location"}) {
         EXPECT_TRUE(manifest.contains(key)) << key;
     }
     EXPECT_EQ(manifest["received"].size(), 3u);
@@ -156,8 +158,8 @@ TEST_F(UploadTest, WrongMd5ThenRightMd5) {
     const std::string id = CreateMultipart(alice_, archive, 2, parts);
     const fs::path spool = service_->PrepareUpload(alice_, open_id_, id, "system.zip.part0");
     const ReceivedFile bad = Spool(spool, parts[0] + "corrupted");
-    ExpectError([&] { service_->AcceptPart(alice_, open_id_, id, "system.zip.part0", bad); },
-                ErrorKind::kInvalidInput, "does not match the expected hash");
+    ExpectError([&] { service_->AcceptPart(alice_, open_id_, id, "system.zip.part0", bad); }, ErrorKind::kInvalidInput,
+                "does not match the expected hash");
     EXPECT_FALSE(fs::exists(bad.path));
     EXPECT_FALSE(fs::exists(spool / "system.zip.part0"));
     EXPECT_EQ(service_->UploadStatus(alice_, open_id_, id).remaining.size(), 2u);
@@ -195,8 +197,8 @@ TEST_F(UploadTest, PartsNotInTheManifestAreRefusedBeforeWriting) {
     const std::string id = CreateMultipart(alice_, archive, 2, parts);
     ExpectError([&] { service_->PrepareUpload(alice_, open_id_, id, "other.part"); }, ErrorKind::kInvalidInput,
                 "not in the submission's index");
-    ExpectError([&] { service_->PrepareUpload(alice_, open_id_, id, "../system.zip.part0"); },
-                ErrorKind::kInvalidInput, "not a plain file name");
+    ExpectError([&] { service_->PrepareUpload(alice_, open_id_, id, "../system.zip.part0"); }, ErrorKind::kInvalidInput,
+                "not a plain file name");
     const fs::path spool = service_->PrepareUpload(alice_, open_id_, id, "system.zip.part0");
     const ReceivedFile file = Spool(spool, parts[0]);
     ExpectError([&] { service_->AcceptPart(alice_, open_id_, id, "other.part", file); }, ErrorKind::kInvalidInput,
