@@ -130,11 +130,23 @@ private:
         CheckFileType(za_, index, name);
         ++result_.entries;
         if (name.back() == '/' || name.back() == '\\') {
-            fs::create_directories(target);
+            MakeFolders(target, name);
             return;
         }
-        fs::create_directories(target.parent_path());
+        MakeFolders(target.parent_path(), name);
         WriteEntry(index, name, target);
+    }
+
+    // A folder that cannot be made because a file of an earlier entry has its name is the
+    // archive's fault, not ours.
+    static void MakeFolders(const fs::path& folder, std::string_view name) {
+        std::error_code ec;
+        fs::create_directories(folder, ec);
+        if (!ec) return;
+        if (ec == std::errc::file_exists || ec == std::errc::not_a_directory) {
+            Refuse("entry '" + std::string(name) + "' conflicts with another entry of the archive");
+        }
+        throw fs::filesystem_error("cannot create a folder", folder, ec);
     }
 
     void WriteEntry(zip_uint64_t index, std::string_view name, const fs::path& target) {

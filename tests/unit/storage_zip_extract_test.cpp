@@ -139,6 +139,11 @@ TEST_F(ZipExtractTest, LimitsTheNumberOfEntries) {
     EXPECT_EQ(ExtractZip(Archive(), Dest(), limits).entries, 5u);
 }
 
+TEST_F(ZipExtractTest, RefusesAFileUsedAsAFolder) {
+    MakeZip(Archive(), {{"a", "file", std::nullopt, false}, {"a/b", "child", std::nullopt, false}});
+    EXPECT_NE(ExpectRefused().find("conflicts"), std::string::npos);
+}
+
 TEST_F(ZipExtractTest, RefusesSomethingThatIsNotAZip) {
     std::ofstream(Archive()) << "this is not a zip archive at all";
     EXPECT_NE(ExpectRefused().find("zip"), std::string::npos);
