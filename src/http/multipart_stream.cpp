@@ -157,10 +157,17 @@ void MultipartStream::Feed(std::string_view data) {
     while (!data.empty()) {
         switch (state_) {
             case State::kPreamble:
-            case State::kBody: data = ScanForDelimiter(data); break;
-            case State::kDelimiterEnd: data = ReadDelimiterEnd(data); break;
-            case State::kHeaders: data = ReadHeaders(data); break;
-            case State::kEpilogue: return;
+            case State::kBody:
+                data = ScanForDelimiter(data);
+                break;
+            case State::kDelimiterEnd:
+                data = ReadDelimiterEnd(data);
+                break;
+            case State::kHeaders:
+                data = ReadHeaders(data);
+                break;
+            case State::kEpilogue:
+                return;
         }
     }
 }

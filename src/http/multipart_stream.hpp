@@ -27,9 +27,9 @@ namespace zr::http {
 std::optional<std::string> MultipartBoundary(std::string_view content_type);
 
 struct MultipartLimits {
-    std::size_t max_field_bytes = 64 * 1024;  // names + values of all text fields together -> 413
+    std::size_t max_field_bytes = 64 * 1024;       // names + values of all text fields together -> 413
     std::size_t max_part_header_bytes = 8 * 1024;  // headers of one part -> 400
-    std::size_t max_parts = 1000;                   // -> 400
+    std::size_t max_parts = 1000;                  // -> 400
 };
 
 class MultipartStream {

@@ -37,6 +37,12 @@ struct RouteOptions {
     // as their final place so the handler can rename them). Text fields go to
     // Request::form_fields (64 KiB at most in all). The body limit is max_body; memory use does not
     // grow with the body size. Runs on an IO thread: keep it fast (no hashing of big files).
+    // Then: a body that is not multipart/form-data (or no body) reaches the handler with no files
+    // and no fields, unread (the connection closes after the answer); a malformed multipart body
+    // gets 400 {"detail": "There was an error parsing the body"}, too large text fields 413. The
+    // read timeout applies to each read (inactivity), not to the whole body. File parts are
+    // fdatasync'ed before the handler runs; every file still at its temporary path when the
+    // handler returns (or throws) is deleted, as are the partial files of a failed upload.
     std::function<std::filesystem::path(Request&)> upload_spool;
 };
 

@@ -1,12 +1,14 @@
 #pragma once
-// The HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines. Only server.cpp includes Beast.
+// The HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines. Only the transport's .cpp files
+// (server.cpp, server_upload.cpp, via the private server_impl.hpp) include Beast.
 //
 // One session coroutine per connection: read header (size limit), look up the route, check the
 // body limit (413 without reading the body, answering "100 Continue" to an accepted Expect), read
 // the body, run the handler (on the blocking pool when the route says offload), write, loop while
-// keep-alive. Read and idle timeouts close slow or idle connections. Every response carries
-// X-Request-ID and the CORS headers for allowed origins; every request is logged (method, path,
-// status, duration, request id).
+// keep-alive. Routes with RouteOptions::upload_spool stream a multipart body to disk instead
+// (contract in router.hpp). Read and idle timeouts close slow or idle connections. Every response
+// carries X-Request-ID and the CORS headers for allowed origins; every request is logged (method,
+// path, status, duration, request id).
 //
 // Thread-safety: Stop() may be called from any thread or a signal handler context via Asio.
 #include <chrono>

@@ -2,17 +2,11 @@
 // Private to the http module: the Beast/Asio types of the transport, shared by server.cpp (the
 // accept loop and the request/response cycle) and server_upload.cpp (streamed multipart uploads).
 // Nothing outside src/http includes this header. See server.hpp for the contract.
+// clang-format off
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+// clang-format on
 
 #include <atomic>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <list>
-#include <memory>
-#include <mutex>
-#include <string_view>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +18,13 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string_view>
 
 #include "http/server.hpp"
 #include "http/server_support.hpp"
@@ -72,10 +73,10 @@ struct Server::Impl {
     asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ConnectionList::iterator it);
     asio::awaitable<void> Serve(Connection& conn);
     asio::awaitable<void> HandleOne(Connection& conn, beast::flat_buffer& buffer, Exchange& ex);
-    asio::awaitable<Response> ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer,
-                                              Parser& parser, Exchange& ex);
-    asio::awaitable<Response> ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer,
-                                             Parser& parser, Exchange& ex, const Route& route);
+    asio::awaitable<Response> ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer, Parser& parser,
+                                              Exchange& ex);
+    asio::awaitable<Response> ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer, Parser& parser, Exchange& ex,
+                                             const Route& route);
     // Runs the route's handler, on the blocking pool when the route says offload.
     asio::awaitable<Response> RunRoute(const Route& route, Exchange& ex);
     // Writes "100 Continue" when the request expects it. False (and ex.respond unset) when the
@@ -86,8 +87,8 @@ struct Server::Impl {
 
     // server_upload.cpp: the route has upload_spool. Checks the size, asks upload_spool, reads the
     // multipart body into the spool, runs the handler, removes the files it did not move.
-    asio::awaitable<Response> ReceiveUpload(Connection& conn, beast::flat_buffer& buffer,
-                                            Parser& parser, Exchange& ex, const Route& route);
+    asio::awaitable<Response> ReceiveUpload(Connection& conn, beast::flat_buffer& buffer, Parser& parser, Exchange& ex,
+                                            const Route& route);
 
     ServerConfig config;
     const Router& router;

@@ -5,13 +5,11 @@
 // body size; the read timeout applies to each socket read (inactivity), not to the whole body. The
 // chunk is fed to a MultipartStream, which writes file parts to the spool folder and hashes them.
 // The final fdatasync runs on the blocking pool, off the IO threads.
-#include "http/server_impl.hpp"
+// clang-format off
+#include "http/server_impl.hpp"  // first: it includes <utility> before Asio (pitfall 1)
+// clang-format on
 
-#include <filesystem>
-#include <optional>
-#include <string>
-#include <system_error>
-#include <vector>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -19,7 +17,11 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <spdlog/spdlog.h>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
 
 #include "common/error.hpp"
 #include "http/error_response.hpp"
@@ -69,9 +71,8 @@ Response Refuse(Exchange& ex, bool body_left, std::exception_ptr error) {
 
 // Fills `chunk` from the connection (or until the body ends). Each socket read gets its own
 // timeout. Returns the bytes put in `chunk`; `ec` is set on a read or protocol error.
-asio::awaitable<std::size_t> FillChunk(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                       ChunkParser& parser, std::vector<char>& chunk,
-                                       std::chrono::seconds timeout, ErrorCode& ec) {
+asio::awaitable<std::size_t> FillChunk(beast::tcp_stream& stream, beast::flat_buffer& buffer, ChunkParser& parser,
+                                       std::vector<char>& chunk, std::chrono::seconds timeout, ErrorCode& ec) {
     auto& body = parser.get().body();
     body.data = chunk.data();
     body.size = chunk.size();
@@ -86,8 +87,8 @@ asio::awaitable<std::size_t> FillChunk(beast::tcp_stream& stream, beast::flat_bu
 
 }  // namespace
 
-asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::flat_buffer& buffer,
-                                                      Parser& parser, Exchange& ex, const Route& route) {
+asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::flat_buffer& buffer, Parser& parser,
+                                                      Exchange& ex, const Route& route) {
     const bool has_body = !parser.is_done();
     const auto length = parser.content_length();
     if (has_body && length && *length > route.options.max_body) {
@@ -142,7 +143,8 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
         multipart.Finish();
         // Once we answer, the client may forget its copy: the parts must survive a crash.
         co_await asio::co_spawn(
-            pool, [&multipart]() -> asio::awaitable<void> {
+            pool,
+            [&multipart]() -> asio::awaitable<void> {
                 LowerThisThreadPriority();
                 multipart.SyncFiles();
                 co_return;

@@ -1,4 +1,5 @@
 // MultipartStream fed whole and in random pieces; malformed bodies; the boundary parameter.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -7,8 +8,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/error.hpp"
 #include "crypto/crypto.hpp"
@@ -35,8 +34,15 @@ std::size_t CountFiles(const fs::path& dir) {
 // Random bytes that contain boundary-like sequences: CR, LF, "--" and boundary prefixes.
 std::string TrickyContent(std::size_t size, const std::string& boundary, std::mt19937& random) {
     std::string content;
-    const std::string pieces[] = {"\r", "\n", "\r\n", "--", "\r\n--", "\r\n-" + boundary.substr(0, 5),
-                                  "\r\n--" + boundary.substr(0, boundary.size() - 1), boundary, "\r\r\n--"};
+    const std::string pieces[] = {"\r",
+                                  "\n",
+                                  "\r\n",
+                                  "--",
+                                  "\r\n--",
+                                  "\r\n-" + boundary.substr(0, 5),
+                                  "\r\n--" + boundary.substr(0, boundary.size() - 1),
+                                  boundary,
+                                  "\r\r\n--"};
     while (content.size() < size) {
         if (random() % 8 == 0) {
             content += pieces[random() % std::size(pieces)];
@@ -72,9 +78,8 @@ std::string Body(const std::string& boundary, const std::vector<Part>& parts, co
 class MultipartTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        spool_ = fs::temp_directory_path() /
-                 ("zr_multipart_test_" + std::to_string(::getpid()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        spool_ = fs::temp_directory_path() / ("zr_multipart_test_" + std::to_string(::getpid()) + "_" +
+                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(spool_);
         fs::create_directories(spool_);
     }
@@ -126,8 +131,8 @@ TEST_F(MultipartTest, RandomPiecesGiveTheSameResultAsTheWhole) {
                                      {"note", std::nullopt, "line1\r\nline2\r\n--"},
                                      {"second", "b.zip.part1", small}};
     const std::string body = Body(boundary, parts, "preamble to ignore\r\n");
-    for (const std::size_t max_piece : {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{4096},
-                                        std::size_t{64 * 1024}, body.size()}) {
+    for (const std::size_t max_piece :
+         {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{4096}, std::size_t{64 * 1024}, body.size()}) {
         std::vector<UploadedFile> files;
         std::vector<std::pair<std::string, std::string>> fields;
         Parse(boundary, body, max_piece, random, &files, &fields);
@@ -145,8 +150,8 @@ TEST_F(MultipartTest, RandomPiecesGiveTheSameResultAsTheWhole) {
         EXPECT_EQ(files[1].md5, crypto::Md5Hex(""));
         EXPECT_EQ(files[2].filename, "b.zip.part1");
         EXPECT_EQ(ReadFile(files[2].path), small);
-        const std::vector<std::pair<std::string, std::string>> expected = {
-            {"submission_id", "0123abcd"}, {"note", "line1\r\nline2\r\n--"}};
+        const std::vector<std::pair<std::string, std::string>> expected = {{"submission_id", "0123abcd"},
+                                                                           {"note", "line1\r\nline2\r\n--"}};
         EXPECT_EQ(fields, expected);
         for (const auto& file : files) fs::remove(file.path);
         EXPECT_EQ(CountFiles(spool_), 0u);
@@ -198,14 +203,14 @@ TEST_F(MultipartTest, QuotedAndExtendedFilenames) {
 TEST_F(MultipartTest, MalformedBodiesAreRefusedWithoutLeftovers) {
     const std::string disposition = "Content-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n";
     const std::string cases[] = {
-        "",                                                    // no delimiter at all
-        "just some text",                                      // idem
+        "",                                                      // no delimiter at all
+        "just some text",                                        // idem
         "--XyZ\r\n" + disposition + "\r\ncontent never closed",  // no closing delimiter
-        "--XyZ\r\n" + disposition + "\r\ndata\r\n--XyZ",       // body ends right after a delimiter
-        "--XyZ\r\n" + disposition + "\r\ndata\r\n--XyZx\r\n",  // junk after a delimiter
-        "--XyZ\r\n" + disposition + "\r\ndata\r\n--XyZ-x",     // half a closing delimiter
-        "--XyZ\r\nNo colon here\r\n\r\ndata\r\n--XyZ--",       // bad header line
-        "--XyZ\r\n\r\ndata\r\n--XyZ--",                        // no Content-Disposition
+        "--XyZ\r\n" + disposition + "\r\ndata\r\n--XyZ",         // body ends right after a delimiter
+        "--XyZ\r\n" + disposition + "\r\ndata\r\n--XyZx\r\n",    // junk after a delimiter
+        "--XyZ\r\n" + disposition + "\r\ndata\r\n--XyZ-x",       // half a closing delimiter
+        "--XyZ\r\nNo colon here\r\n\r\ndata\r\n--XyZ--",         // bad header line
+        "--XyZ\r\n\r\ndata\r\n--XyZ--",                          // no Content-Disposition
         "--XyZ\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\nx\r\n--XyZ--",
         "--XyZ\r\nContent-Disposition: form-data; filename=\"a\"\r\n\r\nx\r\n--XyZ--",  // no name
         "--XyZ\r\nContent-Disposition: form-data; name=\"f\r\n\r\nx\r\n--XyZ--",        // open quote
@@ -249,8 +254,9 @@ TEST(MultipartBoundaryTest, FindsTheBoundaryOfFormDataOnly) {
     EXPECT_EQ(MultipartBoundary("application/json"), std::nullopt);
     EXPECT_EQ(MultipartBoundary(""), std::nullopt);
     EXPECT_EQ(MultipartBoundary("multipart/mixed; boundary=abc"), std::nullopt);
-    const std::vector<std::string> bad_types = {"multipart/form-data", "multipart/form-data; boundary=",
-                                  "multipart/form-data; boundary=\"abc", "multipart/form-data; boundary=" + std::string(71, 'a')};
+    const std::vector<std::string> bad_types = {"multipart/form-data",
+                                                "multipart/form-data; boundary=", "multipart/form-data; boundary=\"abc",
+                                                "multipart/form-data; boundary=" + std::string(71, 'a')};
     for (const std::string& bad : bad_types) {
         EXPECT_THROW(MultipartBoundary(bad), Error) << bad;
     }

@@ -1,5 +1,6 @@
 // Streamed multipart uploads (RouteOptions::upload_spool) through the real server, in-process.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -10,14 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "crypto/crypto.hpp"
@@ -124,8 +123,9 @@ std::string MultipartBody(const std::string& content, const std::string& filenam
 }
 
 std::string UploadHeader(const std::string& target, std::size_t length, const std::string& extra = "") {
-    return "PUT " + target + " HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=" +
-           std::string(kBoundary) + "\r\nContent-Length: " + std::to_string(length) + "\r\n" + extra + "\r\n";
+    return "PUT " + target +
+           " HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=" + std::string(kBoundary) +
+           "\r\nContent-Length: " + std::to_string(length) + "\r\n" + extra + "\r\n";
 }
 
 class UploadTest : public ::testing::TestWithParam<unsigned> {
@@ -147,9 +147,11 @@ protected:
             ++spool_calls_;
             return spool_;
         };
-        router_.Add(Method::kPut, "/upload/{mode}", [this](Request& r) { return Handle(r); }, options);
+        router_.Add(
+            Method::kPut, "/upload/{mode}", [this](Request& r) { return Handle(r); }, options);
         options.offload = true;
-        router_.Add(Method::kPut, "/offloaded/{mode}", [this](Request& r) { return Handle(r); }, options);
+        router_.Add(
+            Method::kPut, "/offloaded/{mode}", [this](Request& r) { return Handle(r); }, options);
         router_.Add(Method::kGet, "/hello", [](Request&) { return Response::Json(200, "hi"); });
         ServerConfig config;
         config.port = 0;
@@ -173,8 +175,11 @@ protected:
         ++handler_calls_;
         json files = json::array();
         for (const auto& file : r.files) {
-            files.push_back({{"field", file.field}, {"filename", file.filename}, {"size", file.size},
-                             {"md5", file.md5}, {"exists", fs::exists(file.path)},
+            files.push_back({{"field", file.field},
+                             {"filename", file.filename},
+                             {"size", file.size},
+                             {"md5", file.md5},
+                             {"exists", fs::exists(file.path)},
                              {"in_spool", file.path.parent_path() == spool_}});
         }
         json fields = json::object();
@@ -217,7 +222,8 @@ protected:
 };
 
 TEST_P(UploadTest, HandlerSeesFilesAndFieldsAndTheTempFileIsRemovedAfterwards) {
-    const std::string content = RandomBytes(1024 * 1024 + 17, 1) + "\r\n--" + std::string(kBoundary).substr(0, 10) + "x";
+    const std::string content =
+        RandomBytes(1024 * 1024 + 17, 1) + "\r\n--" + std::string(kBoundary).substr(0, 10) + "x";
     for (const std::string route : {"/upload/look", "/offloaded/look"}) {
         const std::string body = MultipartBody(content);
         Client client(port_);
@@ -298,8 +304,10 @@ TEST_P(UploadTest, BodiesBeyondTheLimitGet413WithNothingWritten) {
     EXPECT_TRUE(client.Closed());
     // Chunked: the limit is found while reading; the partial file is removed.
     Client chunked(port_);
-    std::string request = "PUT /upload/look HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
-                          "Content-Type: multipart/form-data; boundary=" + std::string(kBoundary) + "\r\n\r\n";
+    std::string request =
+        "PUT /upload/look HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Type: multipart/form-data; boundary=" +
+        std::string(kBoundary) + "\r\n\r\n";
     const std::string body = MultipartBody(RandomBytes(kMaxBody + 100, 4));
     for (std::size_t at = 0; at < body.size(); at += 65536) {
         const std::string piece = body.substr(at, 65536);
@@ -336,8 +344,9 @@ TEST_P(UploadTest, MalformedMultipartGets400AndLeavesNothing) {
 
 TEST_P(UploadTest, NonMultipartBodyReachesTheHandlerWithoutFiles) {
     Client client(port_);
-    client.Send("PUT /upload/look HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\n"
-                "Content-Length: 5\r\n\r\nhello");
+    client.Send(
+        "PUT /upload/look HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\n"
+        "Content-Length: 5\r\n\r\nhello");
     const Reply r = client.Read();
     EXPECT_EQ(r.status, 422);
     EXPECT_EQ(json::parse(r.body)["detail"][0]["loc"], json({"body", "file_data"}));
