@@ -17,7 +17,7 @@ namespace {
 // installed, only read by it.
 struct termios g_saved_terminal;
 
-extern "C" void RestoreTerminalAndExit(int signal_number) {
+extern "C" void ZrClientRestoreTerminal(int signal_number) {
     tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
     _exit(128 + signal_number);
 }
@@ -30,7 +30,7 @@ public:
         struct termios quiet = g_saved_terminal;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         struct sigaction action {};
-        action.sa_handler = RestoreTerminalAndExit;
+        action.sa_handler = ZrClientRestoreTerminal;
         sigemptyset(&action.sa_mask);
         sigaction(SIGINT, &action, &previous_);
         active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;

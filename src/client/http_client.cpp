@@ -151,6 +151,9 @@ HttpResponse HttpClient::PutFile(const std::string& target, const std::string& f
     Check(curl_mime_type(part, "application/octet-stream"));
     Check(curl_easy_setopt(curl, CURLOPT_MIMEPOST, transfer.mime));
     Check(curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT"));
+    if (send_limit_ > 0) {
+        Check(curl_easy_setopt(curl, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(send_limit_)));
+    }
     return Perform(target, transfer);
 }
 

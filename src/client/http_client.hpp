@@ -44,6 +44,8 @@ public:
     const std::string& base_url() const { return base_url_; }
     // Sent as "Authorization: Bearer <token>" from now on.
     void SetToken(std::string token) { token_ = std::move(token); }
+    // Uploads (PutFile) send at most this many bytes per second; 0 = no limit.
+    void SetSendLimit(std::uint64_t bytes_per_second) { send_limit_ = bytes_per_second; }
 
     // `target` is a path with its query ("/challenges/?include_inactive=false").
     // All requests throw TransportError when no answer arrives; any HTTP status is returned.
@@ -64,6 +66,7 @@ private:
     std::string base_url_;
     const std::atomic<bool>& stop_;
     std::string token_;
+    std::uint64_t send_limit_ = 0;
     void* curl_;  // CURL*
 };
 

@@ -25,7 +25,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-extern "C" void OnStopSignal(int) {
+extern "C" void ZrClientOnStopSignal(int) {
     g_stop.store(true);
 }
 
@@ -35,7 +35,7 @@ public:
     StopSignals() {
         g_stop.store(false);
         struct sigaction action {};
-        action.sa_handler = OnStopSignal;
+        action.sa_handler = ZrClientOnStopSignal;
         sigemptyset(&action.sa_mask);
         sigaction(SIGINT, &action, &previous_int_);
         sigaction(SIGTERM, &action, &previous_term_);
@@ -134,6 +134,7 @@ public:
         const std::uint64_t part_size = ParseSize(options_.part_size);
         const std::string url = ResolveUrl(options_);
         HttpClient http(url, g_stop);
+        if (!options_.limit_rate.empty()) http.SetSendLimit(ParseSize(options_.limit_rate));
         Api api(http);
         Authenticate(api, http, options_);
         const std::int64_t challenge_id = ResolveChallenge(api, options_.challenge);

@@ -27,6 +27,7 @@ struct SubmitOptions {
     std::string token_file;       // empty: $ZR_TOKEN, else log in
     std::string username;         // asked when empty and a login is needed
     std::string checkpoint;       // empty: "<archive>.zr-submit.json"
+    std::string limit_rate;       // upload bytes per second as a size ("2M"); empty: no limit
     int retries = 5;              // per part
     double retry_delay = 1.0;     // seconds before the first retry, doubled each time (capped)
     ProgressChoice progress = ProgressChoice::kAuto;  // auto: a bar when stderr is a terminal

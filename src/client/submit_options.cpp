@@ -15,6 +15,8 @@ void AddSubmitOptions(CLI::App& command, SubmitOptions& options) {
     command.add_option("-u,--username", options.username, "Username or e-mail for the login (asked when missing)");
     command.add_option("--checkpoint", options.checkpoint,
                        "Resume file (default <archive>.zr-submit.json; the parts go beside it)");
+    command.add_option("--limit-rate", options.limit_rate,
+                       "Send at most this many bytes per second (e.g. 2M), to spare a shared link");
     command.add_option("--retries", options.retries, "Retries of a failed part (network error, 5xx, bad md5)")
         ->capture_default_str()
         ->check(CLI::Range(0, 1000));
