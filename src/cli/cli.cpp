@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "client/submit.hpp"
 #include "common/error.hpp"
 #include "db/database.hpp"
 
@@ -67,6 +68,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddUserCommands(commands);
     AddChallengeCommands(commands);
     AddSettingsCommands(commands);
+    client::AddSubmitCommand(commands);
 }
 
 // "zr: <reason> (see 'zr <command> --help')" for a command line CLI11 refused.
@@ -117,6 +119,14 @@ int RunChosen(const Action& action, bool is_serve, Streams streams) {
     return action(context);
 }
 
+// `zr submit` runs on a participant's machine and reads ZR_TOKEN / ZR_API_URL itself: the
+// service's settings (and warnings that these are unknown settings) do not concern it.
+int RunClient(const Action& action, Streams streams) {
+    const settings::Settings defaults;
+    Context context(defaults, streams);
+    return action(context);
+}
+
 }  // namespace
 
 std::string DescribeError(const std::exception& error) {
@@ -139,6 +149,7 @@ int Run(const std::vector<std::string>& args, const ServeFunction& serve, Stream
             streams.err << "zr: no command given (see 'zr --help')\n";
             return kExitUsage;
         }
+        if (app.got_subcommand("submit")) return RunClient(*action, streams);
         return RunChosen(*action, app.got_subcommand("serve"), streams);
     } catch (const std::exception& e) {
         streams.err << "zr: " << DescribeError(e) << '\n';
