@@ -26,7 +26,8 @@ std::string DescribeIssues(const nlohmann::json& issues) {
             const auto& last = issue["loc"].back();
             field = last.is_string() ? last.get<std::string>() : last.dump();
         }
-        std::string msg = issue.contains("msg") && issue["msg"].is_string() ? issue["msg"].get<std::string>() : issue.dump();
+        std::string msg =
+            issue.contains("msg") && issue["msg"].is_string() ? issue["msg"].get<std::string>() : issue.dump();
         text += field.empty() ? msg : field + ": " + msg;
     }
     return text;
@@ -48,9 +49,7 @@ HttpResponse Require2xx(HttpResponse response) {
 ApiError::ApiError(long status, const std::string& message)
     : std::runtime_error(message + " (HTTP " + std::to_string(status) + ")"), status_(status), message_(message) {}
 
-bool ApiError::hash_mismatch() const {
-    return status_ == 400 && ToLower(message_).find("hash") != std::string::npos;
-}
+bool ApiError::hash_mismatch() const { return status_ == 400 && ToLower(message_).find("hash") != std::string::npos; }
 
 std::string DescribeErrorBody(const std::string& body) {
     auto json = ParseJson(body);
@@ -129,8 +128,8 @@ std::string Api::CreateSubmission(std::int64_t challenge_id, const SubmissionReq
 }
 
 std::string Api::UploadTarget(std::int64_t challenge_id, const std::string& submission_id) const {
-    return "/challenges/" + std::to_string(challenge_id) + "/submission/upload?submission_id=" +
-           PercentEncode(submission_id);
+    return "/challenges/" + std::to_string(challenge_id) +
+           "/submission/upload?submission_id=" + PercentEncode(submission_id);
 }
 
 UploadState Api::UploadPart(std::int64_t challenge_id, const std::string& submission_id, const PartInfo& part,

@@ -114,9 +114,9 @@ Checkpoint CheckpointFromJson(const nlohmann::json& json) {
         checkpoint.challenge_id = json.at("challenge_id").get<std::int64_t>();
         checkpoint.submission_id = json.at("submission_id").get<std::string>();
         const auto& archive = json.at("archive");
-        checkpoint.archive = ArchiveInfo{archive.at("path").get<std::string>(), archive.at("size").get<std::uint64_t>(),
-                                         archive.at("mtime_ns").get<std::int64_t>(),
-                                         archive.at("md5").get<std::string>()};
+        checkpoint.archive =
+            ArchiveInfo{archive.at("path").get<std::string>(), archive.at("size").get<std::uint64_t>(),
+                        archive.at("mtime_ns").get<std::int64_t>(), archive.at("md5").get<std::string>()};
         checkpoint.part_size = json.at("part_size").get<std::uint64_t>();
         checkpoint.multipart = json.at("multipart").get<bool>();
         checkpoint.parts_folder = json.at("parts_folder").get<std::string>();

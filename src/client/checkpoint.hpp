@@ -7,11 +7,10 @@
 // so a crash leaves either the previous or the new version.
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "client/parts.hpp"
 

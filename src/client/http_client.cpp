@@ -134,9 +134,8 @@ HttpResponse HttpClient::PostJson(const std::string& target, const nlohmann::jso
     return Perform(target, transfer);
 }
 
-HttpResponse HttpClient::PutFile(const std::string& target, const std::string& field,
-                                 const std::filesystem::path& file, const std::string& file_name,
-                                 const std::function<void(std::uint64_t)>& on_sent) {
+HttpResponse HttpClient::PutFile(const std::string& target, const std::string& field, const std::filesystem::path& file,
+                                 const std::string& file_name, const std::function<void(std::uint64_t)>& on_sent) {
     auto* curl = static_cast<CURL*>(Fresh());
     Transfer transfer;
     transfer.on_sent = &on_sent;

@@ -6,12 +6,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace zr::client {
 
@@ -24,8 +23,7 @@ struct HttpResponse {
 // stop flag was raised (`interrupted()`).
 class TransportError : public std::runtime_error {
 public:
-    TransportError(const std::string& what, bool interrupted)
-        : std::runtime_error(what), interrupted_(interrupted) {}
+    TransportError(const std::string& what, bool interrupted) : std::runtime_error(what), interrupted_(interrupted) {}
     bool interrupted() const { return interrupted_; }
 
 private:

@@ -65,8 +65,10 @@ void WriteAll(int fd, const unsigned char* data, std::size_t size, const fs::pat
 
 std::uint64_t UnitMultiplier(std::string unit) {
     for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
-    else if (unit.ends_with("B")) unit.pop_back();
+    if (unit.ends_with("IB"))
+        unit.resize(unit.size() - 2);
+    else if (unit.ends_with("B"))
+        unit.pop_back();
     if (unit.empty()) return 1;
     if (unit.size() == 1) {
         const std::string kUnits = "KMGT";
@@ -177,8 +179,10 @@ std::optional<PreparedArchive> PrepareArchive(const ArchiveInfo& archive, std::u
     std::uint64_t total = 0;
     while (std::size_t n = ReadSome(in.get(), buffer.data(), buffer.size(), archive.path)) {
         if (stop.load()) return std::nullopt;
-        if (multipart) splitter.Consume(buffer.data(), n);
-        else whole.Update(buffer.data(), n);
+        if (multipart)
+            splitter.Consume(buffer.data(), n);
+        else
+            whole.Update(buffer.data(), n);
         total += n;
     }
     if (total != archive.size) throw SubmitError(archive.path.string() + ": the archive changed while being read");

@@ -39,7 +39,7 @@ struct PartInfo {
 struct ArchiveInfo {
     std::filesystem::path path;  // absolute
     std::uint64_t size = 0;
-    std::int64_t mtime_ns = 0;   // last modification, nanoseconds since the epoch
+    std::int64_t mtime_ns = 0;  // last modification, nanoseconds since the epoch
     std::string md5;
 
     bool operator==(const ArchiveInfo&) const = default;
@@ -62,8 +62,7 @@ struct PreparedArchive {
 // (part files written so far stay). SubmitError on I/O errors or when the archive's size changed
 // while reading.
 std::optional<PreparedArchive> PrepareArchive(const ArchiveInfo& archive, std::uint64_t part_size,
-                                              const std::filesystem::path& folder,
-                                              const std::atomic<bool>& stop);
+                                              const std::filesystem::path& folder, const std::atomic<bool>& stop);
 
 // True when every part file exists in `folder` with its recorded size (md5s are not re-read).
 bool PartFilesPresent(const std::vector<PartInfo>& parts, const std::filesystem::path& folder);

@@ -47,8 +47,10 @@ std::string FormatEta(double seconds) {
     auto total = static_cast<long>(std::llround(seconds));
     long hours = total / 3600, minutes = total / 60 % 60, secs = total % 60;
     char buffer[32];
-    if (hours > 0) std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", hours, minutes, secs);
-    else std::snprintf(buffer, sizeof buffer, "%ld:%02ld", minutes, secs);
+    if (hours > 0)
+        std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", hours, minutes, secs);
+    else
+        std::snprintf(buffer, sizeof buffer, "%ld:%02ld", minutes, secs);
     return buffer;
 }
 
@@ -73,8 +75,14 @@ std::string FormatPlainLine(const ProgressSnapshot& s) {
 
 ProgressReporter::ProgressReporter(ProgressStyle style, std::ostream& err, std::uint64_t total,
                                    std::uint64_t already_done, Clock clock, std::chrono::milliseconds lines_interval)
-    : style_(style), err_(err), total_(total), confirmed_(already_done), start_bytes_(already_done),
-      clock_(std::move(clock)), lines_interval_(lines_interval), start_(clock_()) {}
+    : style_(style),
+      err_(err),
+      total_(total),
+      confirmed_(already_done),
+      start_bytes_(already_done),
+      clock_(std::move(clock)),
+      lines_interval_(lines_interval),
+      start_(clock_()) {}
 
 ProgressSnapshot ProgressReporter::Snapshot() const {
     ProgressSnapshot s;
@@ -103,9 +111,7 @@ void ProgressReporter::PartDone(const std::string& name, std::uint64_t size, std
     Draw(true);
 }
 
-void ProgressReporter::PartFailed() {
-    in_flight_ = 0;
-}
+void ProgressReporter::PartFailed() { in_flight_ = 0; }
 
 void ProgressReporter::Message(const std::string& text) {
     ClearBar();

@@ -19,10 +19,10 @@ std::string FormatEta(double seconds);
 
 // One state of an upload, as shown to the user.
 struct ProgressSnapshot {
-    std::uint64_t done = 0;   // bytes confirmed or in flight
+    std::uint64_t done = 0;  // bytes confirmed or in flight
     std::uint64_t total = 0;
-    double rate = -1;         // bytes/s, < 0 unknown
-    double eta = -1;          // seconds, < 0 unknown
+    double rate = -1;  // bytes/s, < 0 unknown
+    double eta = -1;   // seconds, < 0 unknown
 };
 
 // "[=========>          ]  45.0%  1.23 GiB / 2.73 GiB  85.3 MB/s  ETA 0:12" with a bar of

@@ -25,9 +25,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-extern "C" void ZrClientOnStopSignal(int) {
-    g_stop.store(true);
-}
+extern "C" void ZrClientOnStopSignal(int) { g_stop.store(true); }
 
 // SIGINT and SIGTERM raise g_stop instead of killing the process, for its lifetime.
 class StopSignals {
@@ -103,9 +101,12 @@ void Authenticate(Api& api, HttpClient& http, const SubmitOptions& options) {
 
 ProgressStyle ChooseStyle(ProgressChoice choice) {
     switch (choice) {
-        case ProgressChoice::kNone: return ProgressStyle::kNone;
-        case ProgressChoice::kForce: return ProgressStyle::kBar;
-        case ProgressChoice::kAuto: return isatty(STDERR_FILENO) == 1 ? ProgressStyle::kBar : ProgressStyle::kLines;
+        case ProgressChoice::kNone:
+            return ProgressStyle::kNone;
+        case ProgressChoice::kForce:
+            return ProgressStyle::kBar;
+        case ProgressChoice::kAuto:
+            return isatty(STDERR_FILENO) == 1 ? ProgressStyle::kBar : ProgressStyle::kLines;
     }
     return ProgressStyle::kLines;
 }
@@ -129,8 +130,8 @@ public:
 
     int Run() {
         archive_ = StatArchive(options_.archive);
-        checkpoint_path_ = options_.checkpoint.empty() ? DefaultCheckpointPath(archive_.path)
-                                                       : fs::absolute(options_.checkpoint);
+        checkpoint_path_ =
+            options_.checkpoint.empty() ? DefaultCheckpointPath(archive_.path) : fs::absolute(options_.checkpoint);
         const std::uint64_t part_size = ParseSize(options_.part_size);
         const std::string url = ResolveUrl(options_);
         HttpClient http(url, g_stop);
@@ -197,7 +198,8 @@ private:
     }
 
     void Create(Api& api) {
-        SubmissionRequest request{archive_.path.filename().string(), checkpoint_.archive.md5, checkpoint_.multipart, {}};
+        SubmissionRequest request{
+            archive_.path.filename().string(), checkpoint_.archive.md5, checkpoint_.multipart, {}};
         if (checkpoint_.multipart) {
             for (const auto& part : checkpoint_.parts) request.index.push_back(part.info);
         }
@@ -225,9 +227,8 @@ private:
         completed = state->completed;
         if (completed) return names;
         for (auto& part : checkpoint_.parts) {
-            bool missing = !checkpoint_.multipart ||
-                           std::find(state->remaining.begin(), state->remaining.end(), part.info.file_name) !=
-                               state->remaining.end();
+            bool missing = !checkpoint_.multipart || std::find(state->remaining.begin(), state->remaining.end(),
+                                                               part.info.file_name) != state->remaining.end();
             part.done = !missing;
             if (missing) names.push_back(part.info.file_name);
         }
@@ -243,11 +244,15 @@ private:
         } catch (const TransportError& e) {
             if (e.interrupted()) throw Interrupted();
             throw SubmitError("cannot reach " + checkpoint_.url + ": " + e.what());
+        } catch (const ApiError& e) {
+            throw SubmitError("cannot resume submission " + checkpoint_.submission_id + ": " + e.what() + "; delete " +
+                              checkpoint_path_.string() + " to start a new submission");
         }
         ProgressReporter progress(style_, std::cerr, TotalBytes(checkpoint_), DoneBytes(checkpoint_));
-        Uploader uploader(api, checkpoint_, checkpoint_path_, progress,
-                          RetryPolicy{options_.retries, std::chrono::milliseconds(static_cast<long>(options_.retry_delay * 1000))},
-                          g_stop);
+        Uploader uploader(
+            api, checkpoint_, checkpoint_path_, progress,
+            RetryPolicy{options_.retries, std::chrono::milliseconds(static_cast<long>(options_.retry_delay * 1000))},
+            g_stop);
         // A server may still miss parts after all were sent (it lost one): a few more rounds.
         for (int round = 0; !completed && !names.empty() && round < 3; ++round) {
             if (style_ != ProgressStyle::kNone) {
@@ -269,7 +274,8 @@ private:
             names = state.remaining;
         }
         progress.Finish();
-        if (!completed) throw SubmitError("the server did not confirm the upload as complete (run the same command to resume)");
+        if (!completed)
+            throw SubmitError("the server did not confirm the upload as complete (run the same command to resume)");
         return ReportCompleted();
     }
 
@@ -279,7 +285,8 @@ private:
         if (checkpoint_.multipart) fs::remove_all(checkpoint_.parts_folder, ec);
         Note("submission " + checkpoint_.submission_id + " uploaded");
         if (options_.json) {
-            std::cout << nlohmann::json{{"submission_id", checkpoint_.submission_id}, {"completed", true}}.dump() << '\n';
+            std::cout << nlohmann::json{{"submission_id", checkpoint_.submission_id}, {"completed", true}}.dump()
+                      << '\n';
         } else {
             std::cout << checkpoint_.submission_id << '\n';
         }
@@ -290,7 +297,8 @@ private:
         std::cerr << "zr: interrupted";
         if (!checkpoint_.parts.empty()) {
             std::cerr << ": " << checkpoint_.DoneCount() << " of " << checkpoint_.parts.size()
-                      << " part(s) uploaded; run the same command again to resume (" << checkpoint_path_.string() << ")";
+                      << " part(s) uploaded; run the same command again to resume (" << checkpoint_path_.string()
+                      << ")";
         }
         std::cerr << '\n';
         return kExitInterrupted;

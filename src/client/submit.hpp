@@ -7,10 +7,9 @@
 // Exit status: 0 when the upload completed (the submission id is printed on stdout, or
 // {"submission_id", "completed"} with --json); 130 after Ctrl-C (SIGINT/SIGTERM), the checkpoint
 // saved; 1 otherwise, with one line "zr: <reason>" on stderr.
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace zr::client {
 
@@ -21,15 +20,15 @@ enum class ProgressChoice { kAuto, kForce, kNone };
 
 struct SubmitOptions {
     std::string archive;
-    std::string challenge;        // id or label
-    std::string url;              // empty: $ZR_API_URL, else kDefaultApiUrl
+    std::string challenge;  // id or label
+    std::string url;        // empty: $ZR_API_URL, else kDefaultApiUrl
     std::string part_size = "500M";
-    std::string token_file;       // empty: $ZR_TOKEN, else log in
-    std::string username;         // asked when empty and a login is needed
-    std::string checkpoint;       // empty: "<archive>.zr-submit.json"
-    std::string limit_rate;       // upload bytes per second as a size ("2M"); empty: no limit
-    int retries = 5;              // per part
-    double retry_delay = 1.0;     // seconds before the first retry, doubled each time (capped)
+    std::string token_file;                           // empty: $ZR_TOKEN, else log in
+    std::string username;                             // asked when empty and a login is needed
+    std::string checkpoint;                           // empty: "<archive>.zr-submit.json"
+    std::string limit_rate;                           // upload bytes per second as a size ("2M"); empty: no limit
+    int retries = 5;                                  // per part
+    double retry_delay = 1.0;                         // seconds before the first retry, doubled each time (capped)
     ProgressChoice progress = ProgressChoice::kAuto;  // auto: a bar when stderr is a terminal
     bool json = false;
 };

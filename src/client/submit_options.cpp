@@ -7,8 +7,9 @@ void AddSubmitOptions(CLI::App& command, SubmitOptions& options) {
     command.add_option("-c,--challenge", options.challenge, "The challenge: its id or its label")->required();
     command.add_option("--url", options.url,
                        std::string("API base URL (default $ZR_API_URL, else ") + kDefaultApiUrl + ")");
-    command.add_option("--part-size", options.part_size,
-                       "Archives larger than this are uploaded in parts of this size (K/M/G/T = powers of 1024)")
+    command
+        .add_option("--part-size", options.part_size,
+                    "Archives larger than this are uploaded in parts of this size (K/M/G/T = powers of 1024)")
         ->capture_default_str();
     command.add_option("--token-file", options.token_file,
                        "File whose first line is an API token (default $ZR_TOKEN, else log in)");

@@ -40,8 +40,8 @@ bool SleepUnlessStopped(std::chrono::milliseconds delay, const std::atomic<bool>
     auto deadline = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < deadline) {
         if (stop.load()) return false;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            kSleepSlice, deadline - std::chrono::steady_clock::now()));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(kSleepSlice, deadline - std::chrono::steady_clock::now()));
     }
     return !stop.load();
 }
@@ -73,8 +73,8 @@ UploadState Uploader::UploadWithRetries(const PartInfo& part) {
     for (int attempt = 0;; ++attempt) {
         if (stop_.load()) throw Interrupted();
         try {
-            return api_.UploadPart(checkpoint_.challenge_id, checkpoint_.submission_id, part,
-                                   checkpoint_.PathOf(part), on_sent);
+            return api_.UploadPart(checkpoint_.challenge_id, checkpoint_.submission_id, part, checkpoint_.PathOf(part),
+                                   on_sent);
         } catch (...) {
             progress_.PartFailed();
             std::string reason = RetryReason(std::current_exception());

@@ -20,7 +20,7 @@ public:
 };
 
 struct RetryPolicy {
-    int retries = 5;                          // per part, after the first attempt
+    int retries = 5;                              // per part, after the first attempt
     std::chrono::milliseconds first_delay{1000};  // doubled after each retry
     std::chrono::milliseconds max_delay{60000};
 };
@@ -36,8 +36,12 @@ public:
     // All references must outlive the uploader. `checkpoint` must have a submission id.
     Uploader(Api& api, Checkpoint& checkpoint, std::filesystem::path checkpoint_path, ProgressReporter& progress,
              RetryPolicy policy, const std::atomic<bool>& stop)
-        : api_(api), checkpoint_(checkpoint), checkpoint_path_(std::move(checkpoint_path)),
-          progress_(progress), policy_(policy), stop_(stop) {}
+        : api_(api),
+          checkpoint_(checkpoint),
+          checkpoint_path_(std::move(checkpoint_path)),
+          progress_(progress),
+          policy_(policy),
+          stop_(stop) {}
 
     // Uploads `names` (parts of the checkpoint, in this order). Returns the server's answer to the
     // last part. Throws Interrupted, ApiError (a refusal that retrying cannot fix) or the last

@@ -618,3 +618,16 @@ def test_custom_checkpoint_location(fake, tmp_path):
     assert r.returncode == 0, r.stderr
     assert fake.archive_of(fake.only_submission()) == data
     assert not state.exists() and not (tmp_path / "state" / "upload.parts").exists()
+
+
+def test_resuming_a_submission_the_server_forgot(fake, tmp_path):
+    archive = tmp_path / "a.zip"
+    make_archive(archive, 3 * 4096)
+    fake.fail("a.zip.part1", "403")
+    assert run_submit(archive, "-c", CHALLENGE_ID, "--url", fake.url, "--part-size", "4K").returncode == 1
+    fake.submissions.clear()
+    r = run_submit(archive, "-c", CHALLENGE_ID, "--url", fake.url, "--no-progress")
+    assert one_error_line(r) == (
+        f"zr: cannot resume submission sub1: unknown submission (HTTP 404); delete {checkpoint_of(archive)} "
+        "to start a new submission")
+    assert checkpoint_of(archive).exists()

@@ -39,7 +39,8 @@ TEST(ClientApi, SubmissionRequestJson) {
     auto json = ToJson(multi);
     EXPECT_EQ(json["multipart"], true);
     ASSERT_EQ(json["index"].size(), 2u);
-    EXPECT_EQ(json["index"][1], nlohmann::json::parse(R"({"file_name": "a.zip.part1", "file_size": 3, "file_hash": "y"})"));
+    EXPECT_EQ(json["index"][1],
+              nlohmann::json::parse(R"({"file_name": "a.zip.part1", "file_size": 3, "file_hash": "y"})"));
 }
 
 TEST(ClientApi, ParsesUploadStates) {

@@ -91,7 +91,8 @@ TEST(ClientProgressReporter, PlainLinesAreThrottled) {
     EXPECT_EQ(err.str(), "uploaded 200 B of 1000 B (20.0%), 0.0 MB/s, ETA 0:08\n");
     err.str("");
     progress.PartDone("a.zip.part0", 500, 0, 2);
-    EXPECT_EQ(err.str(), "part 1/2 a.zip.part0 (500 B) uploaded\nuploaded 500 B of 1000 B (50.0%), 0.0 MB/s, ETA 0:02\n");
+    EXPECT_EQ(err.str(),
+              "part 1/2 a.zip.part0 (500 B) uploaded\nuploaded 500 B of 1000 B (50.0%), 0.0 MB/s, ETA 0:02\n");
 }
 
 TEST(ClientProgressReporter, BarIsRedrawnInPlaceAndMessagesDoNotGarbleIt) {
