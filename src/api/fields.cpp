@@ -60,9 +60,7 @@ Fields Fields::FromJsonOrFormBody(const http::Request& request) {
 }
 
 Fields Fields::FromQuery(const http::Request& request) {
-    auto pairs = ParseUrlEncoded(request.query);
-    if (!pairs) throw Error::Validation({{{"query"}, "malformed query string", "value_error.query"}});
-    return Fields(PairsToObject(*pairs), "query", true);
+    return Fields(PairsToObject(ParseUrlEncoded(request.query)), "query", true);
 }
 
 std::string Fields::RequiredString(const std::string& name) {

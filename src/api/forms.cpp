@@ -73,7 +73,7 @@ std::optional<FormPairs> ParseFormBody(const http::Request& request) {
         if (!boundary) return std::nullopt;
         return ParseMultipart(request.body, *boundary);
     }
-    return ParseUrlEncoded(request.body);
+    return ParseUrlEncoded(request.body);  // lenient, as Starlette: never malformed
 }
 
 }  // namespace zr::api

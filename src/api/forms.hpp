@@ -13,7 +13,7 @@ namespace zr::api {
 using FormPairs = std::vector<std::pair<std::string, std::string>>;
 
 // The fields of a form body, in order. An absent or unknown Content-Type is read as urlencoded.
-// nullopt when the body is malformed (bad escape, multipart without boundary or closing line).
+// nullopt when a multipart body is malformed (no boundary, no closing line).
 std::optional<FormPairs> ParseFormBody(const http::Request& request);
 
 // multipart/form-data: the boundary parameter of a Content-Type value, or nullopt.

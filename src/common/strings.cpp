@@ -53,27 +53,25 @@ std::string PercentEncode(std::string_view text) {
     return out;
 }
 
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
+std::string PercentDecode(std::string_view text, bool plus_as_space) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '%') {
-            if (i + 2 >= text.size()) return std::nullopt;
+        if (c == '%' && i + 2 < text.size()) {
             const int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else if (c == '+' && plus_as_space) {
-            out.push_back(' ');
-        } else {
-            out.push_back(c);
+            if (hi >= 0 && lo >= 0) {
+                out.push_back(static_cast<char>(hi * 16 + lo));
+                i += 2;
+                continue;
+            }
         }
+        out.push_back(plus_as_space && c == '+' ? ' ' : c);
     }
     return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> ParseUrlEncoded(std::string_view text) {
+std::vector<std::pair<std::string, std::string>> ParseUrlEncoded(std::string_view text) {
     std::vector<std::pair<std::string, std::string>> out;
     while (!text.empty()) {
         const auto amp = text.find('&');
@@ -81,10 +79,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseUrlEncoded(
         text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
         if (item.empty()) continue;
         const auto eq = item.find('=');
-        auto key = PercentDecode(item.substr(0, eq), true);
-        auto value = PercentDecode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1), true);
-        if (!key || !value) return std::nullopt;
-        out.emplace_back(std::move(*key), std::move(*value));
+        out.emplace_back(PercentDecode(item.substr(0, eq), true),
+                         PercentDecode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1), true));
     }
     return out;
 }

@@ -13,10 +13,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view Trim(std::string_view text);
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string PercentEncode(std::string_view text);
-// Decodes %XX (and '+' as space when plus_as_space). nullopt on a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space);
+// Decodes "%XX" as Starlette/urllib's unquote does: malformed sequences ("%", "%G1") are kept
+// literally; with plus_as_space (query strings, form bodies) '+' becomes ' ', paths keep it.
+// The result may contain any byte, including NUL: callers decide what they accept.
+std::string PercentDecode(std::string_view text, bool plus_as_space);
 // Parses "a=1&b=x+y" (query strings and application/x-www-form-urlencoded bodies) into ordered
-// pairs. nullopt on a malformed escape.
-std::optional<std::vector<std::pair<std::string, std::string>>> ParseUrlEncoded(std::string_view text);
+// pairs; empty items are skipped, a key without '=' has an empty value.
+std::vector<std::pair<std::string, std::string>> ParseUrlEncoded(std::string_view text);
 
 }  // namespace zr

@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "common/error.hpp"
-#include "http/url.hpp"
+#include "common/strings.hpp"
 
 namespace zr::http {
 
@@ -103,7 +103,7 @@ std::optional<std::string> DecodeExtValue(std::string_view value) {
     if (first == std::string_view::npos) return std::nullopt;
     const std::size_t second = value.find('\'', first + 1);
     if (second == std::string_view::npos) return std::nullopt;
-    return PercentDecode(value.substr(second + 1), false);
+    return zr::PercentDecode(value.substr(second + 1), false);
 }
 
 std::string RandomHex() { return crypto::ToHex(crypto::RandomBytes(8)); }

@@ -9,7 +9,7 @@
 
 #include "common/error.hpp"
 #include "http/error_response.hpp"
-#include "http/url.hpp"
+#include "common/strings.hpp"
 
 namespace zr::http {
 
@@ -119,7 +119,7 @@ void SplitTarget(std::string_view target, std::string_view* path, std::string_vi
 
 std::optional<std::string> DecodeRequestPath(std::string_view raw_path) {
     if (raw_path.empty() || raw_path.front() != '/') return std::nullopt;
-    std::string path = PercentDecode(raw_path, false);
+    std::string path = zr::PercentDecode(raw_path, false);
     if (path.find('\0') != std::string::npos) return std::nullopt;
     return path;
 }

@@ -6,7 +6,7 @@
 #include "common/error.hpp"
 #include "http/error_response.hpp"
 #include "http/server_support.hpp"
-#include "http/url.hpp"
+#include "common/strings.hpp"
 
 namespace zr::http {
 namespace {
@@ -83,12 +83,12 @@ TEST(MessageTest, HeaderLookupIsCaseInsensitiveAndFirstWins) {
 }
 
 TEST(UrlTest, PercentDecode) {
-    EXPECT_EQ(PercentDecode("/a%20b/c%2Fd", false), "/a b/c/d");
-    EXPECT_EQ(PercentDecode("a+b", false), "a+b");
-    EXPECT_EQ(PercentDecode("a+b%2B", true), "a b+");
-    EXPECT_EQ(PercentDecode("100%", false), "100%");
-    EXPECT_EQ(PercentDecode("%G1%4", false), "%G1%4");
-    EXPECT_EQ(PercentDecode("%e2%82%ac", false), "\xe2\x82\xac");
+    EXPECT_EQ(zr::PercentDecode("/a%20b/c%2Fd", false), "/a b/c/d");
+    EXPECT_EQ(zr::PercentDecode("a+b", false), "a+b");
+    EXPECT_EQ(zr::PercentDecode("a+b%2B", true), "a b+");
+    EXPECT_EQ(zr::PercentDecode("100%", false), "100%");
+    EXPECT_EQ(zr::PercentDecode("%G1%4", false), "%G1%4");
+    EXPECT_EQ(zr::PercentDecode("%e2%82%ac", false), "\xe2\x82\xac");
 }
 
 TEST(SupportTest, DecodeRequestPathRejectsNulAndRelative) {
