@@ -1,58 +1,13 @@
 #include "cli/prompt.hpp"
 
-#include <signal.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <csignal>
 
 #include "cli/command_set.hpp"
+#include "common/strings.hpp"
+#include "common/terminal.hpp"
 
 namespace zr::cli {
-namespace {
-
-// The terminal state to restore if Ctrl-C arrives while echo is off. Written before the handler is
-// installed and only read by it.
-struct termios g_saved_terminal;
-
-extern "C" void RestoreTerminalAndExit(int signal_number) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
-    _exit(128 + signal_number);
-}
-
-// Turns terminal echo off for its lifetime.
-class EchoOff {
-public:
-    EchoOff() {
-        if (tcgetattr(STDIN_FILENO, &g_saved_terminal) != 0) return;
-        struct termios quiet = g_saved_terminal;
-        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        previous_handler_ = std::signal(SIGINT, RestoreTerminalAndExit);
-        active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
-    }
-    ~EchoOff() {
-        if (!active_) return;
-        tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
-        std::signal(SIGINT, previous_handler_);
-    }
-    EchoOff(const EchoOff&) = delete;
-    EchoOff& operator=(const EchoOff&) = delete;
-
-private:
-    bool active_ = false;
-    void (*previous_handler_)(int) = SIG_DFL;
-};
-
-std::string Lower(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return lower;
-}
-
-}  // namespace
 
 std::string Prompter::ReadLine() {
     std::string line;
@@ -83,7 +38,7 @@ std::string Prompter::AskSecret(std::string_view question) {
     if (!terminal_) return ReadLine();
     std::string answer;
     {
-        EchoOff echo_off;  // before the question, so that nothing typed early is echoed
+        TerminalEchoOff echo_off;  // before the question, so that nothing typed early is echoed
         Show(question);
         answer = ReadLine();
     }
@@ -100,7 +55,7 @@ bool Prompter::AskYesNo(std::string_view question, bool default_answer) {
 }
 
 std::optional<bool> ParseYesNo(std::string_view answer) {
-    auto lower = Lower(Trim(answer));
+    auto lower = ToLower(Trim(answer));
     if (lower == "y" || lower == "yes" || lower == "true" || lower == "1") return true;
     if (lower == "n" || lower == "no" || lower == "false" || lower == "0") return false;
     return std::nullopt;
@@ -115,7 +70,7 @@ Date ParseDateAnswer(std::string_view answer, std::string_view what) {
 }
 
 std::optional<Date> ParseOptionalDateAnswer(std::string_view answer, std::string_view what) {
-    auto lower = Lower(Trim(answer));
+    auto lower = ToLower(Trim(answer));
     if (lower.empty() || lower == "none" || lower == "null") return std::nullopt;
     return ParseDateAnswer(answer, what);
 }

@@ -1,52 +1,14 @@
 #include "client/credentials.hpp"
 
-#include <signal.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 
 #include "client/parts.hpp"
 #include "common/strings.hpp"
+#include "common/terminal.hpp"
 
 namespace zr::client {
 namespace {
-
-// The terminal state restored if Ctrl-C arrives while echo is off. Written before the handler is
-// installed, only read by it.
-struct termios g_saved_terminal;
-
-extern "C" void ZrClientRestoreTerminal(int signal_number) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
-    _exit(128 + signal_number);
-}
-
-// Terminal echo off for its lifetime.
-class EchoOff {
-public:
-    EchoOff() {
-        if (tcgetattr(STDIN_FILENO, &g_saved_terminal) != 0) return;
-        struct termios quiet = g_saved_terminal;
-        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        struct sigaction action {};
-        action.sa_handler = ZrClientRestoreTerminal;
-        sigemptyset(&action.sa_mask);
-        sigaction(SIGINT, &action, &previous_);
-        active_ = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
-    }
-    ~EchoOff() {
-        if (!active_) return;
-        tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
-        sigaction(SIGINT, &previous_, nullptr);
-    }
-    EchoOff(const EchoOff&) = delete;
-    EchoOff& operator=(const EchoOff&) = delete;
-
-private:
-    bool active_ = false;
-    struct sigaction previous_ {};
-};
 
 std::string ReadAnswer(std::istream& in, const char* what) {
     std::string line;
@@ -81,7 +43,7 @@ Credentials AskCredentials(const std::string& username, std::istream& in, std::o
     }
     if (terminal) {
         err << "Password for " << credentials.username << ": " << std::flush;
-        EchoOff echo_off;
+        TerminalEchoOff echo_off;
         credentials.password = ReadAnswer(in, "password");
         err << '\n';
     } else {
