@@ -9,6 +9,7 @@
 #include "challenges/challenge_service.hpp"
 #include "http/message.hpp"
 #include "settings/settings.hpp"
+#include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
 
 namespace zr::api {
@@ -18,6 +19,7 @@ struct ApiContext {
     challenges::ChallengeService& challenges;
     const templates::Engine& templates;
     const settings::Settings& settings;
+    submissions::SubmissionService& submissions;
 };
 
 // The caller from "Authorization: Bearer <token>". 401 {"detail": "Not authenticated"} without a

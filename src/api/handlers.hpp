@@ -1,5 +1,7 @@
 #pragma once
 // Route handlers, grouped by area. Each is a function of the context and the request.
+#include <filesystem>
+
 #include "api/context.hpp"
 #include "http/message.hpp"
 
@@ -28,6 +30,20 @@ http::Response UpdateProfile(ApiContext& ctx, http::Request& request);
 // challenge_handlers.cpp
 http::Response ListChallenges(ApiContext& ctx, http::Request& request);
 http::Response GetChallenge(ApiContext& ctx, http::Request& request);
+
+// submission_handlers.cpp
+http::Response CreateSubmission(ApiContext& ctx, http::Request& request);
+// The upload_spool check of PUT .../submission/upload (before any body byte is read): caller,
+// query parameters (422), then SubmissionService::PrepareUpload; returns the spool folder.
+std::filesystem::path PrepareSubmissionUpload(ApiContext& ctx, http::Request& request);
+http::Response UploadSubmissionPart(ApiContext& ctx, http::Request& request);
+http::Response SubmissionUploadState(ApiContext& ctx, http::Request& request);
+http::Response ListUserSubmissions(ApiContext& ctx, http::Request& request);
+http::Response ListUserTrackSubmissions(ApiContext& ctx, http::Request& request);
+http::Response GetUserSubmission(ApiContext& ctx, http::Request& request);
+http::Response UserSubmissionStatus(ApiContext& ctx, http::Request& request);
+http::Response UserSubmissionLog(ApiContext& ctx, http::Request& request);
+http::Response UserSubmissionScores(ApiContext& ctx, http::Request& request);
 
 // site_handlers.cpp
 http::Response Root(ApiContext& ctx, http::Request& request);

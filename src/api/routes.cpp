@@ -13,6 +13,19 @@ struct Limits {
     bool offload = false;      // CPU-heavy (password hashing): run on the blocking pool
 };
 
+// Room for the multipart framing and text fields around the part itself.
+constexpr std::size_t kMultipartOverhead = 128 * 1024;
+
+// PUT .../submission/upload: the body is streamed to the submission's tmp/ once the spool check
+// (caller, owner, part name) has passed.
+void AddUpload(http::Router& router, ApiContext& ctx) {
+    http::RouteOptions options;
+    options.max_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
+    options.upload_spool = [&ctx](http::Request& request) { return PrepareSubmissionUpload(ctx, request); };
+    router.Add(Method::kPut, "/challenges/{challenge_id}/submission/upload",
+               [&ctx](http::Request& request) { return UploadSubmissionPart(ctx, request); }, options);
+}
+
 }  // namespace
 
 http::Router BuildRouter(ApiContext& ctx) {
@@ -51,6 +64,16 @@ http::Router BuildRouter(ApiContext& ctx) {
 
     add(Method::kGet, "/challenges/", ListChallenges);
     add(Method::kGet, "/challenges/{challenge_id}", GetChallenge);
+
+    add(Method::kPost, "/challenges/{challenge_id}/submission/create", CreateSubmission);
+    add(Method::kGet, "/challenges/{challenge_id}/submission/upload", SubmissionUploadState);
+    AddUpload(router, ctx);
+    add(Method::kGet, "/users/submissions", ListUserSubmissions);
+    add(Method::kGet, "/users/submissions/tracks/{track_id}", ListUserTrackSubmissions);
+    add(Method::kGet, "/users/submissions/{submission_id}", GetUserSubmission);
+    add(Method::kGet, "/users/submissions/{submission_id}/status", UserSubmissionStatus);
+    add(Method::kGet, "/users/submissions/{submission_id}/log", UserSubmissionLog);
+    add(Method::kGet, "/users/submissions/{submission_id}/scores", UserSubmissionScores);
     return router;
 }
 

@@ -67,6 +67,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddServe(commands, serve);
     AddUserCommands(commands);
     AddChallengeCommands(commands);
+    AddSubmissionCommands(commands);
     AddSettingsCommands(commands);
     client::AddSubmitCommand(commands);
 }

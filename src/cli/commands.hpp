@@ -10,6 +10,8 @@ void AddUserCommands(CommandSet& commands);
 void AddUserCreateCommand(CommandSet& commands);
 // challenges:list, challenges:new, challenges:set
 void AddChallengeCommands(CommandSet& commands);
+// submissions:list, submissions:set, submissions:create
+void AddSubmissionCommands(CommandSet& commands);
 // check:settings
 void AddSettingsCommands(CommandSet& commands);
 

@@ -122,7 +122,8 @@ protected:
         auto loaded = zr::settings::LoadFrom({{"DATA_FOLDER", data_.path().string()}});
         services_ = std::make_unique<zr::wiring::Services>(loaded.settings);
         context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
-            services_->accounts(), services_->challenges(), services_->templates(), services_->settings()});
+            services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
+            services_->submissions()});
     }
 
     std::set<Operation> RouterOperations() {

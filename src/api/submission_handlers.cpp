@@ -1,0 +1,218 @@
+// /challenges/{id}/submission/* and /users/submissions/*: a participant's submissions.
+#include <map>
+
+#include "api/fields.hpp"
+#include "api/handlers.hpp"
+#include "common/error.hpp"
+
+namespace zr::api {
+namespace {
+
+using submissions::SubmissionView;
+
+accounts::Caller ActiveCaller(ApiContext& ctx, const http::Request& request) {
+    return RequireCaller(ctx, request, accounts::AuthLevel::kActiveUser);
+}
+
+ValidationIssue ItemIssue(std::size_t i, const std::string& key, std::string msg, std::string type) {
+    nlohmann::json loc = {"body", "index", i};
+    if (!key.empty()) loc.push_back(key);
+    return {std::move(loc), std::move(msg), std::move(type)};
+}
+
+// One item of "index": {"file_name": str, "file_size": int >= 0, "file_hash": str}.
+submissions::PartInfo ParsePart(const nlohmann::json& item, std::size_t i, std::vector<ValidationIssue>& issues) {
+    submissions::PartInfo part;
+    if (!item.is_object()) {
+        issues.push_back(ItemIssue(i, "", "value is not a valid dict", "type_error.dict"));
+        return part;
+    }
+    for (const char* key : {"file_name", "file_size", "file_hash"}) {
+        auto it = item.find(key);
+        const bool size_key = std::string_view(key) == "file_size";
+        if (it == item.end() || it->is_null()) {
+            issues.push_back(ItemIssue(i, key, "field required", "value_error.missing"));
+        } else if (size_key && !it->is_number_unsigned() && !(it->is_number_integer() && *it >= 0)) {
+            issues.push_back(ItemIssue(i, key, "value is not a valid non-negative integer", "type_error.integer"));
+        } else if (size_key) {
+            part.file_size = it->get<std::uint64_t>();
+        } else if (!it->is_string()) {
+            issues.push_back(ItemIssue(i, key, "str type expected", "type_error.str"));
+        } else {
+            (std::string_view(key) == "file_name" ? part.file_name : part.file_hash) = it->get<std::string>();
+        }
+    }
+    return part;
+}
+
+// The body of POST .../submission/create; 422 listing every missing or mistyped field. The
+// service checks the values themselves (md5 format, plain and distinct part names, index needed).
+submissions::CreateRequest ParseCreateRequest(const http::Request& request) {
+    Fields body = Fields::FromJsonBody(request);
+    submissions::CreateRequest create;
+    create.filename = body.RequiredString("filename");
+    create.hash = body.RequiredString("hash");
+    const auto multipart = body.OptionalBool("multipart");
+    if (!body.Has("multipart") || body.values().at("multipart").is_null()) {
+        body.Invalid("multipart", "field required", "value_error.missing");
+    }
+    create.multipart = multipart.value_or(false);
+    std::vector<ValidationIssue> issues;
+    const nlohmann::json index = body.values().value("index", nlohmann::json());
+    if (index.is_array()) {
+        for (std::size_t i = 0; i < index.size(); ++i) create.index.push_back(ParsePart(index[i], i, issues));
+    } else if (!index.is_null()) {
+        body.Invalid("index", "value is not a valid list", "type_error.list");
+    }
+    try {
+        body.ThrowIfInvalid();
+    } catch (const Error& e) {
+        issues.insert(issues.begin(), e.issues().begin(), e.issues().end());
+    }
+    if (!issues.empty()) throw Error::Validation(std::move(issues));
+    return create;
+}
+
+struct UploadTarget {
+    domain::ChallengeId challenge_id = 0;
+    std::string submission_id;
+    std::string part_name;
+};
+
+// challenge_id from the path, submission_id (and part_name when `with_part`) from the query.
+UploadTarget ReadUploadTarget(const http::Request& request, bool with_part) {
+    UploadTarget target;
+    target.challenge_id = PathInt(request, "challenge_id");
+    Fields query = Fields::FromQuery(request);
+    target.submission_id = query.RequiredString("submission_id");
+    if (with_part) target.part_name = query.RequiredString("part_name");
+    query.ThrowIfInvalid();
+    return target;
+}
+
+nlohmann::json ToJson(const submissions::UploadState& state) {
+    return {{"completed", state.completed}, {"remaining", state.remaining}};
+}
+
+nlohmann::json SummaryJson(const SubmissionView& view) {
+    return {{"submission_id", view.submission.id},
+            {"track_label", view.challenge.label},
+            {"track_id", view.challenge.id},
+            {"status", view.submission.status}};
+}
+
+// "<executor> <script> <arguments...>", the command the evaluation runs; "" without evaluator.
+std::string EvaluatorCommand(const std::optional<domain::Evaluator>& evaluator) {
+    if (!evaluator) return {};
+    std::string command = evaluator->executor + " " + evaluator->script_path;
+    std::string_view arguments = evaluator->base_arguments;
+    while (!arguments.empty()) {
+        const auto end = arguments.find(';');
+        const auto argument = arguments.substr(0, end);
+        if (!argument.empty()) command += " " + std::string(argument);
+        if (end == std::string_view::npos) break;
+        arguments.remove_prefix(end + 1);
+    }
+    return command;
+}
+
+// The stored datetime as ISO 8601 ("2021-03-31T12:00:00.000000"), as FastAPI serialised it.
+std::string IsoDateTime(TimePoint t) {
+    std::string text = FormatDateTime(t);
+    if (auto space = text.find(' '); space != std::string::npos) text[space] = 'T';
+    return text;
+}
+
+nlohmann::json DetailJson(const SubmissionView& view) {
+    nlohmann::json leaderboards = nlohmann::json::array();
+    for (const auto& board : view.leaderboards) leaderboards.push_back({board.label, board.id});
+    return {{"submission_id", view.submission.id},
+            {"user_id", view.submission.user_id},
+            {"username", view.username},
+            {"track_label", view.challenge.label},
+            {"track_id", view.challenge.id},
+            {"status", view.submission.status},
+            {"date", IsoDateTime(view.submission.submit_date)},
+            {"evaluator_label", view.evaluator ? view.evaluator->label : std::string()},
+            {"evaluator_cmd", EvaluatorCommand(view.evaluator)},
+            {"leaderboards", std::move(leaderboards)}};
+}
+
+const std::string& SubmissionIdParam(const http::Request& request) {
+    return request.path_params.at("submission_id");
+}
+
+}  // namespace
+
+http::Response CreateSubmission(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    const auto challenge_id = PathInt(request, "challenge_id");
+    const auto create = ParseCreateRequest(request);
+    return http::Response::Json(200, ctx.submissions.Create(caller.user, challenge_id, create));
+}
+
+std::filesystem::path PrepareSubmissionUpload(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    const auto target = ReadUploadTarget(request, true);
+    return ctx.submissions.PrepareUpload(caller.user, target.challenge_id, target.submission_id, target.part_name);
+}
+
+http::Response UploadSubmissionPart(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    const auto target = ReadUploadTarget(request, true);
+    const http::UploadedFile* file = nullptr;
+    for (const auto& uploaded : request.files) {
+        if (uploaded.field == "file_data") file = &uploaded;
+    }
+    if (file == nullptr) throw Error::Validation({{{"body", "file_data"}, "field required", "value_error.missing"}});
+    const submissions::ReceivedFile received{file->path, file->size, file->md5};
+    return http::Response::Json(200, ToJson(ctx.submissions.AcceptPart(caller.user, target.challenge_id,
+                                                                       target.submission_id, target.part_name,
+                                                                       received)));
+}
+
+http::Response SubmissionUploadState(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    const auto target = ReadUploadTarget(request, false);
+    return http::Response::Json(200, ToJson(ctx.submissions.UploadStatus(caller.user, target.challenge_id,
+                                                                         target.submission_id)));
+}
+
+http::Response ListUserSubmissions(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& view : ctx.submissions.ListForUser(caller.user, std::nullopt)) {
+        out[view.challenge.label].push_back(SummaryJson(view));
+    }
+    return http::Response::Json(200, out);
+}
+
+http::Response ListUserTrackSubmissions(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    const auto track_id = PathInt(request, "track_id");
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& view : ctx.submissions.ListForUser(caller.user, track_id)) out.push_back(SummaryJson(view));
+    return http::Response::Json(200, out);
+}
+
+http::Response GetUserSubmission(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    return http::Response::Json(200, DetailJson(ctx.submissions.Get(caller.user, SubmissionIdParam(request))));
+}
+
+http::Response UserSubmissionStatus(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    return http::Response::Json(200, ctx.submissions.Status(caller.user, SubmissionIdParam(request)));
+}
+
+http::Response UserSubmissionLog(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    return http::Response::Json(200, ctx.submissions.LogLines(caller.user, SubmissionIdParam(request)));
+}
+
+http::Response UserSubmissionScores(ApiContext& ctx, http::Request& request) {
+    const auto caller = ActiveCaller(ctx, request);
+    return http::Response::Json(200, ctx.submissions.Scores(caller.user, SubmissionIdParam(request)));
+}
+
+}  // namespace zr::api
