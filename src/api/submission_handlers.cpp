@@ -27,21 +27,31 @@ submissions::PartInfo ParsePart(const nlohmann::json& item, std::size_t i, std::
         issues.push_back(ItemIssue(i, "", "value is not a valid dict", "type_error.dict"));
         return part;
     }
-    for (const char* key : {"file_name", "file_size", "file_hash"}) {
+    auto present = [&](const char* key) -> const nlohmann::json* {
         auto it = item.find(key);
-        const bool size_key = std::string_view(key) == "file_size";
-        if (it == item.end() || it->is_null()) {
-            issues.push_back(ItemIssue(i, key, "field required", "value_error.missing"));
-        } else if (size_key && !it->is_number_unsigned() && !(it->is_number_integer() && *it >= 0)) {
-            issues.push_back(ItemIssue(i, key, "value is not a valid non-negative integer", "type_error.integer"));
-        } else if (size_key) {
-            part.file_size = it->get<std::uint64_t>();
-        } else if (!it->is_string()) {
-            issues.push_back(ItemIssue(i, key, "str type expected", "type_error.str"));
+        if (it != item.end() && !it->is_null()) return &*it;
+        issues.push_back(ItemIssue(i, key, "field required", "value_error.missing"));
+        return nullptr;
+    };
+    auto text = [&](const char* key, std::string& out) {
+        const nlohmann::json* value = present(key);
+        if (value == nullptr) return;
+        if (value->is_string()) {
+            out = value->get<std::string>();
         } else {
-            (std::string_view(key) == "file_name" ? part.file_name : part.file_hash) = it->get<std::string>();
+            issues.push_back(ItemIssue(i, key, "str type expected", "type_error.str"));
+        }
+    };
+    text("file_name", part.file_name);
+    if (const nlohmann::json* size = present("file_size")) {
+        if (size->is_number_integer() && *size >= 0) {
+            part.file_size = size->get<std::uint64_t>();
+        } else {
+            issues.push_back(
+                ItemIssue(i, "file_size", "value is not a valid non-negative integer", "type_error.integer"));
         }
     }
+    text("file_hash", part.file_hash);
     return part;
 }
 
@@ -138,9 +148,7 @@ nlohmann::json DetailJson(const SubmissionView& view) {
             {"leaderboards", std::move(leaderboards)}};
 }
 
-const std::string& SubmissionIdParam(const http::Request& request) {
-    return request.path_params.at("submission_id");
-}
+const std::string& SubmissionIdParam(const http::Request& request) { return request.path_params.at("submission_id"); }
 
 }  // namespace
 
@@ -166,16 +174,16 @@ http::Response UploadSubmissionPart(ApiContext& ctx, http::Request& request) {
     }
     if (file == nullptr) throw Error::Validation({{{"body", "file_data"}, "field required", "value_error.missing"}});
     const submissions::ReceivedFile received{file->path, file->size, file->md5};
-    return http::Response::Json(200, ToJson(ctx.submissions.AcceptPart(caller.user, target.challenge_id,
-                                                                       target.submission_id, target.part_name,
-                                                                       received)));
+    const auto state =
+        ctx.submissions.AcceptPart(caller.user, target.challenge_id, target.submission_id, target.part_name, received);
+    return http::Response::Json(200, ToJson(state));
 }
 
 http::Response SubmissionUploadState(ApiContext& ctx, http::Request& request) {
     const auto caller = ActiveCaller(ctx, request);
     const auto target = ReadUploadTarget(request, false);
-    return http::Response::Json(200, ToJson(ctx.submissions.UploadStatus(caller.user, target.challenge_id,
-                                                                         target.submission_id)));
+    const auto state = ctx.submissions.UploadStatus(caller.user, target.challenge_id, target.submission_id);
+    return http::Response::Json(200, ToJson(state));
 }
 
 http::Response ListUserSubmissions(ApiContext& ctx, http::Request& request) {

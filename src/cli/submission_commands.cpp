@@ -13,7 +13,7 @@ namespace {
 
 using submissions::SubmissionView;
 
-const std::vector<std::string> kSubmissionColumns = {"id", "user_id", "username", "track_id",
+const std::vector<std::string> kSubmissionColumns = {"id",    "user_id",     "username", "track_id",
                                                      "track", "submit_date", "status"};
 constexpr const char* kStatusNames =
     "uploading, uploaded, on_queue, validating, invalid, evaluating, completed, canceled, failed";
@@ -86,8 +86,7 @@ void AddList(CommandSet& commands) {
         bool json = false;
     };
     auto options = std::make_shared<Options>();
-    auto& command = commands.Add("submissions", "list", "List submissions, oldest first",
-                                 [options](Context& context) {
+    auto& command = commands.Add("submissions", "list", "List submissions, oldest first", [options](Context& context) {
         submissions::ListFilter filter;
         if (!options->user.empty()) filter.user_id = ResolveUser(context, options->user);
         if (!options->track.empty()) filter.track_id = ResolveTrack(context, options->track);
@@ -111,14 +110,13 @@ void AddSet(CommandSet& commands) {
         bool json = false;
     };
     auto options = std::make_shared<Options>();
-    auto& command = commands.Add("submissions", "set",
-                                 "Set a submission's status (any status: no transition check)",
+    auto& command = commands.Add("submissions", "set", "Set a submission's status (any status: no transition check)",
                                  [options](Context& context) {
-        const auto status = ParseStatus(options->status);
-        context.services().submissions().SetStatus(options->id, status, /*force=*/true);
-        PrintOne(context, options->id, options->json);
-        return 0;
-    });
+                                     const auto status = ParseStatus(options->status);
+                                     context.services().submissions().SetStatus(options->id, status, /*force=*/true);
+                                     PrintOne(context, options->id, options->json);
+                                     return 0;
+                                 });
     command.add_option("ID", options->id, "The submission's id")->required();
     command.add_option("STATUS", options->status, kStatusNames)->required();
     AddJsonFlag(command, options->json);
@@ -136,16 +134,16 @@ void AddCreate(CommandSet& commands) {
                                  "Add a submission from a local zip, bypassing the API (no open-challenge check nor "
                                  "limits); prints it once unzipped",
                                  [options](Context& context) {
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(options->archive, ec)) {
-            throw CliError(options->archive + ": cannot read the file");
-        }
-        const auto user = RequireUser(context, options->user_id);
-        const auto id = context.services().submissions().CreateFromArchive(options->challenge_id, user.id,
-                                                                           std::filesystem::absolute(options->archive));
-        PrintOne(context, id, options->json);
-        return 0;
-    });
+                                     std::error_code ec;
+                                     if (!std::filesystem::is_regular_file(options->archive, ec)) {
+                                         throw CliError(options->archive + ": cannot read the file");
+                                     }
+                                     const auto user = RequireUser(context, options->user_id);
+                                     const auto id = context.services().submissions().CreateFromArchive(
+                                         options->challenge_id, user.id, std::filesystem::absolute(options->archive));
+                                     PrintOne(context, id, options->json);
+                                     return 0;
+                                 });
     command.add_option("CHALLENGE_ID", options->challenge_id, "The challenge (track) id")->required();
     command.add_option("USER_ID", options->user_id, "The owner's user id")->required();
     command.add_option("ARCHIVE", options->archive, "The zip file")->required();
