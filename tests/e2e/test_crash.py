@@ -3,12 +3,11 @@ then restarted on the same data folder; the upload resumes and ends "uploaded" w
 input/."""
 import json
 import signal
-import socket
 import time
 
 import pytest
 
-from zips import Submitter, big_good_zip, files_under, md5, open_challenge, split, submission_dir
+from zips import SlowUpload, Submitter, big_good_zip, files_under, md5, open_challenge, split, submission_dir
 
 
 def kill9(server):
@@ -25,32 +24,6 @@ def kill9(server):
 def spool_files(folder):
     tmp = folder / "tmp"
     return [p for p in tmp.iterdir() if p.name.startswith(".upload-")] if tmp.exists() else []
-
-
-class SlowUpload:
-    """A PUT of one part over a raw socket, its body sent in slices on demand."""
-
-    BOUNDARY = "zrCrashTestBoundary"
-
-    def __init__(self, server, sub, challenge, sid, name, data):
-        head = (f"--{self.BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_data\"; "
-                f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
-        self.body = head + data + f"\r\n--{self.BOUNDARY}--\r\n".encode()
-        self.sent = 0
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        self.sock.sendall((
-            f"PUT /challenges/{challenge}/submission/upload?submission_id={sid}&part_name={name} HTTP/1.1\r\n"
-            f"Host: 127.0.0.1\r\nAuthorization: Bearer {sub.user['token']}\r\n"
-            f"Content-Type: multipart/form-data; boundary={self.BOUNDARY}\r\n"
-            f"Content-Length: {len(self.body)}\r\n\r\n").encode())
-
-    def send(self, fraction):
-        end = int(len(self.body) * fraction)
-        self.sock.sendall(self.body[self.sent:end])
-        self.sent = end
-
-    def close(self):
-        self.sock.close()
 
 
 def wait_for(predicate, timeout=10, what="condition"):

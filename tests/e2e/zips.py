@@ -3,6 +3,8 @@ for the submission routes (create, upload, poll), so the test files read like th
 import hashlib
 import io
 import json
+import re
+import socket
 import stat
 import struct
 import time
@@ -206,3 +208,46 @@ def files_under(folder):
 
 def read_manifest(server, submission_id):
     return json.loads((submission_dir(server, submission_id) / "tmp" / "upload.json").read_text())
+
+
+class SlowUpload:
+    """A PUT of one part over a raw socket, its body sent in slices on demand (a slow client)."""
+
+    BOUNDARY = "zrSlowUploadBoundary"
+
+    def __init__(self, server, sub, challenge, sid, name, data):
+        head = (f"--{self.BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_data\"; "
+                f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
+        self.body = head + data + f"\r\n--{self.BOUNDARY}--\r\n".encode()
+        self.sent = 0
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        self.sock.sendall((
+            f"PUT /challenges/{challenge}/submission/upload?submission_id={sid}&part_name={name} HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nAuthorization: Bearer {sub.user['token']}\r\n"
+            f"Content-Type: multipart/form-data; boundary={self.BOUNDARY}\r\n"
+            f"Content-Length: {len(self.body)}\r\nConnection: close\r\n\r\n").encode())
+
+    def send(self, fraction):
+        end = int(len(self.body) * fraction)
+        self.sock.sendall(self.body[self.sent:end])
+        self.sent = end
+
+    def finish(self):
+        """Sends the rest and reads the answer: (status, parsed JSON body)."""
+        self.send(1.0)
+        data = b""
+        while True:
+            head, found, body = data.partition(b"\r\n\r\n")
+            if found:
+                length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+                if length and len(body) >= int(length.group(1)):
+                    break
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        self.close()
+        return int(head.split()[1]), json.loads(body)
+
+    def close(self):
+        self.sock.close()
