@@ -1,0 +1,453 @@
+#!/usr/bin/env bash
+# Upload benchmark of `zr serve` (issue 3, "Benchmark"; run on demand, not part of the test suite).
+#
+#   bash bench/upload.sh
+#
+# Builds Release into <repo>/build-bench, seeds a throw-away data folder (challenges + one verified
+# user), starts `zr serve` under `/usr/bin/time -v` on a free loopback port and measures:
+#   1. md5sum's speed on a 1 GiB zip (random data, stored) made in the temporary folder
+#   2. single-part upload with curl: MB/s to the HTTP response, then time to status "uploaded"
+#   3. the same archive as 4 parts (split -n 4) uploaded one after the other with curl: aggregate
+#      MB/s, time from the last part's response to "uploaded", beside `cat parts | md5sum` + `unzip`
+#   4. `zr submit --part-size 256M`: total time, MB/s, then time to "uploaded"
+#   5. GET /challenges/ p99 (wrk -t1 -c16) alone, then while 4 curl uploads of a part run
+#   6. the server's peak RSS (SIGTERM, then "Maximum resident set size" of time -v)
+# Prints a summary table. The server, background uploads and the temporary folder (several GB) are
+# cleaned up on exit, whatever happens. Measuring takes about 1.5 minutes (plus the build).
+#
+# Environment: BENCH_ARCHIVE_MIB (archive size, default 1024; e.g. 64 for a quick check of the
+# script), BENCH_DURATION (seconds per wrk run, default 10), BENCH_TMPDIR (parent of the temporary
+# folder, default /tmp). ZR_THREADS / ZR_HASH_THREADS are passed to the server as given.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="$REPO_ROOT/build-bench"
+ARCHIVE_MIB="${BENCH_ARCHIVE_MIB:-1024}"
+DURATION="${BENCH_DURATION:-10}"
+TMP_PARENT="${BENCH_TMPDIR:-/tmp}"
+PARTS=4
+USERNAME="bench"
+PASSWORD="Bench-Passw0rd-42"
+STATUS_TIMEOUT=180 # seconds to wait for "uploaded"
+CURL_TIMEOUT=300   # seconds for one upload request
+
+log() { printf '[upload-bench] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+for tool in cmake ninja wrk curl python3 md5sum split unzip; do
+    command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is not installed (Debian package: time)"
+[[ "$ARCHIVE_MIB" =~ ^[0-9]+$ && "$ARCHIVE_MIB" -ge 8 ]] || die "BENCH_ARCHIVE_MIB must be an integer >= 8"
+
+# Disk: archive + parts + zr submit's parts + one submission's input.zip and input/ + the
+# reference unzip, about 5x the archive; ask for 6x.
+NEED_KB=$((ARCHIVE_MIB * 1024 * 6))
+AVAIL_KB="$(df --output=avail -k "$TMP_PARENT" | tail -n 1 | tr -d ' ')"
+((AVAIL_KB >= NEED_KB)) || die "$TMP_PARENT has $((AVAIL_KB / 1024)) MiB free, the benchmark needs $((NEED_KB / 1024)) MiB"
+
+# ---------------------------------------------------------------------------------------------
+# Clean-up: whatever happens, stop what we started and remove the temporary folder.
+TMP_DIR=""
+TIME_PID=""   # /usr/bin/time
+SERVER_PID="" # zr serve, the child of time
+WRK_PID=""
+WORKER_PIDS=()
+stop_pid() { # stop_pid PID : SIGTERM to its children (a curl) and to it, then wait.
+    local pid=$1 child
+    kill -0 "$pid" 2>/dev/null || return 0
+    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do kill -TERM "$child" 2>/dev/null || true; done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+stop_server() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "server did not stop within 10 s of SIGTERM, killing it"
+            kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
+    fi
+    if [[ -n "$TIME_PID" ]]; then
+        wait "$TIME_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+    TIME_PID=""
+}
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    [[ -n "$TMP_DIR" ]] && touch "$TMP_DIR/stop-workers" 2>/dev/null
+    local pid
+    for pid in "${WORKER_PIDS[@]}"; do stop_pid "$pid"; done
+    [[ -n "$WRK_PID" ]] && stop_pid "$WRK_PID"
+    [[ -n "$TIME_PID" && -z "$SERVER_PID" ]] && SERVER_PID="$(ps -o pid= --ppid "$TIME_PID" 2>/dev/null | tr -d ' ' || true)"
+    stop_server
+    if [[ $status -ne 0 && -n "$TMP_DIR" && -f "$TMP_DIR/server.log" ]]; then
+        log "last lines of the server log:"
+        tail -n 20 "$TMP_DIR/server.log" >&2 || true
+    fi
+    [[ -n "$TMP_DIR" ]] && rm -rf "$TMP_DIR"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers. Times come from $EPOCHREALTIME (µs); sizes in bytes; MB = 10^6 bytes.
+now() { printf '%s' "$EPOCHREALTIME"; }
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }       # seconds FROM TO
+mbps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0) ? n / s / 1e6 : 0 }'; } # mbps BYTES SECONDS
+json_field() { python3 -c 'import json, sys; v = json.load(sys.stdin); print(json.dumps(v[sys.argv[1]]) if sys.argv[1] else v)' "$1"; }
+load1() { awk '{print $1}' /proc/loadavg; }
+# machine_idle_percent : share of idle CPU over one second (others' compiles skew the figures).
+machine_idle_percent() {
+    local a b
+    a=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
+    sleep 1
+    b=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
+    awk -v t=$((b[0] - a[0])) -v i=$((b[1] - a[1])) 'BEGIN { printf "%.0f", (t > 0) ? 100 * i / t : 0 }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. Release build (the working tree).
+log "building Release into $BUILD_DIR"
+(
+    cd "$REPO_ROOT"
+    cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
+    ninja -C build-bench zr >/dev/null
+) || die "build failed"
+ZR="$BUILD_DIR/zr"
+[[ -x "$ZR" ]] || die "$ZR not found after the build"
+
+# ---------------------------------------------------------------------------------------------
+# 2. The archive, and md5sum's speed on it.
+TMP_DIR="$(mktemp -d "$TMP_PARENT/zr-upload-bench.XXXXXX")"
+DATA_DIR="$TMP_DIR/data"
+WORK_DIR="$TMP_DIR/work"
+PARTS_DIR="$TMP_DIR/parts"
+mkdir -p "$DATA_DIR" "$WORK_DIR" "$PARTS_DIR"
+ARCHIVE="$WORK_DIR/archive.zip"
+LOAD_START="$(load1)"
+
+log "making a ${ARCHIVE_MIB} MiB zip of random data (stored) in $WORK_DIR"
+python3 - "$ARCHIVE" "$ARCHIVE_MIB" <<'EOF'
+import os, sys, zipfile
+path, mib = sys.argv[1], int(sys.argv[2])
+entries = 8  # a few files, as a real submission has; stored so that unzip has 1 GiB to write
+per_entry, chunk = mib * (1 << 20) // entries, 4 << 20
+with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+    for i in range(entries):
+        with archive.open(f"submission/part{i}.bin", "w") as out:
+            left = per_entry
+            while left:
+                n = min(chunk, left)
+                out.write(os.urandom(n))
+                left -= n
+EOF
+SIZE="$(stat -c %s "$ARCHIVE")"
+unzip -tq "$ARCHIVE" >/dev/null || die "the generated archive does not pass unzip -t"
+
+IDLE_BEFORE="$(machine_idle_percent)"
+log "load average (1 min) $LOAD_START before the archive was made, machine idle ${IDLE_BEFORE}% now"
+if awk -v l="$LOAD_START" -v i="$IDLE_BEFORE" 'BEGIN { exit !(l > 3 || i < 90) }'; then
+    log "WARNING: the machine is busy (compiles? tests?); the figures will be low. Check 'uptime' and retry."
+fi
+# Two runs (the first one also makes sure the file is in the page cache), the faster one counts.
+MD5_SECONDS=""
+for _ in 1 2; do
+    t0="$(now)"
+    HASH="$(md5sum "$ARCHIVE" | cut -d' ' -f1)"
+    t1="$(now)"
+    s="$(seconds "$t0" "$t1")"
+    if [[ -z "$MD5_SECONDS" ]] || awk -v a="$s" -v b="$MD5_SECONDS" 'BEGIN { exit !(a < b) }'; then MD5_SECONDS="$s"; fi
+done
+MD5_MBPS="$(mbps "$SIZE" "$MD5_SECONDS")"
+log "archive: $SIZE bytes, md5 $HASH; md5sum: ${MD5_SECONDS} s = $MD5_MBPS MB/s"
+
+# ---------------------------------------------------------------------------------------------
+# 3. Seed the data folder, start the server under time -v, log in.
+cat >"$TMP_DIR/challenges.json" <<'EOF'
+[{"label": "bench-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null}]
+EOF
+cat >"$TMP_DIR/users.json" <<EOF
+[{"username": "$USERNAME", "email": "bench@example.org", "password": "$PASSWORD",
+  "first_name": "Bench", "last_name": "Mark", "affiliation": "Bench Lab"}]
+EOF
+# The server and admin commands run in the temp folder so that no stray .env is read.
+SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s
+    ZR_MAX_UPLOAD_PART_BYTES=2G ZR_MAX_SUBMISSIONS_PER_DAY=0 ZR_MAX_SUBMISSIONS_TOTAL=0)
+run_zr() { (cd "$TMP_DIR" && env "${SERVER_ENV[@]}" "$ZR" "$@"); }
+log "seeding $DATA_DIR"
+run_zr challenges:new -f "$TMP_DIR/challenges.json" >"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "challenges:new failed"; }
+run_zr users:create -f "$TMP_DIR/users.json" --verified >>"$TMP_DIR/seed.log" 2>&1 \
+    || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
+
+log "starting zr serve under /usr/bin/time -v (ZR_MAX_UPLOAD_PART_BYTES=2G)"
+(cd "$TMP_DIR" && exec env "${SERVER_ENV[@]}" /usr/bin/time -v -o "$TMP_DIR/server.time" "$ZR" serve) \
+    >"$TMP_DIR/server.log" 2>&1 &
+TIME_PID=$!
+PORT=""
+for _ in $(seq 100); do
+    kill -0 "$TIME_PID" 2>/dev/null || die "server exited at start-up"
+    [[ -n "$SERVER_PID" ]] || SERVER_PID="$(ps -o pid= --ppid "$TIME_PID" 2>/dev/null | tr -d ' ' || true)"
+    PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP_DIR/server.log" | head -n 1)"
+    [[ -n "$PORT" && -n "$SERVER_PID" ]] && break
+    sleep 0.1
+done
+[[ -n "$PORT" ]] || die "server did not report its port within 10 s"
+[[ -n "$SERVER_PID" ]] || die "cannot find the pid of zr serve (child of time, pid $TIME_PID)"
+BASE="http://127.0.0.1:$PORT"
+log "server pid $SERVER_PID on $BASE"
+
+TOKEN="$(curl -sS --max-time 10 -f -X POST --data "username=$USERNAME&password=$PASSWORD" "$BASE/auth/login" \
+    | json_field access_token | tr -d '"')" || die "login failed"
+[[ -n "$TOKEN" ]] || die "empty token"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+CHALLENGE_ID="$(curl -sS --max-time 10 -f "$BASE/challenges/" | python3 -c '
+import json, sys
+items = json.load(sys.stdin)
+assert len(items) == 1, items
+print(items[0]["id"])')" || die "GET /challenges/ does not list the bench challenge"
+
+# server_cpu_seconds : user + system CPU time of the server so far.
+CLK_TCK="$(getconf CLK_TCK)"
+server_cpu_seconds() { awk -v hz="$CLK_TCK" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$SERVER_PID/stat"; }
+
+# create_submission JSON_BODY : prints the new submission id.
+create_submission() {
+    local code
+    code="$(curl -sS --max-time 30 -o "$TMP_DIR/create.json" -w '%{http_code}' "${AUTH[@]}" \
+        -H 'Content-Type: application/json' --data "$1" "$BASE/challenges/$CHALLENGE_ID/submission/create")" \
+        || die "submission/create: curl failed"
+    [[ "$code" == 200 ]] || { cat "$TMP_DIR/create.json" >&2; die "submission/create answered $code (routes missing? retry later)"; }
+    json_field "" <"$TMP_DIR/create.json"
+}
+
+# upload SUBMISSION_ID PART_NAME FILE OUT_JSON : one PUT with curl; prints "time_total speed_upload".
+upload() {
+    local out code
+    out="$(curl -sS --max-time "$CURL_TIMEOUT" -X PUT "${AUTH[@]}" -F "file_data=@$3" -o "$4" \
+        -w '%{http_code} %{time_total} %{speed_upload}' \
+        "$BASE/challenges/$CHALLENGE_ID/submission/upload?submission_id=$1&part_name=$2")" \
+        || { log "upload of $2: curl failed"; return 1; }
+    code="${out%% *}"
+    [[ "$code" == 200 ]] || { log "upload of $2 answered $code: $(head -c 300 "$4")"; return 1; }
+    printf '%s\n' "${out#* }"
+}
+
+# completed OUT_JSON : whether the upload answer says "completed": true.
+completed() { [[ "$(json_field completed <"$1")" == true ]]; }
+
+# wait_uploaded SUBMISSION_ID : polls the status every 20 ms; prints the time it became "uploaded"
+# (or a later status of the pipeline).
+wait_uploaded() {
+    local deadline status
+    deadline=$((SECONDS + STATUS_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        status="$(curl -sS --max-time 10 "${AUTH[@]}" "$BASE/users/submissions/$1/status")" || die "status of $1: curl failed"
+        case "$status" in
+            '"uploaded"' | '"on_queue"' | '"evaluating"' | '"completed"') now; return 0 ;;
+            '"uploading"') sleep 0.02 ;;
+            *) log "out.log of $1:"; curl -sS "${AUTH[@]}" "$BASE/users/submissions/$1/log" >&2 || true
+               die "submission $1 ended with status $status" ;;
+        esac
+    done
+    die "submission $1 not uploaded within $STATUS_TIMEOUT s"
+}
+
+# free_submission SUBMISSION_ID : removes its archive, parts and input/ (disk), once it is uploaded.
+free_submission() {
+    local dir
+    dir="$(find "$DATA_DIR" -maxdepth 3 -type d -name "$1" | head -n 1)"
+    [[ -n "$dir" ]] && rm -rf "$dir/input" "$dir/input.zip" "$dir/tmp"
+    return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# 4. Single-part with curl.
+log "single-part upload with curl"
+SID="$(create_submission "{\"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"multipart\": false}")"
+SID="${SID//\"/}"
+CPU0="$(server_cpu_seconds)"
+read -r SINGLE_SECONDS SINGLE_CURL_SPEED < <(upload "$SID" archive.zip "$ARCHIVE" "$TMP_DIR/single.json") \
+    || die "single-part upload failed"
+T_RESPONSE="$(now)"
+completed "$TMP_DIR/single.json" || die "single-part upload not completed: $(cat "$TMP_DIR/single.json")"
+T_UPLOADED="$(wait_uploaded "$SID")"
+CPU1="$(server_cpu_seconds)"
+SINGLE_MBPS="$(mbps "$SIZE" "$SINGLE_SECONDS")"
+SINGLE_DONE="$(seconds "$T_RESPONSE" "$T_UPLOADED")"
+SINGLE_CPU="$(awk -v a="$CPU0" -v b="$CPU1" 'BEGIN { printf "%.2f", b - a }')"
+log "single-part: ${SINGLE_SECONDS} s to the response = $SINGLE_MBPS MB/s (curl: $(mbps "$SINGLE_CURL_SPEED" 1) MB/s)," \
+    "uploaded ${SINGLE_DONE} s later; server CPU ${SINGLE_CPU} s for upload + completion"
+free_submission "$SID"
+
+# ---------------------------------------------------------------------------------------------
+# 5. 4 parts with curl, beside cat parts | md5sum + unzip.
+log "multipart upload ($PARTS parts) with curl"
+split -n "$PARTS" -d -a 1 "$ARCHIVE" "$PARTS_DIR/archive.zip.part"
+PART_FILES=("$PARTS_DIR"/archive.zip.part*)
+INDEX="$(cd "$PARTS_DIR" && md5sum archive.zip.part* | python3 -c '
+import json, os, sys
+index = []
+for line in sys.stdin:
+    md5, name = line.split()
+    index.append({"file_name": name, "file_size": os.path.getsize(name), "file_hash": md5})
+print(json.dumps(index))')"
+MULTI_BODY="{\"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"multipart\": true, \"index\": $INDEX}"
+SID="$(create_submission "$MULTI_BODY")"
+SID="${SID//\"/}"
+t0="$(now)"
+for ((i = 0; i < PARTS; i++)); do
+    upload "$SID" "archive.zip.part$i" "${PART_FILES[$i]}" "$TMP_DIR/part$i.json" >/dev/null || die "part $i failed"
+    if ((i < PARTS - 1)); then
+        ! completed "$TMP_DIR/part$i.json" || die "completed after part $i of $PARTS"
+    fi
+done
+T_RESPONSE="$(now)"
+completed "$TMP_DIR/part$((PARTS - 1)).json" || die "multipart upload not completed: $(cat "$TMP_DIR/part$((PARTS - 1)).json")"
+T_UPLOADED="$(wait_uploaded "$SID")"
+MULTI_SECONDS="$(seconds "$t0" "$T_RESPONSE")"
+MULTI_MBPS="$(mbps "$SIZE" "$MULTI_SECONDS")"
+MULTI_DONE="$(seconds "$T_RESPONSE" "$T_UPLOADED")"
+log "multipart: ${MULTI_SECONDS} s for the $PARTS parts = $MULTI_MBPS MB/s, uploaded ${MULTI_DONE} s after the last part"
+free_submission "$SID"
+
+log "reference: cat parts | md5sum, unzip -q"
+t0="$(now)"
+REF_HASH="$(cat "${PART_FILES[@]}" | md5sum | cut -d' ' -f1)"
+t1="$(now)"
+unzip -q -d "$TMP_DIR/unzip-ref" "$ARCHIVE" # no sync: the server does not fsync the files it unzips either
+t2="$(now)"
+[[ "$REF_HASH" == "$HASH" ]] || die "cat parts | md5sum gives $REF_HASH, not $HASH"
+rm -rf "$TMP_DIR/unzip-ref"
+REF_MD5="$(seconds "$t0" "$t1")"
+REF_UNZIP="$(seconds "$t1" "$t2")"
+REF_TOTAL="$(awk -v a="$REF_MD5" -v b="$REF_UNZIP" 'BEGIN { printf "%.3f", a + b }')"
+log "reference: md5 ${REF_MD5} s + unzip ${REF_UNZIP} s = ${REF_TOTAL} s"
+
+# ---------------------------------------------------------------------------------------------
+# 6. zr submit.
+log "zr submit --part-size 256M"
+t0="$(now)"
+(cd "$WORK_DIR" && ZR_TOKEN="$TOKEN" "$ZR" submit "$ARCHIVE" -c "$CHALLENGE_ID" --url "$BASE" \
+    --part-size 256M --no-progress --json) >"$TMP_DIR/submit.json" 2>"$TMP_DIR/submit.err" \
+    || { cat "$TMP_DIR/submit.err" >&2; die "zr submit failed"; }
+T_RESPONSE="$(now)"
+SID="$(json_field submission_id <"$TMP_DIR/submit.json" | tr -d '"')"
+completed "$TMP_DIR/submit.json" || die "zr submit did not complete: $(cat "$TMP_DIR/submit.json")"
+T_UPLOADED="$(wait_uploaded "$SID")"
+SUBMIT_SECONDS="$(seconds "$t0" "$T_RESPONSE")"
+SUBMIT_MBPS="$(mbps "$SIZE" "$SUBMIT_SECONDS")"
+SUBMIT_DONE="$(seconds "$T_RESPONSE" "$T_UPLOADED")"
+log "zr submit: ${SUBMIT_SECONDS} s = $SUBMIT_MBPS MB/s (split + md5 + upload), uploaded ${SUBMIT_DONE} s after it exited"
+free_submission "$SID"
+rm -f "$WORK_DIR"/archive.zip.* # zr submit's checkpoint and parts, if it left them
+
+# ---------------------------------------------------------------------------------------------
+# 7. GET /challenges/ p99, alone and while 4 uploads of a part run.
+# wrk_p99 FILE : p99 in ms.  wrk_req FILE : requests/s.  wrk_bad FILE : non-2xx + socket errors.
+wrk_p99() {
+    awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
+         if (f < 0) { print "nan"; exit } printf "%.2f\n", v * f }' "$1"
+}
+wrk_req() { awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }' "$1"; }
+wrk_bad() { awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"; }
+
+log "GET /challenges/ alone: wrk -t1 -c16 -d${DURATION}s"
+timeout $((DURATION + 20)) wrk -t1 -c16 -d"${DURATION}s" --latency "$BASE/challenges/" >"$TMP_DIR/wrk-alone.out" 2>&1 \
+    || { cat "$TMP_DIR/wrk-alone.out" >&2; die "wrk failed"; }
+
+# upload_loop K SUBMISSION_ID : uploads part K of SUBMISSION_ID again and again until told to
+# stop (a re-sent part replaces the earlier one, the submission never completes); one line per upload.
+upload_loop() {
+    local k=$1 sid=$2
+    while [[ ! -e "$TMP_DIR/stop-workers" ]]; do
+        upload "$sid" "archive.zip.part$k" "${PART_FILES[$k]}" "$TMP_DIR/worker$k.json" >>"$TMP_DIR/worker$k.times" || return 1
+        ! completed "$TMP_DIR/worker$k.json" || { log "worker $k: submission completed with one part"; return 1; }
+    done
+}
+log "GET /challenges/ during $PARTS uploads: wrk -t1 -c16 -d${DURATION}s"
+for ((k = 0; k < PARTS; k++)); do
+    sid="$(create_submission "$MULTI_BODY")"
+    : >"$TMP_DIR/worker$k.times"
+    upload_loop "$k" "${sid//\"/}" &
+    WORKER_PIDS+=($!)
+done
+sleep 1 # the uploads are under way
+t0="$(now)"
+timeout $((DURATION + 20)) wrk -t1 -c16 -d"${DURATION}s" --latency "$BASE/challenges/" >"$TMP_DIR/wrk-uploads.out" 2>&1 &
+WRK_PID=$!
+wait "$WRK_PID" || { cat "$TMP_DIR/wrk-uploads.out" >&2; die "wrk failed"; }
+WRK_PID=""
+touch "$TMP_DIR/stop-workers"
+for pid in "${WORKER_PIDS[@]}"; do wait "$pid" || die "a background upload failed"; done
+t1="$(now)"
+WORKER_PIDS=()
+PART_SIZE="$(stat -c %s "${PART_FILES[0]}")"
+UPLOADS_DONE="$(cat "$TMP_DIR"/worker*.times | wc -l)"
+CONCURRENT_MBPS="$(mbps $((UPLOADS_DONE * PART_SIZE)) "$(seconds "$t0" "$t1")")"
+for f in "$TMP_DIR/wrk-alone.out" "$TMP_DIR/wrk-uploads.out"; do
+    [[ -n "$(wrk_p99 "$f")" ]] || { cat "$f" >&2; die "cannot parse $f"; }
+done
+P99_ALONE="$(wrk_p99 "$TMP_DIR/wrk-alone.out")"
+P99_UPLOADS="$(wrk_p99 "$TMP_DIR/wrk-uploads.out")"
+WRK_ERRORS=$(($(wrk_bad "$TMP_DIR/wrk-alone.out") + $(wrk_bad "$TMP_DIR/wrk-uploads.out")))
+log "GET /challenges/ p99: ${P99_ALONE} ms alone, ${P99_UPLOADS} ms during uploads" \
+    "($UPLOADS_DONE part uploads completed, ~$CONCURRENT_MBPS MB/s aggregate)"
+
+# ---------------------------------------------------------------------------------------------
+# 8. Stop the server, read its peak RSS.
+LOAD_END="$(load1)"
+log "stopping the server (SIGTERM)"
+stop_server
+RSS_KB="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$TMP_DIR/server.time")"
+EXIT_LINE="$(awk -F': ' '/Exit status/ { print $2 }' "$TMP_DIR/server.time")"
+[[ -n "$RSS_KB" ]] || { cat "$TMP_DIR/server.time" >&2; die "no peak RSS in the time -v output"; }
+RSS_MB="$(awk -v k="$RSS_KB" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')"
+
+# ---------------------------------------------------------------------------------------------
+# 9. Summary.
+verdict() { # verdict VALUE OP TARGET
+    if awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { exit !((op == ">=") ? (v >= t) : (op == "<=") ? (v <= t) : (v < t)) }'; then
+        echo "ok"
+    else
+        echo "MISS"
+    fi
+}
+SINGLE_TARGET="$(awk -v m="$MD5_MBPS" 'BEGIN { printf "%.0f", 0.6 * m }')"
+MULTI_LIMIT="$(awk -v r="$REF_TOTAL" 'BEGIN { printf "%.3f", 2 * r }')"
+row() { printf '| %-52s | %12s | %-24s | %-4s |\n' "$@"; }
+echo
+echo "zr upload benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
+    "$(nproc) cores, archive $SIZE bytes ($ARCHIVE_MIB MiB, 8 stored entries), MB = 10^6 bytes," \
+    "load average (1 min) $LOAD_START before the run (${IDLE_BEFORE}% idle before measuring)," \
+    "$LOAD_END at its end (that one includes the benchmark itself)"
+if awk -v l="$LOAD_START" -v i="$IDLE_BEFORE" 'BEGIN { exit !(l > 3 || i < 90) }'; then
+    echo "WARNING: the machine was busy before the run (load > 3 or < 90% idle): the figures are low."
+fi
+echo
+row "measure" "value" "target" "ok"
+row "$(printf -- '-%.0s' {1..52})" "------------" "------------------------" "----"
+row "md5sum on the archive (best of 2)" "$MD5_MBPS MB/s" "(reference)" ""
+row "single-part curl PUT, to the HTTP response" "$SINGLE_MBPS MB/s" ">= 60% md5sum = $SINGLE_TARGET" "$(verdict "$SINGLE_MBPS" '>=' "$SINGLE_TARGET")"
+row "single-part: response -> uploaded" "$SINGLE_DONE s" "(report)" ""
+row "single-part: server CPU, upload + completion" "$SINGLE_CPU s" "(report)" ""
+row "$PARTS parts curl PUT, sequential, aggregate" "$MULTI_MBPS MB/s" "(report)" ""
+row "$PARTS parts: last part response -> uploaded" "$MULTI_DONE s" "<= 2x ref = $MULTI_LIMIT s" "$(verdict "$MULTI_DONE" '<=' "$MULTI_LIMIT")"
+row "ref: cat parts | md5sum + unzip -q" "$REF_TOTAL s" "($REF_MD5 + $REF_UNZIP s)" ""
+row "zr submit --part-size 256M, total" "$SUBMIT_SECONDS s" "(report)" ""
+row "zr submit, archive size / total" "$SUBMIT_MBPS MB/s" "(report)" ""
+row "zr submit: exit -> uploaded" "$SUBMIT_DONE s" "(report)" ""
+row "GET /challenges/ p99 alone (-t1 -c16)" "$P99_ALONE ms" "(baseline)" ""
+row "GET /challenges/ p99 during $PARTS uploads (-t1 -c16)" "$P99_UPLOADS ms" "(report)" ""
+row "  req/s alone / during uploads" "$(wrk_req "$TMP_DIR/wrk-alone.out") / $(wrk_req "$TMP_DIR/wrk-uploads.out")" "" ""
+row "  part uploads done meanwhile, aggregate" "$UPLOADS_DONE, $CONCURRENT_MBPS MB/s" "" ""
+row "server peak RSS (time -v)" "$RSS_MB MB" "< 50 MB" "$(verdict "$RSS_MB" '<' 50)"
+echo
+echo "Server exit status after SIGTERM: ${EXIT_LINE:-?}. wrk non-2xx responses or socket errors: $WRK_ERRORS."
+[[ "$WRK_ERRORS" -eq 0 ]] || { log "some GET /challenges/ requests failed; see the figures with care"; exit 1; }
