@@ -131,6 +131,11 @@ PARTS_DIR="$TMP_DIR/parts"
 mkdir -p "$DATA_DIR" "$WORK_DIR" "$PARTS_DIR"
 ARCHIVE="$WORK_DIR/archive.zip"
 LOAD_START="$(load1)"
+IDLE_BEFORE="$(machine_idle_percent)" # before the archive: its write-back would count as busy
+log "load average (1 min) $LOAD_START, machine idle ${IDLE_BEFORE}% before the run"
+if awk -v l="$LOAD_START" -v i="$IDLE_BEFORE" 'BEGIN { exit !(l > 3 || i < 90) }'; then
+    log "WARNING: the machine is busy (compiles? tests?); the figures will be low. Check 'uptime' and retry."
+fi
 
 log "making a ${ARCHIVE_MIB} MiB zip of random data (stored) in $WORK_DIR"
 python3 - "$ARCHIVE" "$ARCHIVE_MIB" <<'EOF'
@@ -150,11 +155,6 @@ EOF
 SIZE="$(stat -c %s "$ARCHIVE")"
 unzip -tq "$ARCHIVE" >/dev/null || die "the generated archive does not pass unzip -t"
 
-IDLE_BEFORE="$(machine_idle_percent)"
-log "load average (1 min) $LOAD_START before the archive was made, machine idle ${IDLE_BEFORE}% now"
-if awk -v l="$LOAD_START" -v i="$IDLE_BEFORE" 'BEGIN { exit !(l > 3 || i < 90) }'; then
-    log "WARNING: the machine is busy (compiles? tests?); the figures will be low. Check 'uptime' and retry."
-fi
 # Two runs (the first one also makes sure the file is in the page cache), the faster one counts.
 MD5_SECONDS=""
 for _ in 1 2; do
@@ -425,7 +425,7 @@ row() { printf '| %-52s | %12s | %-24s | %-4s |\n' "$@"; }
 echo
 echo "zr upload benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
     "$(nproc) cores, archive $SIZE bytes ($ARCHIVE_MIB MiB, 8 stored entries), MB = 10^6 bytes," \
-    "load average (1 min) $LOAD_START before the run (${IDLE_BEFORE}% idle before measuring)," \
+    "load average (1 min) $LOAD_START before the run (${IDLE_BEFORE}% idle then)," \
     "$LOAD_END at its end (that one includes the benchmark itself)"
 if awk -v l="$LOAD_START" -v i="$IDLE_BEFORE" 'BEGIN { exit !(l > 3 || i < 90) }'; then
     echo "WARNING: the machine was busy before the run (load > 3 or < 90% idle): the figures are low."
