@@ -1,7 +1,5 @@
 #include "api/serve.hpp"
 
-#include <thread>
-
 #include <spdlog/spdlog.h>
 
 #include "api/routes.hpp"
@@ -9,16 +7,6 @@
 #include "wiring/services.hpp"
 
 namespace zr::api {
-namespace {
-
-// One core is left to the password-hashing pool, completions and the OS: on the 2-core machines
-// we run on, one IO thread serves more requests than two (measured with bench/run.sh).
-unsigned DefaultIoThreads() {
-    const unsigned cores = std::thread::hardware_concurrency();
-    return cores > 1 ? cores - 1 : 1;
-}
-
-}  // namespace
 
 int Serve(const settings::Settings& settings) {
     wiring::Services services(settings);
@@ -31,7 +19,7 @@ int Serve(const settings::Settings& settings) {
     http::ServerConfig config;
     config.host = settings.host;
     config.port = settings.port;
-    config.io_threads = settings.threads != 0 ? settings.threads : DefaultIoThreads();
+    config.io_threads = settings.threads;  // 0 = one per core
     config.blocking_threads = settings.hash_threads;
     config.max_header_bytes = settings.max_header_bytes;
     config.read_timeout = settings.read_timeout;

@@ -200,7 +200,7 @@ std::vector<KeySpec> BuildTable() {
              s.port = ParsePort(var, v, true);
          },
          [](const Settings& s) { return std::to_string(s.port); }},
-        {"THREADS", "0", "HTTP IO threads (0 = number of cores - 1, at least 1)", false,
+        {"THREADS", "0", "HTTP IO threads (0 = number of cores)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.threads = ParseUnsigned(var, v, 0);
          },

@@ -80,7 +80,7 @@ struct Settings {
     // Ours: the HTTP server
     std::string host = "127.0.0.1";
     std::uint16_t port = 8000;
-    unsigned threads = 0;            // IO threads; 0 = cores - 1 (at least 1)
+    unsigned threads = 0;            // IO threads; 0 = number of cores
     unsigned hash_threads = 1;       // password hashing pool
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_json_body = 64 * 1024;
