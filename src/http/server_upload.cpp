@@ -3,8 +3,7 @@
 //
 // The body is read with a buffer_body parser into a fixed chunk, so memory does not depend on the
 // body size; the read timeout applies to each socket read (inactivity), not to the whole body. The
-// chunk is fed to a MultipartStream, which writes file parts to the spool folder and hashes them,
-// on the blocking pool (lower priority) so that uploads do not delay other connections.
+// chunk is fed to a MultipartStream, which writes file parts to the spool folder and hashes them.
 // The final fdatasync runs on the blocking pool, off the IO threads.
 // clang-format off
 #include "http/server_impl.hpp"  // first: it includes <utility> before Asio (pitfall 1)
@@ -126,16 +125,7 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
         const std::size_t filled =
             co_await FillChunk(conn.stream, buffer, chunk_parser, chunk, config.read_timeout, ec);
         try {
-            // Hashing and writing a chunk costs ~0.5 ms of CPU: done on the (lower-priority)
-            // blocking pool, so that uploads never hold up the requests of other connections.
-            co_await asio::co_spawn(
-                pool,
-                [&multipart, &chunk, filled]() -> asio::awaitable<void> {
-                    LowerThisThreadPriority();
-                    multipart.Feed(std::string_view(chunk.data(), filled));
-                    co_return;
-                },
-                asio::use_awaitable);
+            multipart.Feed(std::string_view(chunk.data(), filled));
         } catch (...) {
             failure = std::current_exception();
         }
