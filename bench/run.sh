@@ -17,15 +17,10 @@
 # BENCH_DURATION (seconds per wrk run, default 15) and BENCH_RUNS (default 3) shorten a trial run.
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="$REPO_ROOT/build-bench"
+LOG_PREFIX="bench"
+source "$(dirname "$0")/lib.sh"
 DURATION="${BENCH_DURATION:-15}"
 RUNS="${BENCH_RUNS:-3}"
-USERNAME="bench"
-PASSWORD="Bench-Passw0rd-42"
-
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 for tool in cmake ninja wrk curl python3; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
@@ -43,21 +38,8 @@ cleanup() {
         kill -TERM "$BURST_PID" 2>/dev/null || true
         wait "$BURST_PID" 2>/dev/null || true
     fi
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$SERVER_PID" 2>/dev/null; then
-            log "server did not stop within 5 s of SIGTERM, killing it"
-            kill -KILL "$SERVER_PID" 2>/dev/null || true
-        fi
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [[ $status -ne 0 && -n "$TMP_DIR" && -f "$TMP_DIR/server.log" ]]; then
-        log "last lines of the server log:"
-        tail -n 20 "$TMP_DIR/server.log" >&2 || true
-    fi
-    [[ -n "$TMP_DIR" ]] && rm -rf "$TMP_DIR"
-    exit "$status"
+    [[ -n "$SERVER_PID" ]] && stop_gracefully server "$SERVER_PID" 5
+    finish_cleanup "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -65,14 +47,7 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 # 1. Release build.
-log "building Release into $BUILD_DIR"
-(
-    cd "$REPO_ROOT"
-    cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
-    ninja -C build-bench zr >/dev/null
-) || die "build failed"
-ZR="$BUILD_DIR/zr"
-[[ -x "$ZR" ]] || die "$ZR not found after the build"
+build_release
 
 # ---------------------------------------------------------------------------------------------
 # 2. Seed a temporary data folder, start the server, log in.
@@ -80,54 +55,25 @@ TMP_DIR="$(mktemp -d /tmp/zr-bench.XXXXXX)"
 DATA_DIR="$TMP_DIR/data"
 mkdir -p "$DATA_DIR"
 
-cat >"$TMP_DIR/challenges.json" <<'EOF'
-[
+# The server and admin commands run in the temp folder so that no stray .env is read.
+SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s)
+seed_data '[
   {"label": "bench-2017", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
   {"label": "bench-2019", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
   {"label": "bench-2020", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
   {"label": "bench-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
   {"label": "bench-old",  "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": false, "evaluator": null}
-]
-EOF
-cat >"$TMP_DIR/users.json" <<EOF
-[{"username": "$USERNAME", "email": "bench@example.org", "password": "$PASSWORD",
-  "first_name": "Bench", "last_name": "Mark", "affiliation": "Bench Lab"}]
-EOF
-
-# The server and admin commands run in the temp folder so that no stray .env is read.
-run_zr() { (cd "$TMP_DIR" && ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s "$ZR" "$@"); }
-
-log "seeding $DATA_DIR"
-run_zr challenges:new -f "$TMP_DIR/challenges.json" >"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "challenges:new failed"; }
-if "$ZR" users:create --help 2>/dev/null | grep -q -- '--verified'; then
-    run_zr users:create -f "$TMP_DIR/users.json" --verified >>"$TMP_DIR/seed.log" 2>&1 \
-        || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
-else
-    run_zr users:create -f "$TMP_DIR/users.json" >>"$TMP_DIR/seed.log" 2>&1 \
-        || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
-    run_zr users:verify --verify-all >>"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "users:verify failed"; }
-fi
+]'
 
 log "starting zr serve (ZR_THREADS=${ZR_THREADS:-<default>}, ZR_HASH_THREADS=${ZR_HASH_THREADS:-<default>})"
 # Access logs are kept (as in production) but written to a file in the temp folder.
-(cd "$TMP_DIR" && ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s \
-    exec "$ZR" serve) >"$TMP_DIR/server.log" 2>&1 &
-SERVER_PID=$!
-
-PORT=""
-for _ in $(seq 100); do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "server exited at start-up"
-    PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP_DIR/server.log" | head -n 1)"
-    [[ -n "$PORT" ]] && break
-    sleep 0.1
-done
-[[ -n "$PORT" ]] || die "server did not report its port within 10 s"
-BASE="http://127.0.0.1:$PORT"
+start_server
+SERVER_PID=$LAUNCH_PID
+wait_for_port
 log "server pid $SERVER_PID on $BASE"
 
 LOGIN_BODY="username=$USERNAME&password=$PASSWORD"
-TOKEN="$(curl -sS --max-time 10 -f -X POST --data "$LOGIN_BODY" "$BASE/auth/login" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')" || die "login failed"
+TOKEN="$(login)" || die "login failed"
 [[ -n "$TOKEN" ]] || die "empty token"
 
 # Sanity: the measured endpoints answer 200 with the expected content (a fast 401 proves nothing).
@@ -151,22 +97,6 @@ wrk.body = "$LOGIN_BODY"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 EOF
 
-# wrk_field FILE req|p99|bad : requests/s, p99 in ms, number of non-2xx/3xx + socket errors.
-wrk_field() {
-    local file=$1 field=$2
-    case "$field" in
-        req) awk '/^Requests\/sec:/ {print $2}' "$file" ;;
-        p99) awk '$1 == "99%" {
-                 v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-                 f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
-                 if (f < 0) { print "nan"; exit }
-                 printf "%.2f\n", v * f }' "$file" ;;
-        bad) awk '/Non-2xx or 3xx responses:/ {n += $NF}
-                  /Socket errors:/ {gsub(",", ""); n += $4 + $6 + $8 + $10}
-                  END {print n + 0}' "$file" ;;
-    esac
-}
-
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # server_cpu_ticks : user + system CPU time of the server so far, in clock ticks.
@@ -182,9 +112,9 @@ run_wrk() {
     timeout $((DURATION + 20)) wrk "$@" >"$TMP_DIR/$name.out" 2>&1 || { cat "$TMP_DIR/$name.out" >&2; die "wrk $name failed"; }
     ticks_after="$(server_cpu_ticks)"
     local req p99 bad count cpu
-    req="$(wrk_field "$TMP_DIR/$name.out" req)"
-    p99="$(wrk_field "$TMP_DIR/$name.out" p99)"
-    bad="$(wrk_field "$TMP_DIR/$name.out" bad)"
+    req="$(wrk_req "$TMP_DIR/$name.out")"
+    p99="$(wrk_p99 "$TMP_DIR/$name.out")"
+    bad="$(wrk_bad "$TMP_DIR/$name.out")"
     count="$(awk '/requests in/ {print $1}' "$TMP_DIR/$name.out")"
     [[ -n "$req" && -n "$p99" && -n "$count" ]] || { cat "$TMP_DIR/$name.out" >&2; die "cannot parse wrk output of $name"; }
     # Includes whatever else the server did meanwhile (the login burst in the burst run).
@@ -192,15 +122,6 @@ run_wrk() {
         'BEGIN { printf "%.1f", (n > 0) ? d * 1e6 / hz / n : 0 }')"
     log "$name: $req req/s, p99 $p99 ms, errors $bad, server CPU $cpu us/request"
     printf '%s %s %s %s\n' "$req" "$p99" "$bad" "$cpu"
-}
-
-# machine_idle_percent : share of idle CPU over one second (others' compiles skew the figures).
-machine_idle_percent() {
-    local a b
-    a=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
-    sleep 1
-    b=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
-    awk -v t=$((b[0] - a[0])) -v i=$((b[1] - a[1])) 'BEGIN { printf "%.0f", (t > 0) ? 100 * i / t : 0 }'
 }
 
 declare -A RESULT_REQ RESULT_P99 RESULT_BAD RESULT_CPU
@@ -246,9 +167,9 @@ sleep "$BURST_LEAD"
 measure burst 1 -t1 -c32 -d"${DURATION}s" --latency "$BASE/challenges/"
 wait "$BURST_PID" || { cat "$TMP_DIR/burst-logins.out" >&2; die "login burst wrk failed"; }
 BURST_PID=""
-LOGINS_PER_S="$(wrk_field "$TMP_DIR/burst-logins.out" req)"
-LOGIN_P99="$(wrk_field "$TMP_DIR/burst-logins.out" p99)"
-LOGIN_BAD="$(wrk_field "$TMP_DIR/burst-logins.out" bad)"
+LOGINS_PER_S="$(wrk_req "$TMP_DIR/burst-logins.out")"
+LOGIN_P99="$(wrk_p99 "$TMP_DIR/burst-logins.out")"
+LOGIN_BAD="$(wrk_bad "$TMP_DIR/burst-logins.out")"
 [[ -n "$LOGINS_PER_S" ]] || { cat "$TMP_DIR/burst-logins.out" >&2; die "cannot parse the login burst output"; }
 log "logins: $LOGINS_PER_S/s, p99 $LOGIN_P99 ms, errors $LOGIN_BAD"
 

@@ -20,19 +20,14 @@
 # folder, default /tmp). ZR_THREADS / ZR_HASH_THREADS are passed to the server as given.
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="$REPO_ROOT/build-bench"
+LOG_PREFIX="upload-bench"
+source "$(dirname "$0")/lib.sh"
 ARCHIVE_MIB="${BENCH_ARCHIVE_MIB:-1024}"
 DURATION="${BENCH_DURATION:-10}"
 TMP_PARENT="${BENCH_TMPDIR:-/tmp}"
 PARTS=4
-USERNAME="bench"
-PASSWORD="Bench-Passw0rd-42"
 STATUS_TIMEOUT=180 # seconds to wait for "uploaded"
 CURL_TIMEOUT=300   # seconds for one upload request
-
-log() { printf '[upload-bench] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 for tool in cmake ninja wrk curl python3 md5sum split unzip; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
@@ -49,7 +44,7 @@ AVAIL_KB="$(df --output=avail -k "$TMP_PARENT" | tail -n 1 | tr -d ' ')"
 # ---------------------------------------------------------------------------------------------
 # Clean-up: whatever happens, stop what we started and remove the temporary folder.
 TMP_DIR=""
-TIME_PID=""   # /usr/bin/time
+LAUNCH_PID="" # /usr/bin/time
 SERVER_PID="" # zr serve, the child of time
 WRK_PID=""
 WORKER_PIDS=()
@@ -60,20 +55,11 @@ stop_pid() { # stop_pid PID : SIGTERM to its children (a curl) and to it, then w
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$SERVER_PID" 2>/dev/null; then
-            log "server did not stop within 10 s of SIGTERM, killing it"
-            kill -KILL "$SERVER_PID" 2>/dev/null || true
-        fi
-    fi
-    if [[ -n "$TIME_PID" ]]; then
-        wait "$TIME_PID" 2>/dev/null || true
-    fi
+stop_server() { # stop_server : stops zr serve (10 s grace), then waits for time -v to write its report.
+    [[ -n "$SERVER_PID" ]] && stop_gracefully server "$SERVER_PID" 10
+    [[ -n "$LAUNCH_PID" ]] && { wait "$LAUNCH_PID" 2>/dev/null || true; }
     SERVER_PID=""
-    TIME_PID=""
+    LAUNCH_PID=""
 }
 cleanup() {
     local status=$?
@@ -82,14 +68,9 @@ cleanup() {
     local pid
     for pid in "${WORKER_PIDS[@]}"; do stop_pid "$pid"; done
     [[ -n "$WRK_PID" ]] && stop_pid "$WRK_PID"
-    [[ -n "$TIME_PID" && -z "$SERVER_PID" ]] && SERVER_PID="$(ps -o pid= --ppid "$TIME_PID" 2>/dev/null | tr -d ' ' || true)"
+    [[ -n "$LAUNCH_PID" && -z "$SERVER_PID" ]] && SERVER_PID="$(ps -o pid= --ppid "$LAUNCH_PID" 2>/dev/null | tr -d ' ' || true)"
     stop_server
-    if [[ $status -ne 0 && -n "$TMP_DIR" && -f "$TMP_DIR/server.log" ]]; then
-        log "last lines of the server log:"
-        tail -n 20 "$TMP_DIR/server.log" >&2 || true
-    fi
-    [[ -n "$TMP_DIR" ]] && rm -rf "$TMP_DIR"
-    exit "$status"
+    finish_cleanup "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -102,25 +83,10 @@ seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }       # 
 mbps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0) ? n / s / 1e6 : 0 }'; } # mbps BYTES SECONDS
 json_field() { python3 -c 'import json, sys; v = json.load(sys.stdin); print(json.dumps(v[sys.argv[1]]) if sys.argv[1] else v)' "$1"; }
 load1() { awk '{print $1}' /proc/loadavg; }
-# machine_idle_percent : share of idle CPU over one second (others' compiles skew the figures).
-machine_idle_percent() {
-    local a b
-    a=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
-    sleep 1
-    b=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
-    awk -v t=$((b[0] - a[0])) -v i=$((b[1] - a[1])) 'BEGIN { printf "%.0f", (t > 0) ? 100 * i / t : 0 }'
-}
 
 # ---------------------------------------------------------------------------------------------
 # 1. Release build (the working tree).
-log "building Release into $BUILD_DIR"
-(
-    cd "$REPO_ROOT"
-    cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
-    ninja -C build-bench zr >/dev/null
-) || die "build failed"
-ZR="$BUILD_DIR/zr"
-[[ -x "$ZR" ]] || die "$ZR not found after the build"
+build_release
 
 # ---------------------------------------------------------------------------------------------
 # 2. The archive, and md5sum's speed on it.
@@ -169,41 +135,19 @@ log "archive: $SIZE bytes, md5 $HASH; md5sum: ${MD5_SECONDS} s = $MD5_MBPS MB/s"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Seed the data folder, start the server under time -v, log in.
-cat >"$TMP_DIR/challenges.json" <<'EOF'
-[{"label": "bench-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null}]
-EOF
-cat >"$TMP_DIR/users.json" <<EOF
-[{"username": "$USERNAME", "email": "bench@example.org", "password": "$PASSWORD",
-  "first_name": "Bench", "last_name": "Mark", "affiliation": "Bench Lab"}]
-EOF
 # The server and admin commands run in the temp folder so that no stray .env is read.
 SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s
     ZR_MAX_UPLOAD_PART_BYTES=2G ZR_MAX_SUBMISSIONS_PER_DAY=0 ZR_MAX_SUBMISSIONS_TOTAL=0)
-run_zr() { (cd "$TMP_DIR" && env "${SERVER_ENV[@]}" "$ZR" "$@"); }
-log "seeding $DATA_DIR"
-run_zr challenges:new -f "$TMP_DIR/challenges.json" >"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "challenges:new failed"; }
-run_zr users:create -f "$TMP_DIR/users.json" --verified >>"$TMP_DIR/seed.log" 2>&1 \
-    || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
+seed_data '[{"label": "bench-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null}]'
 
 log "starting zr serve under /usr/bin/time -v (ZR_MAX_UPLOAD_PART_BYTES=2G)"
-(cd "$TMP_DIR" && exec env "${SERVER_ENV[@]}" /usr/bin/time -v -o "$TMP_DIR/server.time" "$ZR" serve) \
-    >"$TMP_DIR/server.log" 2>&1 &
-TIME_PID=$!
-PORT=""
-for _ in $(seq 100); do
-    kill -0 "$TIME_PID" 2>/dev/null || die "server exited at start-up"
-    [[ -n "$SERVER_PID" ]] || SERVER_PID="$(ps -o pid= --ppid "$TIME_PID" 2>/dev/null | tr -d ' ' || true)"
-    PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP_DIR/server.log" | head -n 1)"
-    [[ -n "$PORT" && -n "$SERVER_PID" ]] && break
-    sleep 0.1
-done
-[[ -n "$PORT" ]] || die "server did not report its port within 10 s"
-[[ -n "$SERVER_PID" ]] || die "cannot find the pid of zr serve (child of time, pid $TIME_PID)"
-BASE="http://127.0.0.1:$PORT"
+start_server /usr/bin/time -v -o "$TMP_DIR/server.time"
+wait_for_port
+SERVER_PID="$(ps -o pid= --ppid "$LAUNCH_PID" 2>/dev/null | tr -d ' ' || true)"
+[[ -n "$SERVER_PID" ]] || die "cannot find the pid of zr serve (child of time, pid $LAUNCH_PID)"
 log "server pid $SERVER_PID on $BASE"
 
-TOKEN="$(curl -sS --max-time 10 -f -X POST --data "username=$USERNAME&password=$PASSWORD" "$BASE/auth/login" \
-    | json_field access_token | tr -d '"')" || die "login failed"
+TOKEN="$(login)" || die "login failed"
 [[ -n "$TOKEN" ]] || die "empty token"
 AUTH=(-H "Authorization: Bearer $TOKEN")
 CHALLENGE_ID="$(curl -sS --max-time 10 -f "$BASE/challenges/" | python3 -c '
@@ -349,15 +293,6 @@ rm -f "$WORK_DIR"/archive.zip.* # zr submit's checkpoint and parts, if it left t
 
 # ---------------------------------------------------------------------------------------------
 # 7. GET /challenges/ p99, alone and while 4 uploads of a part run.
-# wrk_p99 FILE : p99 in ms.  wrk_req FILE : requests/s.  wrk_bad FILE : non-2xx + socket errors.
-wrk_p99() {
-    awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
-         if (f < 0) { print "nan"; exit } printf "%.2f\n", v * f }' "$1"
-}
-wrk_req() { awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }' "$1"; }
-wrk_bad() { awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"; }
-
 log "GET /challenges/ alone: wrk -t1 -c16 -d${DURATION}s"
 timeout $((DURATION + 20)) wrk -t1 -c16 -d"${DURATION}s" --latency "$BASE/challenges/" >"$TMP_DIR/wrk-alone.out" 2>&1 \
     || { cat "$TMP_DIR/wrk-alone.out" >&2; die "wrk failed"; }
@@ -445,7 +380,7 @@ row "zr submit, archive size / total" "$SUBMIT_MBPS MB/s" "(report)" ""
 row "zr submit: exit -> uploaded" "$SUBMIT_DONE s" "(report)" ""
 row "GET /challenges/ p99 alone (-t1 -c16)" "$P99_ALONE ms" "(baseline)" ""
 row "GET /challenges/ p99 during $PARTS uploads (-t1 -c16)" "$P99_UPLOADS ms" "(report)" ""
-row "  req/s alone / during uploads" "$(wrk_req "$TMP_DIR/wrk-alone.out") / $(wrk_req "$TMP_DIR/wrk-uploads.out")" "" ""
+row "  req/s alone / during uploads" "$(printf '%.0f' "$(wrk_req "$TMP_DIR/wrk-alone.out")") / $(printf '%.0f' "$(wrk_req "$TMP_DIR/wrk-uploads.out")")" "" ""
 row "  part uploads done meanwhile, aggregate" "$UPLOADS_DONE, $CONCURRENT_MBPS MB/s" "" ""
 row "server peak RSS (time -v)" "$RSS_MB MB" "< 50 MB" "$(verdict "$RSS_MB" '<' 50)"
 echo

@@ -1,0 +1,113 @@
+# Set-up shared by bench/run.sh and bench/upload.sh; sourced, not run:
+#   source "$(dirname "$0")/lib.sh"
+# The caller sets LOG_PREFIX before sourcing, and TMP_DIR / SERVER_ENV before seeding or starting
+# the server. Functions that need $ZR, $TMP_DIR or $BASE say so.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="$REPO_ROOT/build-bench"
+USERNAME="bench"
+PASSWORD="Bench-Passw0rd-42"
+
+# log MESSAGE... : prints "[$LOG_PREFIX] MESSAGE" on stderr.
+log() { printf '[%s] %s\n' "$LOG_PREFIX" "$*" >&2; }
+# die MESSAGE... : logs "ERROR: MESSAGE" and exits 1.
+die() { log "ERROR: $*"; exit 1; }
+
+# machine_idle_percent : share of idle CPU over one second (others' compiles skew the figures).
+machine_idle_percent() {
+    local a b
+    a=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
+    sleep 1
+    b=($(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6}' /proc/stat))
+    awk -v t=$((b[0] - a[0])) -v i=$((b[1] - a[1])) 'BEGIN { printf "%.0f", (t > 0) ? 100 * i / t : 0 }'
+}
+
+# build_release : builds the working tree's zr in Release into $BUILD_DIR; sets ZR, dies on failure.
+build_release() {
+    log "building Release into $BUILD_DIR"
+    (
+        cd "$REPO_ROOT"
+        cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
+        ninja -C build-bench zr >/dev/null
+    ) || die "build failed"
+    ZR="$BUILD_DIR/zr"
+    [[ -x "$ZR" ]] || die "$ZR not found after the build"
+}
+
+# run_zr ARGS... : runs `zr ARGS` in $TMP_DIR (so that no stray .env is read) with the ${SERVER_ENV[@]} settings.
+run_zr() { (cd "$TMP_DIR" && env "${SERVER_ENV[@]}" "$ZR" "$@"); }
+
+# seed_data CHALLENGES_JSON : writes it and one verified user ($USERNAME) to $TMP_DIR, loads both with zr.
+seed_data() {
+    printf '%s\n' "$1" >"$TMP_DIR/challenges.json"
+    cat >"$TMP_DIR/users.json" <<EOF
+[{"username": "$USERNAME", "email": "bench@example.org", "password": "$PASSWORD",
+  "first_name": "Bench", "last_name": "Mark", "affiliation": "Bench Lab"}]
+EOF
+    log "seeding $DATA_DIR"
+    run_zr challenges:new -f "$TMP_DIR/challenges.json" >"$TMP_DIR/seed.log" 2>&1 \
+        || { cat "$TMP_DIR/seed.log" >&2; die "challenges:new failed"; }
+    run_zr users:create -f "$TMP_DIR/users.json" --verified >>"$TMP_DIR/seed.log" 2>&1 \
+        || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
+}
+
+# start_server [WRAPPER...] : starts `WRAPPER... zr serve` like run_zr, in the background, output in
+# $TMP_DIR/server.log; sets LAUNCH_PID (the background job, zr itself without a wrapper).
+start_server() {
+    (cd "$TMP_DIR" && exec env "${SERVER_ENV[@]}" "$@" "$ZR" serve) >"$TMP_DIR/server.log" 2>&1 &
+    LAUNCH_PID=$!
+}
+
+# wait_for_port : waits up to 10 s for the server's "listening on" log line; sets PORT and BASE.
+wait_for_port() {
+    PORT=""
+    for _ in $(seq 100); do
+        kill -0 "$LAUNCH_PID" 2>/dev/null || die "server exited at start-up"
+        PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP_DIR/server.log" | head -n 1)"
+        [[ -n "$PORT" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$PORT" ]] || die "server did not report its port within 10 s"
+    BASE="http://127.0.0.1:$PORT"
+}
+
+# login : prints an access token for $USERNAME from POST $BASE/auth/login; fails if the login fails.
+login() {
+    curl -sS --max-time 10 -f -X POST --data "username=$USERNAME&password=$PASSWORD" "$BASE/auth/login" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# stop_gracefully NAME PID [SECONDS] : SIGTERM, waits up to SECONDS (default 5), then SIGKILL; reaps PID if our child.
+stop_gracefully() {
+    local name=$1 pid=$2 seconds=${3:-5}
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq $((seconds * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$name did not stop within $seconds s of SIGTERM, killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+# finish_cleanup STATUS : on failure shows the end of the server log; removes $TMP_DIR; exits STATUS.
+finish_cleanup() {
+    local status=$1
+    if [[ $status -ne 0 && -n "$TMP_DIR" && -f "$TMP_DIR/server.log" ]]; then
+        log "last lines of the server log:"
+        tail -n 20 "$TMP_DIR/server.log" >&2 || true
+    fi
+    [[ -n "$TMP_DIR" ]] && rm -rf "$TMP_DIR"
+    exit "$status"
+}
+
+# wrk_req FILE : requests/s as wrk printed it.
+wrk_req() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+# wrk_p99 FILE : 99th percentile latency in ms ("nan" for an unknown unit).
+wrk_p99() {
+    awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
+         if (f < 0) { print "nan"; exit } printf "%.2f\n", v * f }' "$1"
+}
+# wrk_bad FILE : number of non-2xx/3xx responses + socket errors.
+wrk_bad() { awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"; }
