@@ -27,13 +27,6 @@ bool IsJsonContentType(const http::Request& request) {
 
 }  // namespace
 
-std::optional<bool> ParseTextBool(std::string_view text) {
-    const std::string v = ToLower(text);
-    if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-    return std::nullopt;
-}
-
 Fields Fields::FromJsonBody(const http::Request& request) {
     nlohmann::json parsed;
     try {
@@ -96,7 +89,7 @@ std::optional<bool> Fields::OptionalBool(const std::string& name) {
     if (it == values_.end() || it->is_null()) return std::nullopt;
     std::optional<bool> value;
     if (it->is_boolean()) value = it->get<bool>();
-    if (it->is_string()) value = ParseTextBool(it->get<std::string>());
+    if (it->is_string()) value = ParseBoolWord(it->get<std::string>());
     if (!value) issues_.push_back({{location_, name}, "value could not be parsed to a boolean", "type_error.bool"});
     return value;
 }

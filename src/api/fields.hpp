@@ -57,7 +57,4 @@ private:
 // Parses a path parameter as an integer; 422 type_error.integer at ["path", name] otherwise.
 std::int64_t PathInt(const http::Request& request, const std::string& name);
 
-// Booleans as FastAPI reads them from text: true/false/1/0/yes/no/on/off, any case.
-std::optional<bool> ParseTextBool(std::string_view text);
-
 }  // namespace zr::api

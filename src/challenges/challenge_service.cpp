@@ -16,13 +16,6 @@ bool IsHttpUrl(std::string_view url) {
     return !rest.empty() && rest.find_first_of(" \t\r\n") == std::string_view::npos;
 }
 
-std::optional<bool> ParseBool(std::string_view text) {
-    const std::string v = ToLower(Trim(text));
-    if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-    return std::nullopt;
-}
-
 bool IsNullWord(std::string_view text) {
     const std::string v = ToLower(Trim(text));
     return v == "null" || v == "none" || v.empty();
@@ -142,7 +135,7 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
     } else if (name == "end_date") {
         c.end_date = IsNullWord(value) ? std::nullopt : std::optional<Date>(RequireDate(value, "end_date"));
     } else if (name == "active") {
-        auto b = ParseBool(value);
+        auto b = ParseBoolWord(value);
         if (!b) throw BadValue("ValueError: active must be true or false, got '" + std::string(value) + "'");
         c.active = *b;
     } else if (name == "url") {

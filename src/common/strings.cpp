@@ -20,6 +20,19 @@ std::string ToLower(std::string_view text) {
     return out;
 }
 
+std::string ToUpper(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::optional<bool> ParseBoolWord(std::string_view text) {
+    const std::string word = ToLower(Trim(text));
+    if (word == "true" || word == "1" || word == "yes" || word == "on") return true;
+    if (word == "false" || word == "0" || word == "no" || word == "off") return false;
+    return std::nullopt;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {

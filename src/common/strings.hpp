@@ -9,8 +9,12 @@
 namespace zr {
 
 std::string ToLower(std::string_view text);
+std::string ToUpper(std::string_view text);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view Trim(std::string_view text);
+// The boolean words of the first implementation (pydantic): true/false, 1/0, yes/no, on/off, any
+// case, surrounding blanks ignored; nullopt for anything else.
+std::optional<bool> ParseBoolWord(std::string_view text);
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string PercentEncode(std::string_view text);
 // Decodes "%XX" as Starlette/urllib's unquote does: malformed sequences ("%", "%G1") are kept

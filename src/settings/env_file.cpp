@@ -1,3 +1,4 @@
+#include "common/strings.hpp"
 #include "settings/env_file.hpp"
 
 #include <fstream>

@@ -1,5 +1,6 @@
 #include <utility>
 
+#include "common/strings.hpp"
 #include "settings/key_table.hpp"
 #include "settings/values.hpp"
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/strings.hpp"
 #include "settings/env_file.hpp"
 #include "settings/key_table.hpp"
 #include "settings/values.hpp"
@@ -25,7 +26,7 @@ constexpr char kMask[] = "********";
 constexpr char kDebianSwaggerUiDir[] = "/usr/lib/python3/dist-packages/flasgger/ui3/static";
 
 bool HasPrefix(std::string_view name) {
-    return name.size() >= kPrefix.size() && detail::ToUpper(name.substr(0, 3)) == kPrefix;
+    return name.size() >= kPrefix.size() && ToUpper(name.substr(0, 3)) == kPrefix;
 }
 
 // The name after ZR_ (given with or without the prefix, any case).
@@ -79,9 +80,9 @@ void CheckOptionalDir(const std::optional<fs::path>& dir, const std::string& var
 }
 
 const KeySpec* FindKey(std::string_view unprefixed) {
-    const std::string upper = detail::ToUpper(unprefixed);
+    const std::string upper = ToUpper(unprefixed);
     for (const KeySpec& spec : detail::KeyTable()) {
-        if (detail::ToUpper(spec.name) == upper) return &spec;
+        if (ToUpper(spec.name) == upper) return &spec;
     }
     return nullptr;
 }
@@ -95,10 +96,10 @@ LoadResult Load(const Assignments& assignments) {
     std::set<std::string> unknown;
     for (const auto& [name, value] : assignments) {
         const std::string_view key = Unprefixed(name);
-        if (detail::ToUpper(key) == kEnvFileName) continue;
+        if (ToUpper(key) == kEnvFileName) continue;
         if (const KeySpec* spec = FindKey(key)) {
             chosen[spec] = value;
-        } else if (unknown.insert(detail::ToUpper(key)).second) {
+        } else if (unknown.insert(ToUpper(key)).second) {
             result.warnings.push_back("unknown setting " + std::string(kPrefix) + std::string(key) +
                                       " ignored");
         }
@@ -146,7 +147,7 @@ LoadResult LoadFromEnvironment() {
         const std::size_t eq = text.find('=');
         if (eq == std::string_view::npos || !HasPrefix(text.substr(0, eq))) continue;
         const std::string name(text.substr(0, eq)), value(text.substr(eq + 1));
-        if (detail::ToUpper(Unprefixed(name)) == kEnvFileName) env_file = value;
+        if (ToUpper(Unprefixed(name)) == kEnvFileName) env_file = value;
         vars[name] = value;
     }
     if (!env_file) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "common/strings.hpp"
 #include "settings/settings.hpp"
 
 namespace zr::settings::detail {
@@ -109,24 +110,10 @@ std::optional<std::vector<std::string>> JsonStrings(std::string_view text) {
 
 }  // namespace
 
-std::string_view Trim(std::string_view text) {
-    constexpr std::string_view kBlanks = " \t\r\n";
-    const std::size_t first = text.find_first_not_of(kBlanks);
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(kBlanks) - first + 1);
-}
-
-std::string ToUpper(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
 bool ParseBool(const std::string& var, std::string_view text) {
-    const std::string word = ToUpper(Trim(text));
-    if (word == "TRUE" || word == "1" || word == "YES" || word == "ON") return true;
-    if (word == "FALSE" || word == "0" || word == "NO" || word == "OFF") return false;
-    Fail(var, "not a boolean (true/false, 1/0, yes/no, on/off)", text);
+    const auto value = ParseBoolWord(text);
+    if (!value) Fail(var, "not a boolean (true/false, 1/0, yes/no, on/off)", text);
+    return *value;
 }
 
 std::uint16_t ParsePort(const std::string& var, std::string_view text, bool allow_zero) {

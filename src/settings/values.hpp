@@ -38,9 +38,4 @@ std::string FormatSize(std::size_t bytes);
 std::string FormatList(const std::vector<std::string>& items);
 std::string FormatMap(const std::map<std::string, std::string>& items);
 
-// Blanks (space, tab, CR, LF) removed at both ends.
-std::string_view Trim(std::string_view text);
-// ASCII upper case.
-std::string ToUpper(std::string_view text);
-
 }  // namespace zr::settings::detail
