@@ -80,14 +80,6 @@ Outcome AccountService::UpdatePassword(std::string_view token, std::string_view 
     return {true, *username, {}, false};
 }
 
-std::string AccountService::StartPasswordReset(domain::UserId id) {
-    auto user = FindUser(id);
-    if (!user) {
-        throw Error::Message(ErrorKind::kNotFound, "There is no user with the following id: " + std::to_string(id));
-    }
-    return QueueResetMail(*user);
-}
-
 std::string AccountService::QueueResetMail(const domain::User& user) {
     const TimePoint now = clock_.Now();
     domain::PasswordReset reset{crypto::NewToken(), user.id, now + settings_.password_reset_expiry_delay};

@@ -114,6 +114,16 @@ void AccountService::SetAllActive(bool active) {
     db::UserRepository(*conn).SetAllActive(active);
 }
 
+std::string AccountService::StartPasswordReset(domain::UserId id) {
+    domain::User user;
+    {
+        auto conn = db_.Acquire();
+        db::UserRepository users(*conn);
+        user = RequireUser(users, id);
+    }
+    return QueueResetMail(user);
+}
+
 void AccountService::QueueVerificationMail(const domain::User& user, std::string_view code) {
     const std::string link = settings_.api_base_url + "/page/email-verify?v=" + PercentEncode(code) +
                              "&username=" + PercentEncode(user.username);
