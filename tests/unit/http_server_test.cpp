@@ -24,6 +24,7 @@
 
 #include "common/error.hpp"
 #include "http/server.hpp"
+#include "http_test_client.hpp"
 
 namespace zr::http {
 namespace {
@@ -31,102 +32,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct RawResponse {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lower-case names
-    std::string body;
-    bool Has(const std::string& name) const { return headers.count(name) != 0; }
-};
-
-// A blocking HTTP/1.1 client on one TCP connection; every read gives up after 5 s.
-class Client {
-public:
-    explicit Client(std::uint16_t port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (fd_ < 0) throw std::runtime_error("socket");
-        timeval timeout{5, 0};
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-            ::close(fd_);
-            throw std::runtime_error("connect");
-        }
-    }
-    ~Client() { ::close(fd_); }
-    int fd() const { return fd_; }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-
-    void Send(const std::string& data) {
-        std::size_t sent = 0;
-        while (sent < data.size()) {
-            const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) throw std::runtime_error("send failed");
-            sent += static_cast<std::size_t>(n);
-        }
-    }
-
-    // Reads one response (a 100 Continue is a response too). Without a body when head is set.
-    RawResponse Read(bool head = false) {
-        std::size_t end;
-        while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-            if (!Fill()) throw std::runtime_error("connection closed before a response header");
-        }
-        RawResponse r;
-        const std::string header = buffer_.substr(0, end);
-        buffer_.erase(0, end + 4);
-        std::size_t line_end = header.find("\r\n");
-        const std::string status_line = header.substr(0, line_end);
-        r.status = std::stoi(status_line.substr(9, 3));
-        while (line_end != std::string::npos) {
-            const std::size_t start = line_end + 2;
-            line_end = header.find("\r\n", start);
-            const std::string line = header.substr(start, line_end - start);
-            const std::size_t colon = line.find(':');
-            std::string name = line.substr(0, colon);
-            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            std::string value = line.substr(colon + 1);
-            value.erase(0, value.find_first_not_of(' '));
-            r.headers[name] = value;
-        }
-        if (head || r.status < 200) return r;
-        const std::size_t length = r.Has("content-length") ? std::stoul(r.headers["content-length"]) : 0;
-        while (buffer_.size() < length) {
-            if (!Fill()) throw std::runtime_error("connection closed inside a body");
-        }
-        r.body = buffer_.substr(0, length);
-        buffer_.erase(0, length);
-        return r;
-    }
-
-    RawResponse Request(const std::string& data, bool head = false) {
-        Send(data);
-        return Read(head);
-    }
-
-    // True when the server closed the connection (EOF or reset) within the read timeout.
-    bool Closed() {
-        if (!buffer_.empty()) return false;
-        char c;
-        const ssize_t n = ::recv(fd_, &c, 1, 0);
-        return n == 0 || (n < 0 && errno == ECONNRESET);
-    }
-
-private:
-    bool Fill() {
-        char chunk[16384];
-        const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-        if (n <= 0) return false;
-        buffer_.append(chunk, static_cast<std::size_t>(n));
-        return true;
-    }
-
-    int fd_ = -1;
-    std::string buffer_;
-};
+using test_client::Client;
+using test_client::RawResponse;
 
 RouteOptions Limited(std::size_t max_body) {
     RouteOptions options;

@@ -21,6 +21,7 @@
 #include "common/error.hpp"
 #include "crypto/crypto.hpp"
 #include "http/server.hpp"
+#include "http_test_client.hpp"
 
 namespace zr::http {
 namespace {
@@ -32,81 +33,8 @@ using namespace std::chrono_literals;
 constexpr std::size_t kMaxBody = 4 * 1024 * 1024;
 constexpr std::string_view kBoundary = "----zrTestBoundary4f2a";
 
-struct Reply {
-    int status = 0;
-    std::string head;  // status line and headers
-    std::string body;
-};
-
-// A blocking HTTP/1.1 client on one connection; reads give up after 5 s.
-class Client {
-public:
-    explicit Client(std::uint16_t port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        timeval timeout{5, 0};
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) throw std::runtime_error("connect");
-    }
-    ~Client() { ::close(fd_); }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-
-    void Send(std::string_view data) {
-        while (!data.empty()) {
-            const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-            if (n <= 0) throw std::runtime_error("send failed");
-            data.remove_prefix(static_cast<std::size_t>(n));
-        }
-    }
-    // One response (a 100 Continue counts as one).
-    Reply Read() {
-        std::size_t end;
-        while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-            if (!Fill()) throw std::runtime_error("closed before a response");
-        }
-        Reply r;
-        r.head = buffer_.substr(0, end);
-        buffer_.erase(0, end + 4);
-        r.status = std::stoi(r.head.substr(9, 3));
-        if (r.status < 200) return r;
-        const std::size_t at = r.head.find("Content-Length: ");
-        const std::size_t length = at == std::string::npos ? 0 : std::stoul(r.head.substr(at + 16));
-        while (buffer_.size() < length) {
-            if (!Fill()) throw std::runtime_error("closed inside a body");
-        }
-        r.body = buffer_.substr(0, length);
-        buffer_.erase(0, length);
-        return r;
-    }
-    bool Closed() {
-        char c;
-        const ssize_t n = ::recv(fd_, &c, 1, 0);
-        return n == 0 || (n < 0 && errno == ECONNRESET);
-    }
-    // True when data arrives within `wait`.
-    bool Readable(std::chrono::milliseconds wait) {
-        timeval timeout{0, static_cast<suseconds_t>(wait.count() * 1000)};
-        fd_set set;
-        FD_ZERO(&set);
-        FD_SET(fd_, &set);
-        return ::select(fd_ + 1, &set, nullptr, nullptr, &timeout) > 0;
-    }
-
-private:
-    bool Fill() {
-        char chunk[16384];
-        const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-        if (n <= 0) return false;
-        buffer_.append(chunk, static_cast<std::size_t>(n));
-        return true;
-    }
-    int fd_ = -1;
-    std::string buffer_;
-};
+using test_client::Client;
+using Reply = test_client::RawResponse;
 
 std::string RandomBytes(std::size_t size, unsigned seed) {
     std::mt19937 random(seed);
