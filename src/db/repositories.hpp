@@ -99,7 +99,11 @@ class EvaluatorRepository {
 public:
     explicit EvaluatorRepository(Connection& conn) : conn_(conn) {}
     std::optional<domain::Evaluator> Find(domain::EvaluatorId id);
+    std::optional<domain::Evaluator> FindByLabel(std::string_view label);
     std::vector<domain::Evaluator> List();
+    // Inserts (id = max(id)+1) or, when the label exists, updates host/executor/script_path/
+    // base_arguments of that row. Returns the row's id.
+    domain::EvaluatorId Upsert(const domain::Evaluator& evaluator);
 
 private:
     Connection& conn_;
@@ -118,6 +122,8 @@ public:
     // Inserts the row. A taken id throws UniqueViolation("id").
     void Create(const domain::Submission& submission);
     void SetStatus(std::string_view id, std::string_view status);
+    // Sets the status only if the current one is in `from`; returns whether it did.
+    bool SetStatusIf(std::string_view id, const std::vector<std::string_view>& from, std::string_view status);
     // Submissions of user_id to track_id created at or after `since` (any time when nullopt) whose
     // status is none of `excluded_statuses`.
     int Count(domain::UserId user_id, domain::ChallengeId track_id, std::optional<TimePoint> since,
@@ -133,6 +139,8 @@ public:
     std::optional<domain::Leaderboard> Find(domain::LeaderboardId id);
     std::vector<domain::Leaderboard> List();
     std::vector<domain::Leaderboard> ListByChallenge(domain::ChallengeId challenge_id);
+    // Inserts with id = max(id)+1; a taken label throws UniqueViolation("label").
+    domain::LeaderboardId Create(const domain::Leaderboard& board);
 
 private:
     Connection& conn_;

@@ -280,6 +280,53 @@ std::vector<KeySpec> BuildTable() {
              s.unzip_max_ratio = ParseUnsigned(var, v, 1);
          },
          [](const Settings& s) { return std::to_string(s.unzip_max_ratio); }},
+        {"QUEUE_BACKEND", "embedded", "evaluation job queue: embedded (SQLite) or rabbitmq", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.queue_backend = ParseChoice(var, v, {"embedded", "rabbitmq"});
+         },
+         [](const Settings& s) { return s.queue_backend; }},
+        {"RPC_VHOST", "/", "RabbitMQ virtual host", false,
+         [](Settings& s, const std::string&, const std::string& v) { s.rpc_vhost = v; },
+         [](const Settings& s) { return s.rpc_vhost; }},
+        {"RPC_HEARTBEAT", "1m", "RabbitMQ heartbeat (a silent worker loses its job after twice this)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.rpc_heartbeat = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.rpc_heartbeat); }},
+        {"LOCAL_WORKERS", "1", "evaluation workers run inside zr serve (0 = none)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.local_workers = ParseUnsigned(var, v, 0);
+         },
+         [](const Settings& s) { return std::to_string(s.local_workers); }},
+        {"EVAL_TIME_LIMIT", "12h", "time limit of one evaluation run", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.eval_time_limit = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.eval_time_limit); }},
+        {"EVAL_MAX_ATTEMPTS", "3", "deliveries of one evaluation job before it is failed", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.eval_max_attempts = ParseUnsigned(var, v, 1);
+         },
+         [](const Settings& s) { return std::to_string(s.eval_max_attempts); }},
+        {"EVAL_LEASE", "5m", "embedded queue: a job whose worker is silent this long is handed out again", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.eval_lease = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.eval_lease); }},
+        {"WORKER_TRANSFER", "shared", "how workers reach submissions: shared (folder) or http", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.worker_transfer = ParseChoice(var, v, {"shared", "http"});
+         },
+         [](const Settings& s) { return s.worker_transfer; }},
+        {"WORKER_API_URL", "", "the service's URL as remote workers reach it (http transfer)", false,
+         [](Settings& s, const std::string&, const std::string& v) { s.worker_api_url = std::string(Trim(v)); },
+         [](const Settings& s) { return s.worker_api_url; }},
+        {"WORKER_TOKEN", "", "shared secret of the service and its workers (empty = worker routes off)", true,
+         [](Settings& s, const std::string&, const std::string& v) { s.worker_token = std::string(Trim(v)); },
+         [](const Settings& s) { return s.worker_token; }},
+        {"WORKER_DIR", "", "a worker's local copies of submissions (http transfer); default DATA_FOLDER/worker",
+         false, [](Settings& s, const std::string&, const std::string& v) { s.worker_dir = DirValue(v); },
+         [](const Settings& s) { return PathText(s.worker_dir); }},
     };
 }
 

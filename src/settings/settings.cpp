@@ -66,7 +66,8 @@ void FillDerivedDirs(Settings& s) {
                              {&s.user_data_dir, "user_data"},
                              {&s.submission_dir, "submissions"},
                              {&s.leaderboard_dir, "leaderboards"},
-                             {&s.archive_dir, "archive"}}) {
+                             {&s.archive_dir, "archive"},
+                             {&s.worker_dir, "worker"}}) {
         if (dir->empty()) *dir = s.data_folder / leaf;
     }
 }

@@ -102,6 +102,22 @@ struct Settings {
     unsigned unzip_max_entries = 100000;
     unsigned unzip_max_ratio = 200;
 
+    // Ours: evaluation (pipeline.md section 4).
+    std::string queue_backend = "embedded";  // "embedded" (SQLite) or "rabbitmq"
+    std::string rpc_vhost = "/";
+    std::chrono::seconds rpc_heartbeat{60};   // AMQP heartbeat: a silent worker is dropped after 2x
+    unsigned local_workers = 1;               // evaluation workers run inside `zr serve`
+    std::chrono::seconds eval_time_limit{12 * 3600};  // per evaluation run
+    unsigned eval_max_attempts = 3;           // deliveries of one job before it is failed
+    std::chrono::seconds eval_lease{300};     // embedded queue: a job whose worker is silent this long is handed out again
+    // Remote workers: "shared" = the worker sees the data folder (same host or shared file
+    // system); "http" = it fetches input and returns scores/log over HTTP from worker_api_url with
+    // worker_token.
+    std::string worker_transfer = "shared";
+    std::string worker_api_url;
+    std::string worker_token;                 // shared secret of the service and its workers; "" = worker routes off
+    std::filesystem::path worker_dir;         // default data_folder/worker: a worker's local copies (http transfer)
+
     std::filesystem::path db_path() const { return data_folder / db_file; }
 };
 

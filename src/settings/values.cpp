@@ -110,6 +110,16 @@ std::optional<std::vector<std::string>> JsonStrings(std::string_view text) {
 
 }  // namespace
 
+std::string ParseChoice(const std::string& var, std::string_view text, std::initializer_list<const char*> choices) {
+    const std::string_view value = Trim(text);
+    std::string allowed;
+    for (const char* choice : choices) {
+        if (EqualsIgnoreCase(value, choice)) return choice;
+        allowed += (allowed.empty() ? "" : ", ") + std::string(choice);
+    }
+    throw SettingsError(var, var + ": not one of " + allowed + ": '" + std::string(text) + "'");
+}
+
 bool ParseBool(const std::string& var, std::string_view text) {
     const auto value = ParseBoolWord(text);
     if (!value) Fail(var, "not a boolean (true/false, 1/0, yes/no, on/off)", text);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@ std::chrono::seconds ParseDuration(const std::string& var, std::string_view text
                                    std::chrono::seconds min_seconds);
 // A JSON array of strings, or a plain comma-separated list; blanks trimmed, empty items and
 // duplicates dropped (first occurrence kept). "" gives an empty list.
+// One of `choices` (compared case-insensitively; returned as spelled in `choices`).
+std::string ParseChoice(const std::string& var, std::string_view text, std::initializer_list<const char*> choices);
 std::vector<std::string> ParseList(const std::string& var, std::string_view text);
 // A JSON object whose values are strings. "" gives an empty map.
 std::map<std::string, std::string> ParseMap(const std::string& var, std::string_view text);

@@ -76,7 +76,7 @@ TEST(DbDatabase, FreshFileHasEveryTableAtLatestVersion) {
     TempDir dir;
     Database db(dir.path() / "zerospeech.db");
     EXPECT_EQ(db.SchemaVersion(), Database::LatestSchemaVersion());
-    EXPECT_EQ(Database::LatestSchemaVersion(), 3);
+    EXPECT_EQ(Database::LatestSchemaVersion(), 4);
     auto conn = db.Acquire();
     for (const auto& table : kLegacyTables) EXPECT_EQ(CountRows(*conn, table), 0) << table;
     EXPECT_EQ(CountRows(*conn, "leaderboards"), 0);

@@ -153,7 +153,18 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
                                             "UNZIP_MAX_RATIO",
                                             "LEADERBOARD_DIR",
                                             "ARCHIVE_DIR",
-                                            "SWAGGER_UI_DIR"};
+                                            "SWAGGER_UI_DIR",
+                                            "QUEUE_BACKEND",
+                                            "RPC_VHOST",
+                                            "RPC_HEARTBEAT",
+                                            "LOCAL_WORKERS",
+                                            "EVAL_TIME_LIMIT",
+                                            "EVAL_MAX_ATTEMPTS",
+                                            "EVAL_LEASE",
+                                            "WORKER_TRANSFER",
+                                            "WORKER_API_URL",
+                                            "WORKER_TOKEN",
+                                            "WORKER_DIR"};
     std::set<std::string> names;
     for (const KeyInfo& key : Keys()) {
         EXPECT_TRUE(names.insert(key.name).second) << "duplicate " << key.name;
@@ -164,7 +175,7 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
     // The advertised default is what loading nothing gives (except machine/folder dependent ones).
     const std::set<std::string> dynamic = {"hostname",       "STATIC_DIR",  "USER_DATA_DIR",
                                            "SUBMISSION_DIR", "ARCHIVE_DIR", "LEADERBOARD_DIR",
-                                           "SWAGGER_UI_DIR"};
+                                           "SWAGGER_UI_DIR", "WORKER_DIR"};
     const auto described = Describe(LoadFrom({}).settings, /*mask_secrets=*/false);
     EXPECT_EQ(described.size(), expected.size());
     for (const KeyInfo& key : Keys()) {
@@ -196,6 +207,9 @@ TEST(SettingsLoad, EveryKindOfBadValueNamesTheKey) {
         {"MAIL_TLS", "2"},
         {"THREADS", "-1"},
         {"HASH_THREADS", "0"},
+        {"QUEUE_BACKEND", "kafka"},
+        {"WORKER_TRANSFER", "scp"},
+        {"EVAL_MAX_ATTEMPTS", "0"},
         {"RESET_RATE_LIMIT", "five"},
         {"MAX_JSON_BODY", "1X"},
         {"MAX_UPLOAD_PART_BYTES", "0"},

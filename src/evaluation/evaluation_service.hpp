@@ -1,0 +1,103 @@
+#pragma once
+// The service side of evaluation (pipeline.md sections 3-4 and 6): queuing submissions, applying
+// the workers' updates, rebuilding leaderboards and notifying.
+//
+// Every job has an evaluation_jobs row (the record, whatever the back-end); a submission's
+// current job is its latest row. Queuing inserts the row (state queued) and sets the submission
+// on_queue in one transaction, then publishes the job: with the embedded back-end in that same
+// transaction; with RabbitMQ after the commit, the row's `published` flag set once the broker
+// confirmed (Start() republishes rows left unpublished by a crash: an outbox).
+//
+// Updates are applied idempotently: only to the submission's current job, and never to a job
+// already completed/failed/canceled, so duplicate or late updates change nothing.
+//   started   -> job running (attempts, worker, started_at), submission evaluating
+//   heartbeat -> heartbeat_at
+//   complete  -> job completed, submission completed; leaderboards of the challenge rebuilt
+//                (coalesced: one rebuild per challenge for a burst of completions); Mattermost
+//                "leaderboard updated" per rebuilt board; e-mail to the participant
+//   failed    -> job failed with reason and exit code, submission failed; e-mail
+//   canceled  -> job canceled (submission already canceled by Cancel)
+// Each change is also written to the submission's out.log.
+// Errors: zr::Error — 404 {"message"} unknown submission; 409 {"message"} a submission that cannot
+// be (re-)queued or canceled in its status; 400 {"message"} its challenge has no evaluator.
+// Thread-safety: thread-safe.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/time.hpp"
+#include "db/database.hpp"
+#include "evaluation/messages.hpp"
+#include "leaderboards/leaderboard_service.hpp"
+#include "mail/mailer.hpp"
+#include "notify/mattermost.hpp"
+#include "queue/message_queue.hpp"
+#include "settings/settings.hpp"
+#include "storage/submission_store.hpp"
+#include "templates/templates.hpp"
+
+namespace zr::evaluation {
+
+struct JobView {
+    std::string job_id;
+    std::string submission_id;
+    std::string state;  // queued, running, completed, failed, canceled
+    unsigned attempts = 0;
+    std::string worker;
+    std::string host;
+    TimePoint created_at;
+    std::optional<TimePoint> started_at;
+    std::optional<TimePoint> heartbeat_at;
+    std::optional<TimePoint> finished_at;
+    std::optional<int> exit_code;
+    std::string reason;
+};
+
+struct Notifiers {
+    mail::MailQueue& mail;
+    notify::Mattermost& mattermost;
+    const templates::Engine& templates;
+};
+
+class EvaluationService {
+public:
+    EvaluationService(db::Database& db, const storage::SubmissionStore& store, const settings::Settings& settings,
+                      leaderboards::LeaderboardService& leaderboards, Notifiers notifiers, const Clock& clock);
+    // Calls Stop().
+    ~EvaluationService();
+
+    // Queues (or re-queues) a submission: allowed from uploaded, completed, failed, canceled
+    // (409 from uploading, invalid, on_queue, evaluating). Returns the job id.
+    std::string Enqueue(std::string_view submission_id);
+    // After an upload completed (SubmissionService's hook): posts the "new submission" Mattermost
+    // message and queues the submission if its challenge has an evaluator (otherwise an out.log
+    // line says it waits for one). Never throws (logs).
+    void OnUploaded(const std::string& submission_id);
+    // Cancels a queued or running evaluation: submission canceled, job canceled; a worker running
+    // it sees the state and kills the run. 409 in any other status.
+    void Cancel(std::string_view submission_id);
+    // Newest first; `states` empty = all.
+    std::vector<JobView> ListJobs(const std::vector<std::string>& states);
+    // Applies one update (see above). Returns true when it changed something.
+    bool Apply(const Update& update);
+
+    // Server only: republishes unpublished jobs, queues uploaded submissions whose challenge has an
+    // evaluator and no job yet (a crash between upload and queueing), and starts the thread that
+    // consumes update_queue (one MessageQueue of its own). Idempotent.
+    void Start();
+    // Stops the consumer (the update being applied is finished; unacknowledged ones stay queued).
+    void Stop();
+    // Blocks until update_queue is empty and no update or rebuild is in progress (tests, bench).
+    void WaitIdle();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zr::evaluation

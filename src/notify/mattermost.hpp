@@ -1,0 +1,47 @@
+#pragma once
+// Organisers' chat notifications (pipeline.md section 6): an incoming-webhook POST of
+// {"channel", "username", "text"} to <mattermost_url>/<MATTERMOST_API_KEY> (libcurl), sent in the
+// background with retries (1 s, 5 s); failures are logged and dropped, never reaching the caller.
+// Disabled (messages logged at debug level) when mattermost_url is empty.
+// Thread-safety: thread-safe.
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "settings/settings.hpp"
+
+namespace zr::notify {
+
+class Mattermost {
+public:
+    explicit Mattermost(const settings::Settings& settings,
+                        std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
+    // Sends what is queued for at most drain_timeout, then joins.
+    ~Mattermost();
+    Mattermost(const Mattermost&) = delete;
+    Mattermost& operator=(const Mattermost&) = delete;
+
+    bool enabled() const { return !url_.empty(); }
+    // Queues a message (markdown text); never blocks on the network, never throws.
+    void Post(std::string text);
+    // Blocks until nothing is queued or being sent.
+    void Flush();
+
+private:
+    void Loop();
+    std::string url_;
+    std::string channel_;
+    std::string username_;
+    std::chrono::milliseconds drain_timeout_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::string> queue_;
+    bool busy_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace zr::notify

@@ -1,0 +1,84 @@
+#pragma once
+// Durable message queues between the service and its evaluation workers (pipeline.md section 4).
+//
+// Two back-ends give the same guarantees:
+// - embedded (default): a table of the service's own SQLite file (queue_messages). A received
+//   message is leased to its consumer; if the consumer stops renewing the lease (KeepAlive) for
+//   ZR_EVAL_LEASE, the message is handed out again with attempts + 1.
+// - RabbitMQ (librabbitmq): durable queues, persistent messages, publisher confirms, manual ack,
+//   prefetch 1. eval_queue is a quorum queue so that redeliveries are counted (x-delivery-count);
+//   a consumer whose connection drops (process killed, heartbeats missed) loses its message, which
+//   the broker hands out again. After a broker restart the connection is re-opened with backoff.
+//
+// Messages are JSON objects (see evaluation/messages.hpp for their "type" and "version").
+// Delivery is at least once: consumers must tolerate duplicates.
+//
+// Thread-safety: an instance is used by one thread at a time (RabbitMQ connections are not
+// thread-safe); open one per thread. Embedded instances may share one db::Database.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "db/database.hpp"
+#include "settings/settings.hpp"
+
+namespace zr::queue {
+
+inline constexpr std::string_view kEvalQueue = "eval_queue";
+inline constexpr std::string_view kUpdateQueue = "update_queue";
+
+// The back-end cannot be reached or refused an operation (after its own retries).
+class QueueError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Delivery {
+    std::string queue;
+    std::uint64_t tag = 0;  // embedded: row id; RabbitMQ: delivery tag on the current channel
+    std::string lease;      // embedded: lease token fencing Ack/KeepAlive; RabbitMQ: connection generation
+    nlohmann::json body;    // a message that is not a JSON object arrives as {"raw": "<text>"}
+    unsigned attempts = 1;  // deliveries of this message so far, this one included
+};
+
+class MessageQueue {
+public:
+    virtual ~MessageQueue() = default;
+
+    // Stores the message durably: returns once it is committed (embedded) or confirmed by the
+    // broker (RabbitMQ; a nack or a lost connection is retried). Throws QueueError when the
+    // back-end stays unreachable (RabbitMQ: after ~30 s of retries).
+    virtual void Publish(std::string_view queue, const nlohmann::json& message) = 0;
+
+    // The next message of `queue`, waiting at most `wait`; nullopt on timeout. The message stays
+    // the caller's until Ack or Release. An instance consumes at most one queue (the first it
+    // receives from); publishing to others is fine. Survives broker restarts (reconnects).
+    virtual std::optional<Delivery> Receive(std::string_view queue, std::chrono::milliseconds wait) = 0;
+
+    // Removes the message for good. False when the caller no longer owned it (lease expired and
+    // taken over, or the connection it came on was lost): it will be / was delivered again.
+    virtual bool Ack(const Delivery& delivery) = 0;
+
+    // Hands the message back at once for another delivery (attempts is counted again).
+    virtual void Release(const Delivery& delivery) = 0;
+
+    // Keeps the delivery the caller's during long work: renews the lease (embedded) or services
+    // the connection's heartbeats (RabbitMQ). Call at least every ZR_EVAL_LEASE / 3 (the worker
+    // calls it every few seconds). False when ownership was lost.
+    virtual bool KeepAlive(const Delivery& delivery) = 0;
+
+    // Messages of `queue` waiting for a consumer (not leased / not unacknowledged).
+    virtual std::size_t Ready(std::string_view queue) = 0;
+};
+
+// The back-end chosen by ZR_QUEUE_BACKEND. `consumer` names this consumer in leases and logs
+// (e.g. "gpu1:1234:0"). `db` is used by the embedded back-end only (must outlive the queue).
+// Opening RabbitMQ connects and declares both queues; QueueError if the broker is unreachable.
+std::unique_ptr<MessageQueue> Open(const settings::Settings& settings, db::Database* db, std::string consumer);
+
+}  // namespace zr::queue

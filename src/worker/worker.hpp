@@ -1,0 +1,60 @@
+#pragma once
+// An evaluation worker (pipeline.md section 4): takes jobs from eval_queue, runs them, reports on
+// update_queue. Used by `zr worker` (one per evaluation host, any number of processes) and by the
+// local workers inside `zr serve`.
+//
+// For each delivery: a message that is not a job is logged and acknowledged; a job whose state
+// (WorkerLink::JobState) is final or canceled is acknowledged without running (duplicates, late
+// redeliveries); a delivery with attempts > max_attempts is reported evaluation_failed ("lost its
+// worker N times") without running. Otherwise: evaluation_started, CheckScript against bin_dir
+// (Refused -> evaluation_failed with the reason, nothing run), Checkout, RunProcess with the time
+// limit, output appended to out.log as produced; every heartbeat interval the delivery is kept
+// alive, evaluation_heartbeat is published and JobState is polled (canceled -> the run is killed,
+// evaluation_canceled). Then ReturnScores (exit 0) and evaluation_complete / evaluation_failed
+// (exit status, time limit, spawn failure), Flush, Cleanup, and only then Ack.
+// A lost delivery (KeepAlive false) kills the run without reporting: the job runs elsewhere.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "queue/message_queue.hpp"
+#include "worker/link.hpp"
+
+namespace zr::worker {
+
+struct WorkerConfig {
+    std::string name;      // "host:pid:n", in updates and logs
+    std::string hostname;  // settings.hostname
+    std::filesystem::path bin_dir;  // REMOTE_BIN[hostname]; empty = every job is refused
+    std::chrono::seconds time_limit{12 * 3600};  // applied when the job carries none
+    unsigned max_attempts = 3;
+    std::chrono::milliseconds heartbeat{5000};
+    std::chrono::milliseconds receive_wait{1000};  // how long one Receive waits (Stop latency)
+};
+
+class Worker {
+public:
+    Worker(WorkerConfig config, std::unique_ptr<queue::MessageQueue> queue, std::unique_ptr<WorkerLink> link);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Handles jobs until Stop(). QueueErrors are logged and retried after a pause.
+    void Run();
+    // Handles at most one delivery, waiting up to `wait`; true if one was handled (tests).
+    bool RunOnce(std::chrono::milliseconds wait);
+    // Thread-safe: Run returns after the current job; a running evaluation is left to finish
+    // unless `cancel_running` (then it is killed and its delivery released for another worker).
+    void Stop(bool cancel_running = false);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The bin folder of `hostname` from REMOTE_BIN (empty path when the host has none).
+std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname);
+
+}  // namespace zr::worker
