@@ -169,6 +169,7 @@ void SubmissionService::Complete(const std::string& submission_id) {
     }
     ChangeStatus(submission_id, SubmissionStatus::kUploaded, "Submission upload was completed.");
     NotifyNewSubmission(submission_id);
+    if (uploaded_hook_) uploaded_hook_(submission_id);
 }
 
 // Makes input.zip whole and checked. Returns the reason when the archive is invalid; throws for

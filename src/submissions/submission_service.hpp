@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -154,6 +155,11 @@ public:
 
     // --- Background work ----------------------------------------------------------------------
 
+    // Called (on the completion thread) after a submission reached "uploaded", once its
+    // new-submission e-mail is queued: the evaluation service queues it. Set before any upload
+    // completes; the hook must not throw.
+    void SetUploadedHook(std::function<void(const std::string&)> hook) { uploaded_hook_ = std::move(hook); }
+
     // Start-up recovery (server only): schedules completion of every "uploading" submission whose
     // folder has no upload.lock (all parts received), removes stale ".upload-*.part" spool files
     // from uploading submissions' tmp/, and removes half-created staging folders.
@@ -206,6 +212,7 @@ private:
     std::optional<std::string> running_;  // the completion in progress
     bool stopping_ = false;
     std::thread worker_;
+    std::function<void(const std::string&)> uploaded_hook_;
 };
 
 }  // namespace zr::submissions
