@@ -1,0 +1,216 @@
+#include "leaderboards/leaderboard_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "db/repositories.hpp"
+#include "leaderboards/board_fields.hpp"
+#include "leaderboards/files.hpp"
+#include "leaderboards/sorting.hpp"
+
+namespace zr::leaderboards {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kCompleted = "completed";
+
+Error UnknownLeaderboard(domain::LeaderboardId id) {
+    return Error::Message(ErrorKind::kNotFound, "There is no leaderboard with the following id: " + std::to_string(id));
+}
+
+Error UnknownChallenge(domain::ChallengeId id) {
+    return Error::Message(ErrorKind::kNotFound, "There is no challenge with the following id: " + std::to_string(id));
+}
+
+// Python's datetime.isoformat() of the local time, as the first implementation wrote it.
+std::string IsoLocalTime(TimePoint when) {
+    std::string text = FormatDateTime(when);
+    if (auto space = text.find(' '); space != std::string::npos) text[space] = 'T';
+    return text;
+}
+
+fs::path LockPathFor(const fs::path& output) { return fs::path(output.string() + ".lock"); }
+
+// The ids of the challenge's completed submissions, by submit date (one query).
+std::vector<std::string> CompletedSubmissions(db::Database& db, domain::ChallengeId challenge_id) {
+    auto conn = db.Acquire();
+    std::vector<std::string> ids;
+    for (auto& submission : db::SubmissionRepository(*conn).List(std::nullopt, challenge_id, kCompleted)) {
+        ids.push_back(std::move(submission.id));
+    }
+    return ids;
+}
+
+// Reads each submission's entry file; returns how many were skipped.
+std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const std::vector<std::string>& ids,
+                                 const std::string& entry_file, std::vector<nlohmann::json>& entries) {
+    std::vector<std::string_view> skipped;
+    for (const auto& id : ids) {
+        std::optional<nlohmann::json> entry;
+        if (storage::IsPlainName(id)) entry = detail::ReadEntryObject(store.Folder(id), entry_file);
+        if (!entry) {
+            skipped.push_back(id);
+            continue;
+        }
+        if (!entry->contains("submission_id")) (*entry)["submission_id"] = id;
+        entries.push_back(std::move(*entry));
+    }
+    if (!skipped.empty()) {
+        spdlog::warn("leaderboards: {} completed submission(s) without a readable {} (first: {})", skipped.size(),
+                     entry_file, skipped.front());
+    }
+    return skipped.size();
+}
+
+}  // namespace
+
+LeaderboardService::LeaderboardService(db::Database& db, const storage::SubmissionStore& store,
+                                       const settings::Settings& settings, const Clock& clock)
+    : db_(db), store_(store), settings_(settings), clock_(clock) {}
+
+std::vector<domain::LeaderboardId> LeaderboardService::CreateFromJson(const nlohmann::json& items) {
+    if (!items.is_array()) {
+        throw Error::Message(ErrorKind::kInvalidInput, "expected a JSON list of leaderboards");
+    }
+    std::vector<domain::Leaderboard> boards;
+    for (std::size_t i = 0; i < items.size(); ++i) boards.push_back(detail::ParseBoardItem(items[i], i));
+
+    auto conn = db_.Acquire();
+    db::Transaction transaction(*conn);
+    db::ChallengeRepository challenges(*conn);
+    db::LeaderboardRepository repository(*conn);
+    std::set<std::string> labels;
+    for (const auto& board : repository.List()) labels.insert(board.label);
+    for (std::size_t i = 0; i < boards.size(); ++i) {
+        const std::string item = "item " + std::to_string(i) + ": ";
+        if (!challenges.Find(boards[i].challenge_id)) {
+            throw Error::Message(ErrorKind::kNotFound, item + UnknownChallenge(boards[i].challenge_id).message());
+        }
+        if (!labels.insert(boards[i].label).second) {
+            throw Error::Message(ErrorKind::kConflict, item + "a leaderboard labelled '" + boards[i].label + "' already exists");
+        }
+    }
+    std::vector<domain::LeaderboardId> ids;
+    for (const auto& board : boards) {
+        try {
+            ids.push_back(repository.Create(board));
+        } catch (const db::UniqueViolation&) {
+            throw Error::Message(ErrorKind::kConflict, "a leaderboard labelled '" + board.label + "' already exists");
+        }
+    }
+    transaction.Commit();
+    return ids;
+}
+
+std::vector<domain::Leaderboard> LeaderboardService::List() {
+    auto conn = db_.Acquire();
+    return db::LeaderboardRepository(*conn).List();
+}
+
+domain::Leaderboard LeaderboardService::Get(domain::LeaderboardId id) {
+    auto conn = db_.Acquire();
+    auto board = db::LeaderboardRepository(*conn).Find(id);
+    if (!board) throw UnknownLeaderboard(id);
+    return std::move(*board);
+}
+
+BuildResult LeaderboardService::Build(domain::LeaderboardId id) {
+    const domain::Leaderboard board = Get(id);
+    const auto started = std::chrono::steady_clock::now();
+    BuildResult result{.id = board.id, .label = board.label, .path = OutputPath(board)};
+    std::lock_guard in_process(BoardMutex(id));
+    fs::create_directories(result.path.parent_path());
+    const detail::FileLock across_processes(LockPathFor(result.path));
+
+    // Read under the locks, so the last build to write also saw the latest submissions.
+    detail::Collected collected;
+    if (!board.external_entries.empty()) {
+        fs::path folder = board.external_entries;
+        if (folder.is_relative()) folder = settings_.archive_dir / folder;
+        collected = detail::ReadExternalEntries(folder);
+    }
+    if (!board.archived) {
+        collected.skipped += AddSubmissionEntries(store_, CompletedSubmissions(db_, board.challenge_id),
+                                                  board.entry_file, collected.entries);
+    }
+    SortAndRank(collected.entries, ParseSortingKey(board.sorting_key));
+    const nlohmann::json file = {{"updatedOn", IsoLocalTime(clock_.Now())}, {"data", std::move(collected.entries)}};
+    detail::WriteFileAtomically(result.path, file.dump());
+    result.entries = file["data"].size();
+    result.skipped = collected.skipped;
+    const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    spdlog::info("leaderboard {} ({}) built: {} entries, {} skipped, {:.1f} ms -> {}", board.id, board.label,
+                 result.entries, result.skipped, elapsed.count(), result.path.string());
+    return result;
+}
+
+std::vector<BuildResult> LeaderboardService::BuildAll() {
+    std::vector<BuildResult> results;
+    for (const auto& board : List()) results.push_back(Build(board.id));
+    return results;
+}
+
+std::vector<BuildResult> LeaderboardService::BuildForChallenge(domain::ChallengeId challenge_id) {
+    std::vector<domain::Leaderboard> boards;
+    {
+        auto conn = db_.Acquire();
+        boards = db::LeaderboardRepository(*conn).ListByChallenge(challenge_id);
+    }
+    std::vector<BuildResult> results;
+    for (const auto& board : boards) results.push_back(Build(board.id));
+    return results;
+}
+
+nlohmann::json LeaderboardService::ReadJson(domain::LeaderboardId id) {
+    const fs::path path = OutputPath(Get(id));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {{"updatedOn", nullptr}, {"data", nlohmann::json::array()}};
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto json = nlohmann::json::parse(text.str(), nullptr, false);
+    if (json.is_discarded()) {
+        throw Error::Message(ErrorKind::kInternal, "the leaderboard file is unreadable",
+                             "malformed leaderboard file " + path.string());
+    }
+    return json;
+}
+
+nlohmann::json LeaderboardService::ReadForChallenge(domain::ChallengeId challenge_id) {
+    std::vector<domain::Leaderboard> boards;
+    {
+        auto conn = db_.Acquire();
+        if (!db::ChallengeRepository(*conn).Find(challenge_id)) throw UnknownChallenge(challenge_id);
+        boards = db::LeaderboardRepository(*conn).ListByChallenge(challenge_id);
+    }
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& board : boards) out[board.label] = ReadJson(board.id);
+    return out;
+}
+
+fs::path LeaderboardService::OutputPath(const domain::Leaderboard& board) const {
+    const fs::path path = board.path_to;
+    return path.is_absolute() ? path : settings_.leaderboard_dir / path;
+}
+
+std::mutex& LeaderboardService::BoardMutex(domain::LeaderboardId id) {
+    std::lock_guard lock(mutexes_guard_);
+    auto& mutex = mutexes_[id];
+    if (!mutex) mutex = std::make_unique<std::mutex>();
+    return *mutex;
+}
+
+nlohmann::json PublicJson(const domain::Leaderboard& board) {
+    return {{"id", board.id},
+            {"challenge_id", board.challenge_id},
+            {"label", board.label},
+            {"entry_file", board.entry_file},
+            {"archived", board.archived},
+            {"static_files", board.static_files},
+    };
+}
+
+}  // namespace zr::leaderboards
