@@ -4,6 +4,7 @@
 // background with retries (1 s, 5 s); failures are logged and dropped, never reaching the caller.
 // Disabled (messages logged at debug level) when mattermost_url is empty.
 // Thread-safety: thread-safe.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -32,6 +33,7 @@ public:
 
 private:
     void Loop();
+    void SendWithRetries(const std::string& text);
     std::string url_;
     std::string channel_;
     std::string username_;
@@ -41,6 +43,7 @@ private:
     std::deque<std::string> queue_;
     bool busy_ = false;
     bool stopping_ = false;
+    std::atomic<bool> aborting_ = false;  // drain timed out: give up waits and transfers
     std::thread thread_;
 };
 

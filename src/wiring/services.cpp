@@ -17,10 +17,12 @@ Services::Services(const settings::Settings& settings)
       templates_(settings_.templates_dir),
       mailer_(settings_.mail),
       mail_queue_(mailer_),
+      mattermost_(settings_),
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
       challenges_(database_, clock_),
       submission_store_(settings_.submission_dir),
-      submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_) {}
+      submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_),
+      transfer_(database_, submission_store_, settings_) {}
 
 Services::~Services() {
     submissions_.Shutdown();

@@ -13,11 +13,13 @@
 #include "common/time.hpp"
 #include "db/database.hpp"
 #include "mail/mailer.hpp"
+#include "notify/mattermost.hpp"
 #include "settings/settings.hpp"
 #include "storage/profiles.hpp"
 #include "storage/submission_store.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
+#include "transfer/transfer_service.hpp"
 
 namespace zr::wiring {
 
@@ -30,9 +32,11 @@ public:
     db::Database& database() { return database_; }
     const templates::Engine& templates() const { return templates_; }
     mail::MailQueue& mail() { return mail_queue_; }
+    notify::Mattermost& mattermost() { return mattermost_; }
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
     submissions::SubmissionService& submissions() { return submissions_; }
+    transfer::TransferService& transfer() { return transfer_; }
     const Clock& clock() const { return clock_; }
 
 private:
@@ -43,10 +47,12 @@ private:
     templates::Engine templates_;
     mail::SmtpMailer mailer_;
     mail::MailQueue mail_queue_;
+    notify::Mattermost mattermost_;
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
     storage::SubmissionStore submission_store_;
     submissions::SubmissionService submissions_;
+    transfer::TransferService transfer_;
 };
 
 }  // namespace zr::wiring
