@@ -19,7 +19,6 @@
 #include "storage/submission_store.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
-#include "transfer/transfer_service.hpp"
 
 namespace zr::wiring {
 
@@ -36,7 +35,6 @@ public:
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
     submissions::SubmissionService& submissions() { return submissions_; }
-    transfer::TransferService& transfer() { return transfer_; }
     const Clock& clock() const { return clock_; }
 
 private:
@@ -52,7 +50,6 @@ private:
     challenges::ChallengeService challenges_;
     storage::SubmissionStore submission_store_;
     submissions::SubmissionService submissions_;
-    transfer::TransferService transfer_;
 };
 
 }  // namespace zr::wiring
