@@ -1,0 +1,312 @@
+#include "worker/worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <condition_variable>
+#include <optional>
+#include <thread>
+
+#include "worker/command.hpp"
+#include "worker/runner.hpp"
+
+namespace zr::worker {
+namespace {
+
+using evaluation::Job;
+using evaluation::Update;
+using evaluation::UpdateType;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds kErrorPause{2000};
+// How often a running job looks at the stop flag; heartbeats use their own interval.
+constexpr std::chrono::milliseconds kMaxPoll{250};
+
+// Jobs not to run: finished, canceled, or unknown to the service (nothing would take their result).
+bool IsSkipped(const std::string& state) {
+    return state == "completed" || state == "failed" || state == "canceled" || state.empty();
+}
+
+// Why a run was stopped by the worker rather than ending on its own.
+enum class Interrupt { kNone, kCanceled, kLost, kReleased };
+
+double SecondsSince(SteadyClock::time_point start) {
+    return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+}  // namespace
+
+struct Worker::Impl {
+    WorkerConfig config;
+    std::unique_ptr<queue::MessageQueue> queue;
+    std::unique_ptr<WorkerLink> link;
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> cancel_running{false};
+    std::mutex pause_mutex;
+    std::condition_variable pause_wake;
+
+    void Handle(const queue::Delivery& delivery);
+    void Evaluate(const Job& job, const queue::Delivery& delivery);
+    // Runs the command; returns the run's result and how the worker interrupted it.
+    std::pair<RunResult, Interrupt> Execute(const Job& job, const queue::Delivery& delivery,
+                                            const std::vector<std::string>& argv, const std::filesystem::path& folder);
+    void Publish(const Job& job, const queue::Delivery& delivery, UpdateType type, std::optional<int> exit_code = {},
+                 std::string reason = {});
+    // Publish, releasing the delivery when the update cannot be recorded (the job must run again).
+    void PublishOrRelease(const Job& job, const queue::Delivery& delivery, UpdateType type,
+                          std::optional<int> exit_code = {}, std::string reason = {});
+    void Ack(const queue::Delivery& delivery, const Job& job);
+    void AppendLine(const Job& job, const std::string& line);
+    void Cleanup(const Job& job, const std::filesystem::path& folder);
+    void Pause();
+};
+
+void Worker::Impl::Publish(const Job& job, const queue::Delivery& delivery, UpdateType type,
+                           std::optional<int> exit_code, std::string reason) {
+    Update update;
+    update.type = type;
+    update.job_id = job.job_id;
+    update.submission_id = job.submission_id;
+    update.host = config.hostname;
+    update.worker = config.name;
+    update.attempt = delivery.attempts;
+    update.exit_code = exit_code;
+    update.reason = std::move(reason);
+    queue->Publish(queue::kUpdateQueue, evaluation::ToJson(update));
+}
+
+void Worker::Impl::PublishOrRelease(const Job& job, const queue::Delivery& delivery, UpdateType type,
+                                    std::optional<int> exit_code, std::string reason) {
+    try {
+        Publish(job, delivery, type, exit_code, std::move(reason));
+    } catch (...) {
+        try {
+            queue->Release(delivery);
+        } catch (const std::exception& e) {
+            spdlog::warn("worker {}: cannot release job {}: {}", config.name, job.job_id, e.what());
+        }
+        throw;
+    }
+}
+
+void Worker::Impl::Ack(const queue::Delivery& delivery, const Job& job) {
+    if (!queue->Ack(delivery)) {
+        spdlog::warn("worker {}: job {} of submission {} was no longer ours when acknowledged", config.name,
+                     job.job_id, job.submission_id);
+    }
+}
+
+// A line of ours in out.log; the log is a courtesy, its failure does not change the outcome.
+void Worker::Impl::AppendLine(const Job& job, const std::string& line) {
+    try {
+        link->AppendLog(job, line + "\n");
+        link->Flush(job);
+    } catch (const std::exception& e) {
+        spdlog::warn("worker {}: cannot write the log of submission {}: {}", config.name, job.submission_id, e.what());
+    }
+}
+
+void Worker::Impl::Cleanup(const Job& job, const std::filesystem::path& folder) {
+    if (folder.empty()) return;
+    try {
+        link->Cleanup(job, folder);
+    } catch (const std::exception& e) {
+        spdlog::warn("worker {}: cleanup of submission {} failed: {}", config.name, job.submission_id, e.what());
+    }
+}
+
+void Worker::Impl::Pause() {
+    std::unique_lock lock(pause_mutex);
+    pause_wake.wait_for(lock, kErrorPause, [this] { return stopping.load(); });
+}
+
+void Worker::Impl::Handle(const queue::Delivery& delivery) {
+    Job job;
+    try {
+        job = evaluation::JobFromJson(delivery.body);
+    } catch (const evaluation::MessageError& e) {
+        spdlog::warn("worker {}: dropping a message of {} that is not a job ({}): {}", config.name, delivery.queue,
+                     e.what(), delivery.body.dump());
+        queue->Ack(delivery);
+        return;
+    }
+    try {
+        const std::string state = link->JobState(job.job_id);
+        if (IsSkipped(state)) {
+            spdlog::info("worker {}: job {} of submission {} is {}, not run", config.name, job.job_id,
+                         job.submission_id, state.empty() ? "unknown to the service" : state);
+            Ack(delivery, job);
+            return;
+        }
+        if (delivery.attempts > config.max_attempts) {
+            const unsigned lost = delivery.attempts - 1;
+            spdlog::warn("worker {}: job {} of submission {} lost its worker {} times, failed", config.name, job.job_id,
+                         job.submission_id, lost);
+            Publish(job, delivery, UpdateType::kFailed, std::nullopt,
+                    "the job lost its worker " + std::to_string(lost) + " times");
+            Ack(delivery, job);
+            return;
+        }
+    } catch (...) {
+        queue->Release(delivery);  // another worker (or this one, later) will try again
+        throw;
+    }
+    Evaluate(job, delivery);
+}
+
+void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
+    const auto start = SteadyClock::now();
+    spdlog::info("worker {}: job {} submission {} started ({} {}, attempt {})", config.name, job.job_id,
+                 job.submission_id, job.executor, job.script_path, delivery.attempts);
+    PublishOrRelease(job, delivery, UpdateType::kStarted);
+
+    std::filesystem::path folder;
+    std::vector<std::string> argv;
+    std::string refusal;
+    try {
+        const auto script = CheckScript(config.bin_dir, job.script_path);
+        folder = link->Checkout(job);
+        argv = BuildCommand(job, config.bin_dir, script, folder);
+    } catch (const Refused& e) {
+        refusal = std::string("evaluation refused: ") + e.what();
+    } catch (const std::exception& e) {
+        refusal = std::string("cannot prepare the evaluation: ") + e.what();
+    }
+    if (!refusal.empty()) {
+        AppendLine(job, refusal);
+        spdlog::warn("worker {}: job {} submission {} failed: {}", config.name, job.job_id, job.submission_id, refusal);
+        Cleanup(job, folder);
+        PublishOrRelease(job, delivery, UpdateType::kFailed, std::nullopt, refusal);
+        Ack(delivery, job);
+        return;
+    }
+
+    auto [result, interrupt] = Execute(job, delivery, argv, folder);
+    try {
+        link->Flush(job);
+    } catch (const std::exception& e) {
+        spdlog::warn("worker {}: cannot write the log of submission {}: {}", config.name, job.submission_id, e.what());
+    }
+    if (interrupt == Interrupt::kLost || interrupt == Interrupt::kReleased) {
+        spdlog::warn("worker {}: job {} submission {} {} after {:.1f}s, not reported", config.name, job.job_id,
+                     job.submission_id, interrupt == Interrupt::kLost ? "lost its delivery" : "stopped", SecondsSince(start));
+        Cleanup(job, folder);
+        if (interrupt == Interrupt::kReleased) queue->Release(delivery);
+        return;
+    }
+
+    UpdateType type = UpdateType::kFailed;
+    std::optional<int> exit_code;
+    std::string reason = result.reason;
+    if (interrupt == Interrupt::kCanceled) {
+        type = UpdateType::kCanceled;
+        reason = "canceled";
+    } else if (result.end == RunEnd::kExited || result.end == RunEnd::kSignaled) {
+        exit_code = result.exit_code;
+        if (result.end == RunEnd::kExited && result.exit_code == 0) type = UpdateType::kComplete;
+    }
+    if (type == UpdateType::kComplete) {
+        try {
+            link->ReturnScores(job, folder);
+        } catch (const std::exception& e) {
+            type = UpdateType::kFailed;
+            reason = std::string("cannot return the scores: ") + e.what();
+        }
+    }
+    Cleanup(job, folder);
+    PublishOrRelease(job, delivery, type, exit_code, reason);
+    spdlog::info("worker {}: job {} submission {} {} (exit {}{}{}) in {:.1f}s", config.name, job.job_id,
+                 job.submission_id, evaluation::ToString(type), exit_code ? std::to_string(*exit_code) : "none",
+                 reason.empty() ? "" : ", ", reason, SecondsSince(start));
+    Ack(delivery, job);
+}
+
+std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queue::Delivery& delivery,
+                                                       const std::vector<std::string>& argv,
+                                                       const std::filesystem::path& folder) {
+    Interrupt interrupt = Interrupt::kNone;
+    auto next_heartbeat = SteadyClock::now() + config.heartbeat;
+    bool log_failed = false;
+
+    RunOptions options;
+    options.cwd = folder;
+    options.time_limit = job.time_limit_s > 0 ? std::chrono::seconds(job.time_limit_s) : config.time_limit;
+    options.poll_interval = std::min<std::chrono::milliseconds>(config.heartbeat, kMaxPoll);
+    options.on_output = [&](std::string_view text) {
+        try {
+            link->AppendLog(job, text);
+        } catch (const std::exception& e) {
+            if (!log_failed) spdlog::warn("worker {}: cannot write the log of submission {}: {}", config.name, job.submission_id, e.what());
+            log_failed = true;
+        }
+    };
+    options.keep_going = [&] {
+        if (cancel_running) {
+            interrupt = Interrupt::kReleased;
+            return false;
+        }
+        if (SteadyClock::now() < next_heartbeat) return true;
+        next_heartbeat = SteadyClock::now() + config.heartbeat;
+        try {
+            if (!queue->KeepAlive(delivery)) {
+                interrupt = Interrupt::kLost;
+                return false;
+            }
+            Publish(job, delivery, UpdateType::kHeartbeat);
+            if (link->JobState(job.job_id) == "canceled") {
+                interrupt = Interrupt::kCanceled;
+                return false;
+            }
+        } catch (const std::exception& e) {
+            // A transient failure must not end a long evaluation; a lost delivery shows as KeepAlive false.
+            spdlog::warn("worker {}: heartbeat of job {} failed: {}", config.name, job.job_id, e.what());
+        }
+        return true;
+    };
+    RunResult result = RunProcess(argv, options);
+    return {std::move(result), interrupt};
+}
+
+Worker::Worker(WorkerConfig config, std::unique_ptr<queue::MessageQueue> queue, std::unique_ptr<WorkerLink> link)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->config = std::move(config);
+    impl_->queue = std::move(queue);
+    impl_->link = std::move(link);
+}
+
+Worker::~Worker() = default;
+
+void Worker::Run() {
+    while (!impl_->stopping) {
+        try {
+            RunOnce(impl_->config.receive_wait);
+        } catch (const std::exception& e) {
+            spdlog::error("worker {}: {}; retrying in {}s", impl_->config.name, e.what(),
+                          std::chrono::duration_cast<std::chrono::seconds>(kErrorPause).count());
+            impl_->Pause();
+        }
+    }
+}
+
+bool Worker::RunOnce(std::chrono::milliseconds wait) {
+    auto delivery = impl_->queue->Receive(queue::kEvalQueue, wait);
+    if (!delivery) return false;
+    impl_->Handle(*delivery);
+    return true;
+}
+
+void Worker::Stop(bool cancel_running) {
+    if (cancel_running) impl_->cancel_running = true;
+    {
+        std::lock_guard lock(impl_->pause_mutex);
+        impl_->stopping = true;
+    }
+    impl_->pause_wake.notify_all();
+}
+
+std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname) {
+    auto it = settings.remote_bin.find(hostname);
+    return it == settings.remote_bin.end() ? std::filesystem::path() : std::filesystem::path(it->second);
+}
+
+}  // namespace zr::worker
