@@ -72,10 +72,11 @@ std::vector<std::string> BuildCommand(const evaluation::Job& job, const fs::path
         std::error_code error;
         fs::path real_bin = fs::weakly_canonical(bin_dir, error);
         if (error) real_bin = bin_dir;
-        argv = {"docker", "run", "--rm", "--network=none",
-                "-v", real_bin.string() + ":" + real_bin.string() + ":ro",
-                "-v", folder.string() + ":" + folder.string(),
-                "-w", folder.string()};
+        argv = {"docker", "run",
+                "--rm",   "--network=none",
+                "-v",     real_bin.string() + ":" + real_bin.string() + ":ro",
+                "-v",     folder.string() + ":" + folder.string(),
+                "-w",     folder.string()};
     } else {
         throw Refused("unknown executor '" + job.executor + "'");
     }

@@ -13,11 +13,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
-#include <optional>
 #include <vector>
 
 namespace zr::worker {
@@ -53,9 +53,7 @@ private:
     int fd_ = -1;
 };
 
-[[noreturn]] void ThrowErrno(const char* what) {
-    throw std::system_error(errno, std::generic_category(), what);
-}
+[[noreturn]] void ThrowErrno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 
 std::string ErrnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
 
@@ -167,7 +165,7 @@ private:
     // Reads what is available; false at end of file.
     bool ReadOutput(const RunOptions& options);
     void Drain(const RunOptions& options);
-    int Reap();
+    std::optional<int> Reap();
 
     pid_t pid_;
     Fd output_;
@@ -201,11 +199,13 @@ void Child::Drain(const RunOptions& options) {
     }
 }
 
-int Child::Reap() {
+std::optional<int> Child::Reap() {
     int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    pid_t got;
+    while ((got = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
     }
     reaped_ = true;
+    if (got != pid_) return std::nullopt;  // reaped elsewhere (SIGCHLD ignored): status unknown
     return status;
 }
 
@@ -232,7 +232,8 @@ RunResult Child::Run(const RunOptions& options) {
             Signal(SIGKILL);
             kill_at.reset();
         }
-        auto wake = stopped == RunEnd::kExited ? std::min(deadline, next_check) : kill_at.value_or(now + milliseconds(100));
+        auto wake =
+            stopped == RunEnd::kExited ? std::min(deadline, next_check) : kill_at.value_or(now + milliseconds(100));
         int timeout = MillisUntil(wake, now);
         if (pidfd_.get() < 0) timeout = std::min(timeout, static_cast<int>(kExitCheckFallback.count()));
         std::array<pollfd, 2> fds{{{output_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}}};
@@ -245,17 +246,23 @@ RunResult Child::Run(const RunOptions& options) {
     // The leader is a zombie: its pid still names the group, so leftovers can be killed safely.
     Signal(SIGKILL);
     Drain(options);
-    const int status = Reap();
+    const auto reaped = Reap();
+    const int status = reaped.value_or(0);
 
     RunResult result;
-    if (WIFEXITED(status)) {
+    if (!reaped) {
+        result.end = RunEnd::kSignaled;
+        result.exit_code = 255;
+        result.reason = "exit status unknown (the process was reaped elsewhere)";
+    } else if (WIFEXITED(status)) {
         result.exit_code = WEXITSTATUS(status);
         if (result.exit_code != 0) result.reason = "exit status " + std::to_string(result.exit_code);
     } else if (WIFSIGNALED(status)) {
         result.end = RunEnd::kSignaled;
         result.exit_code = 128 + WTERMSIG(status);
         const char* name = ::sigabbrev_np(WTERMSIG(status));
-        result.reason = "killed by signal " + std::to_string(WTERMSIG(status)) + (name ? std::string(" (SIG") + name + ")" : "");
+        result.reason =
+            "killed by signal " + std::to_string(WTERMSIG(status)) + (name ? std::string(" (SIG") + name + ")" : "");
     }
     if (stopped == RunEnd::kTimedOut) {
         result.end = RunEnd::kTimedOut;

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <mutex>
 #include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -91,8 +91,8 @@ void Worker::Impl::PublishOrRelease(const Job& job, const queue::Delivery& deliv
 
 void Worker::Impl::Ack(const queue::Delivery& delivery, const Job& job) {
     if (!queue->Ack(delivery)) {
-        spdlog::warn("worker {}: job {} of submission {} was no longer ours when acknowledged", config.name,
-                     job.job_id, job.submission_id);
+        spdlog::warn("worker {}: job {} of submission {} was no longer ours when acknowledged", config.name, job.job_id,
+                     job.submission_id);
     }
 }
 
@@ -189,7 +189,8 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
     }
     if (interrupt == Interrupt::kLost || interrupt == Interrupt::kReleased) {
         spdlog::warn("worker {}: job {} submission {} {} after {:.1f}s, not reported", config.name, job.job_id,
-                     job.submission_id, interrupt == Interrupt::kLost ? "lost its delivery" : "stopped", SecondsSince(start));
+                     job.submission_id, interrupt == Interrupt::kLost ? "lost its delivery" : "stopped",
+                     SecondsSince(start));
         Cleanup(job, folder);
         if (interrupt == Interrupt::kReleased) queue->Release(delivery);
         return;
@@ -222,8 +223,8 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
 }
 
 std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queue::Delivery& delivery,
-                                                       const std::vector<std::string>& argv,
-                                                       const std::filesystem::path& folder) {
+                                                      const std::vector<std::string>& argv,
+                                                      const std::filesystem::path& folder) {
     Interrupt interrupt = Interrupt::kNone;
     auto next_heartbeat = SteadyClock::now() + config.heartbeat;
     bool log_failed = false;
@@ -236,7 +237,9 @@ std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queu
         try {
             link->AppendLog(job, text);
         } catch (const std::exception& e) {
-            if (!log_failed) spdlog::warn("worker {}: cannot write the log of submission {}: {}", config.name, job.submission_id, e.what());
+            if (!log_failed)
+                spdlog::warn("worker {}: cannot write the log of submission {}: {}", config.name, job.submission_id,
+                             e.what());
             log_failed = true;
         }
     };

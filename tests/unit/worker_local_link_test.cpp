@@ -1,10 +1,9 @@
 // LocalLink: job states from evaluation_jobs, the submission folder, out.log written line by line.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <memory>
-
-#include <gtest/gtest.h>
 
 #include "db/evaluation_job_repository.hpp"
 #include "worker/link.hpp"

@@ -1,5 +1,6 @@
 // Worker with an in-memory queue and link: the order of its reports, acknowledgements and what it
 // refuses to run.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,8 +12,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "worker/worker.hpp"
 

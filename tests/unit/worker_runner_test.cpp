@@ -1,4 +1,6 @@
 #include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,8 +12,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "worker/runner.hpp"
 
@@ -186,10 +186,14 @@ TEST(RunnerTest, SpawnFailures) {
 TEST(RunnerTest, LeaksNoDescriptorsAndNoZombies) {
     const int before = CountOpenFds();
     Captured captured;
-    // The child sees only stdin, stdout and stderr (and ls's own directory handle).
-    auto listed = RunProcess({"sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '"}, Capturing(captured));
+    // The child sees only stdin, stdout and stderr ("; true" keeps sh from exec'ing ls itself),
+    // not even a descriptor some other code opened without O_CLOEXEC.
+    const int inheritable = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(inheritable, 0);
+    auto listed = RunProcess({"sh", "-c", "ls /proc/$$/fd; true"}, Capturing(captured));
+    ::close(inheritable);
     EXPECT_EQ(listed.exit_code, 0);
-    EXPECT_EQ(captured.text, "0 1 2 ");
+    EXPECT_EQ(captured.text, "0\n1\n2\n");
 
     RunProcess({"zr-no-such-program"}, Capturing(captured));
     RunProcess({"/nonexistent/zr-program"}, Capturing(captured));
@@ -209,8 +213,9 @@ TEST(RunnerTest, ChildDiesWithItsWorker) {
     ASSERT_GE(worker, 0);
     if (worker == 0) {
         RunOptions options;
-        RunProcess({"sh", "-c", "echo $$ > " + pid_file.string() + ".tmp && mv " + pid_file.string() +
-                                    ".tmp " + pid_file.string() + " && exec sleep 30"},
+        RunProcess({"sh", "-c",
+                    "echo $$ > " + pid_file.string() + ".tmp && mv " + pid_file.string() + ".tmp " + pid_file.string() +
+                        " && exec sleep 30"},
                    options);
         ::_exit(0);
     }
