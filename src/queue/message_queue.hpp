@@ -81,4 +81,11 @@ public:
 // Opening RabbitMQ connects and declares both queues; QueueError if the broker is unreachable.
 std::unique_ptr<MessageQueue> Open(const settings::Settings& settings, db::Database* db, std::string consumer);
 
+// How long Open keeps trying to reach RabbitMQ before QueueError.
+inline constexpr std::chrono::milliseconds kConnectPatience{30000};
+// Same as Open, giving up on RabbitMQ after `connect_timeout` (`zr messaging:send` waits less).
+// QueueError also for an unknown ZR_QUEUE_BACKEND, or embedded without `db`.
+std::unique_ptr<MessageQueue> Open(const settings::Settings& settings, db::Database* db, std::string consumer,
+                                   std::chrono::milliseconds connect_timeout);
+
 }  // namespace zr::queue

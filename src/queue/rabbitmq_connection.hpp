@@ -1,0 +1,83 @@
+#pragma once
+// Internal to zr_queue: one AMQP 0-9-1 connection (librabbitmq) set up the way both queues need
+// it: channel 1 in publisher-confirm mode, eval_queue and update_queue declared durable quorum
+// queues, prefetch 1. No reconnection here (RabbitMqQueue does that).
+//
+// Errors: every method throws AmqpFailure once the connection is unusable (socket error, missed
+// heartbeats, the broker closing the channel or connection); the object must then be dropped.
+// Not thread-safe.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "settings/settings.hpp"
+
+struct amqp_connection_state_t_;
+struct amqp_frame_t_;
+
+namespace zr::queue::detail {
+
+class AmqpFailure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct AmqpMessage {
+    std::uint64_t tag = 0;  // delivery tag on this connection's channel
+    std::string body;
+    unsigned attempts = 1;  // x-delivery-count + 1 (the header is absent on a first delivery)
+};
+
+class AmqpConnection {
+public:
+    // Connects (TCP within 5 s), logs in with the rpc_* settings and declares both queues.
+    explicit AmqpConnection(const settings::Settings& settings);
+    // Closes the channel and connection politely unless the connection already failed.
+    ~AmqpConnection();
+    AmqpConnection(const AmqpConnection&) = delete;
+    AmqpConnection& operator=(const AmqpConnection&) = delete;
+
+    // Publishes a persistent application/json message to `queue` (default exchange, mandatory)
+    // and waits for the broker's confirm: true when acked, false when nacked. A message the broker
+    // could not route (queue deleted) or no confirm within `confirm_timeout` is an AmqpFailure.
+    bool Publish(std::string_view queue, std::string_view body, std::chrono::milliseconds confirm_timeout);
+    // basic.consume with manual acknowledgement.
+    void Consume(std::string_view queue, std::string_view consumer_tag);
+    // The next delivery, waiting at most `wait`; nullopt on timeout.
+    std::optional<AmqpMessage> Next(std::chrono::milliseconds wait);
+    void Ack(std::uint64_t tag);
+    // basic.nack with requeue: the broker delivers the message again.
+    void Requeue(std::uint64_t tag);
+    // Reads what the broker sent (heartbeats, a close) and sends our heartbeat when it is due.
+    void Service();
+    // Messages of `queue` ready for delivery (passive declare).
+    std::size_t Ready(std::string_view queue);
+
+private:
+    struct StateDeleter {
+        void operator()(amqp_connection_state_t_* state) const;
+    };
+
+    void Open(const settings::Settings& settings);
+    void DeclareQueue(std::string_view name);
+    [[noreturn]] void Fail(const std::string& what);
+    void CheckReply(const char* operation);
+    bool WaitFrame(amqp_frame_t_& frame, std::chrono::milliseconds timeout);
+    void HandleFrame(const amqp_frame_t_& frame);
+    void ReadDelivery(const amqp_frame_t_& frame);
+
+    std::unique_ptr<amqp_connection_state_t_, StateDeleter> state_;
+    bool broken_ = false;
+    std::deque<AmqpMessage> pending_;  // deliveries read while waiting for something else
+    std::uint64_t next_publish_seq_ = 1;
+    std::uint64_t awaited_seq_ = 0;
+    std::optional<bool> confirm_;  // of awaited_seq_
+    bool returned_ = false;        // the broker returned the message being published
+};
+
+}  // namespace zr::queue::detail
