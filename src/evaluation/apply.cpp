@@ -1,0 +1,120 @@
+// Applying the workers' updates idempotently (see the header's table).
+#include <spdlog/spdlog.h>
+
+#include "db/repositories.hpp"
+#include "evaluation/internal.hpp"
+
+namespace zr::evaluation {
+namespace {
+
+// Statuses a submission under evaluation may be in; anything else was set by an administrator
+// meanwhile and is left alone.
+const std::vector<std::string_view> kUnderEvaluation = {"on_queue", "evaluating"};
+
+// An update about the run the job row records: a running job only hears from the worker and
+// attempt that started it (a worker that lost its delivery may still report; that run is gone).
+bool FromCurrentRun(const db::EvaluationJobRow& job, const Update& update) {
+    if (job.state != kRunning) return true;
+    return job.worker == update.worker && job.attempts == static_cast<int>(update.attempt);
+}
+
+std::string FailureLine(const Update& update) {
+    std::string line = "evaluation failed: " + (update.reason.empty() ? std::string("no reason given") : update.reason);
+    if (update.exit_code) line += " (exit code " + std::to_string(*update.exit_code) + ")";
+    return line;
+}
+
+}  // namespace
+
+std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyInTransaction(db::Connection& conn,
+                                                                                            const Update& update) {
+    db::EvaluationJobRepository jobs(conn);
+    auto job = jobs.FindCurrent(update.submission_id);
+    if (!job || job->id != update.job_id || IsFinalJobState(job->state)) return std::nullopt;
+    db::SubmissionRepository submissions(conn);
+    auto submission = submissions.Find(update.submission_id);
+    if (!submission) return std::nullopt;
+
+    const TimePoint now = clock.Now();
+    Effects effects;
+    auto finish = [&](std::string_view state, std::string_view status) {
+        job->state = state;
+        job->finished_at = now;
+        job->exit_code = update.exit_code;
+        job->reason = update.reason;
+        if (job->worker.empty()) job->worker = update.worker;
+        if (job->host.empty()) job->host = update.host;
+        if (!submissions.SetStatusIf(job->submission_id, kUnderEvaluation, status)) {
+            spdlog::warn("submission {}: job {} {} but the submission's status was changed meanwhile", job->submission_id,
+                         job->id, state);
+        }
+    };
+    switch (update.type) {
+        case UpdateType::kStarted:
+            // Each delivery counts one more attempt: a duplicate or an older delivery starting late
+            // changes nothing; a later one means the job was handed out again.
+            if (job->state == kRunning && static_cast<int>(update.attempt) <= job->attempts) return std::nullopt;
+            job->state = kRunning;
+            job->attempts = static_cast<int>(update.attempt);
+            job->worker = update.worker;
+            job->host = update.host;
+            job->started_at = now;
+            job->heartbeat_at = now;
+            submissions.SetStatusIf(job->submission_id, kUnderEvaluation, "evaluating");
+            effects.log_line = "evaluation started on " + update.host + " (worker " + update.worker + ", attempt " +
+                               std::to_string(update.attempt) + ")";
+            break;
+        case UpdateType::kHeartbeat:
+            if (job->state != kRunning || !FromCurrentRun(*job, update)) return std::nullopt;
+            job->heartbeat_at = now;
+            break;
+        case UpdateType::kComplete:
+            if (!FromCurrentRun(*job, update)) return std::nullopt;
+            finish(kCompleted, "completed");
+            effects.log_line = "evaluation completed";
+            effects.rebuild = submission->track_id;
+            effects.mail = true;
+            break;
+        case UpdateType::kFailed:
+            if (!FromCurrentRun(*job, update)) return std::nullopt;
+            finish(kFailed, "failed");
+            effects.log_line = FailureLine(update);
+            effects.mail = true;
+            break;
+        case UpdateType::kCanceled:
+            if (!FromCurrentRun(*job, update)) return std::nullopt;
+            finish(kCanceled, "canceled");
+            effects.log_line = "evaluation canceled" + (update.reason.empty() ? "" : ": " + update.reason);
+            break;
+    }
+    jobs.Update(*job);
+    effects.submission = *submission;
+    effects.job = *job;
+    return effects;
+}
+
+bool EvaluationService::Apply(const Update& update) { return impl_->ApplyUpdate(update); }
+
+bool EvaluationService::Impl::ApplyUpdate(const Update& update) {
+    Impl& s = *this;
+    std::optional<Impl::Effects> effects;
+    {
+        auto conn = s.db.Acquire();
+        db::Transaction tx(*conn);
+        effects = s.ApplyInTransaction(*conn, update);
+        if (!effects) return false;  // nothing was written; the transaction rolls back
+        tx.Commit();
+    }
+    if (!effects->log_line.empty()) {
+        try {
+            s.store.AppendLog(update.submission_id, s.clock.Now(), effects->log_line);
+        } catch (const std::exception& e) {
+            spdlog::error("submission {}: cannot write out.log: {}", update.submission_id, e.what());
+        }
+    }
+    if (effects->rebuild) s.MarkDirty(*effects->rebuild);
+    if (effects->mail) s.MailResult(effects->submission, effects->job);
+    return true;
+}
+
+}  // namespace zr::evaluation

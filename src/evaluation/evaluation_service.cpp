@@ -1,0 +1,147 @@
+// The service's life cycle and the update_queue consumer thread.
+#include "evaluation/evaluation_service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "evaluation/internal.hpp"
+
+namespace zr::evaluation {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+// How long one Receive waits: bounds Stop's latency and the time before a drained queue is noticed.
+constexpr auto kReceiveWait = 200ms;
+// A burst of completions rebuilds each challenge's leaderboards at most this often.
+constexpr auto kRebuildInterval = 1s;
+// RabbitMQ outbox: how often unpublished rows are looked for, and how old they must be (younger
+// ones are being published by the request that queued them).
+constexpr auto kOutboxInterval = 10s;
+constexpr auto kOutboxAge = 60s;
+constexpr auto kErrorPause = 1s;
+
+}  // namespace
+
+EvaluationService::EvaluationService(db::Database& db, const storage::SubmissionStore& store,
+                                     const settings::Settings& settings, leaderboards::LeaderboardService& leaderboards,
+                                     Notifiers notifiers, const Clock& clock)
+    : impl_(std::make_unique<Impl>(db, store, settings, leaderboards, notifiers, clock)) {}
+
+EvaluationService::~EvaluationService() { Stop(); }
+
+void EvaluationService::Start() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (impl_->started) return;
+        impl_->started = true;
+        impl_->stopping = false;
+    }
+    try {
+        impl_->RepublishUnpublished(std::nullopt);
+        for (const auto& id : impl_->ForgottenUploads()) {
+            spdlog::info("submission {}: uploaded but never queued; queuing it", id);
+            try {
+                Enqueue(id);
+            } catch (const std::exception& e) {
+                spdlog::error("submission {}: cannot queue it for evaluation: {}", id, e.what());
+            }
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("evaluation start-up recovery failed: {}", e.what());
+    }
+    impl_->consumer = std::thread([this] { impl_->ConsumeLoop(); });
+}
+
+void EvaluationService::Stop() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (!impl_->started) return;
+        impl_->stopping = true;
+    }
+    impl_->cv.notify_all();
+    if (impl_->consumer.joinable()) impl_->consumer.join();
+    std::lock_guard lock(impl_->mutex);
+    impl_->started = false;
+    impl_->cv.notify_all();
+}
+
+void EvaluationService::WaitIdle() {
+    std::unique_lock lock(impl_->mutex);
+    if (!impl_->started) {
+        lock.unlock();
+        impl_->RebuildDirty();
+        return;
+    }
+    // Two drained passes: the first may have begun before the caller's last update was queued.
+    const std::uint64_t target = impl_->idle_generation + 2;
+    impl_->cv.wait(lock, [&] { return impl_->idle_generation >= target || impl_->stopping || !impl_->started; });
+}
+
+void EvaluationService::Impl::ConsumeLoop() {
+    std::unique_ptr<queue::MessageQueue> queue;
+    auto last_outbox = SteadyClock::now();
+    for (;;) {
+        {
+            std::lock_guard lock(mutex);
+            if (stopping) break;
+        }
+        try {
+            if (!queue) {
+                queue = queue::Open(settings, &db, settings.hostname + ":" + std::to_string(getpid()) + ":updates");
+            }
+            auto delivery = queue->Receive(queue::kUpdateQueue, kReceiveWait);
+            if (delivery) HandleDelivery(*queue, *delivery);
+            MaybeRebuild(!delivery);
+            if (!delivery) {
+                std::lock_guard lock(mutex);
+                ++idle_generation;
+                cv.notify_all();
+            }
+            if (!embedded && SteadyClock::now() - last_outbox >= kOutboxInterval) {
+                last_outbox = SteadyClock::now();
+                RepublishUnpublished(clock.Now() - kOutboxAge);
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("evaluation updates: {}; retrying", e.what());
+            std::unique_lock lock(mutex);
+            cv.wait_for(lock, kErrorPause, [&] { return stopping; });
+        }
+    }
+    RebuildDirty();  // completions applied just before the stop still get their leaderboards
+}
+
+void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const queue::Delivery& delivery) {
+    Update update;
+    try {
+        update = UpdateFromJson(delivery.body);
+    } catch (const MessageError& e) {
+        spdlog::warn("update_queue: dropping a message that is not an update ({}): {}", e.what(),
+                     delivery.body.dump());
+        queue.Ack(delivery);
+        return;
+    }
+    try {
+        ApplyUpdate(update);
+    } catch (const std::exception&) {
+        // Most likely the database is busy: hand the update back for another try.
+        queue.Release(delivery);
+        throw;
+    }
+    if (!queue.Ack(delivery)) {
+        spdlog::warn("update {} of job {}: acknowledgement lost; it will be applied again (no effect)",
+                     ToString(update.type), update.job_id);
+    }
+}
+
+void EvaluationService::Impl::MaybeRebuild(bool drained) {
+    {
+        std::lock_guard lock(mutex);
+        if (dirty.empty()) return;
+        if (!drained && dirty_since && SteadyClock::now() - *dirty_since < kRebuildInterval) return;
+    }
+    RebuildDirty();
+}
+
+}  // namespace zr::evaluation

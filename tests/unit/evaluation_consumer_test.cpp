@@ -1,0 +1,84 @@
+// EvaluationService's update_queue consumer: updates applied from the queue, bad messages dropped,
+// leaderboards rebuilt once the burst is drained.
+#include "evaluation_fixture.hpp"
+
+namespace zr::evaluation::testing {
+namespace {
+
+void WriteEntry(const fs::path& scores, double score) {
+    std::ofstream(scores / "entry.json") << nlohmann::json{{"score", score}}.dump();
+}
+
+TEST_F(EvaluationTest, ConsumerAppliesQueuedUpdatesAndRebuildsLeaderboards) {
+    leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
+                                                          {"challenge_id", challenge_},
+                                                          {"path_to", "board.json"},
+                                                          {"entry_file", "scores/entry.json"},
+                                                          {"external_entries", nullptr},
+                                                          {"archived", false},
+                                                          {"static_files", false},
+                                                          {"sorting_key", "-score"}}}));
+    const std::string low = AddSubmission("uploaded");
+    const std::string high = AddSubmission("uploaded");
+    WriteEntry(store_->ScoresDir(low), 0.25);
+    WriteEntry(store_->ScoresDir(high), 0.75);
+    const std::string low_job = service_->Enqueue(low);
+    const std::string high_job = service_->Enqueue(high);
+    service_->Start();
+    for (const auto& [id, job] : {std::pair{low, low_job}, std::pair{high, high_job}}) {
+        PublishUpdate(MakeUpdate(UpdateType::kStarted, job, id));
+        PublishUpdate(MakeUpdate(UpdateType::kComplete, job, id));
+        PublishUpdate(MakeUpdate(UpdateType::kComplete, job, id));  // a duplicate
+    }
+    {
+        auto conn = db_->Acquire();
+        db::QueueRepository(*conn).Insert("update_queue", "not json at all", NowMs());
+    }
+    service_->WaitIdle();
+    EXPECT_EQ(Status(low), "completed");
+    EXPECT_EQ(Status(high), "completed");
+    EXPECT_EQ(Ready("update_queue"), 0u);
+
+    const auto board = leaderboards_->ReadJson(leaderboards_->List().at(0).id);
+    ASSERT_EQ(board["data"].size(), 2u) << board.dump();
+    EXPECT_EQ(board["data"][0]["submission_id"], high);
+    EXPECT_EQ(board["data"][1]["submission_id"], low);
+    service_->Stop();
+    mail_queue_->Flush();
+    EXPECT_EQ(mailer_.Sent().size(), 2u);
+}
+
+TEST_F(EvaluationTest, StopLeavesUnconsumedUpdatesQueued) {
+    const std::string id = AddSubmission("uploaded");
+    const std::string job = service_->Enqueue(id);
+    service_->Start();
+    service_->Stop();
+    PublishUpdate(MakeUpdate(UpdateType::kStarted, job, id));
+    EXPECT_EQ(Ready("update_queue"), 1u);
+    EXPECT_EQ(Status(id), "on_queue");
+    service_->Start();  // restartable
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id), "evaluating");
+}
+
+TEST_F(EvaluationTest, WaitIdleWithoutConsumerRunsPendingRebuilds) {
+    leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
+                                                          {"challenge_id", challenge_},
+                                                          {"path_to", "board.json"},
+                                                          {"entry_file", "scores/entry.json"},
+                                                          {"external_entries", nullptr},
+                                                          {"archived", false},
+                                                          {"static_files", false},
+                                                          {"sorting_key", nullptr}}}));
+    const std::string id = AddSubmission("uploaded");
+    WriteEntry(store_->ScoresDir(id), 1);
+    const std::string job = service_->Enqueue(id);
+    ASSERT_TRUE(service_->Apply(MakeUpdate(UpdateType::kComplete, job, id)));
+    const auto board_id = leaderboards_->List().at(0).id;
+    EXPECT_TRUE(leaderboards_->ReadJson(board_id)["data"].empty());  // coalesced: not yet
+    service_->WaitIdle();
+    EXPECT_EQ(leaderboards_->ReadJson(board_id)["data"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace zr::evaluation::testing
