@@ -11,6 +11,7 @@
 #include "settings/settings.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
+#include "transfer/transfer_service.hpp"
 
 namespace zr::api {
 
@@ -20,6 +21,7 @@ struct ApiContext {
     const templates::Engine& templates;
     const settings::Settings& settings;
     submissions::SubmissionService& submissions;
+    transfer::TransferService& transfer;
 };
 
 // The caller from "Authorization: Bearer <token>". 401 {"detail": "Not authenticated"} without a

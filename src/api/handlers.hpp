@@ -52,4 +52,12 @@ http::Response DocsPage(ApiContext& ctx, http::Request& request);
 http::Response DocsAsset(ApiContext& ctx, http::Request& request);
 http::Response OpenApi(ApiContext& ctx, http::Request& request);
 
+// worker_handlers.cpp (remote workers, "Authorization: Bearer <ZR_WORKER_TOKEN>")
+http::Response WorkerJob(ApiContext& ctx, http::Request& request);
+http::Response WorkerJobInput(ApiContext& ctx, http::Request& request);
+http::Response WorkerJobLog(ApiContext& ctx, http::Request& request);
+// The upload_spool check of PUT /worker/jobs/{job_id}/scores: token, md5 query, running job.
+std::filesystem::path PrepareWorkerScores(ApiContext& ctx, http::Request& request);
+http::Response WorkerJobScores(ApiContext& ctx, http::Request& request);
+
 }  // namespace zr::api

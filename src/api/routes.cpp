@@ -26,6 +26,24 @@ void AddUpload(http::Router& router, ApiContext& ctx) {
                [&ctx](http::Request& request) { return UploadSubmissionPart(ctx, request); }, options);
 }
 
+// Remote workers: /worker/jobs/*. The scores zip is streamed to the submission's tmp/ once the
+// spool check (token, running job) has passed; unzipping it runs on the blocking pool.
+void AddWorkerRoutes(http::Router& router, ApiContext& ctx) {
+    auto route = [&ctx](auto fn) { return [&ctx, fn](http::Request& request) { return fn(ctx, request); }; };
+    http::RouteOptions small;
+    small.max_body = ctx.settings.max_json_body;
+    router.Add(Method::kGet, "/worker/jobs/{job_id}", route(WorkerJob), small);
+    router.Add(Method::kGet, "/worker/jobs/{job_id}/input", route(WorkerJobInput), small);
+    http::RouteOptions log;
+    log.max_body = transfer::TransferService::kMaxLogBytes;
+    router.Add(Method::kPost, "/worker/jobs/{job_id}/log", route(WorkerJobLog), log);
+    http::RouteOptions scores;
+    scores.max_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
+    scores.offload = true;
+    scores.upload_spool = [&ctx](http::Request& request) { return PrepareWorkerScores(ctx, request); };
+    router.Add(Method::kPut, "/worker/jobs/{job_id}/scores", route(WorkerJobScores), scores);
+}
+
 }  // namespace
 
 http::Router BuildRouter(ApiContext& ctx) {
@@ -74,6 +92,7 @@ http::Router BuildRouter(ApiContext& ctx) {
     add(Method::kGet, "/users/submissions/{submission_id}/status", UserSubmissionStatus);
     add(Method::kGet, "/users/submissions/{submission_id}/log", UserSubmissionLog);
     add(Method::kGet, "/users/submissions/{submission_id}/scores", UserSubmissionScores);
+    AddWorkerRoutes(router, ctx);
     return router;
 }
 

@@ -2,6 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
+#include <exception>
+
 #include "common/strings.hpp"
 
 namespace zr::client {
@@ -26,26 +29,66 @@ private:
     curl_slist* list_ = nullptr;
 };
 
-size_t CollectBody(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
 void Check(CURLcode code) {
     if (code != CURLE_OK) throw std::runtime_error(std::string("libcurl: ") + curl_easy_strerror(code));
 }
 
 }  // namespace
 
+std::optional<std::string> HttpResponse::Header(std::string_view name) const {
+    const std::string lower = ToLower(name);
+    for (const auto& [key, value] : headers) {
+        if (key == lower) return value;
+    }
+    return std::nullopt;
+}
+
 // One request's state, reachable from the curl callbacks.
 struct HttpClient::Transfer {
     const std::atomic<bool>* stop = nullptr;
     const std::function<void(std::uint64_t)>* on_sent = nullptr;
+    const std::function<void(std::string_view)>* sink = nullptr;  // 2xx bodies (GetStreamed)
     Headers headers;
     std::string body;
     curl_mime* mime = nullptr;
+    HttpResponse* response = nullptr;
+    long status = 0;  // of the latest status line received
+    std::exception_ptr sink_error;
 
     ~Transfer() { curl_mime_free(mime); }
+
+    static size_t OnBody(char* data, size_t size, size_t count, void* user) {
+        auto* self = static_cast<Transfer*>(user);
+        const size_t bytes = size * count;
+        if (self->sink == nullptr || self->status < 200 || self->status > 299) {
+            self->response->body.append(data, bytes);
+            return bytes;
+        }
+        try {
+            (*self->sink)(std::string_view(data, bytes));
+        } catch (...) {
+            self->sink_error = std::current_exception();
+            return 0;  // CURLE_WRITE_ERROR: the transfer stops
+        }
+        return bytes;
+    }
+
+    // One header line per call, status lines included ("HTTP/1.1 200 OK"); a new status line
+    // (after "100 Continue") starts the fields over.
+    static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+        auto* self = static_cast<Transfer*>(user);
+        const std::string_view line(data, size * count);
+        if (line.starts_with("HTTP/")) {
+            self->response->headers.clear();
+            const auto space = line.find(' ');
+            if (space != std::string_view::npos)
+                self->status = std::atol(std::string(line.substr(space + 1, 3)).c_str());
+        } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+            self->response->headers.emplace_back(ToLower(line.substr(0, colon)),
+                                                 std::string(Trim(line.substr(colon + 1))));
+        }
+        return size * count;
+    }
 
     static int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t sent) {
         auto* self = static_cast<Transfer*>(user);
@@ -78,10 +121,13 @@ HttpResponse HttpClient::Perform(const std::string& target, Transfer& transfer) 
     if (!token_.empty()) transfer.headers.Add("Authorization: Bearer " + token_);
     const std::string url = base_url_ + target;
     HttpResponse response;
+    transfer.response = &response;
     Check(curl_easy_setopt(curl, CURLOPT_URL, url.c_str()));
     Check(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, transfer.headers.get()));
-    Check(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody));
-    Check(curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body));
+    Check(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::OnBody));
+    Check(curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer));
+    Check(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
+    Check(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer));
     Check(curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L));
     Check(curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Transfer::OnProgress));
     Check(curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer));
@@ -91,6 +137,7 @@ HttpResponse HttpClient::Perform(const std::string& target, Transfer& transfer) 
     Check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds));
     Check(curl_easy_setopt(curl, CURLOPT_USERAGENT, "zr-submit"));
     CURLcode code = curl_easy_perform(curl);
+    if (transfer.sink_error) std::rethrow_exception(transfer.sink_error);
     if (code != CURLE_OK) {
         bool interrupted = code == CURLE_ABORTED_BY_CALLBACK;
         throw TransportError(interrupted ? "interrupted" : std::string(curl_easy_strerror(code)), interrupted);
@@ -131,6 +178,23 @@ HttpResponse HttpClient::PostJson(const std::string& target, const nlohmann::jso
     transfer.headers.Add("Content-Type: application/json");
     Check(curl_easy_setopt(curl, CURLOPT_POSTFIELDS, transfer.body.c_str()));
     Check(curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.body.size())));
+    return Perform(target, transfer);
+}
+
+HttpResponse HttpClient::PostText(const std::string& target, const std::string& content_type, std::string body) {
+    Transfer transfer;
+    transfer.body = std::move(body);
+    auto* curl = static_cast<CURL*>(Fresh());
+    transfer.headers.Add("Content-Type: " + content_type);
+    Check(curl_easy_setopt(curl, CURLOPT_POSTFIELDS, transfer.body.c_str()));
+    Check(curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.body.size())));
+    return Perform(target, transfer);
+}
+
+HttpResponse HttpClient::GetStreamed(const std::string& target, const std::function<void(std::string_view)>& sink) {
+    Fresh();
+    Transfer transfer;
+    transfer.sink = &sink;
     return Perform(target, transfer);
 }
 

@@ -7,8 +7,10 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,6 +19,10 @@ namespace zr::client {
 struct HttpResponse {
     long status = 0;
     std::string body;
+    // Header fields of the final response, names lower-cased, in order.
+    std::vector<std::pair<std::string, std::string>> headers;
+    // First value of a header (name case-insensitive), or nullopt.
+    std::optional<std::string> Header(std::string_view name) const;
 };
 
 // The request got no HTTP answer: connection refused or dropped, timeout, or aborted because the
@@ -50,6 +56,12 @@ public:
     HttpResponse Get(const std::string& target);
     HttpResponse PostForm(const std::string& target, const std::vector<std::pair<std::string, std::string>>& fields);
     HttpResponse PostJson(const std::string& target, const nlohmann::json& body);
+    // POST `body` as is, with the given Content-Type ("text/plain; charset=utf-8").
+    HttpResponse PostText(const std::string& target, const std::string& content_type, std::string body);
+    // GET whose body, when the status is 2xx, is handed to `sink` in chunks as it arrives (never
+    // held in memory; response.body stays empty); other statuses' bodies are collected as usual.
+    // An exception thrown by `sink` aborts the transfer and is rethrown as is.
+    HttpResponse GetStreamed(const std::string& target, const std::function<void(std::string_view)>& sink);
     // PUT multipart/form-data with one file field `field` named `file_name`, streamed from `file`
     // (never held in memory). `on_sent(bytes)` reports the request bytes sent so far.
     HttpResponse PutFile(const std::string& target, const std::string& field, const std::filesystem::path& file,

@@ -394,7 +394,13 @@ asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& res
         } else if (!no_body) {
             SetCommonFields(message, response, ex);
             message.content_length(message.body().size());
-            co_await bhttp::async_write(conn.stream, message, asio::redirect_error(asio::use_awaitable, ec));
+            // A file may take longer than one timeout to send (input archives of GBs to remote
+            // workers): the timeout applies to each write, so only a stalled client is dropped.
+            bhttp::response_serializer<bhttp::file_body> serializer(message);
+            while (!ec && !serializer.is_done()) {
+                conn.stream.expires_after(config.read_timeout);
+                co_await bhttp::async_write_some(conn.stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+            }
             if (ec) ex.close = true;
             co_return message.body().size();
         } else {

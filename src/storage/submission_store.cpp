@@ -262,6 +262,45 @@ void SubmissionStore::PublishInput(std::string_view id) const {
 
 void SubmissionStore::PublishArchive(std::string_view id) const { fs::rename(PartialArchivePath(id), ArchivePath(id)); }
 
+void SubmissionStore::AppendRawLog(std::string_view id, std::string_view text) const {
+    std::string data(text);
+    if (data.empty() || data.back() != '\n') data += '\n';
+    const fs::path path = LogPath(id);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) ThrowErrno("open", path);
+    std::size_t written = 0;
+    while (written < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int saved = errno;
+            ::close(fd);
+            errno = saved;
+            ThrowErrno("write", path);
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+}
+
+fs::path SubmissionStore::PartialScoresDir(std::string_view id, std::string_view tag) const {
+    if (!IsPlainName(tag)) throw std::invalid_argument("not a plain name: " + std::string(tag));
+    return Folder(id) / ("scores.partial-" + std::string(tag));
+}
+
+void SubmissionStore::PublishScores(std::string_view id, std::string_view tag) const {
+    const fs::path old = Folder(id) / ("scores.old-" + std::string(tag));
+    std::error_code ec;
+    fs::rename(ScoresDir(id), old, ec);  // absent scores/ is fine
+    try {
+        fs::rename(PartialScoresDir(id, tag), ScoresDir(id));
+    } catch (...) {
+        fs::rename(old, ScoresDir(id), ec);  // the previous scores stay
+        throw;
+    }
+    fs::remove_all(old, ec);
+}
+
 int SubmissionStore::RemoveSpoolFiles(std::string_view id) const {
     std::error_code ec;
     int removed = 0;

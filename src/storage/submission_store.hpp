@@ -113,6 +113,17 @@ public:
     // Renames input.zip.partial to input.zip.
     void PublishArchive(std::string_view id) const;
 
+    // Appends `text` as is to out.log (created if absent) in one append-mode write, adding a '\n'
+    // when it does not end with one (evaluator output sent by remote workers in whole lines).
+    void AppendRawLog(std::string_view id, std::string_view text) const;
+
+    // A fresh staging folder name for scores received from a remote worker ("scores.partial-<tag>",
+    // inside the submission folder, so that PublishScores is a rename); `tag` must be a plain name.
+    std::filesystem::path PartialScoresDir(std::string_view id, std::string_view tag) const;
+    // Replaces scores/ with PartialScoresDir(id, tag): the old scores/ is renamed away first and
+    // removed after, so scores/ is never half-written.
+    void PublishScores(std::string_view id, std::string_view tag) const;
+
     // Removes spool leftovers (".upload-*.part") from tmp/; returns how many.
     int RemoveSpoolFiles(std::string_view id) const;
     // Removes the received parts (every file of tmp/ but upload.json).

@@ -21,7 +21,8 @@ Services::Services(const settings::Settings& settings)
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
       challenges_(database_, clock_),
       submission_store_(settings_.submission_dir),
-      submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_) {}
+      submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_),
+      transfer_(database_, submission_store_, settings_) {}
 
 Services::~Services() {
     submissions_.Shutdown();

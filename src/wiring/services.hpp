@@ -19,6 +19,7 @@
 #include "storage/submission_store.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
+#include "transfer/transfer_service.hpp"
 
 namespace zr::wiring {
 
@@ -35,6 +36,7 @@ public:
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
     submissions::SubmissionService& submissions() { return submissions_; }
+    transfer::TransferService& transfer() { return transfer_; }
     const Clock& clock() const { return clock_; }
 
 private:
@@ -50,6 +52,7 @@ private:
     challenges::ChallengeService challenges_;
     storage::SubmissionStore submission_store_;
     submissions::SubmissionService submissions_;
+    transfer::TransferService transfer_;
 };
 
 }  // namespace zr::wiring

@@ -1,0 +1,290 @@
+// HttpLink: a worker that reaches the service over HTTP only (ZR_WORKER_TRANSFER=http), through
+// the worker routes (/worker/jobs/...) with ZR_WORKER_TOKEN. Input and scores travel as zips with
+// their md5 checked on both sides; output lines are stamped here, as LocalLink does, and sent in
+// batches of whole lines.
+//
+// Failures: requests are retried kRetries times with a doubling pause after a connection error or
+// a 5xx answer. A log chunk refused with 409 while the service has not yet recorded the job as
+// running (its evaluation_started is still on update_queue) is kept and sent again later.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "client/http_client.hpp"
+#include "common/strings.hpp"
+#include "crypto/crypto.hpp"
+#include "storage/zip_create.hpp"
+#include "storage/zip_extract.hpp"
+#include "worker/link.hpp"
+
+namespace zr::worker {
+namespace fs = std::filesystem;
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using client::HttpResponse;
+
+constexpr int kRetries = 3;
+constexpr std::chrono::milliseconds kFirstPause{1000};
+constexpr std::chrono::seconds kLogInterval{2};
+// Below the service's 1 MiB per request; a longer line is sent in pieces.
+constexpr std::size_t kMaxLogChunk = 256 * 1024;
+// Output kept while the service refuses it (job not yet running there) before it is dropped.
+constexpr std::size_t kMaxPendingLog = 8 * 1024 * 1024;
+// How long Flush waits for the service to record a queued job as running.
+constexpr int kQueuedWaits = 15;
+
+std::string Describe(const HttpResponse& response) {
+    return "HTTP " + std::to_string(response.status) + " " + response.body.substr(0, 300);
+}
+
+std::string DetailOf(const HttpResponse& response) {
+    const auto json = nlohmann::json::parse(response.body, nullptr, false);
+    if (json.is_object() && json.contains("detail") && json["detail"].is_string()) return json["detail"];
+    return {};
+}
+
+// Writes a download to a file and hashes it on the way.
+class Download {
+public:
+    explicit Download(const fs::path& path) : out_(path, std::ios::binary | std::ios::trunc) {
+        if (!out_) throw std::runtime_error("cannot create " + path.string());
+    }
+    void Write(std::string_view chunk) {
+        out_.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        if (!out_) throw std::runtime_error("cannot write the downloaded input");
+        md5_.Update(chunk.data(), chunk.size());
+    }
+    std::string Finish() {
+        out_.close();
+        if (!out_) throw std::runtime_error("cannot write the downloaded input");
+        return md5_.HexDigest();
+    }
+
+private:
+    std::ofstream out_;
+    crypto::Md5 md5_;
+};
+
+class HttpLink final : public WorkerLink {
+public:
+    explicit HttpLink(const settings::Settings& settings)
+        : client_(settings.worker_api_url, stop_),
+          worker_dir_(settings.worker_dir.empty() ? settings.data_folder / "worker" : settings.worker_dir),
+          limits_{settings.unzip_max_bytes, settings.unzip_max_entries, settings.unzip_max_ratio} {
+        if (settings.worker_api_url.empty()) throw std::runtime_error("ZR_WORKER_API_URL is needed by http transfer");
+        if (settings.worker_token.empty()) throw std::runtime_error("ZR_WORKER_TOKEN is needed by http transfer");
+        client_.SetToken(settings.worker_token);
+        fs::create_directories(worker_dir_);
+    }
+
+    std::string JobState(const std::string& job_id) override {
+        const HttpResponse response = Request("state of job " + job_id, [&] { return client_.Get(JobPath(job_id)); });
+        if (response.status == 404 && DetailOf(response) == "Job not found") return "";
+        Expect200(response, "state of job " + job_id);
+        const auto json = nlohmann::json::parse(response.body, nullptr, false);
+        if (!json.is_object() || !json.contains("state") || !json["state"].is_string()) {
+            throw std::runtime_error("state of job " + job_id + ": unexpected answer " + response.body.substr(0, 300));
+        }
+        return json["state"];
+    }
+
+    fs::path Checkout(const evaluation::Job& job) override {
+        const fs::path folder = LocalFolder(job);
+        fs::remove_all(folder);
+        fs::create_directories(folder);
+        const fs::path zip = folder / "input.zip";
+        std::string md5;
+        const HttpResponse response = Request("input of job " + job.job_id, [&] {
+            Download download(zip);
+            auto answer = client_.GetStreamed(JobPath(job.job_id) + "/input",
+                                              [&](std::string_view chunk) { download.Write(chunk); });
+            md5 = download.Finish();
+            return answer;
+        });
+        Expect200(response, "input of job " + job.job_id);
+        const std::string announced = ToLower(response.Header("x-content-md5").value_or(""));
+        if (announced.empty()) throw std::runtime_error("input of job " + job.job_id + ": no X-Content-MD5 header");
+        if (md5 != announced) {
+            throw std::runtime_error("input of job " + job.job_id + ": md5 " + md5 + " of the download is not " +
+                                     announced + " (X-Content-MD5)");
+        }
+        if (md5 != ToLower(job.archive_md5)) {
+            throw std::runtime_error("input of job " + job.job_id + ": md5 " + md5 + " is not the job's archive_md5 " +
+                                     job.archive_md5);
+        }
+        storage::ExtractZip(zip, folder / "input", limits_);
+        fs::remove(zip);
+        fs::create_directories(folder / "scores");
+        return folder;
+    }
+
+    void AppendLog(const evaluation::Job& job, std::string_view text) override {
+        if (log_job_ != job.job_id) {
+            if (!pending_.empty() || !lines_.empty()) FlushQuietly();
+            log_job_ = job.job_id;
+            last_sent_ = SteadyClock::now();
+        }
+        Stamp(text);
+        if (SteadyClock::now() - last_sent_ >= kLogInterval) SendLines(false);
+    }
+
+    void Flush(const evaluation::Job& job) override {
+        if (log_job_ != job.job_id) return;
+        if (!pending_.empty()) {
+            AddLine(pending_);
+            pending_.clear();
+        }
+        SendLines(true);
+    }
+
+    void ReturnScores(const evaluation::Job& job, const fs::path& folder) override {
+        const fs::path zip = folder / "scores.zip";
+        const auto created = storage::CreateZip(folder / "scores", zip);
+        if (created.skipped > 0) {
+            spdlog::warn("job {}: {} link(s) or special file(s) in scores/ not returned", job.job_id, created.skipped);
+        }
+        const std::string md5 = crypto::Md5OfFile(zip.string());
+        const std::string target = JobPath(job.job_id) + "/scores?md5=" + md5;
+        const std::string what = "scores of job " + job.job_id;
+        for (int wait = 0;; ++wait) {
+            const HttpResponse response =
+                Request(what, [&] { return client_.PutFile(target, "file_data", zip, "scores.zip", {}); });
+            if (response.status == 409 && wait < kQueuedWaits && StillQueued(job.job_id)) continue;
+            Expect200(response, what);
+            break;
+        }
+        fs::remove(zip);
+    }
+
+    void Cleanup(const evaluation::Job& job, const fs::path&) override {
+        std::error_code ec;
+        fs::remove_all(LocalFolder(job), ec);
+        if (ec) throw std::runtime_error("cannot remove " + LocalFolder(job).string() + ": " + ec.message());
+    }
+
+private:
+    static std::string JobPath(const std::string& job_id) { return "/worker/jobs/" + PercentEncode(job_id); }
+
+    fs::path LocalFolder(const evaluation::Job& job) const {
+        if (!storage::IsPlainName(job.submission_id)) {
+            throw std::runtime_error("not a submission id: " + job.submission_id);
+        }
+        return worker_dir_ / job.submission_id;
+    }
+
+    // `send` again after a connection error or a 5xx answer, kRetries times, pausing 1 s, 2 s, 4 s.
+    template <typename Send>
+    HttpResponse Request(const std::string& what, Send&& send) {
+        auto pause = kFirstPause;
+        for (int attempt = 0;; ++attempt) {
+            std::string failure;
+            try {
+                HttpResponse response = send();
+                if (response.status < 500 || attempt == kRetries) return response;
+                failure = Describe(response);
+            } catch (const client::TransportError& e) {
+                if (attempt == kRetries) throw std::runtime_error(what + ": " + e.what());
+                failure = e.what();
+            }
+            spdlog::warn("{}: {}; retrying in {} ms", what, failure, pause.count());
+            std::this_thread::sleep_for(pause);
+            pause *= 2;
+        }
+    }
+
+    static void Expect200(const HttpResponse& response, const std::string& what) {
+        if (response.status == 200) return;
+        if (response.status == 404 && DetailOf(response) == "Not Found") {
+            throw std::runtime_error(what + ": the service's worker routes are off (no ZR_WORKER_TOKEN there)");
+        }
+        throw std::runtime_error(what + ": " + Describe(response));
+    }
+
+    // After a 409: true (after a pause) while the service still has the job queued, i.e. it has not
+    // yet read the worker's evaluation_started.
+    bool StillQueued(const std::string& job_id) {
+        if (JobState(job_id) != "queued") return false;
+        std::this_thread::sleep_for(kFirstPause);
+        return true;
+    }
+
+    // Splits output into stamped lines as LocalLink writes them; the partial last line waits.
+    void Stamp(std::string_view text) {
+        pending_.append(text);
+        std::size_t start = 0;
+        for (std::size_t end; (end = pending_.find('\n', start)) != std::string::npos; start = end + 1) {
+            AddLine(std::string_view(pending_).substr(start, end - start));
+        }
+        pending_.erase(0, start);
+        while (pending_.size() > kMaxLogChunk / 2) {
+            AddLine(std::string_view(pending_).substr(0, kMaxLogChunk / 2));
+            pending_.erase(0, kMaxLogChunk / 2);
+        }
+    }
+
+    void AddLine(std::string_view line) {
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        lines_ += storage::LogLine(std::chrono::system_clock::now(), line);
+        lines_ += '\n';
+        if (lines_.size() > kMaxPendingLog) {
+            spdlog::warn("job {}: {} bytes of output dropped (the service does not take them)", log_job_,
+                         lines_.size());
+            lines_.clear();
+        }
+    }
+
+    // Sends the stamped lines in chunks of whole lines. A 409 keeps them for later unless `final`;
+    // then the service gets a little time to record the job as running.
+    void SendLines(bool final) {
+        last_sent_ = SteadyClock::now();
+        for (int wait = 0; !lines_.empty();) {
+            std::size_t cut = lines_.size();
+            if (cut > kMaxLogChunk) {
+                const auto newline = lines_.rfind('\n', kMaxLogChunk - 1);
+                cut = newline == std::string::npos ? kMaxLogChunk : newline + 1;
+            }
+            const std::string what = "log of job " + log_job_;
+            const HttpResponse response = Request(what, [&] {
+                return client_.PostText(JobPath(log_job_) + "/log", "text/plain; charset=utf-8", lines_.substr(0, cut));
+            });
+            if (response.status == 409 && !final) return;
+            if (response.status == 409 && wait++ < kQueuedWaits && StillQueued(log_job_)) continue;
+            if (response.status != 200) lines_.clear();  // refused for good: the job is over or unknown
+            Expect200(response, what);
+            lines_.erase(0, cut);
+        }
+    }
+
+    // Sends what a previous job left (a caller that did not Flush); failures are only logged.
+    void FlushQuietly() {
+        try {
+            if (!pending_.empty()) AddLine(pending_);
+            pending_.clear();
+            SendLines(true);
+        } catch (const std::exception& e) {
+            spdlog::warn("{}", e.what());
+        }
+        lines_.clear();
+    }
+
+    std::atomic<bool> stop_{false};  // never raised: a transfer ends by itself or by its timeouts
+    client::HttpClient client_;
+    fs::path worker_dir_;
+    storage::UnzipLimits limits_;
+    std::string log_job_;  // whose output pending_ and lines_ hold
+    std::string pending_;  // output after the last newline
+    std::string lines_;    // stamped whole lines not yet sent
+    SteadyClock::time_point last_sent_ = SteadyClock::now();
+};
+
+}  // namespace
+
+std::unique_ptr<WorkerLink> MakeHttpLink(const settings::Settings& settings) {
+    return std::make_unique<HttpLink>(settings);
+}
+
+}  // namespace zr::worker

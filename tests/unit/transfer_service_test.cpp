@@ -1,0 +1,209 @@
+// TransferService: the worker token, job states, the input archive, log appends and the scores
+// swap (md5 and hostile archives leave scores/ untouched).
+#include "transfer_fixture.hpp"
+
+namespace zr::transfer::testing {
+namespace {
+
+const std::string kBearer = std::string("Bearer ") + kToken;
+
+// --- token ---------------------------------------------------------------------------------------
+
+TEST_F(TransferFixture, RightTokenPasses) {
+    EXPECT_TRUE(service_->Enabled());
+    EXPECT_NO_THROW(service_->Authorize(kBearer));
+    EXPECT_NO_THROW(service_->Authorize(kBearer + " "));  // trailing blanks of a header value
+}
+
+TEST_F(TransferFixture, MissingOrWrongTokenIs401) {
+    EXPECT_EQ(KindOf([&] { service_->Authorize(std::nullopt); }), ErrorKind::kUnauthenticated);
+    EXPECT_EQ(KindOf([&] { service_->Authorize(std::string_view(kToken)); }), ErrorKind::kUnauthenticated);
+    EXPECT_EQ(KindOf([&] { service_->Authorize("Bearer "); }), ErrorKind::kUnauthenticated);
+    EXPECT_EQ(KindOf([&] { service_->Authorize("Bearer wrong"); }), ErrorKind::kUnauthenticated);
+    EXPECT_EQ(KindOf([&] { service_->Authorize(kBearer + "x"); }), ErrorKind::kUnauthenticated);
+    EXPECT_EQ(KindOf([&] { service_->Authorize("Basic " + std::string(kToken)); }), ErrorKind::kUnauthenticated);
+}
+
+TEST_F(TransferFixture, WithoutConfiguredTokenEverythingIs404) {
+    const settings::Settings off = Load("");
+    TransferService disabled(*db_, *store_, off);
+    EXPECT_FALSE(disabled.Enabled());
+    try {
+        disabled.Authorize(kBearer);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+        EXPECT_EQ(e.message(), "Not Found");
+        EXPECT_EQ(e.form(), BodyForm::kDetail);
+    }
+    // Even an empty bearer token does not match an empty configured one.
+    EXPECT_EQ(KindOf([&] { disabled.Authorize("Bearer "); }), ErrorKind::kNotFound);
+}
+
+// --- job state and input -------------------------------------------------------------------------
+
+TEST_F(TransferFixture, JobViewAndUnknownJob) {
+    AddJob("job-1", "queued");
+    const JobView job = service_->Job("job-1");
+    EXPECT_EQ(job.job_id, "job-1");
+    EXPECT_EQ(job.submission_id, kSubmission);
+    EXPECT_EQ(job.state, "queued");
+    EXPECT_EQ(KindOf([&] { service_->Job("nope"); }), ErrorKind::kNotFound);
+}
+
+TEST_F(TransferFixture, InputWhileQueuedOrRunningWithTheDeclaredMd5) {
+    AddJob("job-1", "queued");
+    const InputArchive archive = service_->Input("job-1");
+    EXPECT_EQ(archive.path, store_->ArchivePath(kSubmission));
+    EXPECT_EQ(archive.md5, archive_md5_);
+    AddJob("job-2", "running", 1);
+    EXPECT_EQ(service_->Input("job-2").md5, archive_md5_);
+}
+
+TEST_F(TransferFixture, InputMd5ComesFromTheManifestOfMultipartSubmissions) {
+    AddJob("job-1", "running");
+    fs::remove(store_->ArchiveHashPath(kSubmission));
+    storage::UploadManifest manifest;
+    manifest.merge_hash = "0123456789ABCDEF0123456789ABCDEF";
+    fs::create_directories(store_->TmpDir(kSubmission));
+    store_->WriteManifest(kSubmission, manifest);
+    EXPECT_EQ(service_->Input("job-1").md5, "0123456789abcdef0123456789abcdef");
+}
+
+TEST_F(TransferFixture, InputRefusedForFinishedJobs) {
+    for (const char* state : {"completed", "failed", "canceled"}) {
+        const std::string id = std::string("job-") + state;
+        AddJob(id, state, static_cast<int>(id.size()));
+        EXPECT_EQ(KindOf([&] { service_->Input(id); }), ErrorKind::kConflict) << state;
+    }
+}
+
+TEST_F(TransferFixture, MissingArchiveIs404) {
+    AddJob("job-1", "running");
+    fs::remove(store_->ArchivePath(kSubmission));
+    EXPECT_EQ(KindOf([&] { service_->Input("job-1"); }), ErrorKind::kNotFound);
+}
+
+TEST_F(TransferFixture, ASupersededJobCanNoLongerWrite) {
+    AddJob("old", "running");
+    AddJob("new", "queued", 5);  // re-queued: the old job is not the submission's job any more
+    EXPECT_EQ(KindOf([&] { service_->AppendLog("old", "late line\n"); }), ErrorKind::kConflict);
+    EXPECT_EQ(KindOf([&] { service_->PrepareScores("old"); }), ErrorKind::kConflict);
+    EXPECT_EQ(Log().find("late line"), std::string::npos);
+}
+
+// --- log -----------------------------------------------------------------------------------------
+
+TEST_F(TransferFixture, LogIsAppendedWholeWhileRunning) {
+    AddJob("job-1", "running");
+    const std::string before = Log();
+    service_->AppendLog("job-1", "line 1\nline 2\n");
+    service_->AppendLog("job-1", "partial last line");
+    service_->AppendLog("job-1", "");
+    EXPECT_EQ(Log(), before + "line 1\nline 2\npartial last line\n");
+}
+
+TEST_F(TransferFixture, LogRefusedUnlessRunning) {
+    AddJob("job-1", "queued");
+    EXPECT_EQ(KindOf([&] { service_->AppendLog("job-1", "x\n"); }), ErrorKind::kConflict);
+    AddJob("job-2", "completed", 1);
+    EXPECT_EQ(KindOf([&] { service_->AppendLog("job-2", "x\n"); }), ErrorKind::kConflict);
+    EXPECT_EQ(KindOf([&] { service_->AppendLog("nope", "x\n"); }), ErrorKind::kNotFound);
+    EXPECT_EQ(Log().find("x\n"), std::string::npos);
+}
+
+TEST_F(TransferFixture, LogChunkOverOneMebibyteIs413) {
+    AddJob("job-1", "running");
+    const std::string big(TransferService::kMaxLogBytes + 1, 'a');
+    EXPECT_EQ(KindOf([&] { service_->AppendLog("job-1", big); }), ErrorKind::kTooLarge);
+    EXPECT_NO_THROW(service_->AppendLog("job-1", std::string(TransferService::kMaxLogBytes, 'b')));
+}
+
+// --- scores --------------------------------------------------------------------------------------
+
+TEST_F(TransferFixture, ScoresReplaceTheFolderWhenTheMd5Matches) {
+    AddJob("job-1", "running");
+    EXPECT_EQ(service_->PrepareScores("job-1"), store_->TmpDir(kSubmission));
+    const fs::path zip = SpoolZip({{"score.txt", "new", std::nullopt, false},
+                                   {"sub/", "", std::nullopt, true},
+                                   {"sub/entry.json", "{\"a\": 1}", std::nullopt, false}});
+    const std::string md5 = crypto::Md5OfFile(zip.string());
+    const ScoresReceived received = service_->AcceptScores("job-1", zip, md5, md5);
+    EXPECT_EQ(received.md5, md5);
+    EXPECT_EQ(received.bytes, 3u + 8u);
+    EXPECT_EQ(Scores(), "new");
+    EXPECT_EQ(ReadFile(store_->ScoresDir(kSubmission) / "sub" / "entry.json"), "{\"a\": 1}");
+    // Nothing left beside scores/ (no staging or old folder).
+    for (const auto& entry : fs::directory_iterator(store_->Folder(kSubmission))) {
+        EXPECT_FALSE(entry.path().filename().string().starts_with("scores.")) << entry.path();
+    }
+}
+
+TEST_F(TransferFixture, UpperCaseDeclaredMd5IsAccepted) {
+    AddJob("job-1", "running");
+    const fs::path zip = SpoolZip({{"score.txt", "new", std::nullopt, false}});
+    std::string md5 = crypto::Md5OfFile(zip.string());
+    std::string upper = md5;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    service_->AcceptScores("job-1", zip, md5, upper);
+    EXPECT_EQ(Scores(), "new");
+}
+
+TEST_F(TransferFixture, Md5MismatchLeavesScoresUntouched) {
+    AddJob("job-1", "running");
+    const fs::path zip = SpoolZip({{"score.txt", "new", std::nullopt, false}});
+    const std::string md5 = crypto::Md5OfFile(zip.string());
+    EXPECT_EQ(KindOf([&] { service_->AcceptScores("job-1", zip, md5, std::string(32, '0')); }),
+              ErrorKind::kInvalidInput);
+    EXPECT_EQ(Scores(), "old");
+}
+
+TEST_F(TransferFixture, HostileZipIsRefusedAndScoresUntouched) {
+    AddJob("job-1", "running");
+    const std::vector<std::vector<zr::testing_zip::Entry>> hostile = {
+        {{"../escape.txt", "x", std::nullopt, false}},
+        {{"/abs.txt", "x", std::nullopt, false}},
+        {{"link", "/etc/passwd", 0120777u, false}},
+    };
+    for (const auto& entries : hostile) {
+        const fs::path zip = SpoolZip(entries);
+        const std::string md5 = crypto::Md5OfFile(zip.string());
+        EXPECT_EQ(KindOf([&] { service_->AcceptScores("job-1", zip, md5, md5); }), ErrorKind::kInvalidInput)
+            << entries[0].name;
+        EXPECT_EQ(Scores(), "old");
+    }
+    EXPECT_FALSE(fs::exists(store_->Folder(kSubmission) / "escape.txt"));
+    EXPECT_FALSE(fs::exists(store_->root() / "escape.txt"));
+    // A file that is not a zip at all.
+    const fs::path junk = SpoolZip({});
+    WriteFile(junk, "not a zip");
+    const std::string md5 = crypto::Md5OfFile(junk.string());
+    EXPECT_EQ(KindOf([&] { service_->AcceptScores("job-1", junk, md5, md5); }), ErrorKind::kInvalidInput);
+    EXPECT_EQ(Scores(), "old");
+    for (const auto& entry : fs::directory_iterator(store_->Folder(kSubmission))) {
+        EXPECT_FALSE(entry.path().filename().string().starts_with("scores.")) << entry.path();
+    }
+}
+
+TEST_F(TransferFixture, ScoresRefusedUnlessRunning) {
+    AddJob("job-1", "queued");
+    EXPECT_EQ(KindOf([&] { service_->PrepareScores("job-1"); }), ErrorKind::kConflict);
+    const fs::path zip = SpoolZip({{"score.txt", "new", std::nullopt, false}});
+    const std::string md5 = crypto::Md5OfFile(zip.string());
+    EXPECT_EQ(KindOf([&] { service_->AcceptScores("job-1", zip, md5, md5); }), ErrorKind::kConflict);
+    AddJob("job-2", "canceled", 1);
+    EXPECT_EQ(KindOf([&] { service_->AcceptScores("job-2", zip, md5, md5); }), ErrorKind::kConflict);
+    EXPECT_EQ(Scores(), "old");
+}
+
+TEST_F(TransferFixture, EmptyScoresArchiveEmptiesTheFolder) {
+    AddJob("job-1", "running");
+    const fs::path zip = SpoolZip({{"keep/", "", std::nullopt, true}});
+    const std::string md5 = crypto::Md5OfFile(zip.string());
+    service_->AcceptScores("job-1", zip, md5, md5);
+    EXPECT_FALSE(fs::exists(store_->ScoresDir(kSubmission) / "score.txt"));
+    EXPECT_TRUE(fs::is_directory(store_->ScoresDir(kSubmission) / "keep"));
+}
+
+}  // namespace
+}  // namespace zr::transfer::testing
