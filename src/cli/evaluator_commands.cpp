@@ -15,16 +15,15 @@ constexpr const char* kThisHost = "(this host)";
 // a list of strings.
 std::vector<nlohmann::json> EvaluatorRow(const domain::Evaluator& evaluator, bool json) {
     const auto arguments = evaluators::SplitArguments(evaluator.base_arguments);
-    nlohmann::json host = evaluator.host ? nlohmann::json(*evaluator.host)
-                                         : (json ? nlohmann::json() : nlohmann::json(kThisHost));
+    nlohmann::json host =
+        evaluator.host ? nlohmann::json(*evaluator.host) : (json ? nlohmann::json() : nlohmann::json(kThisHost));
     std::string joined;
     for (const auto& argument : arguments) joined += (joined.empty() ? "" : " ") + argument;
-    return {evaluator.id,        evaluator.label,       std::move(host),
-            evaluator.executor,  evaluator.script_path, json ? nlohmann::json(arguments) : nlohmann::json(joined)};
+    return {evaluator.id,       evaluator.label,       std::move(host),
+            evaluator.executor, evaluator.script_path, json ? nlohmann::json(arguments) : nlohmann::json(joined)};
 }
 
-const std::vector<std::string> kEvaluatorColumns = {"id",       "label",       "host",
-                                                    "executor", "script_path", "base_arguments"};
+const std::vector<std::string> kEvaluatorColumns = {"id", "label", "host", "executor", "script_path", "base_arguments"};
 
 void AddDiscover(CommandSet& commands) {
     struct Options {
@@ -33,34 +32,34 @@ void AddDiscover(CommandSet& commands) {
         bool json = false;
     };
     auto options = std::make_shared<Options>();
-    auto& command = commands.Add(
-        "evaluator", "discover", "Read a host's index.yml (in its bin folder) and register its evaluators",
-        [options](Context& context) {
-            if (options->host.empty() == !options->local) throw CliError("give either HOST or --local");
-            const std::optional<std::string> host =
-                options->local ? std::nullopt : std::optional<std::string>(options->host);
-            evaluators::EvaluatorService service(context.services().database(), context.settings());
-            const auto result = service.Discover(host);
-            std::vector<std::string> columns = {"result"};
-            columns.insert(columns.end(), kEvaluatorColumns.begin(), kEvaluatorColumns.end());
-            Listing listing(columns);
-            auto add = [&](const std::vector<domain::Evaluator>& list, const char* what) {
-                for (const auto& evaluator : list) {
-                    auto row = EvaluatorRow(evaluator, options->json);
-                    row.insert(row.begin(), what);
-                    listing.Add(std::move(row));
-                }
-            };
-            add(result.added, "added");
-            add(result.updated, "updated");
-            add(result.unchanged, "unchanged");
-            listing.Print(context.out(), options->json);
-            if (!options->json) {
-                context.out() << result.added.size() << " added, " << result.updated.size() << " updated, "
-                              << result.unchanged.size() << " unchanged\n";
-            }
-            return 0;
-        });
+    auto& command =
+        commands.Add("evaluator", "discover", "Read a host's index.yml (in its bin folder) and register its evaluators",
+                     [options](Context& context) {
+                         if (options->host.empty() == !options->local) throw CliError("give either HOST or --local");
+                         const std::optional<std::string> host =
+                             options->local ? std::nullopt : std::optional<std::string>(options->host);
+                         evaluators::EvaluatorService service(context.services().database(), context.settings());
+                         const auto result = service.Discover(host);
+                         std::vector<std::string> columns = {"result"};
+                         columns.insert(columns.end(), kEvaluatorColumns.begin(), kEvaluatorColumns.end());
+                         Listing listing(columns);
+                         auto add = [&](const std::vector<domain::Evaluator>& list, const char* what) {
+                             for (const auto& evaluator : list) {
+                                 auto row = EvaluatorRow(evaluator, options->json);
+                                 row.insert(row.begin(), what);
+                                 listing.Add(std::move(row));
+                             }
+                         };
+                         add(result.added, "added");
+                         add(result.updated, "updated");
+                         add(result.unchanged, "unchanged");
+                         listing.Print(context.out(), options->json);
+                         if (!options->json) {
+                             context.out() << result.added.size() << " added, " << result.updated.size() << " updated, "
+                                           << result.unchanged.size() << " unchanged\n";
+                         }
+                         return 0;
+                     });
     auto* host = command.add_option("HOST", options->host, "A host of ZR_HOSTS / ZR_REMOTE_BIN, read over ssh");
     command.add_flag("--local", options->local, "Read this host's bin folder (ZR_REMOTE_BIN[ZR_HOSTNAME])")
         ->excludes(host);
@@ -87,7 +86,9 @@ void AddHosts(CommandSet& commands) {
             evaluators::EvaluatorService service(context.services().database(), context.settings());
             Listing listing({"host", "bin_dir", "storage_dir", "local"});
             for (const auto& host : service.Hosts()) {
-                auto text = [](const std::string& value) { return value.empty() ? nlohmann::json() : nlohmann::json(value); };
+                auto text = [](const std::string& value) {
+                    return value.empty() ? nlohmann::json() : nlohmann::json(value);
+                };
                 listing.Add({host.host, text(host.bin_dir), text(host.storage_dir), host.local});
             }
             listing.Print(context.out(), *json);

@@ -70,7 +70,8 @@ pid_t Spawn(const std::vector<std::string>& argv, Pipe& out, Pipe& err) {
 bool ReadBoth(Pipe& out, Pipe& err, ChildResult& result, std::chrono::steady_clock::time_point deadline) {
     char buffer[8192];
     while (out.read >= 0 || err.read >= 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
         const int ready = ::poll(fds, 2, static_cast<int>(left.count()));

@@ -59,8 +59,9 @@ std::optional<std::string> ScriptProblem(const std::filesystem::path& real_bin, 
     if (ec) return "script_path " + entry.script_path + " does not exist";
     if (!std::filesystem::is_regular_file(real, ec)) return "script_path " + entry.script_path + " is not a file";
     if (!IsInside(real, real_bin)) {
-        return "script_path " + entry.script_path + (real.string() == entry.script_path ? "" : " (" + real.string() + ")") +
-               " is outside the bin folder " + real_bin.string();
+        return "script_path " + entry.script_path +
+               (real.string() == entry.script_path ? "" : " (" + real.string() + ")") + " is outside the bin folder " +
+               real_bin.string();
     }
     return std::nullopt;
 }

@@ -65,7 +65,8 @@ domain::Evaluator EvaluatorService::Get(domain::EvaluatorId id) {
     auto conn = db_.Acquire();
     auto evaluator = db::EvaluatorRepository(*conn).Find(id);
     if (!evaluator) {
-        throw Error::Message(ErrorKind::kNotFound, "There is no evaluator with the following id: " + std::to_string(id));
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no evaluator with the following id: " + std::to_string(id));
     }
     return *evaluator;
 }

@@ -1,10 +1,10 @@
 // index.yml parsing and the stored form of base arguments.
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <set>
-
-#include <yaml-cpp/yaml.h>
 
 #include "common/error.hpp"
 #include "evaluators/index_internal.hpp"
@@ -62,7 +62,8 @@ private:
     std::optional<std::string> RequiredString(const YAML::Node& node, const char* key) {
         const YAML::Node value = node[key];
         if (!value || value.IsNull()) return Problem(std::string("missing ") + key);
-        if (!value.IsScalar() || value.Scalar().empty()) return Problem(std::string(key) + " must be a non-empty string");
+        if (!value.IsScalar() || value.Scalar().empty())
+            return Problem(std::string(key) + " must be a non-empty string");
         return value.Scalar();
     }
 
@@ -112,7 +113,8 @@ ParsedIndex ParseIndexCollecting(std::string_view yaml_text, const std::string& 
     if (!parsed.problems.empty()) return parsed;
     const YAML::Node evaluators = root.IsMap() ? root["evaluators"] : YAML::Node();
     if (!evaluators || !evaluators.IsMap()) {
-        parsed.problems.push_back("expected a mapping 'evaluators: {<label>: {executor, script_path, base_arguments}}'");
+        parsed.problems.push_back(
+            "expected a mapping 'evaluators: {<label>: {executor, script_path, base_arguments}}'");
         return parsed;
     }
     std::set<std::string> labels;

@@ -1,20 +1,19 @@
 #include "notify/mattermost.hpp"
 
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <memory>
-#include <optional>
-
-#include <curl/curl.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <optional>
 
 namespace zr::notify {
 namespace {
 
 constexpr long kConnectTimeoutSeconds = 10;
 constexpr long kTotalTimeoutSeconds = 30;
-constexpr std::array<std::chrono::milliseconds, 2> kRetryDelays = {std::chrono::seconds(1),
-                                                                    std::chrono::seconds(5)};
+constexpr std::array<std::chrono::milliseconds, 2> kRetryDelays = {std::chrono::seconds(1), std::chrono::seconds(5)};
 
 // curl_global_init is not thread-safe on every libcurl: run it once, from the constructing thread,
 // before the sending thread exists.
@@ -56,8 +55,7 @@ std::optional<std::string> PostOnce(const std::string& url, const std::string& b
                                     const std::atomic<bool>& aborting) {
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) return "cannot create a curl handle";
-    std::unique_ptr<curl_slist, SlistDeleter> headers(
-        curl_slist_append(nullptr, "Content-Type: application/json"));
+    std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
     CURL* handle = curl.get();
     curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
     curl_easy_setopt(handle, CURLOPT_POST, 1L);
@@ -95,8 +93,7 @@ Mattermost::~Mattermost() {
     std::unique_lock lock(mutex_);
     stopping_ = true;
     cv_.notify_all();
-    const bool drained =
-        cv_.wait_for(lock, drain_timeout_, [this] { return queue_.empty() && !busy_; });
+    const bool drained = cv_.wait_for(lock, drain_timeout_, [this] { return queue_.empty() && !busy_; });
     if (!drained) aborting_ = true;
     cv_.notify_all();
     lock.unlock();
@@ -146,9 +143,8 @@ void Mattermost::Loop() {
 
 void Mattermost::SendWithRetries(const std::string& text) {
     // Invalid UTF-8 in the text is replaced rather than making dump() throw.
-    const std::string body =
-        nlohmann::json{{"channel", channel_}, {"username", username_}, {"text", text}}.dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string body = nlohmann::json{{"channel", channel_}, {"username", username_}, {"text", text}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (std::size_t attempt = 0;; ++attempt) {
         const std::optional<std::string> failure = PostOnce(url_, body, aborting_);
         if (!failure) return;
@@ -156,8 +152,7 @@ void Mattermost::SendWithRetries(const std::string& text) {
             spdlog::error("mattermost message dropped after {} attempts: {}", attempt + 1, *failure);
             return;
         }
-        spdlog::warn("mattermost post failed, retrying in {} ms: {}", kRetryDelays[attempt].count(),
-                     *failure);
+        spdlog::warn("mattermost post failed, retrying in {} ms: {}", kRetryDelays[attempt].count(), *failure);
         std::unique_lock lock(mutex_);
         if (cv_.wait_for(lock, kRetryDelays[attempt], [this] { return aborting_.load(); })) {
             spdlog::error("mattermost message dropped at shutdown: {}", *failure);

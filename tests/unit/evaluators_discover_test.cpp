@@ -37,8 +37,12 @@ protected:
         FakeProgram("ssh", "echo \"$*\" >> '" + (root_ / "ssh_calls").string() +
                                "'\n"
                                "case \"$*\" in\n"
-                               "  *' cat '*) cat '" + (root_ / "remote_index.yml").string() + "' ;;\n"
-                               "  *' docker info') echo 'docker says' >&2; exit " + std::to_string(docker_status) + " ;;\n"
+                               "  *' cat '*) cat '" +
+                               (root_ / "remote_index.yml").string() +
+                               "' ;;\n"
+                               "  *' docker info') echo 'docker says' >&2; exit " +
+                               std::to_string(docker_status) +
+                               " ;;\n"
                                "  *) exit 99 ;;\n"
                                "esac");
     }
@@ -53,7 +57,8 @@ evaluators:
     base_arguments: ["-OO"]
   tde:
     executor: bash
-    script_path: )" + (bin_ / "tde" / "run.sh").string() + "\n");
+    script_path: )" +
+               (bin_ / "tde" / "run.sh").string() + "\n");
     auto service = Service();
     auto result = service.Discover(std::nullopt);
     EXPECT_EQ(Labels(result.added), (std::vector<std::string>{"abx", "tde"}));
@@ -133,7 +138,8 @@ evaluators:
     script_path: inside-link.sh
   absolute:
     executor: bash
-    script_path: )" + (root_ / "outside" / "evil.sh").string() + R"(
+    script_path: )" +
+               (root_ / "outside" / "evil.sh").string() + R"(
   dotdot:
     executor: bash
     script_path: ../outside/evil.sh
@@ -228,9 +234,9 @@ evaluators:
     UseFakePath(true);
     const auto result = Service().Discover(std::string("gpu1"));
     EXPECT_EQ(Labels(result.added), (std::vector<std::string>{"remote-abx", "remote-dk"}));
-    EXPECT_EQ(SshCalls(), (std::vector<std::string>{
-                              "-o BatchMode=yes -o ConnectTimeout=10 gpu1 cat '/srv/zr bin/index.yml'",
-                              "-o BatchMode=yes -o ConnectTimeout=10 gpu1 docker info"}));
+    EXPECT_EQ(SshCalls(),
+              (std::vector<std::string>{"-o BatchMode=yes -o ConnectTimeout=10 gpu1 cat '/srv/zr bin/index.yml'",
+                                        "-o BatchMode=yes -o ConnectTimeout=10 gpu1 docker info"}));
     const auto abx = Service().Get(result.added[0].id);
     EXPECT_EQ(abx.host, std::optional<std::string>("gpu1"));
     EXPECT_EQ(abx.script_path, "/srv/zr bin/abx/eval.py");  // not checked locally: it is gpu1's path
@@ -252,8 +258,9 @@ TEST_F(DiscoverTest, RemoteDockerWithoutEngineAndSshFailures) {
     FakeSsh("evaluators:\n  dk: {executor: docker, script_path: dk.sh, base_arguments: [img]}\n", 1);
     UseFakePath(true);  // the fake uses cat
     auto error = CatchError([&] { Service().Discover(std::string("gpu1")); });
-    EXPECT_EQ(error.message(), "gpu1:/srv/bin/index.yml: evaluator 'dk': executor docker refused: no Docker engine "
-                               "answers on gpu1 ('docker info' failed: docker says)");
+    EXPECT_EQ(error.message(),
+              "gpu1:/srv/bin/index.yml: evaluator 'dk': executor docker refused: no Docker engine "
+              "answers on gpu1 ('docker info' failed: docker says)");
 
     FakeProgram("ssh", "echo 'ssh: connect to host gpu1 port 22: Connection refused' >&2; exit 255");
     try {
@@ -262,8 +269,9 @@ TEST_F(DiscoverTest, RemoteDockerWithoutEngineAndSshFailures) {
     } catch (const zr::Error& e) {
         FAIL() << e.message();
     } catch (const std::runtime_error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "cannot read gpu1:/srv/bin/index.yml over ssh: ssh: connect to host gpu1 port 22: Connection refused");
+        EXPECT_EQ(
+            std::string(e.what()),
+            "cannot read gpu1:/srv/bin/index.yml over ssh: ssh: connect to host gpu1 port 22: Connection refused");
     }
 }
 

@@ -46,9 +46,9 @@ zr::Error CatchError(Action&& action) {
 class EvaluatorsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() /
-                ("zr_evaluators_" + std::to_string(::getpid()) + "_" +
-                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+        root_ =
+            fs::temp_directory_path() / ("zr_evaluators_" + std::to_string(::getpid()) + "_" +
+                                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
         bin_ = root_ / "bin";
         fake_path_ = root_ / "fakebin";
         fs::create_directories(bin_);

@@ -52,8 +52,9 @@ TEST_F(EvaluatorRepositoryTest, InsertsThenUpdatesByLabel) {
 
 TEST_F(EvaluatorRepositoryTest, NewIdFollowsTheLargest) {
     auto conn = db_->Acquire();
-    conn->Exec("INSERT INTO evaluators (id, label, executor, script_path, base_arguments) "
-               "VALUES (7, 'legacy', 'bash', '/x.sh', '')");
+    conn->Exec(
+        "INSERT INTO evaluators (id, label, executor, script_path, base_arguments) "
+        "VALUES (7, 'legacy', 'bash', '/x.sh', '')");
     zr::db::EvaluatorRepository repository(*conn);
     EXPECT_EQ(repository.Upsert(Make("new", std::nullopt, "/n.sh")), 8);
     EXPECT_EQ(repository.Upsert(Make("legacy", std::nullopt, "/y.sh")), 7);

@@ -1,10 +1,11 @@
 // notify::Mattermost against a minimal HTTP sink on loopback (one thread, one request per
 // connection): what is posted, where, the retries, and that failures never reach the caller.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,13 +14,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "notify/mattermost.hpp"
 
@@ -46,8 +44,7 @@ public:
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t len = sizeof(addr);
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-            ::listen(fd_, 16) != 0 ||
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd_, 16) != 0 ||
             ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
             throw std::runtime_error("sink socket failed");
         }
@@ -89,8 +86,8 @@ private:
                 open_.push_back(client);
                 continue;
             }
-            const std::string reply = "HTTP/1.1 " + std::to_string(status) +
-                                      " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+            const std::string reply =
+                "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
             (void)!::write(client, reply.data(), reply.size());
             ::close(client);
         }
@@ -114,8 +111,7 @@ private:
                 if (at != std::string::npos) length = std::stoul(request.headers.substr(at + 16));
                 const std::size_t space = request.headers.find(' ');
                 request.method = request.headers.substr(0, space);
-                request.path = request.headers.substr(space + 1,
-                                                      request.headers.find(' ', space + 1) - space - 1);
+                request.path = request.headers.substr(space + 1, request.headers.find(' ', space + 1) - space - 1);
             }
             if (data.size() >= header_end + 4 + length) {
                 request.body = data.substr(header_end + 4, length);
@@ -191,8 +187,7 @@ TEST(MattermostTest, PostsTheJsonToTheUrlWithTheKey) {
     EXPECT_EQ(requests[0].path, "/hooks/k3y");
     EXPECT_NE(requests[0].headers.find("Content-Type: application/json"), std::string::npos);
     const json body = json::parse(requests[0].body);
-    EXPECT_EQ(body, (json{{"channel", "zr-alerts"}, {"username", "zr-bot"},
-                          {"text", "New submission **abc** (é)"}}));
+    EXPECT_EQ(body, (json{{"channel", "zr-alerts"}, {"username", "zr-bot"}, {"text", "New submission **abc** (é)"}}));
 }
 
 TEST(MattermostTest, JoinsUrlAndKeyWithOneSlash) {
