@@ -4,7 +4,7 @@
 # the server. Functions that need $ZR, $TMP_DIR or $BASE say so.
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="$REPO_ROOT/build-bench"
+BUILD_DIR="${BENCH_BUILD_DIR:-$REPO_ROOT/build-bench}"  # BENCH_BUILD_DIR: another Release build folder
 USERNAME="bench"
 PASSWORD="Bench-Passw0rd-42"
 
@@ -27,8 +27,8 @@ build_release() {
     log "building Release into $BUILD_DIR"
     (
         cd "$REPO_ROOT"
-        cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
-        ninja -C build-bench zr >/dev/null
+        cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
+        ninja -C "$BUILD_DIR" zr >/dev/null
     ) || die "build failed"
     ZR="$BUILD_DIR/zr"
     [[ -x "$ZR" ]] || die "$ZR not found after the build"

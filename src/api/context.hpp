@@ -8,6 +8,7 @@
 #include "accounts/account_service.hpp"
 #include "challenges/challenge_service.hpp"
 #include "http/message.hpp"
+#include "leaderboards/leaderboard_service.hpp"
 #include "settings/settings.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
@@ -22,6 +23,7 @@ struct ApiContext {
     const settings::Settings& settings;
     submissions::SubmissionService& submissions;
     transfer::TransferService& transfer;
+    leaderboards::LeaderboardService& leaderboards;
 };
 
 // The caller from "Authorization: Bearer <token>". 401 {"detail": "Not authenticated"} without a

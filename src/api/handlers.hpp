@@ -45,6 +45,11 @@ http::Response UserSubmissionStatus(ApiContext& ctx, http::Request& request);
 http::Response UserSubmissionLog(ApiContext& ctx, http::Request& request);
 http::Response UserSubmissionScores(ApiContext& ctx, http::Request& request);
 
+// leaderboard_handlers.cpp
+http::Response ListLeaderboards(ApiContext& ctx, http::Request& request);
+http::Response LeaderboardJson(ApiContext& ctx, http::Request& request);
+http::Response ChallengeLeaderboards(ApiContext& ctx, http::Request& request);
+
 // site_handlers.cpp
 http::Response Root(ApiContext& ctx, http::Request& request);
 http::Response StaticFile(ApiContext& ctx, http::Request& request);

@@ -82,6 +82,9 @@ http::Router BuildRouter(ApiContext& ctx) {
 
     add(Method::kGet, "/challenges/", ListChallenges);
     add(Method::kGet, "/challenges/{challenge_id}", GetChallenge);
+    add(Method::kGet, "/challenges/{challenge_id}/leaderboard", ChallengeLeaderboards);
+    add(Method::kGet, "/leaderboards/", ListLeaderboards);
+    add(Method::kGet, "/leaderboards/{leaderboard_id}/json", LeaderboardJson);
 
     add(Method::kPost, "/challenges/{challenge_id}/submission/create", CreateSubmission);
     add(Method::kGet, "/challenges/{challenge_id}/submission/upload", SubmissionUploadState);

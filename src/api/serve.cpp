@@ -11,7 +11,7 @@ namespace zr::api {
 int Serve(const settings::Settings& settings) {
     wiring::Services services(settings);
     ApiContext ctx{services.accounts(), services.challenges(), services.templates(), services.settings(),
-                   services.submissions(), services.transfer()};
+                   services.submissions(), services.transfer(), services.leaderboards()};
     // Completes the uploads a previous run left with every part received (durable completion).
     services.submissions().ResumePending();
     const http::Router router = BuildRouter(ctx);

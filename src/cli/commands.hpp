@@ -14,6 +14,8 @@ void AddChallengeCommands(CommandSet& commands);
 void AddSubmissionCommands(CommandSet& commands);
 // evaluator:discover, evaluator:list, evaluator:hosts
 void AddEvaluatorCommands(CommandSet& commands);
+// leaderboards:list, leaderboards:create, leaderboards:build, leaderboards:show
+void AddLeaderboardCommands(CommandSet& commands);
 // check:settings
 void AddSettingsCommands(CommandSet& commands);
 

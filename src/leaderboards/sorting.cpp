@@ -61,18 +61,19 @@ int CompareNumbers(const nlohmann::json& a, const nlohmann::json& b) {
         const bool b_unsigned = b.is_number_unsigned();
         if (a_unsigned && b_unsigned) return Compare3(a.get<std::uint64_t>(), b.get<std::uint64_t>());
         if (!a_unsigned && !b_unsigned) return Compare3(a.get<std::int64_t>(), b.get<std::int64_t>());
-        // nlohmann stores non-negative parsed integers as unsigned, so a signed one here is negative.
-        return a_unsigned ? 1 : -1;
+        const auto& signed_one = a_unsigned ? b : a;
+        const auto& unsigned_one = a_unsigned ? a : b;
+        int c = signed_one.get<std::int64_t>() < 0
+                    ? -1
+                    : Compare3(static_cast<std::uint64_t>(signed_one.get<std::int64_t>()), unsigned_one.get<std::uint64_t>());
+        return a_unsigned ? -c : c;
     }
     return Compare3(a.get<double>(), b.get<double>());
 }
 
-// Both present; same-direction comparison (the caller flips it for a descending key).
-int CompareValues(const nlohmann::json& a, const nlohmann::json& b) {
-    const int a_rank = TypeRank(a);
-    const int b_rank = TypeRank(b);
-    if (a_rank != b_rank) return Compare3(a_rank, b_rank);
-    switch (a_rank) {
+// Two present values of the same TypeRank, in ascending order.
+int CompareSameType(const nlohmann::json& a, const nlohmann::json& b) {
+    switch (TypeRank(a)) {
         case 0: return CompareNumbers(a, b);
         case 1: return Compare3(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
         case 2: return Compare3(a.get<bool>(), b.get<bool>());
@@ -118,7 +119,10 @@ void SortAndRank(std::vector<nlohmann::json>& entries, const std::vector<SortKey
                 if (va == vb) continue;
                 return vb == nullptr;  // the entry having the key comes first, whatever the direction
             }
-            int c = CompareValues(*va, *vb);
+            const int a_rank = TypeRank(*va);
+            const int b_rank = TypeRank(*vb);
+            if (a_rank != b_rank) return a_rank < b_rank;
+            int c = CompareSameType(*va, *vb);
             if (keys[k].descending) c = -c;
             if (c != 0) return c < 0;
         }

@@ -21,6 +21,7 @@ Services::Services(const settings::Settings& settings)
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
       challenges_(database_, clock_),
       submission_store_(settings_.submission_dir),
+      leaderboards_(database_, submission_store_, settings_, clock_),
       submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_),
       transfer_(database_, submission_store_, settings_) {}
 

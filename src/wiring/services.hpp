@@ -12,6 +12,7 @@
 #include "challenges/challenge_service.hpp"
 #include "common/time.hpp"
 #include "db/database.hpp"
+#include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
 #include "notify/mattermost.hpp"
 #include "settings/settings.hpp"
@@ -36,6 +37,7 @@ public:
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
     submissions::SubmissionService& submissions() { return submissions_; }
+    leaderboards::LeaderboardService& leaderboards() { return leaderboards_; }
     transfer::TransferService& transfer() { return transfer_; }
     const Clock& clock() const { return clock_; }
 
@@ -51,6 +53,7 @@ private:
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
     storage::SubmissionStore submission_store_;
+    leaderboards::LeaderboardService leaderboards_;
     submissions::SubmissionService submissions_;
     transfer::TransferService transfer_;
 };

@@ -123,7 +123,7 @@ protected:
         services_ = std::make_unique<zr::wiring::Services>(loaded.settings);
         context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
             services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
-            services_->submissions(), services_->transfer()});
+            services_->submissions(), services_->transfer(), services_->leaderboards()});
     }
 
     std::set<Operation> RouterOperations() {
@@ -175,7 +175,7 @@ TEST(ApiOpenApiDocumentTest, HeaderAndSecurityScheme) {
 
 TEST(ApiOpenApiDocumentTest, EveryOperationIsTaggedSummarisedAndAnswers) {
     const json doc = LoadDocument();
-    const std::set<std::string> tags = {"auth", "pages", "users", "challenges", "site", "workers"};
+    const std::set<std::string> tags = {"auth", "pages", "users", "challenges", "leaderboards", "site", "workers"};
     std::set<std::string> operation_ids;
     for (const auto& [path, item] : doc.at("paths").items()) {
         for (const auto& [method, operation] : item.items()) {
