@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/local_workers.hpp"
 #include "api/routes.hpp"
 #include "http/server.hpp"
 #include "wiring/services.hpp"
@@ -14,6 +15,9 @@ int Serve(const settings::Settings& settings) {
                    services.submissions(), services.transfer(), services.leaderboards()};
     // Completes the uploads a previous run left with every part received (durable completion).
     services.submissions().ResumePending();
+    // Republishes jobs a crash left unpublished, queues forgotten uploads, consumes update_queue.
+    services.evaluation().Start();
+    LocalWorkers workers(services);
     const http::Router router = BuildRouter(ctx);
 
     http::ServerConfig config;
@@ -33,6 +37,11 @@ int Serve(const settings::Settings& settings) {
                  port, settings.data_folder.string());
     server.Run();
     spdlog::info("server stopped");
+    // Running evaluations are killed and their jobs handed back to the queue (run again at the next
+    // start or by another worker); then the updates already queued are left for the next start.
+    workers.Stop();
+    services.evaluation().Stop();
+    spdlog::info("evaluation stopped");
     return 0;
 }
 

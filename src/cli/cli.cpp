@@ -68,6 +68,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddUserCommands(commands);
     AddChallengeCommands(commands);
     AddSubmissionCommands(commands);
+    AddEvaluationCommands(commands);
     AddLeaderboardCommands(commands);
     AddEvaluatorCommands(commands);
     AddSettingsCommands(commands);

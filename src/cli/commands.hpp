@@ -16,6 +16,8 @@ void AddSubmissionCommands(CommandSet& commands);
 void AddEvaluatorCommands(CommandSet& commands);
 // leaderboards:list, leaderboards:create, leaderboards:build, leaderboards:show
 void AddLeaderboardCommands(CommandSet& commands);
+// submissions:evaluate, submissions:cancel, jobs:list
+void AddEvaluationCommands(CommandSet& commands);
 // check:settings
 void AddSettingsCommands(CommandSet& commands);
 

@@ -12,6 +12,7 @@
 #include "challenges/challenge_service.hpp"
 #include "common/time.hpp"
 #include "db/database.hpp"
+#include "evaluation/evaluation_service.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
 #include "notify/mattermost.hpp"
@@ -37,6 +38,9 @@ public:
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
     submissions::SubmissionService& submissions() { return submissions_; }
+    // Queuing and the workers' updates; uploads are queued through submissions()' uploaded hook.
+    // The server calls evaluation().Start() after ResumePending.
+    evaluation::EvaluationService& evaluation() { return evaluation_; }
     leaderboards::LeaderboardService& leaderboards() { return leaderboards_; }
     transfer::TransferService& transfer() { return transfer_; }
     const Clock& clock() const { return clock_; }
@@ -55,6 +59,7 @@ private:
     storage::SubmissionStore submission_store_;
     leaderboards::LeaderboardService leaderboards_;
     submissions::SubmissionService submissions_;
+    evaluation::EvaluationService evaluation_;
     transfer::TransferService transfer_;
 };
 
