@@ -1,7 +1,9 @@
 // HttpLink: a worker that reaches the service over HTTP only (ZR_WORKER_TRANSFER=http), through
 // the worker routes (/worker/jobs/...) with ZR_WORKER_TOKEN. Input and scores travel as zips with
 // their md5 checked on both sides; output lines are stamped here, as LocalLink does, and sent in
-// batches of whole lines.
+// batches of whole lines from the caller's thread: at most every kLogInterval when AppendLog or
+// JobState (the worker's heartbeat poll) is called, and on Flush. A partial last line waits for its
+// newline or for Flush.
 //
 // Failures: requests are retried kRetries times with a doubling pause after a connection error or
 // a 5xx answer. A log chunk refused with 409 while the service has not yet recorded the job as
@@ -82,6 +84,9 @@ public:
     }
 
     std::string JobState(const std::string& job_id) override {
+        // The worker asks at every heartbeat while the job runs: output that came before a quiet
+        // spell of the evaluator goes out now rather than with its next output.
+        if (job_id == log_job_ && !lines_.empty() && SteadyClock::now() - last_sent_ >= kLogInterval) SendQuietly();
         const HttpResponse response = Request("state of job " + job_id, [&] { return client_.Get(JobPath(job_id)); });
         if (response.status == 404 && DetailOf(response) == "Job not found") return "";
         Expect200(response, "state of job " + job_id);
@@ -126,7 +131,7 @@ public:
         if (log_job_ != job.job_id) {
             if (!pending_.empty() || !lines_.empty()) FlushQuietly();
             log_job_ = job.job_id;
-            last_sent_ = SteadyClock::now();
+            last_sent_ = {};  // the first output goes out at once
         }
         Stamp(text);
         if (SteadyClock::now() - last_sent_ >= kLogInterval) SendLines(false);
@@ -256,6 +261,14 @@ private:
             if (response.status != 200) lines_.clear();  // refused for good: the job is over or unknown
             Expect200(response, what);
             lines_.erase(0, cut);
+        }
+    }
+
+    void SendQuietly() {
+        try {
+            SendLines(false);
+        } catch (const std::exception& e) {
+            spdlog::warn("{}", e.what());
         }
     }
 
