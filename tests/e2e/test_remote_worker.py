@@ -241,6 +241,30 @@ def test_output_streams_and_cancel_reaches_the_remote_worker(rabbitmq, servers, 
     assert code == 0, worker.log()
 
 
+def test_a_corrupted_download_is_not_evaluated(rabbitmq, servers, make_user, tmp_path):
+    bin_dir = write_bin(tmp_path / "bin")
+    server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
+                                      "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
+    challenge = setup_challenge(server, tmp_path)
+    alice = Submitter(server, make_user(server))
+    data, _ = good_zip()
+    sid = alice.create(challenge, data)
+    assert alice.upload(challenge, sid, "archive.zip", data).status_code == 200
+    wait_job(server, sid)
+    # The archive on the service's disk no longer matches its declared md5 (bit rot, truncation).
+    archive = submission_dir(server, sid) / "input.zip"
+    archive.write_bytes(data[:-10] + b"0123456789")
+    worker = RemoteWorker(tmp_path, server, bin_dir, rabbitmq.env()).start()
+    try:
+        assert wait_for(alice, sid, ("failed", "completed")) == "failed"
+        text = "\n".join(alice.log(sid))
+        assert "md5" in text and md5(data) in text, text
+        assert "evaluating" not in text  # the evaluator never ran
+    finally:
+        code = worker.stop()
+    assert code == 0, worker.log()
+
+
 def test_worker_with_a_wrong_token_evaluates_nothing(rabbitmq, servers, make_user, tmp_path):
     bin_dir = write_bin(tmp_path / "bin")
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
