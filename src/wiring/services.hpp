@@ -4,8 +4,9 @@
 //
 // Construction prepares the data folder (creating sub-folders) and opens/migrates the database;
 // it throws settings::SettingsError or db::DbError with a message for the operator.
-// Destruction stops the submissions' background completion (joins it), then flushes queued
-// e-mails (bounded) before closing. The server calls submissions().ResumePending() at start-up.
+// Destruction stops the submissions' background completion (joins it) and the evaluation
+// service's update consumer, then flushes queued e-mails (bounded) before closing. The server calls
+// submissions().ResumePending() then evaluation().Start() at start-up.
 #include <memory>
 
 #include "accounts/account_service.hpp"

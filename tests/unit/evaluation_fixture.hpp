@@ -70,8 +70,7 @@ protected:
                                                         std::chrono::milliseconds(2000));
         mattermost_ = std::make_unique<notify::Mattermost>(settings_);
         leaderboards_ = std::make_unique<leaderboards::LeaderboardService>(*db_, *store_, settings_, clock_);
-        service_ = std::make_unique<EvaluationService>(*db_, *store_, settings_, *leaderboards_,
-                                                       Notifiers{*mail_queue_, *mattermost_, templates_}, clock_);
+        NewService();
         auto conn = db_->Acquire();
         user_ = db::UserRepository(*conn).Create({"alice", "alice@example.org", true, "True",
                                                   std::vector<unsigned char>(32, 1), std::vector<unsigned char>(32, 2)});
@@ -90,6 +89,13 @@ protected:
         store_.reset();
         db_.reset();
         fs::remove_all(dir_);
+    }
+
+    // A new service instance over the same files and settings_ (as after a restart).
+    void NewService() {
+        service_.reset();
+        service_ = std::make_unique<EvaluationService>(*db_, *store_, settings_, *leaderboards_,
+                                                       Notifiers{*mail_queue_, *mattermost_, templates_}, clock_);
     }
 
     // A submission folder (single-part, archive.hash) and its row.
