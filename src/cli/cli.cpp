@@ -71,6 +71,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddEvaluationCommands(commands);
     AddLeaderboardCommands(commands);
     AddEvaluatorCommands(commands);
+    AddMessagingCommands(commands);
     AddSettingsCommands(commands);
     client::AddSubmitCommand(commands);
 }

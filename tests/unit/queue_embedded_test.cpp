@@ -81,6 +81,23 @@ TEST(EmbeddedQueue, AcknowledgedRowIsGoneAndAReleasedOneCountsItsDeliveries) {
     EXPECT_EQ(stmt.Int(0), 0);
 }
 
+TEST(EmbeddedQueue, AnExpiredMessageComesBeforeYoungerNeverLeasedOnes) {
+    EmbeddedBackend backend;
+    auto first = backend.Open("first");
+    first->Publish(kEvalQueue, Json{{"id", "a"}});
+    first->Publish(kEvalQueue, Json{{"id", "b"}});
+    ASSERT_TRUE(first->Receive(kEvalQueue, 1s));
+    backend.LoseOwnership(*first);
+    auto second = backend.Open("second");
+    auto a = second->Receive(kEvalQueue, 1s);
+    auto b = second->Receive(kEvalQueue, 1s);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->body["id"], "a");
+    EXPECT_EQ(a->attempts, 2u);
+    EXPECT_EQ(b->body["id"], "b");
+    EXPECT_EQ(b->attempts, 1u);
+}
+
 TEST(EmbeddedQueue, AForgedLeaseOwnsNothing) {
     EmbeddedBackend backend;
     auto queue = backend.Open("c");

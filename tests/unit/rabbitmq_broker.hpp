@@ -122,7 +122,8 @@ private:
         for (const char* sub : {"home", "mnesia", "log"}) std::filesystem::create_directories(dir_ / sub);
         std::ofstream(dir_ / "enabled_plugins") << "[].\n";
         std::ofstream(dir_ / "rabbitmq-env.conf") << "";
-        std::ofstream(dir_ / "rabbitmq.conf") << "loopback_users.guest = true\n";
+        // consumer_timeout above any evaluation time limit, as a deployment needs (default 30 min).
+        std::ofstream(dir_ / "rabbitmq.conf") << "loopback_users.guest = true\nconsumer_timeout = 86400000\n";
         port_ = FreePort();
         epmd_port_ = FreePort();
         dist_port_ = FreePort();
