@@ -73,6 +73,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddEvaluatorCommands(commands);
     AddMessagingCommands(commands);
     AddSettingsCommands(commands);
+    AddWorkerCommand(commands);
     client::AddSubmitCommand(commands);
 }
 

@@ -22,5 +22,7 @@ void AddEvaluationCommands(CommandSet& commands);
 void AddMessagingCommands(CommandSet& commands);
 // check:settings
 void AddSettingsCommands(CommandSet& commands);
+// worker (evaluation workers of this host)
+void AddWorkerCommand(CommandSet& commands);
 
 }  // namespace zr::cli
