@@ -69,8 +69,6 @@ PY
 cat >"$TMP_DIR/leaderboards.json" <<EOF
 [{"label": "bench-board", "challenge_id": 1, "path_to": "bench-board.json", "entry_file": "scores/entry.json",
   "external_entries": null, "archived": false, "static_files": false, "sorting_key": "-scores.accuracy,scores.time"}]
-[{"label": "bench-board", "challenge_id": 1, "path_to": "bench-board.json", "entry_file": "scores/entry.json",
-  "external_entries": null, "archived": false, "static_files": false, "sorting_key": "-scores.accuracy,scores.time"}]
 EOF
 run_zr leaderboards:create -f "$TMP_DIR/leaderboards.json" >"$TMP_DIR/create.log" 2>&1 \
     || { cat "$TMP_DIR/create.log" >&2; die "leaderboards:create failed"; }
