@@ -144,7 +144,8 @@ def test_help_lists_the_commands(cli):
     out = cli.ok("--help")
     section = out.split("\nsubmissions:\n", 1)[1].split("\n\n", 1)[0]
     assert [line.split()[0] for line in section.splitlines()] == [
-        "submissions:list", "submissions:set", "submissions:create"]
+        "submissions:list", "submissions:set", "submissions:create", "submissions:evaluate",
+        "submissions:cancel"]
 
 
 def test_legacy_submission_is_listed(tmp_path):
