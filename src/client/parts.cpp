@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 
+#include "common/fd.hpp"
 #include "crypto/crypto.hpp"
 
 namespace zr::client {
@@ -23,25 +24,6 @@ std::string SystemError(const std::string& what, const fs::path& path) {
 }
 
 // A file descriptor closed on scope exit.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    // Closes now, reporting a failure (a delayed write error).
-    bool Close() {
-        int fd = fd_;
-        fd_ = -1;
-        return close(fd) == 0;
-    }
-
-private:
-    int fd_;
-};
 
 std::size_t ReadSome(int fd, unsigned char* buffer, std::size_t size, const fs::path& path) {
     for (;;) {
@@ -109,7 +91,7 @@ private:
     void OpenPart() {
         std::string name = archive_.path.filename().string() + ".part" + std::to_string(parts_.size());
         parts_.push_back(PartInfo{name, 0, {}});
-        part_fd_ = std::make_unique<Fd>(open(PartPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        part_fd_ = std::make_unique<UniqueFd>(open(PartPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         if (part_fd_->get() < 0) throw SubmitError(SystemError("cannot create", PartPath()));
         part_md5_ = std::make_unique<crypto::Md5>();
         part_bytes_ = 0;
@@ -128,7 +110,7 @@ private:
     fs::path folder_;
     crypto::Md5 whole_;
     std::vector<PartInfo> parts_;
-    std::unique_ptr<Fd> part_fd_;
+    std::unique_ptr<UniqueFd> part_fd_;
     std::unique_ptr<crypto::Md5> part_md5_;
     std::uint64_t part_bytes_ = 0;
 };
@@ -171,7 +153,7 @@ std::optional<PreparedArchive> PrepareArchive(const ArchiveInfo& archive, std::u
         fs::create_directories(folder, ec);
         if (ec) throw SubmitError(folder.string() + ": cannot create the folder for the parts: " + ec.message());
     }
-    Fd in(open(archive.path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd in(open(archive.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (in.get() < 0) throw SubmitError(SystemError("cannot read the archive", archive.path));
     std::vector<unsigned char> buffer(kChunkBytes);
     Splitter splitter(archive, part_size, folder);

@@ -15,6 +15,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/fd.hpp"
 #include "storage/profiles.hpp"
 
 namespace zr::leaderboards::detail {
@@ -25,20 +26,6 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what + " " + path.string());
 }
 
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
 
 // The whole content of an open regular file; nullopt for anything else or a read error.
 std::optional<std::string> ReadOpenFile(int fd) {
@@ -63,7 +50,7 @@ std::optional<std::string> ReadOpenFile(int fd) {
 // (openat2 RESOLVE_BENEATH: "..", absolute symlinks, symlinks out). One syscall per file keeps a
 // 10 000-entry build fast. Falls back to storage::ResolveUnder where openat2 is unavailable.
 int OpenBeneath(const fs::path& folder, const std::string& relative) {
-    Fd dir(::open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dir(::open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() < 0) return -1;
     open_how how{};
     how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  // O_NONBLOCK: a FIFO must not hang us
@@ -145,7 +132,7 @@ Collected ReadExternalEntries(const fs::path& folder) {
 }
 
 std::optional<nlohmann::json> ReadEntryObject(const fs::path& folder, const std::string& relative) {
-    Fd fd(OpenBeneath(folder, relative));
+    UniqueFd fd(OpenBeneath(folder, relative));
     if (fd.get() < 0) return std::nullopt;
     auto text = ReadOpenFile(fd.get());
     if (!text) return std::nullopt;
@@ -174,7 +161,7 @@ void WriteFileAtomically(const fs::path& path, const std::string& content) {
     const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     fs::create_directories(folder);
     std::string temp = (folder / ("." + path.filename().string() + ".XXXXXX")).string();
-    Fd fd(::mkstemp(temp.data()));
+    UniqueFd fd(::mkstemp(temp.data()));
     if (fd.get() < 0) ThrowErrno("create temporary file in", folder);
     try {
         std::size_t done = 0;
@@ -186,14 +173,14 @@ void WriteFileAtomically(const fs::path& path, const std::string& content) {
         }
         if (::fchmod(fd.get(), 0644) != 0) ThrowErrno("chmod", temp);
         if (::fsync(fd.get()) != 0) ThrowErrno("fsync", temp);
-        if (::close(fd.release()) != 0) ThrowErrno("close", temp);
+        if (::close(fd.Release()) != 0) ThrowErrno("close", temp);
         if (::rename(temp.c_str(), path.c_str()) != 0) ThrowErrno("rename to", path);
     } catch (...) {
         std::error_code ignored;
         fs::remove(temp, ignored);
         throw;
     }
-    Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) ::fsync(dir.get());  // the rename itself reaches the disk
 }
 

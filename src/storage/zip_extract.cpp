@@ -12,6 +12,8 @@
 #include <system_error>
 #include <vector>
 
+#include "common/fd.hpp"
+
 namespace zr::storage {
 namespace fs = std::filesystem;
 namespace {
@@ -28,25 +30,6 @@ struct FileCloser {
 using ZipHandle = std::unique_ptr<zip_t, ZipCloser>;
 using EntryHandle = std::unique_ptr<zip_file_t, FileCloser>;
 
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    // Closes now, reporting a failure (a delayed write error shows here).
-    bool Close() {
-        const int rc = ::close(fd_);
-        fd_ = -1;
-        return rc == 0;
-    }
-
-private:
-    int fd_;
-};
 
 [[noreturn]] void Refuse(const std::string& reason) { throw UnzipRefused(reason); }
 
@@ -153,7 +136,7 @@ private:
         EntryHandle entry(zip_fopen_index(za_, index, 0));
         if (!entry)
             Refuse("entry '" + std::string(name) + "' cannot be read: " + zip_error_strerror(zip_get_error(za_)));
-        Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+        UniqueFd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
         if (out.get() < 0) {
             if (errno == EEXIST) Refuse("entry '" + std::string(name) + "' appears twice in the archive");
             IoFailure("cannot create", target);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "common/fd.hpp"
 #include "common/strings.hpp"
 #include "crypto/crypto.hpp"
 #include "db/repositories.hpp"
@@ -22,21 +23,6 @@ using domain::SubmissionStatus;
 
 constexpr std::size_t kMergeBufferBytes = 1 << 20;
 
-class Fd {
-public:
-    Fd(const fs::path& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC, 0644)) {
-        if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
-    }
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::size_t ReadSome(int fd, char* buffer, std::size_t size, const fs::path& path) {
     while (true) {
@@ -60,7 +46,7 @@ void WriteAll(int fd, const char* data, std::size_t size, const fs::path& path) 
 
 // Appends the file at `from` to `out`, feeding md5 on the way.
 void AppendFile(const fs::path& from, int out, const fs::path& out_path, crypto::Md5& md5, std::vector<char>& buffer) {
-    Fd in(from, O_RDONLY);
+    UniqueFd in = OpenOrThrow(from, O_RDONLY);
     while (const std::size_t n = ReadSome(in.get(), buffer.data(), buffer.size(), from)) {
         md5.Update(buffer.data(), n);
         WriteAll(out, buffer.data(), n, out_path);
@@ -203,7 +189,7 @@ std::string SubmissionService::MergeParts(const std::string& submission_id, cons
     std::vector<char> buffer(kMergeBufferBytes);
     crypto::Md5 md5;
     {
-        Fd out(target, O_WRONLY | O_CREAT | O_TRUNC);
+        UniqueFd out = OpenOrThrow(target, O_WRONLY | O_CREAT | O_TRUNC);
         for (const auto& part : manifest.index) {
             AppendFile(store_.PartPath(submission_id, part.file_name), out.get(), target, md5, buffer);
         }

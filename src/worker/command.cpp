@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "worker/runner.hpp"
+
 namespace zr::worker {
 namespace fs = std::filesystem;
 namespace {
@@ -18,21 +20,7 @@ bool IsInside(const fs::path& path, const fs::path& dir) {
     return dir_it == dir_end && path_it != path.end();
 }
 
-bool OnPath(const std::string& program) {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        std::size_t end = dirs.find(':', start);
-        if (end == std::string::npos) end = dirs.size();
-        std::string dir = dirs.substr(start, end - start);
-        if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
-        start = end + 1;
-    }
-    return false;
-}
-
-std::string Python() { return OnPath("python3") ? "python3" : "python"; }
+std::string Python() { return FindProgram("python3").empty() ? "python" : "python3"; }
 
 }  // namespace
 

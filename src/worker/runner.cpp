@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/fd.hpp"
+
 namespace zr::worker {
 namespace {
 
@@ -34,47 +36,11 @@ constexpr milliseconds kDrainLimit{2000};
 constexpr milliseconds kExitCheckFallback{50};
 
 // Closes a descriptor on scope exit.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { Reset(); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    // Gives up ownership.
-    int Release() { return std::exchange(fd_, -1); }
-    void Reset(int fd = -1) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_ = -1;
-};
 
 [[noreturn]] void ThrowErrno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 
 std::string ErrnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-// argv[0] as execv needs it: a name without '/' is looked up in PATH now, before fork, so that the
-// child only calls async-signal-safe functions. Empty when not found.
-std::string ResolveProgram(const std::string& name) {
-    if (name.find('/') != std::string::npos) return name;
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        std::size_t end = dirs.find(':', start);
-        if (end == std::string::npos) end = dirs.size();
-        std::string dir = dirs.substr(start, end - start);
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return "";
-}
 
 // Everything the child needs, prepared before fork (no allocation after it).
 struct ChildSetup {
@@ -168,8 +134,8 @@ private:
     std::optional<int> Reap();
 
     pid_t pid_;
-    Fd output_;
-    Fd pidfd_;
+    UniqueFd output_;
+    UniqueFd pidfd_;
     bool reaped_ = false;
     char buffer_[kReadChunk];
 };
@@ -287,7 +253,7 @@ RunResult SpawnFailed(std::string reason) {
 RunResult RunProcess(const std::vector<std::string>& argv, const RunOptions& options) {
     if (argv.empty()) throw std::invalid_argument("RunProcess: empty argv");
     ChildSetup setup;
-    setup.program = ResolveProgram(argv[0]);
+    setup.program = FindProgram(argv[0]);
     if (setup.program.empty()) return SpawnFailed("cannot run " + argv[0] + ": not found in PATH");
     std::vector<std::string> args(argv);
     for (auto& arg : args) setup.argv.push_back(arg.data());
@@ -295,16 +261,16 @@ RunResult RunProcess(const std::vector<std::string>& argv, const RunOptions& opt
     setup.cwd = options.cwd.string();
     setup.parent = ::getpid();
 
-    Fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (dev_null.get() < 0) ThrowErrno("open /dev/null");
     int output_pipe[2];
     if (::pipe2(output_pipe, O_CLOEXEC) != 0) ThrowErrno("pipe2");
-    Fd output_read(output_pipe[0]);
-    Fd output_write(output_pipe[1]);
+    UniqueFd output_read(output_pipe[0]);
+    UniqueFd output_write(output_pipe[1]);
     int status_pipe[2];
     if (::pipe2(status_pipe, O_CLOEXEC) != 0) ThrowErrno("pipe2");
-    Fd status_read(status_pipe[0]);
-    Fd status_write(status_pipe[1]);
+    UniqueFd status_read(status_pipe[0]);
+    UniqueFd status_write(status_pipe[1]);
     setup.dev_null = dev_null.get();
     setup.output = output_write.get();
     setup.status = status_write.get();
@@ -323,6 +289,23 @@ RunResult RunProcess(const std::vector<std::string>& argv, const RunOptions& opt
         return SpawnFailed("cannot run " + argv[0] + ": " + ErrnoText(exec_error));
     }
     return child.Run(options);
+}
+
+std::string FindProgram(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        std::size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        if (dir.empty()) dir = ".";
+        std::string candidate = dir + "/" + name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return "";
 }
 
 }  // namespace zr::worker

@@ -40,7 +40,11 @@ struct RunOptions {
     std::function<bool()> keep_going;
 };
 
-// argv[0] is looked up in PATH. Never throws for a failing child; throws std::invalid_argument for
+// What execv runs for `name`: the name itself when it contains '/', else the first executable
+// match in PATH (or /usr/local/bin:/usr/bin:/bin when PATH is unset); "" when none.
+std::string FindProgram(const std::string& name);
+
+// argv[0] is looked up in PATH (FindProgram, before fork). Never throws for a failing child; throws std::invalid_argument for
 // an empty argv.
 RunResult RunProcess(const std::vector<std::string>& argv, const RunOptions& options);
 
