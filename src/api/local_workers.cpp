@@ -25,8 +25,8 @@ LocalWorkers::LocalWorkers(wiring::Services& services) : store_(services.setting
         config.time_limit = settings.eval_time_limit;
         config.max_attempts = settings.eval_max_attempts;
         // The embedded queue's lease must be renewed at least every third of ZR_EVAL_LEASE.
-        config.heartbeat = std::min(config.heartbeat, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                          settings.eval_lease) / 3);
+        config.heartbeat =
+            std::min(config.heartbeat, std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3);
         auto queue = queue::Open(settings, &services.database(), config.name);
         auto link = worker::MakeLocalLink(services.database(), store_, services.clock());
         workers_.push_back(std::make_unique<worker::Worker>(std::move(config), std::move(queue), std::move(link)));

@@ -25,9 +25,7 @@ std::string FormatAge(std::chrono::seconds age) {
 nlohmann::json TextOrNull(const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); }
 
 nlohmann::json JobRow(const evaluation::JobView& job, TimePoint now) {
-    auto since = [now](TimePoint t) {
-        return FormatAge(std::chrono::duration_cast<std::chrono::seconds>(now - t));
-    };
+    auto since = [now](TimePoint t) { return FormatAge(std::chrono::duration_cast<std::chrono::seconds>(now - t)); };
     nlohmann::json lease_age;
     if (job.state == "running") {
         if (auto last = job.heartbeat_at ? job.heartbeat_at : job.started_at) lease_age = since(*last);
@@ -59,13 +57,13 @@ void AddEvaluate(CommandSet& commands) {
 
 void AddCancel(CommandSet& commands) {
     auto id = std::make_shared<std::string>();
-    auto& command = commands.Add("submissions", "cancel",
-                                 "Cancel a queued or running evaluation (a running evaluator is stopped)",
-                                 [id](Context& context) {
-                                     context.services().evaluation().Cancel(*id);
-                                     context.out() << "submission " << *id << " canceled\n";
-                                     return 0;
-                                 });
+    auto& command =
+        commands.Add("submissions", "cancel", "Cancel a queued or running evaluation (a running evaluator is stopped)",
+                     [id](Context& context) {
+                         context.services().evaluation().Cancel(*id);
+                         context.out() << "submission " << *id << " canceled\n";
+                         return 0;
+                     });
     command.add_option("SUBMISSION_ID", *id, "The submission's id")->required();
 }
 
@@ -94,8 +92,10 @@ void AddJobsList(CommandSet& commands) {
             listing.Print(context.out(), options->json);
             return 0;
         });
-    command.add_option("-s,--state", options->states, "Only jobs in this state (repeatable): queued, running, "
-                                                      "completed, failed, canceled")
+    command
+        .add_option("-s,--state", options->states,
+                    "Only jobs in this state (repeatable): queued, running, "
+                    "completed, failed, canceled")
         ->type_name("STATE");
     AddJsonFlag(command, options->json);
 }

@@ -7,21 +7,20 @@
 namespace zr::db {
 namespace {
 
-#define ZR_JOB_COLUMNS                                                                                   \
+#define ZR_JOB_COLUMNS                                                                                    \
     "id, submission_id, evaluator_id, state, attempts, worker, host, published, created_at, started_at, " \
     "heartbeat_at, finished_at, exit_code, reason"
 
 constexpr std::string_view kSelectJobById = "SELECT " ZR_JOB_COLUMNS " FROM evaluation_jobs WHERE id = ?1";
-constexpr std::string_view kSelectCurrentJob =
-    "SELECT " ZR_JOB_COLUMNS " FROM evaluation_jobs WHERE submission_id = ?1 "
-    "ORDER BY created_at DESC, rowid DESC LIMIT 1";
+constexpr std::string_view kSelectCurrentJob = "SELECT " ZR_JOB_COLUMNS
+                                               " FROM evaluation_jobs WHERE submission_id = ?1 "
+                                               "ORDER BY created_at DESC, rowid DESC LIMIT 1";
 constexpr std::string_view kSelectJobsPrefix = "SELECT " ZR_JOB_COLUMNS " FROM evaluation_jobs";
 constexpr std::string_view kSelectJobsOrder = " ORDER BY created_at DESC, rowid DESC";
 constexpr std::string_view kSelectUnpublishedJobs =
     "SELECT " ZR_JOB_COLUMNS " FROM evaluation_jobs WHERE published = 0 ORDER BY created_at, rowid";
-constexpr std::string_view kInsertJob =
-    "INSERT INTO evaluation_jobs (" ZR_JOB_COLUMNS ") "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+constexpr std::string_view kInsertJob = "INSERT INTO evaluation_jobs (" ZR_JOB_COLUMNS
+                                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 constexpr std::string_view kUpdateJob =
     "UPDATE evaluation_jobs SET submission_id = ?2, evaluator_id = ?3, state = ?4, attempts = ?5, "
     "worker = ?6, host = ?7, published = ?8, created_at = ?9, started_at = ?10, heartbeat_at = ?11, "
@@ -139,8 +138,6 @@ void EvaluationJobRepository::Update(const EvaluationJobRow& job) {
     stmt.Run();
 }
 
-void EvaluationJobRepository::SetPublished(std::string_view id) {
-    conn_.Prepare(kSetJobPublished).Bind(1, id).Run();
-}
+void EvaluationJobRepository::SetPublished(std::string_view id) { conn_.Prepare(kSetJobPublished).Bind(1, id).Run(); }
 
 }  // namespace zr::db

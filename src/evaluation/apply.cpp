@@ -45,8 +45,8 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
         if (job->worker.empty()) job->worker = update.worker;
         if (job->host.empty()) job->host = update.host;
         if (!submissions.SetStatusIf(job->submission_id, kUnderEvaluation, status)) {
-            spdlog::warn("submission {}: job {} {} but the submission's status was changed meanwhile", job->submission_id,
-                         job->id, state);
+            spdlog::warn("submission {}: job {} {} but the submission's status was changed meanwhile",
+                         job->submission_id, job->id, state);
         }
     };
     switch (update.type) {

@@ -47,9 +47,7 @@ bool Contains(const std::array<std::string_view, N>& list, std::string_view valu
 
 }  // namespace
 
-bool IsFinalJobState(std::string_view state) {
-    return state == kCompleted || state == kFailed || state == kCanceled;
-}
+bool IsFinalJobState(std::string_view state) { return state == kCompleted || state == kFailed || state == kCanceled; }
 
 std::string NewJobId() {
     crypto::Bytes bytes = crypto::RandomBytes(16);
@@ -61,9 +59,9 @@ std::string NewJobId() {
 }
 
 JobView ToView(const db::EvaluationJobRow& row) {
-    return {row.id,         row.submission_id, row.state,        static_cast<unsigned>(std::max(row.attempts, 0)),
-            row.worker,     row.host,          row.created_at,   row.started_at,
-            row.heartbeat_at, row.finished_at, row.exit_code,    row.reason};
+    return {row.id,           row.submission_id, row.state,      static_cast<unsigned>(std::max(row.attempts, 0)),
+            row.worker,       row.host,          row.created_at, row.started_at,
+            row.heartbeat_at, row.finished_at,   row.exit_code,  row.reason};
 }
 
 Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submission& submission,
@@ -225,7 +223,8 @@ void EvaluationService::Impl::RepublishUnpublished(std::optional<TimePoint> olde
                 spdlog::error("job {}: cannot be published: {}", row.id, e.message());
             }
         }
-        if (job && embedded) db::QueueRepository(*conn).Insert(queue::kEvalQueue, ToJson(*job).dump(), UnixMillis(clock.Now()));
+        if (job && embedded)
+            db::QueueRepository(*conn).Insert(queue::kEvalQueue, ToJson(*job).dump(), UnixMillis(clock.Now()));
         // A job that cannot run any more (canceled, evaluator gone) is not published at all.
         if (!job || embedded) db::EvaluationJobRepository(*conn).SetPublished(row.id);
         tx.Commit();

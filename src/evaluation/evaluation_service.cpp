@@ -117,8 +117,7 @@ void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const q
     try {
         update = UpdateFromJson(delivery.body);
     } catch (const MessageError& e) {
-        spdlog::warn("update_queue: dropping a message that is not an update ({}): {}", e.what(),
-                     delivery.body.dump());
+        spdlog::warn("update_queue: dropping a message that is not an update ({}): {}", e.what(), delivery.body.dump());
         queue.Ack(delivery);
         return;
     }

@@ -30,8 +30,13 @@ struct EvaluationService::Impl {
     Impl(db::Database& database, const storage::SubmissionStore& submission_store,
          const settings::Settings& service_settings, leaderboards::LeaderboardService& boards, Notifiers notify,
          const Clock& service_clock)
-        : db(database), store(submission_store), settings(service_settings), leaderboards(boards),
-          notifiers(notify), clock(service_clock), embedded(service_settings.queue_backend != "rabbitmq") {}
+        : db(database),
+          store(submission_store),
+          settings(service_settings),
+          leaderboards(boards),
+          notifiers(notify),
+          clock(service_clock),
+          embedded(service_settings.queue_backend != "rabbitmq") {}
 
     db::Database& db;
     const storage::SubmissionStore& store;

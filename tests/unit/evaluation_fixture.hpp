@@ -72,10 +72,11 @@ protected:
         leaderboards_ = std::make_unique<leaderboards::LeaderboardService>(*db_, *store_, settings_, clock_);
         NewService();
         auto conn = db_->Acquire();
-        user_ = db::UserRepository(*conn).Create({"alice", "alice@example.org", true, "True",
-                                                  std::vector<unsigned char>(32, 1), std::vector<unsigned char>(32, 2)});
-        evaluator_ = db::EvaluatorRepository(*conn).Upsert(
-            {0, "abx", std::nullopt, "bash", "/srv/bin/eval.sh", "-x;--flag"});
+        user_ =
+            db::UserRepository(*conn).Create({"alice", "alice@example.org", true, "True",
+                                              std::vector<unsigned char>(32, 1), std::vector<unsigned char>(32, 2)});
+        evaluator_ =
+            db::EvaluatorRepository(*conn).Upsert({0, "abx", std::nullopt, "bash", "/srv/bin/eval.sh", "-x;--flag"});
         const Date today = LocalDate(clock_.Now());
         challenge_ = db::ChallengeRepository(*conn).Create({"track", today, std::nullopt, true, "", evaluator_});
         bare_challenge_ = db::ChallengeRepository(*conn).Create({"bare", today, std::nullopt, true, "", std::nullopt});
