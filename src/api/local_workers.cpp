@@ -1,9 +1,6 @@
 #include "api/local_workers.hpp"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <algorithm>
 
 #include "queue/message_queue.hpp"
 
@@ -18,15 +15,7 @@ LocalWorkers::LocalWorkers(wiring::Services& services) : store_(services.setting
         return;
     }
     for (unsigned i = 0; i < settings.local_workers; ++i) {
-        worker::WorkerConfig config;
-        config.hostname = settings.hostname;
-        config.name = config.hostname + ":" + std::to_string(::getpid()) + ":local" + std::to_string(i);
-        config.bin_dir = bin_dir;
-        config.time_limit = settings.eval_time_limit;
-        config.max_attempts = settings.eval_max_attempts;
-        // The embedded queue's lease must be renewed at least every third of ZR_EVAL_LEASE.
-        config.heartbeat =
-            std::min(config.heartbeat, std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3);
+        worker::WorkerConfig config = worker::ConfigFromSettings(settings, "local", i);
         auto queue = queue::Open(settings, &services.database(), config.name);
         auto link = worker::MakeLocalLink(services.database(), store_, services.clock());
         workers_.push_back(std::make_unique<worker::Worker>(std::move(config), std::move(queue), std::move(link)));

@@ -80,15 +80,7 @@ Resources OpenResources(Context& context) {
 
 std::unique_ptr<worker::Worker> MakeWorker(Context& context, Resources& resources, unsigned index) {
     const auto& settings = context.settings();
-    worker::WorkerConfig config;
-    config.hostname = settings.hostname;
-    config.name = config.hostname + ":" + std::to_string(::getpid()) + ":" + std::to_string(index);
-    config.bin_dir = worker::BinFolderOf(settings, config.hostname);
-    config.time_limit = settings.eval_time_limit;
-    config.max_attempts = settings.eval_max_attempts;
-    // The embedded queue's lease must be renewed at least every third of ZR_EVAL_LEASE.
-    config.heartbeat =
-        std::min(config.heartbeat, std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3);
+    worker::WorkerConfig config = worker::ConfigFromSettings(settings, "", index);
     auto queue = queue::Open(settings, resources.db, config.name);
     std::unique_ptr<worker::WorkerLink> link;
     if (resources.store) {

@@ -79,6 +79,15 @@ std::string Base64UrlEncode(const Bytes& data) {
     return out;
 }
 
+std::string Uuid4() {
+    Bytes bytes = RandomBytes(16);
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    const std::string hex = ToHex(bytes);
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+           hex.substr(20);
+}
+
 std::string NewToken(std::size_t bytes) { return Base64UrlEncode(RandomBytes(bytes)); }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

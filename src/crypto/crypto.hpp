@@ -18,6 +18,8 @@ Bytes Pbkdf2Sha256(std::string_view password, const Bytes& salt, int iterations 
                    std::size_t key_bytes = kKeyBytes);
 // `n` bytes from the CSPRNG. Throws std::runtime_error if the CSPRNG fails.
 Bytes RandomBytes(std::size_t n);
+// A random (version 4, RFC 4122) UUID in its 36-character lower-case text form.
+std::string Uuid4();
 // URL-safe base64 without padding (Python's secrets.token_urlsafe form).
 std::string Base64UrlEncode(const Bytes& data);
 // A session / reset token: 64 random bytes, URL-safe base64 (86 characters).

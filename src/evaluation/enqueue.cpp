@@ -10,6 +10,7 @@
 #include "db/queue_repository.hpp"
 #include "db/repositories.hpp"
 #include "evaluation/internal.hpp"
+#include "evaluators/evaluators.hpp"
 
 namespace zr::evaluation {
 namespace {
@@ -25,17 +26,6 @@ Error UnknownSubmission(std::string_view submission_id) {
                           "There is no submission with the following id: " + std::string(submission_id));
 }
 
-std::vector<std::string> SplitOnSemicolons(std::string_view stored) {
-    std::vector<std::string> parts;
-    if (stored.empty()) return parts;
-    std::size_t start = 0;
-    for (std::size_t end; (end = stored.find(';', start)) != std::string_view::npos; start = end + 1) {
-        parts.emplace_back(stored.substr(start, end - start));
-    }
-    parts.emplace_back(stored.substr(start));
-    return parts;
-}
-
 std::int64_t UnixMillis(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -48,15 +38,6 @@ bool Contains(const std::array<std::string_view, N>& list, std::string_view valu
 }  // namespace
 
 bool IsFinalJobState(std::string_view state) { return state == kCompleted || state == kFailed || state == kCanceled; }
-
-std::string NewJobId() {
-    crypto::Bytes bytes = crypto::RandomBytes(16);
-    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    const std::string hex = crypto::ToHex(bytes);
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-           hex.substr(20);
-}
 
 JobView ToView(const db::EvaluationJobRow& row) {
     return {row.id,           row.submission_id, row.state,      static_cast<unsigned>(std::max(row.attempts, 0)),
@@ -81,7 +62,7 @@ Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submiss
     job.evaluator = evaluator->label;
     job.executor = evaluator->executor;
     job.script_path = evaluator->script_path;
-    job.base_arguments = SplitOnSemicolons(evaluator->base_arguments);
+    job.base_arguments = evaluators::SplitArguments(evaluator->base_arguments);
     job.host = evaluator->host;
     // Single-part uploads keep the client's md5 in archive.hash, multipart ones the merged
     // archive's in the manifest: both were checked at upload, so no re-hashing here.
@@ -108,7 +89,7 @@ std::string EvaluationService::Enqueue(std::string_view submission_id) {
             throw Error::Message(ErrorKind::kConflict,
                                  "Submission " + id + " cannot be queued in status " + submission->status);
         }
-        job = s.MakeJob(*conn, *submission, NewJobId());
+        job = s.MakeJob(*conn, *submission, crypto::Uuid4());
         db::EvaluationJobRow row;
         row.id = job.job_id;
         row.submission_id = id;
@@ -121,6 +102,7 @@ std::string EvaluationService::Enqueue(std::string_view submission_id) {
         if (s.embedded) db::QueueRepository(*conn).Insert(queue::kEvalQueue, ToJson(job).dump(), UnixMillis(now));
         tx.Commit();
     }
+    if (s.embedded) queue::NotifyInserted(s.db, queue::kEvalQueue);
     s.store.AppendLog(id, now, "queued for evaluation (job " + job.job_id + ", evaluator " + job.evaluator + ")");
     if (!s.embedded) s.PublishJob(job);
     return job.job_id;

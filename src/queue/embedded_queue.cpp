@@ -59,6 +59,10 @@ std::int64_t RowId(const Delivery& delivery) { return static_cast<std::int64_t>(
 
 }  // namespace
 
+void NotifyInserted(const db::Database& db, std::string_view queue) {
+    SharedSignal(DatabaseKey(db) + '\n' + std::string(queue))->Raise();
+}
+
 EmbeddedQueue::EmbeddedQueue(db::Database& db, std::string consumer, std::chrono::milliseconds lease)
     : db_(db),
       db_key_(DatabaseKey(db)),

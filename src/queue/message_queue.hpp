@@ -81,6 +81,11 @@ public:
 // Opening RabbitMQ connects and declares both queues; QueueError if the broker is unreachable.
 std::unique_ptr<MessageQueue> Open(const settings::Settings& settings, db::Database* db, std::string consumer);
 
+// Embedded back-end: wakes this process's consumers of `queue` on `db` at once after a message was
+// inserted without Publish (inside the caller's own transaction, with db::QueueRepository).
+// Consumers in other processes find it by polling.
+void NotifyInserted(const db::Database& db, std::string_view queue);
+
 // How long Open keeps trying to reach RabbitMQ before QueueError.
 inline constexpr std::chrono::milliseconds kConnectPatience{30000};
 // Same as Open, giving up on RabbitMQ after `connect_timeout` (`zr messaging:send` waits less).

@@ -12,15 +12,6 @@ bool IsPlainFileName(std::string_view name) { return storage::IsPlainName(name);
 namespace detail {
 namespace {
 
-std::string Uuid4() {
-    crypto::Bytes bytes = crypto::RandomBytes(16);
-    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    const std::string hex = crypto::ToHex(bytes);
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-           hex.substr(20);
-}
-
 void CheckMd5(std::vector<ValidationIssue>& issues, nlohmann::json loc, std::string& value) {
     if (value.empty()) {
         issues.push_back({std::move(loc), "field required", "value_error.missing"});
@@ -53,7 +44,7 @@ void CheckIndex(std::vector<ValidationIssue>& issues, std::vector<PartInfo>& ind
 std::string NewSubmissionId(TimePoint now) {
     const std::string t = FormatDateTime(now);  // YYYY-MM-DD HH:MM:SS.ffffff
     return t.substr(0, 4) + t.substr(5, 2) + "-" + t.substr(8, 2) + t.substr(11, 2) + "-" + t.substr(14, 2) +
-           t.substr(17, 2) + "-" + Uuid4();
+           t.substr(17, 2) + "-" + crypto::Uuid4();
 }
 
 bool IsMd5(std::string_view text) {

@@ -1,7 +1,9 @@
 #include "worker/worker.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -305,6 +307,18 @@ void Worker::Stop(bool cancel_running) {
         impl_->stopping = true;
     }
     impl_->pause_wake.notify_all();
+}
+
+WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::string& tag, unsigned index) {
+    WorkerConfig config;
+    config.hostname = settings.hostname;
+    config.name = config.hostname + ":" + std::to_string(::getpid()) + ":" + tag + std::to_string(index);
+    config.bin_dir = BinFolderOf(settings, config.hostname);
+    config.time_limit = settings.eval_time_limit;
+    config.max_attempts = settings.eval_max_attempts;
+    config.heartbeat =
+        std::min(config.heartbeat, std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3);
+    return config;
 }
 
 std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname) {

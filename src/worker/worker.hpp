@@ -57,4 +57,9 @@ private:
 // The bin folder of `hostname` from REMOTE_BIN (empty path when the host has none).
 std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname);
 
+// Worker number `index` of this process, from the settings: name "<hostname>:<pid>:<tag><index>",
+// this host's bin folder, ZR_EVAL_TIME_LIMIT, ZR_EVAL_MAX_ATTEMPTS, and a heartbeat of at most a
+// third of ZR_EVAL_LEASE (the embedded queue's lease must be renewed in time).
+WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::string& tag, unsigned index);
+
 }  // namespace zr::worker
