@@ -63,7 +63,7 @@ Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submiss
     job.executor = evaluator->executor;
     job.script_path = evaluator->script_path;
     job.base_arguments = evaluators::SplitArguments(evaluator->base_arguments);
-    job.host = evaluator->host;
+    job.host = evaluator->host ? *evaluator->host : settings.hostname;  // null = the service's host
     // Single-part uploads keep the client's md5 in archive.hash, multipart ones the merged
     // archive's in the manifest: both were checked at upload, so no re-hashing here.
     if (auto hash = store.ReadArchiveHash(submission.id)) {

@@ -35,7 +35,10 @@ struct Job {
     std::string executor;   // python, bash, sbatch, docker
     std::string script_path;
     std::vector<std::string> base_arguments;
-    std::optional<std::string> host;  // the evaluator's host; none = the service's host
+    // The host whose workers run it: the evaluator's host, or the service's own host name for an
+    // evaluator registered with --local (host NULL). Workers of other hosts hand the job on.
+    // None (messages from elsewhere): any worker.
+    std::optional<std::string> host;
     std::string archive_md5;          // md5 of input.zip (remote workers check their copy)
     std::int64_t time_limit_s = 0;
 };

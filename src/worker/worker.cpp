@@ -132,6 +132,15 @@ void Worker::Impl::Handle(const queue::Delivery& delivery) {
         queue->Ack(delivery);
         return;
     }
+    if (job.host && *job.host != config.hostname) {
+        // Another host's evaluator: handed on as a new message at the tail of the queue (so that
+        // the deliveries it spent here do not count as lost workers) for that host's workers.
+        queue->Publish(queue::kEvalQueue, delivery.body);
+        queue->Ack(delivery);
+        spdlog::debug("worker {}: job {} is for host {}, handed on", config.name, job.job_id, *job.host);
+        Pause();
+        return;
+    }
     try {
         const std::string state = link->JobState(job.job_id);
         if (IsSkipped(state)) {

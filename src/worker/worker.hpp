@@ -3,7 +3,9 @@
 // update_queue. Used by `zr worker` (one per evaluation host, any number of processes) and by the
 // local workers inside `zr serve`.
 //
-// For each delivery: a message that is not a job is logged and acknowledged; a job whose state
+// For each delivery: a message that is not a job is logged and acknowledged; a job for another
+// host (job.host) is published again at the tail of eval_queue, acknowledged, and the worker pauses
+// (it waits for that host's workers, attempts not counted); a job whose state
 // (WorkerLink::JobState) is final or canceled is acknowledged without running (duplicates, late
 // redeliveries); a delivery with attempts > max_attempts is reported evaluation_failed ("lost its
 // worker N times") without running. Otherwise: evaluation_started, CheckScript against bin_dir

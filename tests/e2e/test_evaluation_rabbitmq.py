@@ -2,9 +2,11 @@
 `zr worker` processes on the same host (shared data folder). A worker killed with SIGKILL in the
 middle of an evaluation loses its job to the other one, which completes it once; a broker restart
 in the middle of a run loses nothing (durable queues, persistent messages, reconnection)."""
+import json
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -123,3 +125,28 @@ def test_canceled_on_rabbitmq_stops_the_run(rabbit_eval):
     assert wait_gone(pid, timeout=30), "the canceled evaluator is still running"
     assert es.status(sid) == "canceled"
     es.wait_status(sid, ("canceled",))
+
+
+def test_jobs_wait_for_a_worker_of_their_host(rabbitmq, servers, tmp_path, make_user):
+    """An evaluator registered with --local belongs to the service's host: a worker of another host
+    hands its jobs on instead of running (or failing) them."""
+    es = EvalServer(servers, tmp_path, make_user, extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0"})
+    es.use("good")
+    other = WorkerProcess(es, tmp_path, 0)
+    other.env.update({"ZR_hostname": "otherhost", "ZR_REMOTE_BIN": json.dumps({"otherhost": str(es.bin_dir)})})
+    other.start()
+    workers = [other]
+    try:
+        sid = es.submit(model="routed")
+        time.sleep(3)
+        assert es.status(sid) == "on_queue", "\n".join(es.log(sid))
+        assert es.job(sid)["attempts"] == 0
+        workers.append(WorkerProcess(es, tmp_path, 1).start())
+        assert es.wait_status(sid, ("completed", "failed"), timeout=60) == "completed", "\n".join(es.log(sid))
+        job = es.job(sid)
+        assert job["host"] == "evalhost" and job["attempts"] == 1, job
+    finally:
+        for worker in workers:
+            assert worker.stop() == 0, worker.log()
+            for marker in SANITIZER_MARKERS:
+                assert marker not in worker.log(), worker.log()

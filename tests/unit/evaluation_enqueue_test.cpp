@@ -27,7 +27,7 @@ TEST_F(EvaluationTest, EnqueueRecordsTheJobAndPublishesItInTheSameTransaction) {
     EXPECT_EQ(job.executor, "bash");
     EXPECT_EQ(job.script_path, "/srv/bin/eval.sh");
     EXPECT_EQ(job.base_arguments, (std::vector<std::string>{"-x", "--flag"}));
-    EXPECT_FALSE(job.host);
+    EXPECT_EQ(job.host, std::optional<std::string>("testhost"));  // a --local evaluator: the service's host
     EXPECT_EQ(job.archive_md5, "0123456789abcdef0123456789abcdef");
     EXPECT_EQ(job.time_limit_s, 77);
     EXPECT_FALSE(Take("eval_queue"));

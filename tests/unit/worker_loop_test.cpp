@@ -49,6 +49,11 @@ public:
 
     void Publish(std::string_view queue_name, const nlohmann::json& message) override {
         std::lock_guard lock(mutex_);
+        if (queue_name == queue::kEvalQueue) {  // a job handed on to another host's workers
+            forwarded.push_back(message);
+            events_.Add("forward:" + message.at("job_id").get<std::string>());
+            return;
+        }
         EXPECT_EQ(queue_name, queue::kUpdateQueue);
         published.push_back(message);
         events_.Add("publish:" + message.at("type").get<std::string>());
@@ -80,6 +85,7 @@ public:
     std::mutex mutex_;
     std::deque<queue::Delivery> waiting;
     std::vector<nlohmann::json> published;
+    std::vector<nlohmann::json> forwarded;  // jobs published again on eval_queue
     std::atomic<bool> keep_alive{true};
 
 private:
@@ -276,6 +282,23 @@ TEST_F(WorkerTest, TooManyAttemptsFailsWithoutRunning) {
     EXPECT_EQ(update.reason, "the job lost its worker 3 times");
     EXPECT_EQ(update.attempt, 4u);
     EXPECT_FALSE(Ran());
+}
+
+TEST_F(WorkerTest, JobsOfAnotherHostAreHandedOnWithoutRunning) {
+    Queue(Script("touch \"$1/ran\""), 3);
+    queue_->waiting.back().body["host"] = "gpu7";
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    EXPECT_EQ(MainEvents(), (Strings{"forward:job-1", "ack:7"}));
+    ASSERT_EQ(queue_->forwarded.size(), 1u);
+    EXPECT_EQ(queue_->forwarded[0]["host"], "gpu7");
+    EXPECT_TRUE(queue_->Published().empty());
+    EXPECT_FALSE(Ran());
+
+    Queue(Script("touch \"$1/ran\""));
+    queue_->waiting.back().body["host"] = "test";  // this worker's host
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    EXPECT_EQ(LastUpdate().type, evaluation::UpdateType::kComplete);
+    EXPECT_TRUE(Ran());
 }
 
 TEST_F(WorkerTest, LastAllowedAttemptRuns) {
