@@ -30,7 +30,7 @@ nlohmann::json JobRow(const evaluation::JobView& job, TimePoint now) {
     if (job.state == "running") {
         if (auto last = job.heartbeat_at ? job.heartbeat_at : job.started_at) lease_age = since(*last);
     }
-    return {{"job", job.job_id},
+    return {{"job", job.id},
             {"submission", job.submission_id},
             {"state", job.state},
             {"attempts", job.attempts},

@@ -39,12 +39,6 @@ bool Contains(const std::array<std::string_view, N>& list, std::string_view valu
 
 bool IsFinalJobState(std::string_view state) { return state == kCompleted || state == kFailed || state == kCanceled; }
 
-JobView ToView(const db::EvaluationJobRow& row) {
-    return {row.id,           row.submission_id, row.state,      static_cast<unsigned>(std::max(row.attempts, 0)),
-            row.worker,       row.host,          row.created_at, row.started_at,
-            row.heartbeat_at, row.finished_at,   row.exit_code,  row.reason};
-}
-
 Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submission& submission,
                                      const std::string& job_id) {
     auto challenge = db::ChallengeRepository(conn).Find(submission.track_id);
@@ -136,9 +130,7 @@ void EvaluationService::Cancel(std::string_view submission_id) {
 
 std::vector<JobView> EvaluationService::ListJobs(const std::vector<std::string>& states) {
     auto conn = impl_->db.Acquire();
-    std::vector<JobView> views;
-    for (const auto& row : db::EvaluationJobRepository(*conn).List(states)) views.push_back(ToView(row));
-    return views;
+    return db::EvaluationJobRepository(*conn).List(states);
 }
 
 void EvaluationService::OnUploaded(const std::string& submission_id) {

@@ -32,6 +32,7 @@
 
 #include "common/time.hpp"
 #include "db/database.hpp"
+#include "db/evaluation_job_repository.hpp"
 #include "evaluation/messages.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
@@ -43,20 +44,8 @@
 
 namespace zr::evaluation {
 
-struct JobView {
-    std::string job_id;
-    std::string submission_id;
-    std::string state;  // queued, running, completed, failed, canceled
-    unsigned attempts = 0;
-    std::string worker;
-    std::string host;
-    TimePoint created_at;
-    std::optional<TimePoint> started_at;
-    std::optional<TimePoint> heartbeat_at;
-    std::optional<TimePoint> finished_at;
-    std::optional<int> exit_code;
-    std::string reason;
-};
+// A job as evaluation_jobs records it.
+using JobView = db::EvaluationJobRow;
 
 struct Notifiers {
     mail::MailQueue& mail;

@@ -97,7 +97,5 @@ struct EvaluationService::Impl {
 
 // A random RFC 4122 version 4 uuid.
 std::string NewJobId();
-// The row as the header's JobView.
-JobView ToView(const db::EvaluationJobRow& row);
 
 }  // namespace zr::evaluation

@@ -86,7 +86,7 @@ TEST_F(EvaluationTest, ReEnqueueMakesANewCurrentJob) {
     EXPECT_NE(first, second);
     auto jobs = service_->ListJobs({});
     ASSERT_EQ(jobs.size(), 2u);
-    EXPECT_EQ(jobs[0].job_id, second);  // newest first
+    EXPECT_EQ(jobs[0].id, second);  // newest first
     EXPECT_EQ(service_->ListJobs({"queued"}).size(), 2u);
     EXPECT_TRUE(service_->ListJobs({"running"}).empty());
 }
