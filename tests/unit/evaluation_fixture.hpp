@@ -23,26 +23,13 @@
 #include "notify/mattermost.hpp"
 #include "storage/submission_store.hpp"
 #include "templates/templates.hpp"
+#include "recording_mailer.hpp"
 
 namespace zr::evaluation::testing {
 
 namespace fs = std::filesystem;
 
-class RecordingMailer : public mail::Mailer {
-public:
-    void Send(const mail::Message& message) override {
-        std::lock_guard lock(mutex_);
-        sent_.push_back(message);
-    }
-    std::vector<mail::Message> Sent() {
-        std::lock_guard lock(mutex_);
-        return sent_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::vector<mail::Message> sent_;
-};
+using zr::testing::RecordingMailer;
 
 inline std::int64_t NowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

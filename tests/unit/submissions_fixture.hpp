@@ -22,26 +22,13 @@
 #include "storage_zip_fixture.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
+#include "recording_mailer.hpp"
 
 namespace zr::submissions::testing {
 
 namespace fs = std::filesystem;
 
-class RecordingMailer : public mail::Mailer {
-public:
-    void Send(const mail::Message& message) override {
-        std::lock_guard lock(mutex_);
-        sent_.push_back(message);
-    }
-    std::vector<mail::Message> Sent() {
-        std::lock_guard lock(mutex_);
-        return sent_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::vector<mail::Message> sent_;
-};
+using zr::testing::RecordingMailer;
 
 class MovableClock : public Clock {
 public:
