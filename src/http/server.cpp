@@ -10,7 +10,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <array>
 #include <csignal>
 #include <filesystem>
 #include <limits>
@@ -35,8 +34,6 @@ namespace zr::http {
 namespace {
 
 constexpr std::size_t kFirstReadBytes = 8 * 1024;
-constexpr std::size_t kDrainLimit = 1024 * 1024;
-constexpr std::chrono::seconds kDrainTime{2};
 
 Method ToMethod(bhttp::verb verb) {
     switch (verb) {
@@ -67,18 +64,24 @@ void CopyRequestLine(const Parser& parser, Exchange& ex) {
     }
 }
 
-template <class Message>
-void SetCommonFields(Message& message, const Response& response, const Exchange& ex) {
-    message.set(bhttp::field::server, "zerospeech-api");
-    const std::string_view date = HttpDate();
-    message.set(bhttp::field::date, beast::string_view(date.data(), date.size()));
-    if (!response.content_type.empty()) message.set(bhttp::field::content_type, response.content_type);
-    message.set("X-Request-ID", ex.request.request_id);
-    for (const auto& [name, value] : response.headers) message.insert(name, value);
-    message.keep_alive(!ex.close);
-}
+// Tells the observer that a request started and, at scope exit (also when the session coroutine
+// is destroyed), how it ended.
+class ObserverScope {
+public:
+    ObserverScope(RequestObserver* observer, const Exchange& ex) : observer_(observer), ex_(ex) {
+        if (observer_ != nullptr) observer_->Started();
+    }
+    ~ObserverScope() {
+        if (observer_ == nullptr) return;
+        observer_->Finished(ex_.route, ex_.request.method, ex_.status, std::chrono::steady_clock::now() - ex_.start);
+    }
+    ObserverScope(const ObserverScope&) = delete;
+    ObserverScope& operator=(const ObserverScope&) = delete;
 
-bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
+private:
+    RequestObserver* observer_;
+    const Exchange& ex_;
+};
 
 }  // namespace
 
@@ -276,6 +279,7 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
 asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buffer& buffer,
                                               Exchange& ex) {
     conn.stream.expires_after(config.read_timeout);  // header and body together
+    const ObserverScope observed(config.observer, ex);
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     // The route's limit is applied once the header is known; Beast 1.74 mishandles boost::none.
@@ -287,6 +291,7 @@ asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buff
     }
     if (stopping) ex.close = true;
     const std::size_t bytes = co_await Write(conn, response, ex);
+    ex.status = response.status;
     LogAccess(ex, response.status, bytes);
     if (ex.close && ex.drain) co_await Drain(conn);
 }
@@ -312,6 +317,7 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
         if (!parser.is_done()) ex.close = ex.drain = true;
         co_return std::move(dispatch.response);
     }
+    ex.route = dispatch.route;
     Response response = co_await ReadBodyAndRun(conn, buffer, parser, ex, *dispatch.route);
     co_return response;
 }
@@ -367,69 +373,6 @@ asio::awaitable<bool> Server::Impl::SendContinue(Connection& conn, const Parser&
     if (!ec) co_return true;
     ex.respond = false;
     co_return false;
-}
-
-asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& response, Exchange& ex) {
-    AddCorsHeaders(cors, ex, response);
-    conn.stream.expires_after(config.read_timeout);
-    const bool head = ex.request.method == Method::kHead;
-    const bool no_body = head || StatusHasNoBody(response.status);
-    ErrorCode ec;
-    std::uint64_t size = response.body.size();
-    if (response.file) {
-        bhttp::response<bhttp::file_body> message(static_cast<bhttp::status>(response.status), ex.version);
-        // A directory opens fine but fails on read, after the header went out: refuse it here.
-        std::error_code file_ec;
-        if (!std::filesystem::is_regular_file(*response.file, file_ec)) {
-            ec = boost::system::errc::make_error_code(boost::system::errc::no_such_file_or_directory);
-        } else {
-            message.body().open(response.file->c_str(), beast::file_mode::scan, ec);
-        }
-        if (ec) {
-            spdlog::error("{} cannot open {}: {}", ex.request.request_id, response.file->string(),
-                          ec.message());
-            response = NotFound();
-            AddCorsHeaders(cors, ex, response);
-            size = response.body.size();
-        } else if (!no_body) {
-            SetCommonFields(message, response, ex);
-            message.content_length(message.body().size());
-            // A file may take longer than one timeout to send (input archives of GBs to remote
-            // workers): the timeout applies to each write, so only a stalled client is dropped.
-            bhttp::response_serializer<bhttp::file_body> serializer(message);
-            while (!ec && !serializer.is_done()) {
-                conn.stream.expires_after(config.read_timeout);
-                co_await bhttp::async_write_some(conn.stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
-            }
-            if (ec) ex.close = true;
-            co_return message.body().size();
-        } else {
-            size = message.body().size();
-        }
-    }
-    bhttp::response<bhttp::string_body> message(static_cast<bhttp::status>(response.status), ex.version);
-    SetCommonFields(message, response, ex);
-    if (!StatusHasNoBody(response.status)) message.content_length(size);
-    if (!no_body) message.body() = std::move(response.body);
-    co_await bhttp::async_write(conn.stream, message, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) ex.close = true;
-    co_return message.body().size();
-}
-
-// Shuts our side down, then reads and drops what the client still sends for a while, so the
-// answer is not destroyed by a TCP reset caused by unread data.
-asio::awaitable<void> Server::Impl::Drain(Connection& conn) {
-    ErrorCode ec;
-    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    conn.stream.expires_after(kDrainTime);
-    std::array<char, 8192> scratch;
-    std::size_t total = 0;
-    while (total < kDrainLimit) {
-        const std::size_t n = co_await conn.stream.async_read_some(
-            asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;
-        total += n;
-    }
 }
 
 Server::Server(ServerConfig config, const Router& router)

@@ -21,6 +21,19 @@
 
 namespace zr::http {
 
+// Told about every request, for metrics. Started() when a request's first byte arrived,
+// Finished() once its answer was written (or the connection failed: status 0). `route` is the
+// matched route (an element of Router::routes()) or nullptr when none matched (404, 405,
+// redirects, CORS preflights, malformed requests). Called on IO threads: must be fast, must not
+// throw, and must be thread-safe.
+class RequestObserver {
+public:
+    virtual ~RequestObserver() = default;
+    virtual void Started() noexcept = 0;
+    virtual void Finished(const Route* route, Method method, int status,
+                          std::chrono::nanoseconds elapsed) noexcept = 0;
+};
+
 struct ServerConfig {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8000;  // 0 = any free port
@@ -33,6 +46,7 @@ struct ServerConfig {
     // Origins allowed by CORS ("https://zerospeech.com"); preflights from others get 400.
     std::vector<std::string> cors_origins;
     bool handle_signals = true;  // stop gracefully on SIGINT/SIGTERM
+    RequestObserver* observer = nullptr;  // not owned; must outlive the server
 };
 
 class Server {

@@ -74,6 +74,8 @@ struct Exchange {
     bool close = false;       // close the connection after the response
     bool drain = false;       // the client may still be sending a body we did not read
     bool respond = true;      // false: the connection failed, nothing to answer
+    const Route* route = nullptr;  // the matched route, once known
+    int status = 0;                // of the answer written; 0 until then
 };
 
 // Outcome of looking at a request header: a route to run, or a response to send right away

@@ -51,6 +51,38 @@ std::string Get(const std::string& target, const std::string& extra = "") {
     return "GET " + target + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
 }
 
+// Records what the server tells its RequestObserver.
+class RecordingObserver final : public RequestObserver {
+public:
+    struct Call {
+        std::string route;  // pattern, "" when unmatched
+        Method method;
+        int status;
+    };
+    void Started() noexcept override { ++started; }
+    void Finished(const Route* route, Method method, int status, std::chrono::nanoseconds elapsed) noexcept override {
+        std::lock_guard lock(mutex);
+        calls.push_back({route != nullptr ? route->pattern : "", method, status});
+        if (elapsed.count() < 0) negative_elapsed = true;
+    }
+    // The calls once `n` requests have finished (they finish after their answer is written).
+    std::vector<Call> WaitFor(std::size_t n) {
+        for (int i = 0; i < 5000; ++i) {
+            {
+                std::lock_guard lock(mutex);
+                if (calls.size() >= n) return calls;
+            }
+            std::this_thread::sleep_for(1ms);
+        }
+        std::lock_guard lock(mutex);
+        return calls;
+    }
+    std::atomic<int> started{0};
+    std::mutex mutex;
+    std::vector<Call> calls;
+    bool negative_elapsed = false;
+};
+
 // Run with one IO thread (plain executor) and with two (a strand per connection).
 class ServerTest : public ::testing::TestWithParam<unsigned> {
 protected:
@@ -68,6 +100,7 @@ protected:
         config.shutdown_grace = 5s;
         config.cors_origins = {"https://zerospeech.com"};
         config.handle_signals = false;
+        config.observer = &observer_;
         server_ = std::make_unique<Server>(config, router_);
         port_ = server_->Listen();
         thread_ = std::thread([this] { server_->Run(); });
@@ -136,6 +169,7 @@ protected:
     }
 
     Router router_;
+    RecordingObserver observer_;
     std::unique_ptr<Server> server_;
     std::uint16_t port_ = 0;
     std::thread thread_;
@@ -432,6 +466,34 @@ TEST_P(ServerTest, GarbageNeverBreaksTheServer) {
     }
     Client client(port_);
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);
+}
+
+TEST_P(ServerTest, ObserverHearsOfEveryRequestWithItsRouteAndStatus) {
+    {
+        Client client(port_);
+        EXPECT_EQ(client.Request(Get("/challenges/7")).status, 200);
+        EXPECT_EQ(client.Request(Get("/nope")).status, 404);
+        EXPECT_EQ(client.Request(Get("/boom")).status, 500);
+        EXPECT_EQ(client.Request("BREW /hello HTTP/1.1\r\nHost: t\r\n\r\n").status, 405);
+    }
+    {
+        Client client(port_);
+        client.Send("GET /hel");  // then closes: no answer
+    }
+    // Calls of different connections may interleave: look them up by status.
+    auto calls = observer_.WaitFor(5);
+    ASSERT_EQ(calls.size(), 5u);
+    std::map<int, RecordingObserver::Call> by_status;
+    for (const auto& call : calls) by_status.emplace(call.status, call);
+    ASSERT_EQ(by_status.size(), 5u);
+    EXPECT_EQ(by_status.at(200).route, "/challenges/{id}");
+    EXPECT_EQ(by_status.at(200).method, Method::kGet);
+    EXPECT_EQ(by_status.at(404).route, "");
+    EXPECT_EQ(by_status.at(500).route, "/boom");
+    EXPECT_EQ(by_status.at(405).method, Method::kOther);
+    EXPECT_EQ(by_status.at(0).route, "");  // the connection failed before an answer
+    EXPECT_EQ(observer_.started.load(), 5);
+    EXPECT_FALSE(observer_.negative_elapsed);
 }
 
 INSTANTIATE_TEST_SUITE_P(IoThreads, ServerTest, ::testing::Values(1u, 2u));

@@ -1,0 +1,103 @@
+// Writing answers: string bodies, files streamed from disk, and draining a connection we close
+// while the client may still be sending. See server.hpp for the transport.
+// clang-format off
+#include "http/server_impl.hpp"  // first: it includes <utility> before Asio (pitfall 1)
+// clang-format on
+
+#include <array>
+#include <filesystem>
+#include <system_error>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/error_response.hpp"
+
+namespace zr::http {
+
+namespace {
+
+constexpr std::size_t kDrainLimit = 1024 * 1024;
+constexpr std::chrono::seconds kDrainTime{2};
+
+template <class Message>
+void SetCommonFields(Message& message, const Response& response, const Exchange& ex) {
+    message.set(bhttp::field::server, "zerospeech-api");
+    const std::string_view date = HttpDate();
+    message.set(bhttp::field::date, beast::string_view(date.data(), date.size()));
+    if (!response.content_type.empty()) message.set(bhttp::field::content_type, response.content_type);
+    message.set("X-Request-ID", ex.request.request_id);
+    for (const auto& [name, value] : response.headers) message.insert(name, value);
+    message.keep_alive(!ex.close);
+}
+
+bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
+
+}  // namespace
+
+asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& response, Exchange& ex) {
+    AddCorsHeaders(cors, ex, response);
+    conn.stream.expires_after(config.read_timeout);
+    const bool head = ex.request.method == Method::kHead;
+    const bool no_body = head || StatusHasNoBody(response.status);
+    ErrorCode ec;
+    std::uint64_t size = response.body.size();
+    if (response.file) {
+        bhttp::response<bhttp::file_body> message(static_cast<bhttp::status>(response.status), ex.version);
+        // A directory opens fine but fails on read, after the header went out: refuse it here.
+        std::error_code file_ec;
+        if (!std::filesystem::is_regular_file(*response.file, file_ec)) {
+            ec = boost::system::errc::make_error_code(boost::system::errc::no_such_file_or_directory);
+        } else {
+            message.body().open(response.file->c_str(), beast::file_mode::scan, ec);
+        }
+        if (ec) {
+            spdlog::error("{} cannot open {}: {}", ex.request.request_id, response.file->string(),
+                          ec.message());
+            response = NotFound();
+            AddCorsHeaders(cors, ex, response);
+            size = response.body.size();
+        } else if (!no_body) {
+            SetCommonFields(message, response, ex);
+            message.content_length(message.body().size());
+            // A file may take longer than one timeout to send (input archives of GBs to remote
+            // workers): the timeout applies to each write, so only a stalled client is dropped.
+            bhttp::response_serializer<bhttp::file_body> serializer(message);
+            while (!ec && !serializer.is_done()) {
+                conn.stream.expires_after(config.read_timeout);
+                co_await bhttp::async_write_some(conn.stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+            }
+            if (ec) ex.close = true;
+            co_return message.body().size();
+        } else {
+            size = message.body().size();
+        }
+    }
+    bhttp::response<bhttp::string_body> message(static_cast<bhttp::status>(response.status), ex.version);
+    SetCommonFields(message, response, ex);
+    if (!StatusHasNoBody(response.status)) message.content_length(size);
+    if (!no_body) message.body() = std::move(response.body);
+    co_await bhttp::async_write(conn.stream, message, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) ex.close = true;
+    co_return message.body().size();
+}
+
+// Shuts our side down, then reads and drops what the client still sends for a while, so the
+// answer is not destroyed by a TCP reset caused by unread data.
+asio::awaitable<void> Server::Impl::Drain(Connection& conn) {
+    ErrorCode ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.stream.expires_after(kDrainTime);
+    std::array<char, 8192> scratch;
+    std::size_t total = 0;
+    while (total < kDrainLimit) {
+        const std::size_t n = co_await conn.stream.async_read_some(
+            asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        total += n;
+    }
+}
+
+}  // namespace zr::http
