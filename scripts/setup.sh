@@ -7,11 +7,16 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev libsqlite3-dev
   nlohmann-json3-dev libkainjow-mustache-dev libzip-dev libssl-dev libcurl4-openssl-dev
   librabbitmq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  python3-flasgger sqlite3)
-test_pkgs=(python3-pytest python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm)
+  python3-flasgger sqlite3 prometheus-cpp-dev)
+test_pkgs=(python3-pytest python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
+  python3-prometheus-client)
 
 wanted=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_pkgs[@]}"); fi
+
+# apt needs root: sudo when we are not (CI runs as root, a developer's machine may not).
+sudo_cmd=""
+[[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
 
 missing=()
 for p in "${wanted[@]}"; do
@@ -19,13 +24,12 @@ for p in "${wanted[@]}"; do
 done
 if (( ${#missing[@]} )); then
   echo "setup: installing ${missing[*]}"
-  sudo_cmd=""
-  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null; then
   echo "setup: installing nodejs and npm (browser tests)"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q nodejs npm
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 install -y -q nodejs npm
 fi

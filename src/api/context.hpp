@@ -9,6 +9,8 @@
 #include "challenges/challenge_service.hpp"
 #include "http/message.hpp"
 #include "leaderboards/leaderboard_service.hpp"
+#include "metrics/metrics.hpp"
+#include "monitoring/health.hpp"
 #include "settings/settings.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
@@ -24,6 +26,8 @@ struct ApiContext {
     submissions::SubmissionService& submissions;
     transfer::TransferService& transfer;
     leaderboards::LeaderboardService& leaderboards;
+    const monitoring::Health& health;
+    const metrics::Metrics& metrics;
 };
 
 // The caller from "Authorization: Bearer <token>". 401 {"detail": "Not authenticated"} without a

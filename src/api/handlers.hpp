@@ -57,6 +57,10 @@ http::Response DocsPage(ApiContext& ctx, http::Request& request);
 http::Response DocsAsset(ApiContext& ctx, http::Request& request);
 http::Response OpenApi(ApiContext& ctx, http::Request& request);
 
+// ops_handlers.cpp (operators: GET /health, GET /metrics)
+http::Response Health(ApiContext& ctx, http::Request& request);
+http::Response MetricsText(ApiContext& ctx, http::Request& request);
+
 // worker_handlers.cpp (remote workers, "Authorization: Bearer <ZR_WORKER_TOKEN>")
 http::Response WorkerJob(ApiContext& ctx, http::Request& request);
 http::Response WorkerJobInput(ApiContext& ctx, http::Request& request);

@@ -61,6 +61,8 @@ http::Router BuildRouter(ApiContext& ctx) {
     add(Method::kGet, "/docs", DocsPage);
     add(Method::kGet, "/docs/assets/{file}", DocsAsset);
     add(Method::kGet, "/openapi.json", OpenApi);
+    add(Method::kGet, "/health", Health);
+    add(Method::kGet, "/metrics", MetricsText);
     add(Method::kGet, "/static/{path:path}", StaticFile);
 
     add(Method::kPost, "/auth/login", Login, hashing);

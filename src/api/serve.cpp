@@ -3,22 +3,37 @@
 #include <spdlog/spdlog.h>
 
 #include "api/local_workers.hpp"
+#include "api/request_metrics.hpp"
 #include "api/routes.hpp"
 #include "http/server.hpp"
+#include "metrics/metrics.hpp"
+#include "monitoring/health.hpp"
+#include "monitoring/sources.hpp"
 #include "wiring/services.hpp"
 
 namespace zr::api {
 
 int Serve(const settings::Settings& settings) {
+    // Before the services: their threads (the update consumer) report to it until they stop.
+    metrics::Metrics metrics;
     wiring::Services services(settings);
-    ApiContext ctx{services.accounts(), services.challenges(), services.templates(), services.settings(),
-                   services.submissions(), services.transfer(), services.leaderboards()};
+    monitoring::AddServiceSources(metrics, {services.database(), services.settings(), services.clock(), services.mail(),
+                                            services.mattermost(), services.submissions(), services.evaluation()});
+    services.evaluation().SetJobEvents(
+        {[&metrics](unsigned attempt) { metrics.EvaluationStarted(attempt); },
+         [&metrics](std::string_view state, std::optional<double> seconds) { metrics.EvaluationFinished(state, seconds); }});
+    const monitoring::Health health(services.database(), services.settings(), services.clock(),
+                                    [&services] { return services.evaluation().QueueConnected(); });
+    ApiContext ctx{services.accounts(),     services.challenges(),  services.templates(),
+                   services.settings(),     services.submissions(), services.transfer(),
+                   services.leaderboards(), health,                 metrics};
     // Completes the uploads a previous run left with every part received (durable completion).
     services.submissions().ResumePending();
     // Republishes jobs a crash left unpublished, queues forgotten uploads, consumes update_queue.
     services.evaluation().Start();
     LocalWorkers workers(services);
     const http::Router router = BuildRouter(ctx);
+    RequestMetrics request_metrics(metrics, router);
 
     http::ServerConfig config;
     config.host = settings.host;
@@ -30,6 +45,7 @@ int Serve(const settings::Settings& settings) {
     config.idle_timeout = settings.idle_timeout;
     config.shutdown_grace = settings.shutdown_grace;
     config.cors_origins = settings.origins;
+    config.observer = &request_metrics;
 
     http::Server server(config, router);
     const auto port = server.Listen();

@@ -1,4 +1,4 @@
-// submissions:evaluate, submissions:cancel, jobs:list.
+// submissions:evaluate, submissions:cancel, jobs:list, workers:list.
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -100,12 +100,41 @@ void AddJobsList(CommandSet& commands) {
     AddJsonFlag(command, options->json);
 }
 
+void AddWorkersList(CommandSet& commands) {
+    auto json = std::make_shared<bool>(false);
+    auto& command = commands.Add(
+        "workers", "list",
+        "Evaluation workers the service heard from, most recent first (idle ones announce themselves every "
+        "third of ZR_EVAL_LEASE; job: the one it runs)",
+        [json](Context& context) {
+            auto& services = context.services();
+            const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    services.clock().Now().time_since_epoch())
+                                    .count();
+            const auto lease_ms = std::chrono::duration_cast<std::chrono::milliseconds>(services.settings().eval_lease);
+            auto ago = [now_ms](std::int64_t ms) { return FormatAge(std::chrono::seconds((now_ms - ms) / 1000)); };
+            Listing listing({"worker", "host", "last_seen", "active", "job", "first_seen"});
+            for (const auto& worker : services.evaluation().ListWorkers()) {
+                listing.AddObject({{"worker", worker.name},
+                                   {"host", worker.host},
+                                   {"last_seen", ago(worker.last_seen_ms) + " ago"},
+                                   {"active", now_ms - worker.last_seen_ms <= lease_ms.count()},
+                                   {"job", TextOrNull(worker.job_id)},
+                                   {"first_seen", ago(worker.first_seen_ms) + " ago"}});
+            }
+            listing.Print(context.out(), *json);
+            return 0;
+        });
+    AddJsonFlag(command, *json);
+}
+
 }  // namespace
 
 void AddEvaluationCommands(CommandSet& commands) {
     AddEvaluate(commands);
     AddCancel(commands);
     AddJobsList(commands);
+    AddWorkersList(commands);
 }
 
 }  // namespace zr::cli

@@ -1,6 +1,8 @@
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <unordered_map>
 
@@ -34,6 +36,20 @@ bool OnlyWhitespaceOrSemicolons(const char* begin, const char* end) {
     return true;
 }
 
+// SQLite's own busy_timeout, plus a count: waits of 1, 2, 5, 10 ... 100 ms until kBusyTimeoutMs.
+int CountingBusyHandler(void* counter, int tries) {
+    static constexpr int kDelaysMs[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    constexpr int kSteps = static_cast<int>(std::size(kDelaysMs));
+    int waited = 0;
+    for (int i = 0; i < std::min(tries, kSteps); ++i) waited += kDelaysMs[i];
+    if (tries >= kSteps) waited += (tries - kSteps) * kDelaysMs[kSteps - 1];
+    if (waited >= Connection::kBusyTimeoutMs) return 0;
+    const int delay = std::min(kDelaysMs[std::min(tries, kSteps - 1)], Connection::kBusyTimeoutMs - waited);
+    if (counter != nullptr) static_cast<std::atomic<std::uint64_t>*>(counter)->fetch_add(1, std::memory_order_relaxed);
+    sqlite3_sleep(delay);
+    return 1;
+}
+
 }  // namespace
 
 struct Connection::StatementCache {
@@ -44,7 +60,8 @@ struct Connection::StatementCache {
     std::unordered_map<std::string, Entry, TransparentHash, std::equal_to<>> entries;
 };
 
-Connection::Connection(const std::filesystem::path& path) : cache_(std::make_unique<StatementCache>()) {
+Connection::Connection(const std::filesystem::path& path, std::atomic<std::uint64_t>* busy_waits)
+    : cache_(std::make_unique<StatementCache>()), busy_waits_(busy_waits) {
     constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db_, kFlags, nullptr);
     if (rc != SQLITE_OK) {
@@ -56,7 +73,7 @@ Connection::Connection(const std::filesystem::path& path) : cache_(std::make_uni
     try {
         // The busy timeout comes first: switching a fresh file to WAL takes a lock another process
         // may hold at that very moment.
-        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+        sqlite3_busy_handler(db_, CountingBusyHandler, busy_waits_);
         auto wal = Prepare(kEnableWal);
         if (!wal.Step() || wal.Text(0) != "wal") {
             throw DbError("sqlite: cannot enable WAL journal mode on " + path.string());

@@ -9,6 +9,7 @@ namespace zr::db {
 struct Database::Pool {
     std::mutex mutex;
     std::vector<std::unique_ptr<Connection>> idle;  // guarded by mutex
+    std::atomic<std::uint64_t> busy_waits{0};
 };
 
 ConnectionLease::ConnectionLease(Database& owner, std::unique_ptr<Connection> conn)
@@ -24,7 +25,7 @@ ConnectionLease::ConnectionLease(ConnectionLease&& other) noexcept
 Database::Database(std::filesystem::path path) : path_(std::move(path)), pool_(std::make_unique<Pool>()) {
     // Reserved so that Release never allocates (it runs in destructors).
     pool_->idle.reserve(kMaxIdleConnections);
-    auto conn = std::make_unique<Connection>(path_);
+    auto conn = std::make_unique<Connection>(path_, &pool_->busy_waits);
     detail::Migrate(*conn, path_);
     pool_->idle.push_back(std::move(conn));
 }
@@ -46,7 +47,7 @@ ConnectionLease Database::Acquire() {
         }
     }
     // Opening takes file-system work: done outside the lock.
-    return ConnectionLease(*this, std::make_unique<Connection>(path_));
+    return ConnectionLease(*this, std::make_unique<Connection>(path_, &pool_->busy_waits));
 }
 
 void Database::Release(std::unique_ptr<Connection> conn) {
@@ -55,6 +56,8 @@ void Database::Release(std::unique_ptr<Connection> conn) {
     std::lock_guard lock(pool_->mutex);
     if (pool_->idle.size() < kMaxIdleConnections) pool_->idle.push_back(std::move(conn));
 }
+
+std::uint64_t Database::BusyWaits() const { return pool_->busy_waits.load(std::memory_order_relaxed); }
 
 int Database::SchemaVersion() {
     auto lease = Acquire();

@@ -9,6 +9,7 @@
 // Thread-safety: Database is thread-safe; a Connection is used by one thread at a time (hold it
 // through a ConnectionLease). Errors: every failure throws db::DbError (message names the SQL
 // operation, never shown to HTTP clients).
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -43,13 +44,16 @@ private:
 class Statement;
 
 // One open SQLite connection. Not thread-safe.
-// Opening sets journal_mode=WAL, busy_timeout=kBusyTimeoutMs, synchronous=NORMAL (foreign_keys
-// stays OFF, as the first implementation had it). It does not migrate; Database does.
+// Opening sets journal_mode=WAL, a busy handler that waits up to kBusyTimeoutMs (as
+// busy_timeout does) and counts each wait in *busy_waits when given, synchronous=NORMAL
+// (foreign_keys stays OFF, as the first implementation had it). It does not migrate; Database does.
 class Connection {
 public:
     static constexpr int kBusyTimeoutMs = 5000;
 
-    explicit Connection(const std::filesystem::path& path);
+    // `busy_waits` (optional, must outlive the connection) counts the times a statement waited
+    // for another connection's lock.
+    explicit Connection(const std::filesystem::path& path, std::atomic<std::uint64_t>* busy_waits = nullptr);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -70,6 +74,7 @@ private:
     struct StatementCache;
     sqlite3* db_ = nullptr;
     std::unique_ptr<StatementCache> cache_;
+    std::atomic<std::uint64_t>* busy_waits_ = nullptr;
 };
 
 // A prepared statement. Bind indices start at 1; column indices at 0.
@@ -173,6 +178,9 @@ public:
     ConnectionLease Acquire();
     // PRAGMA user_version after migration.
     int SchemaVersion();
+    // Times a statement of this database's connections waited for a lock held by another
+    // connection or process ("database is locked" retries), since it was opened.
+    std::uint64_t BusyWaits() const;
     const std::filesystem::path& path() const { return path_; }
 
 private:

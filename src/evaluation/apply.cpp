@@ -81,6 +81,8 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
             effects.log_line = FailureLine(update);
             effects.mail = true;
             break;
+        case UpdateType::kPresence:
+            return std::nullopt;  // about the worker, not the job (HandleDelivery records it)
         case UpdateType::kCanceled:
             if (!FromCurrentRun(*job, update)) return std::nullopt;
             finish(kCanceled, "canceled");
@@ -112,6 +114,7 @@ bool EvaluationService::Impl::ApplyUpdate(const Update& update) {
             spdlog::error("submission {}: cannot write out.log: {}", update.submission_id, e.what());
         }
     }
+    s.ReportJobEvent(update.type, effects->job);
     if (effects->rebuild) s.MarkDirty(*effects->rebuild);
     if (effects->mail) s.MailResult(effects->submission, effects->job);
     return true;

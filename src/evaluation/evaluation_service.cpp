@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "db/monitoring_repository.hpp"
 #include "evaluation/internal.hpp"
 
 namespace zr::evaluation {
@@ -21,6 +22,14 @@ constexpr auto kRebuildInterval = 1s;
 constexpr auto kOutboxInterval = 10s;
 constexpr auto kOutboxAge = 60s;
 constexpr auto kErrorPause = 1s;
+// Workers not heard from for this long are forgotten (their processes ended long ago); checked
+// this often.
+constexpr auto kForgetWorkersAfter = std::chrono::hours(24);
+constexpr auto kForgetWorkersInterval = std::chrono::hours(1);
+
+std::int64_t UnixMillis(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -82,6 +91,7 @@ void EvaluationService::WaitIdle() {
 void EvaluationService::Impl::ConsumeLoop() {
     std::unique_ptr<queue::MessageQueue> queue;
     auto last_outbox = SteadyClock::now();
+    auto last_forget = SteadyClock::now() - kForgetWorkersInterval;
     for (;;) {
         {
             std::lock_guard lock(mutex);
@@ -92,6 +102,7 @@ void EvaluationService::Impl::ConsumeLoop() {
                 queue = queue::Open(settings, &db, settings.hostname + ":" + std::to_string(getpid()) + ":updates");
             }
             auto delivery = queue->Receive(queue::kUpdateQueue, kReceiveWait);
+            queue_connected = queue->Connected();
             if (delivery) HandleDelivery(*queue, *delivery);
             MaybeRebuild(!delivery);
             if (!delivery) {
@@ -103,7 +114,12 @@ void EvaluationService::Impl::ConsumeLoop() {
                 last_outbox = SteadyClock::now();
                 RepublishUnpublished(clock.Now() - kOutboxAge);
             }
+            if (SteadyClock::now() - last_forget >= kForgetWorkersInterval) {
+                last_forget = SteadyClock::now();
+                ForgetOldWorkers();
+            }
         } catch (const std::exception& e) {
+            if (!queue) queue_connected = false;  // Open failed: the broker is unreachable
             spdlog::error("evaluation updates: {}; retrying", e.what());
             std::unique_lock lock(mutex);
             cv.wait_for(lock, kErrorPause, [&] { return stopping; });
@@ -121,6 +137,11 @@ void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const q
         queue.Ack(delivery);
         return;
     }
+    RecordWorker(update);
+    if (update.type == UpdateType::kPresence) {
+        queue.Ack(delivery);
+        return;
+    }
     try {
         ApplyUpdate(update);
     } catch (const std::exception&) {
@@ -132,6 +153,46 @@ void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const q
         spdlog::warn("update {} of job {}: acknowledgement lost; it will be applied again (no effect)",
                      ToString(update.type), update.job_id);
     }
+}
+
+void EvaluationService::SetJobEvents(JobEvents events) { impl_->job_events = std::move(events); }
+
+bool EvaluationService::QueueConnected() const { return impl_->queue_connected; }
+
+std::vector<db::WorkerRow> EvaluationService::ListWorkers() {
+    auto conn = impl_->db.Acquire();
+    return db::MonitoringRepository(*conn).ListWorkers();
+}
+
+void EvaluationService::Impl::RecordWorker(const Update& update) {
+    if (update.worker.empty()) return;
+    const bool busy = update.type == UpdateType::kStarted || update.type == UpdateType::kHeartbeat;
+    try {
+        auto conn = db.Acquire();
+        db::MonitoringRepository(*conn).WorkerSeen(update.worker, update.host, UnixMillis(clock.Now()),
+                                                   busy ? update.job_id : std::string());
+    } catch (const std::exception& e) {
+        spdlog::warn("update_queue: cannot record worker {}: {}", update.worker, e.what());
+    }
+}
+
+void EvaluationService::Impl::ForgetOldWorkers() {
+    auto conn = db.Acquire();
+    const int forgotten = db::MonitoringRepository(*conn).ForgetWorkersBefore(UnixMillis(clock.Now() - kForgetWorkersAfter));
+    if (forgotten > 0) spdlog::info("workers: forgot {} not heard from for a day", forgotten);
+}
+
+void EvaluationService::Impl::ReportJobEvent(UpdateType type, const db::EvaluationJobRow& job) {
+    if (type == UpdateType::kStarted) {
+        if (job_events.started) job_events.started(static_cast<unsigned>(job.attempts));
+        return;
+    }
+    if (!IsFinalJobState(job.state) || !job_events.finished) return;
+    std::optional<double> seconds;
+    if (job.started_at && job.finished_at) {
+        seconds = std::chrono::duration<double>(*job.finished_at - *job.started_at).count();
+    }
+    job_events.finished(job.state, seconds);
 }
 
 void EvaluationService::Impl::MaybeRebuild(bool drained) {

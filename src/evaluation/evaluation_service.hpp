@@ -17,6 +17,7 @@
 //                "leaderboard updated" per rebuilt board; e-mail to the participant
 //   failed    -> job failed with reason and exit code, submission failed; e-mail
 //   canceled  -> job canceled (submission already canceled by Cancel)
+//   presence  -> (any update) the sending worker's row of the workers table refreshed
 // Each change is also written to the submission's out.log.
 // Errors: zr::Error — 404 {"message"} unknown submission; 409 {"message"} a submission that cannot
 // be (re-)queued or canceled in its status; 400 {"message"} its challenge has no evaluator.
@@ -33,6 +34,7 @@
 #include "common/time.hpp"
 #include "db/database.hpp"
 #include "db/evaluation_job_repository.hpp"
+#include "db/monitoring_repository.hpp"
 #include "evaluation/messages.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
@@ -51,6 +53,14 @@ struct Notifiers {
     mail::MailQueue& mail;
     notify::Mattermost& mattermost;
     const templates::Engine& templates;
+};
+
+// Told when an applied update started or ended a job (metrics), after its transaction committed,
+// on the thread that applied it. Must be fast and must not throw. Either may be empty.
+struct JobEvents {
+    std::function<void(unsigned attempt)> started;
+    // state: completed, failed or canceled; run_seconds from the run's start, when it had started.
+    std::function<void(std::string_view state, std::optional<double> run_seconds)> finished;
 };
 
 class EvaluationService {
@@ -72,6 +82,8 @@ public:
     void Cancel(std::string_view submission_id);
     // Newest first; `states` empty = all.
     std::vector<JobView> ListJobs(const std::vector<std::string>& states);
+    // The workers heard from (any update or presence message), most recently seen first.
+    std::vector<db::WorkerRow> ListWorkers();
     // Applies one update (see above). Returns true when it changed something.
     bool Apply(const Update& update);
 
@@ -83,6 +95,11 @@ public:
     void Stop();
     // Blocks until update_queue is empty and no update or rebuild is in progress (tests, bench).
     void WaitIdle();
+    // Call before Start().
+    void SetJobEvents(JobEvents events);
+    // Whether the update consumer reaches its queue back-end: false while RabbitMQ is unreachable
+    // (or before Start()); true for the embedded back-end once started.
+    bool QueueConnected() const;
 
 private:
     struct Impl;

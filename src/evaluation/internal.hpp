@@ -1,6 +1,7 @@
 #pragma once
 // Internal to zr_evaluation: the state shared by the service's source files.
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -83,6 +84,13 @@ struct EvaluationService::Impl {
     void ConsumeLoop();
     void HandleDelivery(queue::MessageQueue& queue, const queue::Delivery& delivery);
     void MaybeRebuild(bool drained);
+    // Refreshes the sender's row of the workers table; failures are logged only.
+    void RecordWorker(const Update& update);
+    void ForgetOldWorkers();
+    // The JobEvents of an applied update.
+    void ReportJobEvent(UpdateType type, const db::EvaluationJobRow& job);
+    JobEvents job_events;
+    std::atomic<bool> queue_connected{false};
 
     std::mutex mutex;  // guards the fields below
     std::condition_variable cv;

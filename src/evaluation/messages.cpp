@@ -8,12 +8,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<UpdateType, const char*>, 5> kUpdateNames = {{
+constexpr std::array<std::pair<UpdateType, const char*>, 6> kUpdateNames = {{
     {UpdateType::kStarted, "evaluation_started"},
     {UpdateType::kHeartbeat, "evaluation_heartbeat"},
     {UpdateType::kComplete, "evaluation_complete"},
     {UpdateType::kFailed, "evaluation_failed"},
     {UpdateType::kCanceled, "evaluation_canceled"},
+    {UpdateType::kPresence, "worker_presence"},
 }};
 
 const json& Field(const json& message, const char* key) {

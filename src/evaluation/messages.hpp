@@ -6,8 +6,10 @@
 //                "evaluator", "executor", "script_path", "base_arguments": [...], "host": str|null,
 //                "archive_md5", "time_limit_s"}
 // update_queue: {"type": "evaluation_started"|"evaluation_heartbeat"|"evaluation_complete"|
-//                "evaluation_failed"|"evaluation_canceled", "version": 1, "job_id",
+//                "evaluation_failed"|"evaluation_canceled"|"worker_presence", "version": 1, "job_id",
 //                "submission_id", "host", "worker", "attempt", "exit_code": int|null, "reason"}
+//               worker_presence: an idle worker saying it is alive (job_id and submission_id "").
+//               A service that does not know it drops it with a warning.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,7 +45,7 @@ struct Job {
     std::int64_t time_limit_s = 0;
 };
 
-enum class UpdateType { kStarted, kHeartbeat, kComplete, kFailed, kCanceled };
+enum class UpdateType { kStarted, kHeartbeat, kComplete, kFailed, kCanceled, kPresence };
 
 struct Update {
     UpdateType type = UpdateType::kStarted;

@@ -56,6 +56,7 @@ void MailQueue::Loop() {
     for (const auto& message : queue_) {
         spdlog::error("mail to {} dropped at shutdown: '{}'", message.to, message.subject);
     }
+    counters_.Dropped(queue_.size());
     queue_.clear();
     cv_.notify_all();
 }
@@ -65,15 +66,18 @@ void MailQueue::SendWithRetries(const Message& message) {
         std::string reason;
         try {
             mailer_.Send(message);
+            counters_.Sent();
             return;
         } catch (const std::exception& e) {
             reason = e.what();
         } catch (...) {
             reason = "unknown error";
         }
+        counters_.FailedAttempt();
         if (attempt >= retry_delays_.size()) {
             spdlog::error("mail to {} ('{}') dropped after {} attempts: {}", message.to,
                           message.subject, attempt + 1, reason);
+            counters_.Dropped();
             return;
         }
         spdlog::warn("mail to {} ('{}') failed, retrying in {} ms: {}", message.to,
@@ -82,6 +86,7 @@ void MailQueue::SendWithRetries(const Message& message) {
         if (cv_.wait_for(lock, retry_delays_[attempt], [this] { return aborting_; })) {
             spdlog::error("mail to {} ('{}') dropped at shutdown: {}", message.to,
                           message.subject, reason);
+            counters_.Dropped();
             return;
         }
     }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/delivery_counters.hpp"
 #include "settings/settings.hpp"
 
 namespace zr::mail {
@@ -73,11 +74,14 @@ public:
     // Blocks until the queue is empty and no send is in progress (for the CLI, which exits right
     // after). Bounded by the retries of the messages queued.
     void Flush();
+    // Messages sent, failed attempts, messages dropped (after the retries or at shutdown).
+    DeliveryCounts counts() const { return counters_.Read(); }
 
 private:
     void Loop();
     void SendWithRetries(const Message& message);
     Mailer& mailer_;
+    DeliveryCounters counters_;
     const std::vector<std::chrono::milliseconds> retry_delays_;
     const std::chrono::milliseconds drain_timeout_;
     std::mutex mutex_;

@@ -136,6 +136,7 @@ void Mattermost::Loop() {
     }
     if (!queue_.empty()) {
         spdlog::error("mattermost: {} message(s) dropped at shutdown", queue_.size());
+        counters_.Dropped(queue_.size());
     }
     queue_.clear();
     cv_.notify_all();
@@ -147,15 +148,21 @@ void Mattermost::SendWithRetries(const std::string& text) {
         -1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (std::size_t attempt = 0;; ++attempt) {
         const std::optional<std::string> failure = PostOnce(url_, body, aborting_);
-        if (!failure) return;
+        if (!failure) {
+            counters_.Sent();
+            return;
+        }
+        counters_.FailedAttempt();
         if (attempt >= kRetryDelays.size()) {
             spdlog::error("mattermost message dropped after {} attempts: {}", attempt + 1, *failure);
+            counters_.Dropped();
             return;
         }
         spdlog::warn("mattermost post failed, retrying in {} ms: {}", kRetryDelays[attempt].count(), *failure);
         std::unique_lock lock(mutex_);
         if (cv_.wait_for(lock, kRetryDelays[attempt], [this] { return aborting_.load(); })) {
             spdlog::error("mattermost message dropped at shutdown: {}", *failure);
+            counters_.Dropped();
             return;
         }
     }

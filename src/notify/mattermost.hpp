@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "common/delivery_counters.hpp"
 #include "settings/settings.hpp"
 
 namespace zr::notify {
@@ -30,6 +31,8 @@ public:
     void Post(std::string text);
     // Blocks until nothing is queued or being sent.
     void Flush();
+    // Messages posted, failed attempts, messages dropped (after the retries or at shutdown).
+    DeliveryCounts counts() const { return counters_.Read(); }
 
 private:
     void Loop();
@@ -44,6 +47,7 @@ private:
     bool busy_ = false;
     bool stopping_ = false;
     std::atomic<bool> aborting_ = false;  // drain timed out: give up waits and transfers
+    DeliveryCounters counters_;
     std::thread thread_;
 };
 

@@ -74,6 +74,10 @@ public:
 
     // Messages of `queue` waiting for a consumer (not leased / not unacknowledged).
     virtual std::size_t Ready(std::string_view queue) = 0;
+
+    // Whether the back-end answered the last operation: RabbitMQ false from a lost connection until
+    // it is re-opened; embedded always true (its database is checked on its own).
+    virtual bool Connected() const { return true; }
 };
 
 // The back-end chosen by ZR_QUEUE_BACKEND. `consumer` names this consumer in leases and logs

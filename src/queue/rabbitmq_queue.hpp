@@ -26,6 +26,7 @@ public:
     void Release(const Delivery& delivery) override;
     bool KeepAlive(const Delivery& delivery) override;
     std::size_t Ready(std::string_view queue) override;
+    bool Connected() const override { return connection_ != nullptr; }
 
 private:
     using SteadyTime = std::chrono::steady_clock::time_point;

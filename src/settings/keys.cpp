@@ -324,6 +324,14 @@ std::vector<KeySpec> BuildTable() {
         {"WORKER_TOKEN", "", "shared secret of the service and its workers (empty = worker routes off)", true,
          [](Settings& s, const std::string&, const std::string& v) { s.worker_token = std::string(Trim(v)); },
          [](const Settings& s) { return s.worker_token; }},
+        {"METRICS_TOKEN", "", "bearer token GET /metrics requires (empty = /metrics open to all)", true,
+         [](Settings& s, const std::string&, const std::string& v) { s.metrics_token = std::string(Trim(v)); },
+         [](const Settings& s) { return s.metrics_token; }},
+        {"HEALTH_MIN_FREE_DISK", "1G", "GET /health answers 503 when the data folder has less free space", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.health_min_free_disk = ParseSize(var, v);
+         },
+         [](const Settings& s) { return FormatSize(s.health_min_free_disk); }},
         {"WORKER_DIR", "", "a worker's local copies of submissions (http transfer); default DATA_FOLDER/worker",
          false, [](Settings& s, const std::string&, const std::string& v) { s.worker_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.worker_dir); }},

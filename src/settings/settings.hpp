@@ -118,6 +118,10 @@ struct Settings {
     std::string worker_token;                 // shared secret of the service and its workers; "" = worker routes off
     std::filesystem::path worker_dir;         // default data_folder/worker: a worker's local copies (http transfer)
 
+    // Ours: operations (GET /health, GET /metrics).
+    std::string metrics_token;                       // "" = /metrics needs no token
+    std::uint64_t health_min_free_disk = 1ull << 30;  // /health: disk "fail" below this many free bytes
+
     std::filesystem::path db_path() const { return data_folder / db_file; }
 };
 

@@ -6,6 +6,7 @@
 // challenge/submission ({"message": ...}), 403 someone else's submission, 400 wrong hash / unknown
 // part / no more parts accepted, 422 invalid manifest (every problem listed), 429 limits reached.
 // Thread-safety: thread-safe. Completion runs on the service's own background thread(s).
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -68,6 +69,14 @@ struct SubmissionView {
     // Filled by Get() only (empty in listings): the challenge's evaluator and leaderboards.
     std::optional<domain::Evaluator> evaluator;
     std::vector<domain::Leaderboard> leaderboards;
+};
+
+// Parts received since the service started (for /metrics): accepted ones and their bytes, and
+// parts refused because their md5 did not match.
+struct UploadCounts {
+    std::uint64_t accepted_parts = 0;
+    std::uint64_t accepted_bytes = 0;
+    std::uint64_t rejected_parts = 0;
 };
 
 struct ListFilter {
@@ -170,6 +179,7 @@ public:
     // started ones stay "uploading" without upload.lock and are resumed by the next ResumePending.
     // Idempotent.
     void Shutdown();
+    UploadCounts upload_counts() const;
 
 private:
     struct Located;  // a submission row + its checks, see submission_service.cpp
@@ -187,6 +197,7 @@ private:
     [[noreturn]] void RejectHash(const std::string& submission_id, std::string_view part_name,
                                  const ReceivedFile& file);
     void FinishUpload(const std::string& submission_id);
+    void CountAccepted(const ReceivedFile& file);
     bool IsFullyReceived(const std::string& submission_id);
     std::optional<std::string> PrepareArchive(const std::string& submission_id);
     std::string MergeParts(const std::string& submission_id, const storage::UploadManifest& manifest);
@@ -213,6 +224,9 @@ private:
     bool stopping_ = false;
     std::thread worker_;
     std::function<void(const std::string&)> uploaded_hook_;
+    std::atomic<std::uint64_t> accepted_parts_{0};
+    std::atomic<std::uint64_t> accepted_bytes_{0};
+    std::atomic<std::uint64_t> rejected_parts_{0};
 };
 
 }  // namespace zr::submissions

@@ -66,6 +66,7 @@ void SubmissionService::RejectHash(const std::string& submission_id, std::string
                                    const ReceivedFile& file) {
     std::error_code ec;
     fs::remove(file.path, ec);
+    rejected_parts_.fetch_add(1, std::memory_order_relaxed);
     store_.AppendLog(submission_id, clock_.Now(),
                      "adding a new part to upload: " + std::string(part_name) +
                          "\n --> refused: its md5 does not match the expected hash");
@@ -80,6 +81,7 @@ UploadState SubmissionService::AcceptManifestPart(const std::string& submission_
     if (!expected) throw UnknownPart(part_name);
     if (ToLower(file.md5) != ToLower(expected->file_hash)) RejectHash(submission_id, part_name, file);
     fs::rename(file.path, store_.PartPath(submission_id, part_name));
+    CountAccepted(file);
     std::erase_if(manifest.received, [&](const auto& part) { return part.file_name == part_name; });
     manifest.received.push_back({std::string(part_name), file.size, ToLower(file.md5)});
     store_.WriteManifest(submission_id, manifest);
@@ -100,6 +102,7 @@ UploadState SubmissionService::AcceptArchive(const std::string& submission_id, s
     if (!expected) throw detail::NoMoreParts(submission_id);
     if (ToLower(file.md5) != ToLower(*expected)) RejectHash(submission_id, part_name, file);
     fs::rename(file.path, store_.ArchivePath(submission_id));
+    CountAccepted(file);
     store_.AppendLog(
         submission_id, clock_.Now(),
         "adding a new part to upload: " + std::string(part_name) + "\n --> file was uploaded successfully");
@@ -113,6 +116,16 @@ void SubmissionService::FinishUpload(const std::string& submission_id) {
     store_.RemoveUploadLock(submission_id);
     store_.AppendLog(submission_id, clock_.Now(), "all parts received");
     Schedule(submission_id);
+}
+
+void SubmissionService::CountAccepted(const ReceivedFile& file) {
+    accepted_parts_.fetch_add(1, std::memory_order_relaxed);
+    accepted_bytes_.fetch_add(file.size, std::memory_order_relaxed);
+}
+
+UploadCounts SubmissionService::upload_counts() const {
+    return {accepted_parts_.load(std::memory_order_relaxed), accepted_bytes_.load(std::memory_order_relaxed),
+            rejected_parts_.load(std::memory_order_relaxed)};
 }
 
 UploadState SubmissionService::UploadStatus(const domain::User& user, domain::ChallengeId challenge_id,

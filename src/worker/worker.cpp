@@ -59,6 +59,9 @@ struct Worker::Impl {
                           std::optional<int> exit_code = {}, std::string reason = {});
     void Ack(const queue::Delivery& delivery, const Job& job);
     void AppendLine(const Job& job, const std::string& line);
+    // Publishes worker_presence when the interval has passed since the last one.
+    void Announce();
+    SteadyClock::time_point next_presence{};
     void Cleanup(const Job& job, const std::filesystem::path& folder);
     void Pause();
 };
@@ -115,6 +118,16 @@ void Worker::Impl::Cleanup(const Job& job, const std::filesystem::path& folder) 
     } catch (const std::exception& e) {
         spdlog::warn("worker {}: cleanup of submission {} failed: {}", config.name, job.submission_id, e.what());
     }
+}
+
+void Worker::Impl::Announce() {
+    if (config.presence.count() <= 0 || SteadyClock::now() < next_presence) return;
+    next_presence = SteadyClock::now() + config.presence;  // also after a failure: no tight loop
+    Update update;
+    update.type = UpdateType::kPresence;
+    update.host = config.hostname;
+    update.worker = config.name;
+    queue->Publish(queue::kUpdateQueue, evaluation::ToJson(update));
 }
 
 void Worker::Impl::Pause() {
@@ -293,6 +306,7 @@ Worker::~Worker() = default;
 void Worker::Run() {
     while (!impl_->stopping) {
         try {
+            impl_->Announce();
             RunOnce(impl_->config.receive_wait);
         } catch (const std::exception& e) {
             spdlog::error("worker {}: {}; retrying in {}s", impl_->config.name, e.what(),
@@ -325,8 +339,9 @@ WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::s
     config.bin_dir = BinFolderOf(settings, config.hostname);
     config.time_limit = settings.eval_time_limit;
     config.max_attempts = settings.eval_max_attempts;
-    config.heartbeat =
-        std::min(config.heartbeat, std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3);
+    const auto third_of_lease = std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3;
+    config.heartbeat = std::min(config.heartbeat, third_of_lease);
+    config.presence = std::min(config.presence, third_of_lease);
     return config;
 }
 

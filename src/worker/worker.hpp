@@ -15,6 +15,8 @@
 // evaluation_canceled). Then ReturnScores (exit 0) and evaluation_complete / evaluation_failed
 // (exit status, time limit, spawn failure), Flush, Cleanup, and only then Ack.
 // A lost delivery (KeepAlive false) kills the run without reporting: the job runs elsewhere.
+// While idle, Run() publishes worker_presence every `presence` interval (the service's /health
+// and /metrics count the workers it heard from).
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -34,6 +36,7 @@ struct WorkerConfig {
     unsigned max_attempts = 3;
     std::chrono::milliseconds heartbeat{5000};
     std::chrono::milliseconds receive_wait{1000};  // how long one Receive waits (Stop latency)
+    std::chrono::milliseconds presence{60000};     // worker_presence interval while idle (0 = never)
 };
 
 class Worker {
@@ -60,8 +63,9 @@ private:
 std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname);
 
 // Worker number `index` of this process, from the settings: name "<hostname>:<pid>:<tag><index>",
-// this host's bin folder, ZR_EVAL_TIME_LIMIT, ZR_EVAL_MAX_ATTEMPTS, and a heartbeat of at most a
-// third of ZR_EVAL_LEASE (the embedded queue's lease must be renewed in time).
+// this host's bin folder, ZR_EVAL_TIME_LIMIT, ZR_EVAL_MAX_ATTEMPTS, and a heartbeat and a presence
+// interval of at most a third of ZR_EVAL_LEASE (the embedded queue's lease must be renewed in
+// time; the service counts the workers heard from within one lease).
 WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::string& tag, unsigned index);
 
 }  // namespace zr::worker

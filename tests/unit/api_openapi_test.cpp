@@ -121,9 +121,11 @@ protected:
     void SetUp() override {
         auto loaded = zr::settings::LoadFrom({{"DATA_FOLDER", data_.path().string()}});
         services_ = std::make_unique<zr::wiring::Services>(loaded.settings);
+        health_ = std::make_unique<zr::monitoring::Health>(services_->database(), services_->settings(),
+                                                           services_->clock(), [] { return true; });
         context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
             services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
-            services_->submissions(), services_->transfer(), services_->leaderboards()});
+            services_->submissions(), services_->transfer(), services_->leaderboards(), *health_, metrics_});
     }
 
     std::set<Operation> RouterOperations() {
@@ -137,6 +139,8 @@ protected:
 
     TempDir data_;
     std::unique_ptr<zr::wiring::Services> services_;
+    zr::metrics::Metrics metrics_;
+    std::unique_ptr<zr::monitoring::Health> health_;
     std::unique_ptr<zr::api::ApiContext> context_;
 };
 
@@ -175,7 +179,8 @@ TEST(ApiOpenApiDocumentTest, HeaderAndSecurityScheme) {
 
 TEST(ApiOpenApiDocumentTest, EveryOperationIsTaggedSummarisedAndAnswers) {
     const json doc = LoadDocument();
-    const std::set<std::string> tags = {"auth", "pages", "users", "challenges", "leaderboards", "site", "workers"};
+    const std::set<std::string> tags = {"auth",         "pages", "users",   "challenges",
+                                        "leaderboards", "site",  "workers", "operations"};
     std::set<std::string> operation_ids;
     for (const auto& [path, item] : doc.at("paths").items()) {
         for (const auto& [method, operation] : item.items()) {

@@ -48,6 +48,47 @@ TEST_F(EvaluationTest, ConsumerAppliesQueuedUpdatesAndRebuildsLeaderboards) {
     EXPECT_EQ(mailer_.Sent().size(), 2u);
 }
 
+TEST_F(EvaluationTest, ConsumerRecordsWorkersAndReportsJobEvents) {
+    std::vector<unsigned> started;
+    std::vector<std::pair<std::string, bool>> finished;  // state, had a duration
+    service_->SetJobEvents({[&started](unsigned attempt) { started.push_back(attempt); },
+                            [&finished](std::string_view state, std::optional<double> seconds) {
+                                finished.emplace_back(std::string(state), seconds.has_value());
+                            }});
+    const std::string id = AddSubmission("uploaded");
+    const std::string job = service_->Enqueue(id);
+    service_->Start();
+    Update presence;
+    presence.type = UpdateType::kPresence;
+    presence.host = "idlehost";
+    presence.worker = "idlehost:9:w0";
+    PublishUpdate(presence);
+    PublishUpdate(MakeUpdate(UpdateType::kStarted, job, id, 1, "evalhost:1:w0"));
+    service_->WaitIdle();
+    EXPECT_TRUE(service_->QueueConnected());
+    auto workers = service_->ListWorkers();
+    ASSERT_EQ(workers.size(), 2u);
+    for (const auto& worker : workers) {
+        if (worker.name == "evalhost:1:w0") {
+            EXPECT_EQ(worker.host, "evalhost");
+            EXPECT_EQ(worker.job_id, job);  // busy with it
+        } else {
+            EXPECT_EQ(worker.name, "idlehost:9:w0");
+            EXPECT_EQ(worker.host, "idlehost");
+            EXPECT_EQ(worker.job_id, "");
+        }
+    }
+    PublishUpdate(MakeUpdate(UpdateType::kComplete, job, id, 1, "evalhost:1:w0"));
+    PublishUpdate(MakeUpdate(UpdateType::kComplete, job, id, 1, "evalhost:1:w0"));  // a duplicate: no event
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id), "completed");
+    EXPECT_EQ(Ready("update_queue"), 0u);
+    EXPECT_EQ(started, std::vector<unsigned>{1});
+    EXPECT_EQ(finished, (std::vector<std::pair<std::string, bool>>{{"completed", true}}));
+    for (const auto& worker : service_->ListWorkers()) EXPECT_EQ(worker.job_id, "") << worker.name;
+    service_->Stop();
+}
+
 TEST_F(EvaluationTest, StopLeavesUnconsumedUpdatesQueued) {
     const std::string id = AddSubmission("uploaded");
     const std::string job = service_->Enqueue(id);

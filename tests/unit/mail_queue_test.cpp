@@ -86,6 +86,11 @@ TEST(MailQueue, GivesUpAfterThreeAttemptsAndGoesOn) {
     queue.Flush();
     EXPECT_EQ(mailer.Attempts(), 4);
     EXPECT_EQ(mailer.Sent(), std::vector<std::string>{"delivered"});
+    // Counted for /metrics: each failed attempt, the message given up, the one delivered.
+    const zr::DeliveryCounts counts = queue.counts();
+    EXPECT_EQ(counts.failed_attempts, 3u);
+    EXPECT_EQ(counts.dropped, 1u);
+    EXPECT_EQ(counts.sent, 1u);
 }
 
 TEST(MailQueue, DefaultRetriesAreOneThenFiveSeconds) {

@@ -214,6 +214,9 @@ TEST(MattermostTest, RetriesAfterAServerError) {
         zr::notify::Mattermost mattermost(WebhookSettings(sink.base() + "/hooks", "s3cr3t-key"));
         mattermost.Post("retried");
         mattermost.Flush();
+        EXPECT_EQ(mattermost.counts().failed_attempts, 1u);
+        EXPECT_EQ(mattermost.counts().sent, 1u);
+        EXPECT_EQ(mattermost.counts().dropped, 0u);
     }
     EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);  // the first retry waits 1 s
     const auto requests = sink.requests();

@@ -164,7 +164,9 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
                                             "WORKER_TRANSFER",
                                             "WORKER_API_URL",
                                             "WORKER_TOKEN",
-                                            "WORKER_DIR"};
+                                            "WORKER_DIR",
+                                            "METRICS_TOKEN",
+                                            "HEALTH_MIN_FREE_DISK"};
     std::set<std::string> names;
     for (const KeyInfo& key : Keys()) {
         EXPECT_TRUE(names.insert(key.name).second) << "duplicate " << key.name;

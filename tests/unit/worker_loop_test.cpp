@@ -142,17 +142,21 @@ protected:
         fs::create_directories(root_ / "bin");
         fs::create_directories(root_ / "submission" / "input");
         fs::create_directories(root_ / "outside");
+        config_.name = "test:1:0";
+        config_.hostname = "test";
+        config_.bin_dir = root_ / "bin";
+        config_.max_attempts = 3;
+        config_.heartbeat = 100ms;
+        Build();
+    }
+    // (Re)creates the worker with config_ and fresh fakes.
+    void Build() {
+        worker_.reset();
         auto queue = std::make_unique<FakeQueue>(events_);
         auto link = std::make_unique<FakeLink>(events_, root_ / "submission");
         queue_ = queue.get();
         link_ = link.get();
-        WorkerConfig config;
-        config.name = "test:1:0";
-        config.hostname = "test";
-        config.bin_dir = root_ / "bin";
-        config.max_attempts = 3;
-        config.heartbeat = 100ms;
-        worker_ = std::make_unique<Worker>(config, std::move(queue), std::move(link));
+        worker_ = std::make_unique<Worker>(config_, std::move(queue), std::move(link));
     }
     void TearDown() override {
         worker_.reset();
@@ -206,6 +210,7 @@ protected:
     bool Ran() { return fs::exists(root_ / "submission" / "ran"); }
 
     fs::path root_;
+    WorkerConfig config_;
     Events events_;
     FakeQueue* queue_ = nullptr;
     FakeLink* link_ = nullptr;
@@ -381,8 +386,34 @@ TEST_F(WorkerTest, StopWithCancelReleasesTheJob) {
     worker_->Stop(true);
     runner.join();
     EXPECT_LT(SteadyClock::now() - start, 8s);
-    EXPECT_EQ(UpdateTypes(), (Strings{"evaluation_started"}));
+    // Run() announced the worker before taking the job.
+    EXPECT_EQ(UpdateTypes(), (Strings{"worker_presence", "evaluation_started"}));
     EXPECT_EQ(events_.All().back(), "release:7");
+}
+
+TEST_F(WorkerTest, IdleWorkerAnnouncesItselfEveryPresenceInterval) {
+    config_.presence = 50ms;
+    Build();
+    std::thread runner([this] { worker_->Run(); });
+    while (queue_->Published().size() < 3) std::this_thread::sleep_for(10ms);
+    worker_->Stop();
+    runner.join();
+    const auto published = queue_->Published();
+    for (const auto& message : published) {
+        const auto update = evaluation::UpdateFromJson(message);
+        EXPECT_EQ(update.type, evaluation::UpdateType::kPresence);
+        EXPECT_EQ(update.worker, "test:1:0");
+        EXPECT_EQ(update.host, "test");
+        EXPECT_EQ(update.job_id, "");
+    }
+}
+
+TEST_F(WorkerTest, PresenceIntervalIsAtMostAThirdOfTheLease) {
+    settings::Settings settings;
+    settings.eval_lease = std::chrono::seconds(30);
+    EXPECT_EQ(ConfigFromSettings(settings, "w", 0).presence, 10000ms);
+    settings.eval_lease = std::chrono::seconds(3600);
+    EXPECT_EQ(ConfigFromSettings(settings, "w", 0).presence, 60000ms);
 }
 
 TEST(BinFolderTest, LooksUpTheHost) {

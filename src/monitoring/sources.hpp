@@ -1,0 +1,31 @@
+#pragma once
+// The scrape-time sources of `zr serve`'s /metrics (issue 8; README "Health and metrics" lists
+// every metric): the database's counts (submissions by status, jobs by state, queue depth and
+// oldest queued job, workers), the counters other modules keep (uploads, e-mail, Mattermost,
+// SQLite busy waits), the queue connection, the data folder's free space, build info and the
+// process_* metrics.
+// The referenced objects must outlive `metrics`' last Render().
+#include "common/time.hpp"
+#include "db/database.hpp"
+#include "evaluation/evaluation_service.hpp"
+#include "mail/mailer.hpp"
+#include "metrics/metrics.hpp"
+#include "notify/mattermost.hpp"
+#include "settings/settings.hpp"
+#include "submissions/submission_service.hpp"
+
+namespace zr::monitoring {
+
+struct SourceDeps {
+    db::Database& db;
+    const settings::Settings& settings;
+    const Clock& clock;
+    const mail::MailQueue& mail;
+    const notify::Mattermost& mattermost;
+    const submissions::SubmissionService& submissions;
+    const evaluation::EvaluationService& evaluation;
+};
+
+void AddServiceSources(metrics::Metrics& metrics, SourceDeps deps);
+
+}  // namespace zr::monitoring
