@@ -17,6 +17,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
@@ -72,6 +73,24 @@ def process_snapshot(pid):
     return {"rss_mb": int(fields["VmRSS"][0]) * 1024 / MB, "hwm_mb": int(fields["VmHWM"][0]) * 1024 / MB,
             "threads": int(fields["Threads"][0]), "fds": len(os.listdir(f"/proc/{pid}/fd")),
             "cpu_s": (int(stat[11]) + int(stat[12])) / ticks}
+
+
+def fd_targets(pid):
+    """What the process's fds point to, by kind ("socket", "pipe", a file's name without its folder)."""
+    kinds = Counter()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        kinds[target.split(":")[0] if ":[" in target else os.path.basename(target)] += 1
+    return kinds
+
+
+def fd_difference(before, after):
+    """{kind: change} for the kinds whose count changed."""
+    return {k: after.get(k, 0) - before.get(k, 0) for k in sorted(set(before) | set(after))
+            if after.get(k, 0) != before.get(k, 0)}
 
 
 def cpu_idle():
@@ -204,7 +223,7 @@ def parse_args():
     for name in ("base-url", "data-dir", "submissions-dir", "out-dir", "server-log", "password", "commit"):
         p.add_argument(f"--{name}", required=True)
     for name in ("pid", "readers", "uploaders", "min-mb", "max-mb", "part-mb", "pause-ms", "reader-tokens",
-                 "final-timeout", "settle-seconds", "fd-slack", "thread-slack", "min-free-mb", "seed",
+                 "final-timeout", "settle-seconds", "fd-slack", "db-connections", "thread-slack", "min-free-mb", "seed",
                  "idle-before", "local-workers"):
         p.add_argument(f"--{name}", type=int, required=True)
     p.add_argument("--minutes", type=float, required=True)
@@ -217,7 +236,8 @@ def start_load(args, ctx, routes, archives, upload_tokens, rng):
     runs = []
     for i, route in enumerate(routes):
         connections = args.readers // len(routes) + (1 if i < args.readers % len(routes) else 0)
-        runs.append(WrkRun(route, args.base_url, connections, seconds, args.pause_ms, args.out_dir, rng.randrange(1 << 30)))
+        runs.append(WrkRun(route, args.base_url, connections, seconds, args.pause_ms, args.out_dir,
+                           rng.randrange(1 << 30)))
     started = time.monotonic()
     ctx.deadline = started + seconds
     ctx.final_deadline = ctx.deadline + args.final_timeout
@@ -277,6 +297,8 @@ def main():
         raise RuntimeError(f"the warm-up submission ended {record['final']!r}: {ctx.problems}")
     time.sleep(args.settle_seconds)
     before = process_snapshot(args.pid)
+    fds_before = before["fd_kinds"] = fd_targets(args.pid)
+    client_before = os.times()
     log(f"before the load: {before}")
 
     sampler = Sampler(args.pid, args.sample_seconds, args.data_dir, args.min_free_mb, ctx)
@@ -300,6 +322,13 @@ def main():
     uploads_end = time.monotonic()
     time.sleep(args.settle_seconds)
     after = process_snapshot(args.pid) if server_alive(args.pid) else None
+    if after:
+        after["fd_kinds"] = fd_targets(args.pid)
+        after["fd_change"] = fd_difference(fds_before, after["fd_kinds"])
+    client = os.times()
+    client_cpu = {"soak_py_s": round(client.user + client.system - client_before.user - client_before.system, 1),
+                  "wrk_s": round(client.children_user + client.children_system - client_before.children_user
+                                 - client_before.children_system, 1)}
     sampler.done.set()
     sampler.join()
     log(f"after the load: {after}")
@@ -308,7 +337,7 @@ def main():
                "started_monotonic": started, "read_seconds": round(read_end - started, 1),
                "upload_seconds": round(uploads_end - started, 1), "stopped_early": stopped_early,
                "disk_low": sampler.disk_low, "server_died": server_died, "wrk_exit_codes": wrk_codes,
-               "stuck_uploaders": [u.name for u in uploaders if u.is_alive()]}
+               "stuck_uploaders": [u.name for u in uploaders if u.is_alive()], "client_cpu": client_cpu}
     results["reads"] = {}
     raw = []
     for run in runs:
@@ -320,7 +349,8 @@ def main():
         results["reads"][run.route.name] = dict(route_figures(result), connections=run.connections)
     results["reads_overall"] = merged_percentiles(raw)
     results["reads_overall"]["requests"] = sum(r["requests"] for r in raw)
-    results["reads_overall"]["max_ms"] = max((r["latency_us"]["max"] / 1000 for r in raw if r["requests"]), default=None)
+    results["reads_overall"]["max_ms"] = max((r["latency_us"]["max"] / 1000 for r in raw if r["requests"]),
+                                             default=None)
     results["reads_overall"]["req_per_s"] = round(sum(f["req_per_s"] for f in results["reads"].values()), 1)
 
     listing = server_listing(ctx, upload_tokens) if after else {}

@@ -22,8 +22,8 @@
 # requests, 0 = as fast as possible) SOAK_LOCAL_WORKERS=2 SOAK_TMPDIR=/tmp (parent of the
 # temporary folder) SOAK_MIN_FREE_MB=2048 (the uploads stop below this much free disk)
 # SOAK_FINAL_TIMEOUT=600 (seconds to wait for final states after the load) SOAK_SAMPLE_SECONDS=5
-# SOAK_FD_SLACK=8 SOAK_THREAD_SLACK=2 SOAK_SEED=1. ZR_THREADS / ZR_HASH_THREADS are passed to the
-# server as given. MB = 10^6 bytes.
+# SOAK_FD_SLACK=4 SOAK_DB_CONNECTIONS=17 SOAK_THREAD_SLACK=2 (leak checks) SOAK_SEED=1.
+# ZR_THREADS / ZR_HASH_THREADS are passed to the server as given. MB = 10^6 bytes.
 set -euo pipefail
 
 LOG_PREFIX="soak"
@@ -40,8 +40,12 @@ TMP_PARENT="${SOAK_TMPDIR:-/tmp}"
 MIN_FREE_MB="${SOAK_MIN_FREE_MB:-2048}"
 FINAL_TIMEOUT="${SOAK_FINAL_TIMEOUT:-600}"
 SAMPLE_SECONDS="${SOAK_SAMPLE_SECONDS:-5}"
-FD_SLACK="${SOAK_FD_SLACK:-8}"
+FD_SLACK="${SOAK_FD_SLACK:-4}"
 THREAD_SLACK="${SOAK_THREAD_SLACK:-2}"
+# The server pools up to 16 idle SQLite connections (kMaxIdleConnections, src/db/database.hpp) and
+# an evaluation consumer may hold one: the database's fds are checked against that bound, the
+# other fds (sockets, pipes, files) against SOAK_FD_SLACK.
+DB_CONNECTIONS="${SOAK_DB_CONNECTIONS:-17}"
 SEED="${SOAK_SEED:-1}"
 READER_TOKENS=5
 PASSWORD="Soak-Passw0rd-42"
@@ -52,7 +56,7 @@ done
 [[ "$MINUTES" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v m="$MINUTES" 'BEGIN { exit !(m > 0) }' \
     || die "MINUTES must be a positive number (got '$MINUTES')"
 for var in READERS UPLOADERS MIN_MB MAX_MB PART_MB PAUSE_MS LOCAL_WORKERS MIN_FREE_MB FINAL_TIMEOUT FD_SLACK \
-    THREAD_SLACK SEED; do
+    THREAD_SLACK DB_CONNECTIONS SEED; do
     [[ "${!var}" =~ ^[0-9]+$ ]] || die "SOAK_$var must be a non-negative integer (got '${!var}')"
 done
 ((READERS >= 5)) || die "SOAK_READERS must be at least 5 (one per route)"
@@ -132,12 +136,19 @@ for var in ZR_THREADS ZR_HASH_THREADS; do
     [[ -n "${!var:-}" ]] && SERVER_ENV+=("$var=${!var}")
 done
 
-seed_data '[
-  {"label": "soak-2019", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
-  {"label": "soak-2020", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
-  {"label": "soak-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
-  {"label": "soak-old",  "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": false, "evaluator": null}
-]'
+# zr_step ARGS... : run_zr ARGS, output appended to seed.log; dies with that log on failure.
+zr_step() { run_zr "$@" >>"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "zr $1 failed"; }; }
+# sql QUERY : the first column of each row of QUERY on the data folder's database, one a line.
+sql() {
+    /usr/bin/python3 -c 'import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(row[0])' "$DATA_DIR/zerospeech.db" "$1"
+}
+
+seed_data "$(/usr/bin/python3 -c '
+import json
+print(json.dumps([{"label": label, "start_date": "2021-01-01", "end_date": None, "url": "https://x.org",
+                   "active": label != "soak-old", "evaluator": None}
+                  for label in ("soak-2019", "soak-2020", "soak-2021", "soak-old")]))')"
 /usr/bin/python3 - "$UPLOADERS" "$PASSWORD" >"$TMP_DIR/users.json" <<'EOF'
 import json, sys
 n, password = int(sys.argv[1]), sys.argv[2]
@@ -145,28 +156,23 @@ print(json.dumps([{"username": f"soak{i:02d}", "email": f"soak{i:02d}@example.or
                    "first_name": "Soak", "last_name": f"Uploader {i}", "affiliation": "Soak Lab"}
                   for i in range(1, n + 1)]))
 EOF
-run_zr users:create -f "$TMP_DIR/users.json" --verified >>"$TMP_DIR/seed.log" 2>&1 \
-    || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
-run_zr evaluator:discover --local >>"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "evaluator:discover failed"; }
-# challenge_ids : ids of the open soak challenges; evaluator_id : the soak evaluator's id.
-sql() { /usr/bin/python3 -c 'import sqlite3, sys; print("\n".join(str(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))' \
-    "$DATA_DIR/zerospeech.db" "$1"; }
+zr_step users:create -f "$TMP_DIR/users.json" --verified
+zr_step evaluator:discover --local
 EVALUATOR_ID="$(sql "SELECT id FROM evaluators WHERE label = 'soak-eval'")"
 [[ -n "$EVALUATOR_ID" ]] || die "the soak evaluator was not discovered"
-BOARDS="["
-for id in $(sql "SELECT id FROM challenges WHERE label != 'soak-old' ORDER BY id"); do
-    run_zr challenges:set "$id" evaluator "$EVALUATOR_ID" >>"$TMP_DIR/seed.log" 2>&1 || die "challenges:set $id failed"
-    BOARDS+="{\"label\": \"c$id-score\", \"challenge_id\": $id, \"path_to\": \"c$id-score.json\",
-      \"entry_file\": \"scores/entry.json\", \"external_entries\": \"$TMP_DIR/baselines\", \"archived\": false,
-      \"static_files\": false, \"sorting_key\": \"-score\"},
-     {\"label\": \"c$id-time\", \"challenge_id\": $id, \"path_to\": \"c$id-time.json\",
-      \"entry_file\": \"scores/entry.json\", \"external_entries\": null, \"archived\": false,
-      \"static_files\": false, \"sorting_key\": \"eval_ms\"},"
-done
-printf '%s\n' "${BOARDS%,}]" >"$TMP_DIR/boards.json"
-run_zr leaderboards:create -f "$TMP_DIR/boards.json" >>"$TMP_DIR/seed.log" 2>&1 \
-    || { cat "$TMP_DIR/seed.log" >&2; die "leaderboards:create failed"; }
-run_zr leaderboards:build --all >>"$TMP_DIR/seed.log" 2>&1 || { cat "$TMP_DIR/seed.log" >&2; die "leaderboards:build failed"; }
+CHALLENGE_IDS=($(sql "SELECT id FROM challenges WHERE active = 1 ORDER BY id"))
+for id in "${CHALLENGE_IDS[@]}"; do zr_step challenges:set "$id" evaluator "$EVALUATOR_ID"; done
+# Two leaderboards per challenge: by score with the baselines, by evaluation time without.
+/usr/bin/python3 - "$TMP_DIR/baselines" "${CHALLENGE_IDS[@]}" >"$TMP_DIR/boards.json" <<'EOF'
+import json, sys
+baselines, ids = sys.argv[1], [int(i) for i in sys.argv[2:]]
+board = {"entry_file": "scores/entry.json", "archived": False, "static_files": False}
+print(json.dumps([dict(board, label=f"c{i}-{kind}", challenge_id=i, path_to=f"c{i}-{kind}.json",
+                       external_entries=baselines if kind == "score" else None, sorting_key=key)
+                  for i in ids for kind, key in (("score", "-score"), ("time", "eval_ms"))]))
+EOF
+zr_step leaderboards:create -f "$TMP_DIR/boards.json"
+zr_step leaderboards:build --all
 
 log "starting zr serve (ZR_LOCAL_WORKERS=$LOCAL_WORKERS, ZR_THREADS=${ZR_THREADS:-<default>})"
 start_server
@@ -179,13 +185,14 @@ log "machine idle before the load: ${IDLE_BEFORE}% (load average $(cut -d' ' -f1
 ((IDLE_BEFORE >= 90)) || log "WARNING: the machine is busy (compiles? tests?); the figures will be low"
 
 status=0
-/usr/bin/python3 "$REPO_ROOT/bench/soak.py" --base-url "$BASE" --pid "$SERVER_PID" --data-dir "$DATA_DIR" \
+/usr/bin/python3 -B "$REPO_ROOT/bench/soak.py" --base-url "$BASE" --pid "$SERVER_PID" --data-dir "$DATA_DIR" \
     --submissions-dir "$DATA_DIR/submissions" --out-dir "$TMP_DIR" --server-log "$TMP_DIR/server.log" \
     --password "$PASSWORD" --commit "$(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')" \
     --minutes "$MINUTES" --readers "$READERS" --uploaders "$UPLOADERS" --min-mb "$MIN_MB" --max-mb "$MAX_MB" \
     --part-mb "$PART_MB" --pause-ms "$PAUSE_MS" --reader-tokens "$READER_TOKENS" --final-timeout "$FINAL_TIMEOUT" \
-    --settle-seconds 5 --fd-slack "$FD_SLACK" --thread-slack "$THREAD_SLACK" --min-free-mb "$MIN_FREE_MB" \
-    --seed "$SEED" --idle-before "$IDLE_BEFORE" --local-workers "$LOCAL_WORKERS" --sample-seconds "$SAMPLE_SECONDS" \
+    --settle-seconds 5 --fd-slack "$FD_SLACK" --db-connections "$DB_CONNECTIONS" --thread-slack "$THREAD_SLACK" \
+    --min-free-mb "$MIN_FREE_MB" --seed "$SEED" --idle-before "$IDLE_BEFORE" --local-workers "$LOCAL_WORKERS" \
+    --sample-seconds "$SAMPLE_SECONDS" \
     || status=$?
 ((status == 0)) || log "the soak failed (exit status $status)"
 exit "$status"

@@ -1,12 +1,14 @@
 """The soak's end (bench/soak.py): server log analysis, the checks and the printed summary."""
 import datetime
 import math
+import os
 import re
 from collections import Counter
 
 from soak_readers import BUCKET_SECONDS
 
 ACCESS_RE = re.compile(r'\] \[info\] \S+ \S+ "(\S+) (\S+)" (\d{3}) \d+ [\d.]+ms$')
+DB_FILE = "zerospeech.db"
 LEVEL_RE = re.compile(r"^\[[^\]]+\] \[(warning|error|critical)\] (.*)$")
 
 
@@ -116,7 +118,18 @@ def checks(results, args):
     completed = finals.get("completed", 0)
     verified = sum(1 for s in subs if s["verified"])
     before, after = results["before"], results["after"] or {}
-    fds_ok = bool(after) and after["fds"] <= before["fds"] + args.fd_slack
+    # The database's files are the server's connection pool (bounded: at most --db-connections
+    # connections of 2-3 fds each); any other fd counts against the slack.
+    db_fds = lambda snap: sum(n for kind, n in snap["fd_kinds"].items() if kind.startswith(DB_FILE))
+    if after:
+        other_growth = (after["fds"] - db_fds(after)) - (before["fds"] - db_fds(before))
+        connections = after["fd_kinds"].get(DB_FILE, 0)
+        fds_ok = other_growth <= args.fd_slack and connections <= args.db_connections
+        fds_detail = (f"{before['fds']} before, {after['fds']} after: other than the database "
+                      f"{other_growth:+d} (slack {args.fd_slack}), database connections {connections} "
+                      f"(pool bound {args.db_connections})")
+    else:
+        fds_ok, fds_detail = False, "server gone"
     threads_ok = bool(after) and after["threads"] <= before["threads"] + args.thread_slack
     return [
         ("zero 5xx", five_client + five_reads + five_log == 0,
@@ -133,7 +146,7 @@ def checks(results, args):
         ("leaderboards list the completed ones", not results["leaderboard_problems"],
          "; ".join(results["leaderboard_problems"]) or "ok"),
         ("no protocol problem", not results["problems"], f"{len(results['problems'])} problem(s)"),
-        ("no fd leak", fds_ok, f"{before['fds']} before, {after.get('fds')} after (slack {args.fd_slack})"),
+        ("no fd leak", fds_ok, fds_detail),
         ("no thread leak", threads_ok,
          f"{before['threads']} before, {after.get('threads')} after (slack {args.thread_slack})"),
         ("server alive, full duration", not results["server_died"] and not results["stopped_early"]
@@ -141,7 +154,8 @@ def checks(results, args):
          "; ".join(text for cond, text in ((results["server_died"], "the server died"),
                                            (results["disk_low"], "the disk guard stopped the load"),
                                            (results["stopped_early"], "stopped early"),
-                                           (any(results["wrk_exit_codes"]), f"wrk exit codes {results['wrk_exit_codes']}"))
+                                           (any(results["wrk_exit_codes"]),
+                                            f"wrk exit codes {results['wrk_exit_codes']}"))
                    if cond) or "ok"),
     ]
 
@@ -152,7 +166,8 @@ def print_summary(results, args):
     samples = results["samples"]
     commit = args.commit
     print()
-    print(f"zr soak {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, commit {commit}, {args.minutes:g} min; "
+    print(f"zr soak {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, commit {commit}, {os.cpu_count()} cores, "
+          f"ZR_THREADS={os.environ.get('ZR_THREADS', 'default')}, {args.minutes:g} min; "
           f"{args.readers} readers (pause {args.pause_ms} ms), {args.uploaders} uploaders "
           f"({args.min_mb}-{args.max_mb} MB, parts {args.part_mb} MB), {args.local_workers} local workers; "
           f"machine {args.idle_before}% idle before the load")
@@ -195,6 +210,8 @@ def print_summary(results, args):
             ["server threads / fds over time", f"{series(samples, 'threads')} / {series(samples, 'fds')}"],
             ["server CPU", f"{cpu:.0f} s over {samples[-1]['t']:.0f} s = {cpu / max(1, samples[-1]['t']):.2f} cores"],
             ["machine idle % over time", series(samples, "machine_idle_pct")],
+            ["the soak's own CPU (uploader threads, checks / wrk)",
+             f"{results['client_cpu']['soak_py_s']} s / {results['client_cpu']['wrk_s']} s"],
             ["free disk MB min", f"{min(s['free_mb'] for s in samples)}"],
         ]
     buckets = {}
@@ -205,7 +222,8 @@ def print_summary(results, args):
         per_s = [{"v": buckets[at] / BUCKET_SECONDS} for at in sorted(buckets)]
         rows.append([f"reads/s per {BUCKET_SECONDS} s (first and last partial)", series(per_s, "v", points=32)])
     after = results["after"] or {}
-    rows += [["server fds before / after", f"{results['before']['fds']} / {after.get('fds', '-')}"],
+    rows += [["server fds before / after", f"{results['before']['fds']} / {after.get('fds', '-')} "
+                                           f"(change by kind: {after.get('fd_change', '-')})"],
              ["server threads before / after", f"{results['before']['threads']} / {after.get('threads', '-')}"],
              ["server log warnings / errors", f"{results['server_log']['levels']}"]]
     table(["pipeline and server", "value"], rows)
