@@ -299,7 +299,7 @@ def main():
     before = process_snapshot(args.pid)
     fds_before = before["fd_kinds"] = fd_targets(args.pid)
     client_before = os.times()
-    log(f"before the load: {before}")
+    log(f"before the load: RSS {before['rss_mb']:.1f} MB, {before['threads']} threads, {before['fds']} fds")
 
     sampler = Sampler(args.pid, args.sample_seconds, args.data_dir, args.min_free_mb, ctx)
     sampler.start()
@@ -331,7 +331,9 @@ def main():
                                  - client_before.children_system, 1)}
     sampler.done.set()
     sampler.join()
-    log(f"after the load: {after}")
+    if after:
+        log(f"after the load: RSS {after['rss_mb']:.1f} MB, {after['threads']} threads, {after['fds']} fds "
+            f"(change by kind: {after['fd_change']})")
 
     results = {"args": vars(args), "before": before, "after": after, "samples": sampler.samples,
                "started_monotonic": started, "read_seconds": round(read_end - started, 1),
