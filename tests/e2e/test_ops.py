@@ -104,6 +104,9 @@ def test_health_counts_workers_and_fails_when_jobs_wait_with_none(servers, tmp_p
         assert body["checks"]["workers"]["seen"] >= 1
         rows = es.server.query("SELECT name, host FROM workers")
         assert any(row["host"] == "evalhost" for row in rows)
+        listed = json.loads(es.cli.ok("workers:list", "--json"))
+        assert any(w["host"] == "evalhost" and w["active"] is True and w["job"] is None for w in listed), listed
+        assert "evalhost:" in es.cli.ok("workers:list")
     finally:
         worker.terminate()
         worker.wait(30)

@@ -514,6 +514,14 @@ def test_gives_up_after_the_retries_and_resumes_later(fake, tmp_path):
 # --------------------------------------------------------------------------------------------
 # Resume
 # --------------------------------------------------------------------------------------------
+def wait_outcome(fake, part_name, timeout=30):
+    """Waits until the fake finished handling the upload of `part_name` that was interrupted (stored
+    whole if its bytes had all left the client, aborted otherwise)."""
+    deadline = time.monotonic() + timeout
+    while not any(n == part_name for n, o in fake.puts) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def interrupt_during(fake, archive, part_name, sig, *extra):
     """Starts zr submit, waits until `part_name` starts arriving, sends `sig`; returns the process."""
     proc = start_submit(archive, "-c", CHALLENGE_ID, "--url", fake.url, *extra)
@@ -544,13 +552,20 @@ def test_ctrl_c_saves_the_checkpoint_and_the_next_run_sends_only_missing_parts(t
         assert fake.uploaded() == ["a.zip.part0", "a.zip.part1"]
 
         fake.slow = {}
+        # The part being sent at Ctrl-C may still have reached the server whole (its bytes were in
+        # the socket buffers; a busy machine makes that likely): the first implementation's API
+        # cannot tell, so the client sends it again; with the status route it asks and skips it.
+        wait_outcome(fake, "a.zip.part2")
+        pending = ["a.zip.part2", "a.zip.part3"]
+        if not legacy:
+            pending = [n for n in pending if n not in fake.only_submission()["received"]]
         before = len(fake.puts)
         r = run_submit(archive, "-c", CHALLENGE_ID, "--url", fake.url, "--part-size", "64K")
         assert r.returncode == 0, r.stderr
         assert r.stdout == "sub1\n"
         assert len(fake.creates) == 1
-        assert [n for n, o in fake.puts[before:]] == ["a.zip.part2", "a.zip.part3"]
-        assert "uploading 2 of 4 part(s)" in r.stderr
+        assert [n for n, o in fake.puts[before:]] == pending
+        assert f"uploading {len(pending)} of 4 part(s)" in r.stderr
         assert fake.archive_of(fake.only_submission()) == data
         assert not checkpoint_of(archive).exists() and not parts_folder_of(archive).exists()
     finally:
@@ -569,11 +584,15 @@ def test_resume_after_a_crash_and_asks_the_server(fake, tmp_path):
     part3 = data[3 * 65536:]
     fake.only_submission()["received"]["a.zip.part3"] = part3
     fake.slow = {}
+    # The killed client's part1 may still have reached the fake whole (bytes already in the socket
+    # buffers): the resumed client must then skip it too.
+    wait_outcome(fake, "a.zip.part1")
+    pending = [n for n in ("a.zip.part1", "a.zip.part2") if n not in fake.only_submission()["received"]]
     before = len(fake.puts)
     r = run_submit(archive, "-c", CHALLENGE_ID, "--url", fake.url, "--part-size", "64K", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"submission_id": "sub1", "completed": True}
-    assert [n for n, o in fake.puts[before:]] == ["a.zip.part1", "a.zip.part2"]
+    assert [n for n, o in fake.puts[before:]] == pending
     assert fake.archive_of(fake.only_submission()) == data
 
 
