@@ -12,9 +12,6 @@ namespace {
 
 using domain::SubmissionStatus;
 
-// Statuses that do not count towards the submission limits.
-const std::vector<std::string_view> kUncounted = {"invalid", "failed", "canceled"};
-
 std::map<domain::ChallengeId, domain::Challenge> ChallengesById(db::Connection& conn) {
     std::map<domain::ChallengeId, domain::Challenge> challenges;
     for (auto& challenge : db::ChallengeRepository(conn).List()) challenges.emplace(challenge.id, challenge);
@@ -114,11 +111,11 @@ void SubmissionService::CheckLimits(db::Connection& conn, const domain::User& ow
     const unsigned total = settings_.max_submissions_total;
     if (per_day == 0 && total == 0) return;
     db::SubmissionRepository repository(conn);
-    if (total > 0 && repository.Count(owner.id, challenge_id, std::nullopt, kUncounted) >= static_cast<int>(total)) {
+    if (total > 0 && repository.CountTowardLimit(owner.id, challenge_id, std::nullopt) >= static_cast<int>(total)) {
         throw LimitReached("in total", total);
     }
     const TimePoint since = clock_.Now() - std::chrono::hours(24);
-    if (per_day > 0 && repository.Count(owner.id, challenge_id, since, kUncounted) >= static_cast<int>(per_day)) {
+    if (per_day > 0 && repository.CountTowardLimit(owner.id, challenge_id, since) >= static_cast<int>(per_day)) {
         throw LimitReached("per day", per_day);
     }
 }

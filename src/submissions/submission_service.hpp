@@ -99,7 +99,7 @@ public:
     // 422 listing every problem (loc ["body","filename"], ["body","hash"], ["body","index"],
     // ["body","index",i,"file_name"|"file_hash"]); 429 {"message": ...} when the owner reached
     // ZR_MAX_SUBMISSIONS_PER_DAY (last 24 h) or ZR_MAX_SUBMISSIONS_TOTAL for this challenge
-    // (invalid/failed/canceled submissions do not count). md5s may be upper-case; stored lower.
+    // (domain::CountsTowardLimit: invalid, canceled and platform-failed submissions do not count). md5s may be upper-case; stored lower.
     // A crash never leaves a row without its folder.
     std::string Create(const domain::User& owner, domain::ChallengeId challenge_id, const CreateRequest& request);
 
