@@ -18,9 +18,12 @@ bool FromCurrentRun(const db::EvaluationJobRow& job, const Update& update) {
     return job.worker == update.worker && job.attempts == static_cast<int>(update.attempt);
 }
 
-std::string FailureLine(const Update& update) {
+std::string FailureLine(const Update& update, domain::FailureKind kind) {
     std::string line = "evaluation failed: " + (update.reason.empty() ? std::string("no reason given") : update.reason);
     if (update.exit_code) line += " (exit code " + std::to_string(*update.exit_code) + ")";
+    if (kind == domain::FailureKind::kPlatform) {
+        line += "; a failure of the platform, not of the submission: it does not count toward the submission limits";
+    }
     return line;
 }
 
@@ -60,6 +63,8 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
             job->host = update.host;
             job->started_at = now;
             job->heartbeat_at = now;
+            job->script_sha256 = update.script_sha256;
+            job->evaluator_version = update.evaluator_version;
             submissions.SetStatusIf(job->submission_id, kUnderEvaluation, "evaluating");
             effects.log_line = "evaluation started on " + update.host + " (worker " + update.worker + ", attempt " +
                                std::to_string(update.attempt) + ")";
@@ -71,16 +76,21 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
         case UpdateType::kComplete:
             if (!FromCurrentRun(*job, update)) return std::nullopt;
             finish(kCompleted, "completed");
+            RecordScores(conn, *job, now);
             effects.log_line = "evaluation completed";
             effects.rebuild = submission->track_id;
             effects.mail = true;
             break;
-        case UpdateType::kFailed:
+        case UpdateType::kFailed: {
             if (!FromCurrentRun(*job, update)) return std::nullopt;
+            const auto kind = update.failure_kind.value_or(domain::DeriveFailureKind(update.exit_code));
             finish(kFailed, "failed");
-            effects.log_line = FailureLine(update);
+            job->failure_kind = domain::ToString(kind);
+            effects.log_line = FailureLine(update, kind);
             effects.mail = true;
+            effects.platform_failure = kind == domain::FailureKind::kPlatform;
             break;
+        }
         case UpdateType::kCanceled:
             if (!FromCurrentRun(*job, update)) return std::nullopt;
             finish(kCanceled, "canceled");
@@ -114,6 +124,7 @@ bool EvaluationService::Impl::ApplyUpdate(const Update& update) {
     }
     if (effects->rebuild) s.MarkDirty(*effects->rebuild);
     if (effects->mail) s.MailResult(effects->submission, effects->job);
+    if (effects->platform_failure) s.PostPlatformFailure(effects->submission, effects->job);
     return true;
 }
 
