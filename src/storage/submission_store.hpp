@@ -148,7 +148,7 @@ public:
     // Moves scores/ to scores_history/<name>/scores in one rename (never a half copy), then creates
     // an empty scores/ and syncs both folders. Returns false, moving nothing, when scores/ is
     // absent or empty. Throws std::runtime_error when scores_history/<name>/scores exists already,
-    // or on an I/O error (if the rename itself failed, scores/ is untouched).
+    // or on an I/O error (scores/ is then where it was).
     bool KeepScoresAside(std::string_view id, std::string_view name) const;
     // Undoes KeepScoresAside (a queuing that did not commit): moves scores_history/<name>/scores
     // back to scores/ when scores/ is absent or empty. Returns whether it did; never throws.

@@ -62,9 +62,14 @@ bool SubmissionStore::KeepScoresAside(std::string_view id, std::string_view name
     }
     fs::create_directories(root);
     fs::rename(ScoresDir(id), target);
-    fs::create_directory(ScoresDir(id));
-    SyncDirectory(root);
-    SyncDirectory(Folder(id));
+    try {
+        fs::create_directory(ScoresDir(id));
+        SyncDirectory(root);
+        SyncDirectory(Folder(id));
+    } catch (...) {
+        RestoreScores(id, name);  // the caller sees an error: nothing may stay moved
+        throw;
+    }
     return true;
 }
 
