@@ -1,6 +1,8 @@
 // Applying the workers' updates idempotently (see the header's table).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "db/repositories.hpp"
 #include "evaluation/internal.hpp"
 
@@ -12,9 +14,12 @@ namespace {
 const std::vector<std::string_view> kUnderEvaluation = {"on_queue", "evaluating"};
 
 // An update about the run the job row records: a running job only hears from the worker and
-// attempt that started it (a worker that lost its delivery may still report; that run is gone).
+// attempt that started it (a worker that lost its delivery may still report; that run is gone),
+// except for the failure a later delivery reports without starting (attempts exhausted: the
+// worker that ran it died, and the one that received it next gives up).
 bool FromCurrentRun(const db::EvaluationJobRow& job, const Update& update) {
     if (job.state != kRunning) return true;
+    if (update.type == UpdateType::kFailed && static_cast<int>(update.attempt) > job.attempts) return true;
     return job.worker == update.worker && job.attempts == static_cast<int>(update.attempt);
 }
 
@@ -45,6 +50,7 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
         job->finished_at = now;
         job->exit_code = update.exit_code;
         job->reason = update.reason;
+        job->attempts = std::max(job->attempts, static_cast<int>(update.attempt));
         if (job->worker.empty()) job->worker = update.worker;
         if (job->host.empty()) job->host = update.host;
         if (!submissions.SetStatusIf(job->submission_id, kUnderEvaluation, status)) {

@@ -17,7 +17,8 @@
 //                newest score version (submission_scores); leaderboards of the challenge rebuilt
 //                (coalesced: one rebuild per challenge for a burst of completions); Mattermost
 //                "leaderboard updated" per rebuilt board; e-mail to the participant
-//   failed    -> job failed with reason, exit code and failure kind, submission failed; e-mail
+//   failed    -> job failed with reason, exit code and failure kind, submission failed (also when
+//                a later delivery reports it without starting: attempts exhausted); e-mail
 //                (a platform failure says so: it does not count toward the submission limits and
 //                the organisers were told) and, for a platform failure, a Mattermost message
 //   canceled  -> job canceled (submission already canceled by Cancel)

@@ -120,6 +120,28 @@ TEST_F(HistoryTest, PlatformFailureIsMarkedLoggedAndMailedAsSuch) {
     }
 }
 
+TEST_F(HistoryTest, AttemptsExhaustedFailsTheRunningJob) {
+    const std::string id = AddSubmission("uploaded");
+    const std::string job = service_->Enqueue(id);
+    ASSERT_TRUE(service_->Apply(MakeUpdate(UpdateType::kStarted, job, id, 1, "w1")));
+    // w1 died; the next delivery's worker finds the attempts exhausted and fails it without starting.
+    Update stale = MakeUpdate(UpdateType::kFailed, job, id, 1, "w2");
+    EXPECT_FALSE(service_->Apply(stale));  // not the run the job records
+    Update exhausted = MakeUpdate(UpdateType::kFailed, job, id, 2, "w2");
+    exhausted.exit_code.reset();
+    exhausted.reason = "the job lost its worker 1 times";
+    exhausted.failure_kind = FailureKind::kPlatform;
+    ASSERT_TRUE(service_->Apply(exhausted));
+    EXPECT_EQ(Status(id), "failed");
+    const auto row = *Job(job);
+    EXPECT_EQ(row.state, "failed");
+    EXPECT_EQ(row.failure_kind, "platform");
+    EXPECT_EQ(row.attempts, 2);
+    EXPECT_EQ(row.reason, "the job lost its worker 1 times");
+    Update late = MakeUpdate(UpdateType::kComplete, job, id, 1, "w1");  // the first run's worker, too late
+    EXPECT_FALSE(service_->Apply(late));
+}
+
 TEST_F(HistoryTest, EvaluatorFailureIsMarkedAndMailedPlainly) {
     const std::string id = AddSubmission("uploaded");
     const std::string job = service_->Enqueue(id);

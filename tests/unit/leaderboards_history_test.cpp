@@ -45,7 +45,8 @@ protected:
     std::vector<double> Scores() {
         service_->Build(board_);
         std::vector<double> scores;
-        for (const auto& entry : BuiltFile(board_)["data"]) scores.push_back(entry["score"].get<double>());
+        const nlohmann::json file = BuiltFile(board_);
+        for (const auto& entry : file["data"]) scores.push_back(entry["score"].get<double>());
         return scores;
     }
     domain::LeaderboardId board_ = 0;
