@@ -209,6 +209,7 @@ def test_bad_input(servers, tmp_path, make_user):
     es = EvalServer(servers, tmp_path, make_user, {"ZR_LOCAL_WORKERS": "0"})
     es.use("good")
     sid = es.submit()
+    assert es.wait_status(sid, ("on_queue",)) == "on_queue"
     for value in ("maybe", "", "2"):
         r = es.submitter.get(f"/users/submissions/{sid}/status?details={value}")
         assert r.status_code == 422, r.text
