@@ -92,7 +92,7 @@ std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const st
         entries.push_back(std::move(*entry));
     }
     if (!skipped.empty()) {
-        spdlog::warn("leaderboards: {} ranked submission(s) without a readable {} (first: {})", skipped.size(),
+        spdlog::warn("leaderboards: {} completed submission(s) without a readable {} (first: {})", skipped.size(),
                      entry_file, skipped.front());
     }
     return skipped.size();
