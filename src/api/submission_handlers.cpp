@@ -148,6 +148,23 @@ nlohmann::json DetailJson(const SubmissionView& view) {
             {"leaderboards", std::move(leaderboards)}};
 }
 
+// GET .../status?details=true: {"status", "queue_position", "failure": {"kind", "reason",
+// "counts_toward_limit"} | null, "evaluations", "score_versions"}.
+nlohmann::json DetailsJson(const submissions::StatusDetails& details) {
+    nlohmann::json failure;
+    if (details.failure) {
+        failure = {{"kind", details.failure->kind ? nlohmann::json(domain::ToString(*details.failure->kind))
+                                                  : nlohmann::json()},
+                   {"reason", details.failure->reason},
+                   {"counts_toward_limit", details.failure->counts_toward_limit}};
+    }
+    return {{"status", details.status},
+            {"queue_position", details.queue_position ? nlohmann::json(*details.queue_position) : nlohmann::json()},
+            {"failure", std::move(failure)},
+            {"evaluations", details.evaluations},
+            {"score_versions", details.score_versions}};
+}
+
 const std::string& SubmissionIdParam(const http::Request& request) { return request.path_params.at("submission_id"); }
 
 }  // namespace
@@ -210,7 +227,15 @@ http::Response GetUserSubmission(ApiContext& ctx, http::Request& request) {
 
 http::Response UserSubmissionStatus(ApiContext& ctx, http::Request& request) {
     const auto caller = ActiveCaller(ctx, request);
-    return http::Response::Json(200, ctx.submissions.Status(caller.user, SubmissionIdParam(request)));
+    Fields query = Fields::FromQuery(request);
+    const bool details = query.OptionalBool("details").value_or(false);
+    query.ThrowIfInvalid();
+    const auto status = ctx.submissions.Details(caller.user, SubmissionIdParam(request));
+    if (details) return http::Response::Json(200, DetailsJson(status));
+    auto response = http::Response::Json(200, status.status);
+    if (status.queue_position)
+        response.headers.emplace_back("X-Queue-Position", std::to_string(*status.queue_position));
+    return response;
 }
 
 http::Response UserSubmissionLog(ApiContext& ctx, http::Request& request) {

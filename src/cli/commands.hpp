@@ -16,7 +16,7 @@ void AddSubmissionCommands(CommandSet& commands);
 void AddEvaluatorCommands(CommandSet& commands);
 // leaderboards:list, leaderboards:create, leaderboards:build, leaderboards:show
 void AddLeaderboardCommands(CommandSet& commands);
-// submissions:evaluate, submissions:cancel, jobs:list, workers:list
+// submissions:evaluate, submissions:cancel, submissions:scores, jobs:list, workers:list
 void AddEvaluationCommands(CommandSet& commands);
 // messaging:send
 void AddMessagingCommands(CommandSet& commands);

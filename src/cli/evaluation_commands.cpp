@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/listing.hpp"
@@ -40,19 +41,127 @@ nlohmann::json JobRow(const evaluation::JobView& job, TimePoint now) {
             {"age", since(job.created_at)},
             {"lease_age", lease_age},
             {"exit_code", job.exit_code ? nlohmann::json(*job.exit_code) : nlohmann::json()},
-            {"reason", TextOrNull(job.reason)}};
+            {"reason", TextOrNull(job.reason)},
+            {"evaluator", TextOrNull(job.evaluator_label)},
+            {"failure", TextOrNull(job.failure_kind)}};
+}
+
+void RequeueChallenge(Context& context, domain::ChallengeId challenge_id, bool dry_run) {
+    const auto rerun = context.services().evaluation().EnqueueChallenge(challenge_id, dry_run);
+    for (const auto& [submission, job] : rerun.queued) {
+        context.out() << submission << (dry_run ? "" : " " + job) << '\n';
+    }
+    for (const auto& [submission, why] : rerun.skipped) context.out() << submission << " skipped: " << why << '\n';
+    context.out() << (dry_run ? "would queue " : "queued ") << rerun.queued.size()
+                  << " completed submission(s) of challenge " << rerun.challenge_label << " again";
+    if (!rerun.skipped.empty()) context.out() << " (" << rerun.skipped.size() << " skipped)";
+    context.out() << (dry_run ? " (dry run: nothing changed)" : "; their current scores are kept as a previous version")
+                  << '\n';
 }
 
 void AddEvaluate(CommandSet& commands) {
-    auto id = std::make_shared<std::string>();
-    auto& command = commands.Add("submissions", "evaluate",
-                                 "(Re-)queue a submission for evaluation (from uploaded, completed, failed or "
-                                 "canceled); prints the job id",
-                                 [id](Context& context) {
-                                     context.out() << context.services().evaluation().Enqueue(*id) << '\n';
-                                     return 0;
-                                 });
-    command.add_option("SUBMISSION_ID", *id, "The submission's id")->required();
+    struct Options {
+        std::string id;
+        bool all = false;
+        std::optional<domain::ChallengeId> challenge;
+        bool dry_run = false;
+    };
+    auto options = std::make_shared<Options>();
+    auto& command = commands.Add(
+        "submissions", "evaluate",
+        "(Re-)queue a submission for evaluation (from uploaded, completed, failed or canceled) and print the job "
+        "id; or, with --all --challenge ID, every completed submission of a challenge (after an evaluator fix: "
+        "their scores are kept as a previous version and stay on the leaderboards until the new ones are in)",
+        [options](Context& context) {
+            if (options->all != options->challenge.has_value()) {
+                throw CliError(
+                    "--all and --challenge go together (re-queue every completed submission of a challenge)");
+            }
+            if (options->all == !options->id.empty()) {
+                throw CliError("give either a SUBMISSION_ID or --all --challenge ID");
+            }
+            if (options->dry_run && !options->all) throw CliError("--dry-run goes with --all --challenge ID");
+            if (options->all) {
+                RequeueChallenge(context, *options->challenge, options->dry_run);
+            } else {
+                context.out() << context.services().evaluation().Enqueue(options->id) << '\n';
+            }
+            return 0;
+        });
+    command.add_option("SUBMISSION_ID", options->id, "The submission's id");
+    command.add_flag("--all", options->all, "Every completed submission of the --challenge");
+    command.add_option("--challenge", options->challenge, "The challenge's id (with --all)")->type_name("ID");
+    command.add_flag("--dry-run", options->dry_run, "With --all: list what would be queued, change nothing");
+}
+
+// `zr submissions:scores`: one row per score version.
+nlohmann::json VersionRow(const evaluation::ScoreVersionView& view) {
+    const auto& version = view.version;
+    const auto& job = view.job;
+    auto time = [](const std::optional<TimePoint>& t) {
+        return t ? nlohmann::json(FormatDateTime(*t)) : nlohmann::json();
+    };
+    std::string label = version.evaluator_label;
+    if (label.empty() && job) label = job->evaluator_label;
+    std::string sha = version.script_sha256;
+    if (sha.empty() && job) sha = job->script_sha256;
+    return {
+        {"version", version.version},
+        {"job", version.job_id ? nlohmann::json(*version.job_id) : nlohmann::json()},
+        {"recorded_at", version.version > 0 ? nlohmann::json(FormatDateTime(version.created_at)) : nlohmann::json()},
+        {"evaluator", TextOrNull(label)},
+        {"script_sha256", TextOrNull(sha)},
+        {"evaluator_version", job ? TextOrNull(job->evaluator_version) : nlohmann::json()},
+        {"host", job ? TextOrNull(job->host) : nlohmann::json()},
+        {"executor", job ? TextOrNull(job->executor) : nlohmann::json()},
+        {"started_at", job ? time(job->started_at) : nlohmann::json()},
+        {"finished_at", job ? time(job->finished_at) : nlohmann::json()},
+        {"exit_code", job && job->exit_code ? nlohmann::json(*job->exit_code) : nlohmann::json()},
+        {"location", TextOrNull(view.location)},
+        {"shown", view.shown},
+        {"entries", view.entries}};
+}
+
+void AddScores(CommandSet& commands) {
+    struct Options {
+        std::string id;
+        bool json = false;
+    };
+    auto options = std::make_shared<Options>();
+    auto& command = commands.Add(
+        "submissions", "scores",
+        "A submission's score versions, oldest first: the evaluation (job, evaluator, script sha256, host, "
+        "executor, times, exit code) and the leaderboard entries of each; shown = the version the leaderboards rank",
+        [options](Context& context) {
+            const auto history = context.services().evaluation().History(options->id);
+            nlohmann::json rows = nlohmann::json::array();
+            for (const auto& view : history.versions) rows.push_back(VersionRow(view));
+            if (options->json) {
+                context.out() << nlohmann::json({{"submission", history.submission.id},
+                                                 {"challenge", history.challenge_label},
+                                                 {"status", history.submission.status},
+                                                 {"versions", rows}})
+                                     .dump(2)
+                              << '\n';
+                return 0;
+            }
+            context.out() << "submission " << history.submission.id << " (" << history.challenge_label << ", "
+                          << history.submission.status << "): " << rows.size() << " score version(s)\n";
+            if (rows.empty()) return 0;
+            Listing listing({"version", "job", "evaluator", "script_sha256", "host", "executor", "started_at",
+                             "finished_at", "exit_code", "shown", "location", "entries"});
+            for (auto row : rows) {
+                row["script_sha256"] = row["script_sha256"].is_string()
+                                           ? nlohmann::json(row["script_sha256"].get<std::string>().substr(0, 12))
+                                           : row["script_sha256"];
+                row["entries"] = row["entries"].dump();
+                listing.AddObject(row);
+            }
+            listing.Print(context.out(), false);
+            return 0;
+        });
+    command.add_option("SUBMISSION_ID", options->id, "The submission's id")->required();
+    AddJsonFlag(command, options->json);
 }
 
 void AddCancel(CommandSet& commands) {
@@ -85,7 +194,7 @@ void AddJobsList(CommandSet& commands) {
             auto& services = context.services();
             const TimePoint now = services.clock().Now();
             Listing listing({"job", "submission", "state", "attempts", "worker", "host", "created_at", "age",
-                             "lease_age", "exit_code", "reason"});
+                             "lease_age", "exit_code", "reason", "evaluator", "failure"});
             for (const auto& job : services.evaluation().ListJobs(options->states)) {
                 listing.AddObject(JobRow(job, now));
             }
@@ -133,6 +242,7 @@ void AddWorkersList(CommandSet& commands) {
 void AddEvaluationCommands(CommandSet& commands) {
     AddEvaluate(commands);
     AddCancel(commands);
+    AddScores(commands);
     AddJobsList(commands);
     AddWorkersList(commands);
 }

@@ -13,10 +13,17 @@ namespace {
 
 using submissions::SubmissionView;
 
-const std::vector<std::string> kSubmissionColumns = {"id",    "user_id",     "username", "track_id",
-                                                     "track", "submit_date", "status"};
+const std::vector<std::string> kSubmissionColumns = {"id",          "user_id", "username", "track_id", "track",
+                                                     "submit_date", "status",  "failure",  "reason"};
 constexpr const char* kStatusNames =
     "uploading, uploaded, on_queue, validating, invalid, evaluating, completed, canceled, failed";
+
+// A failed submission's failure kind: "platform", "evaluator", or "admin" for a status set by hand.
+nlohmann::json FailureKindCell(const SubmissionView& view) {
+    if (!view.failure) return nullptr;
+    if (!view.failure->kind) return "admin";
+    return std::string(domain::ToString(*view.failure->kind));
+}
 
 nlohmann::json ToRow(const SubmissionView& view) {
     return {{"id", view.submission.id},
@@ -25,7 +32,9 @@ nlohmann::json ToRow(const SubmissionView& view) {
             {"track_id", view.challenge.id},
             {"track", view.challenge.label},
             {"submit_date", FormatDateTime(view.submission.submit_date)},
-            {"status", view.submission.status}};
+            {"status", view.submission.status},
+            {"failure", FailureKindCell(view)},
+            {"reason", view.failure ? nlohmann::json(view.failure->reason) : nlohmann::json()}};
 }
 
 std::optional<std::int64_t> AsId(const std::string& text) {

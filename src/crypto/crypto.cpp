@@ -1,20 +1,18 @@
 #include "crypto/crypto.hpp"
 
-#include <fstream>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <climits>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 
 namespace zr::crypto {
 namespace {
 
-constexpr char kBase64UrlAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kBase64UrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 struct MdCtxDeleter {
@@ -30,16 +28,15 @@ bool SameLengthEquals(const void* a, const void* b, std::size_t a_size, std::siz
 
 }  // namespace
 
-Bytes Pbkdf2Sha256(std::string_view password, const Bytes& salt, int iterations,
-                   std::size_t key_bytes) {
+Bytes Pbkdf2Sha256(std::string_view password, const Bytes& salt, int iterations, std::size_t key_bytes) {
     if (iterations < 1) throw std::invalid_argument("PBKDF2: iterations must be positive");
     if (password.size() > INT_MAX || salt.size() > INT_MAX || key_bytes > INT_MAX) {
         throw std::invalid_argument("PBKDF2: input too large");
     }
     Bytes key(key_bytes);
-    const int ok = PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                                     salt.data(), static_cast<int>(salt.size()), iterations,
-                                     EVP_sha256(), static_cast<int>(key_bytes), key.data());
+    const int ok = PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
+                                     static_cast<int>(salt.size()), iterations, EVP_sha256(),
+                                     static_cast<int>(key_bytes), key.data());
     if (ok != 1) throw std::runtime_error("PBKDF2-HMAC-SHA256 failed");
     return key;
 }
@@ -120,7 +117,8 @@ Md5::Md5() : ctx_(EVP_MD_CTX_new()) {
 Md5::~Md5() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
 void Md5::Update(const void* data, std::size_t size) {
-    if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size) != 1) throw std::runtime_error("md5 update failed");
+    if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size) != 1)
+        throw std::runtime_error("md5 update failed");
 }
 
 std::string Md5::HexDigest() {
@@ -143,6 +141,26 @@ std::string Md5OfFile(const std::string& path) {
     }
     if (in.bad()) throw std::runtime_error("cannot read " + path);
     return md5.HexDigest();
+}
+
+std::string Sha256OfFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("sha256 init failed");
+    std::vector<char> buffer(1 << 16);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        if (in.gcount() > 0 && EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount())) != 1) {
+            throw std::runtime_error("sha256 update failed");
+        }
+    }
+    if (in.bad()) throw std::runtime_error("cannot read " + path);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) throw std::runtime_error("sha256 final failed");
+    return ToHex(Bytes(digest, digest + length));
 }
 
 std::string ToHex(const Bytes& data) {

@@ -46,6 +46,9 @@ private:
 // Lower-case hex md5 of a file's content, read in chunks. Throws std::runtime_error on I/O errors.
 std::string Md5OfFile(const std::string& path);
 
+// Lower-case hex sha256 of a file's content, read in chunks. Throws std::runtime_error on I/O errors.
+std::string Sha256OfFile(const std::string& path);
+
 // Lower-case hex.
 std::string ToHex(const Bytes& data);
 

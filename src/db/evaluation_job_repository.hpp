@@ -1,6 +1,7 @@
 #pragma once
-// evaluation_jobs (migration 0004): the record of every evaluation job. SQL lives in
-// evaluation_job_repository.cpp. Same conventions as repositories.hpp.
+// evaluation_jobs (migrations 0004, 0005): the record of every evaluation job. SQL lives in
+// evaluation_job_repository.cpp. Same conventions as repositories.hpp; empty strings are stored
+// as NULL.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,13 @@ struct EvaluationJobRow {
     std::optional<TimePoint> finished_at;
     std::optional<int> exit_code;
     std::string reason;
+    // Migration 0005: which evaluator ran it (label and executor when queued, script checksum and
+    // index.yml version from the worker) and, for a failed job, "platform" or "evaluator".
+    std::string evaluator_label;
+    std::string executor;
+    std::string script_sha256;
+    std::string evaluator_version;
+    std::string failure_kind;
 };
 
 class EvaluationJobRepository {
@@ -41,6 +49,15 @@ public:
     // Writes every mutable column of the row with job.id.
     void Update(const EvaluationJobRow& job);
     void SetPublished(std::string_view id);
+
+    // 1 for the next queued job of its host to run: the number of queued jobs with the same host
+    // created before it (created_at, then rowid), itself included. nullopt unless `job_id` is
+    // queued. An index range scan (ix_evaluation_jobs_queue), no sort.
+    std::optional<int> QueuePosition(std::string_view job_id);
+    // How many jobs the submission has had.
+    int CountForSubmission(std::string_view submission_id);
+    // The current (latest) job of every submission whose current job is failed, by submission id.
+    std::vector<EvaluationJobRow> ListCurrentFailed();
 
 private:
     Connection& conn_;

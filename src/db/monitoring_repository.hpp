@@ -1,6 +1,6 @@
 #pragma once
 // What /health and /metrics read from the database (issue 8), and the workers table (migration
-// 0005). Each query reads an index or a small table; none scans challenge_submissions' rows one
+// 0006). Each query reads an index or a small table; none scans challenge_submissions' rows one
 // by one except CountSubmissionsByStatus (one pass over the status index, for /metrics only).
 // Times of the workers table are Unix milliseconds. Same conventions as repositories.hpp.
 #include <cstdint>

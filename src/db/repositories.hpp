@@ -124,10 +124,10 @@ public:
     void SetStatus(std::string_view id, std::string_view status);
     // Sets the status only if the current one is in `from`; returns whether it did.
     bool SetStatusIf(std::string_view id, const std::vector<std::string_view>& from, std::string_view status);
-    // Submissions of user_id to track_id created at or after `since` (any time when nullopt) whose
-    // status is none of `excluded_statuses`.
-    int Count(domain::UserId user_id, domain::ChallengeId track_id, std::optional<TimePoint> since,
-              const std::vector<std::string_view>& excluded_statuses);
+    // Submissions of user_id to track_id created at or after `since` (any time when nullopt) that
+    // count toward the submission limits: domain::CountsTowardLimit in SQL (not invalid nor
+    // canceled, nor failed without a job or with a current job that failed with kind platform).
+    int CountTowardLimit(domain::UserId user_id, domain::ChallengeId track_id, std::optional<TimePoint> since);
 
 private:
     Connection& conn_;

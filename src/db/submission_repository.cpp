@@ -19,12 +19,16 @@ constexpr std::string_view kSelectSubmissionsFiltered =
 constexpr std::string_view kInsertSubmission =
     "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
-constexpr std::string_view kUpdateSubmissionStatus =
-    "UPDATE challenge_submissions SET status = ?2 WHERE id = ?1";
-// Stored datetimes sort as text; "" is before every one of them. The status list is appended.
-constexpr std::string_view kCountSubmissionsPrefix =
-    "SELECT COUNT(*) FROM challenge_submissions WHERE user_id = ?1 AND track_id = ?2 "
-    "AND submit_date >= ?3 AND status NOT IN (";
+constexpr std::string_view kUpdateSubmissionStatus = "UPDATE challenge_submissions SET status = ?2 WHERE id = ?1";
+// Stored datetimes sort as text; "" is before every one of them. The subquery says whether the
+// current job failed because of the platform (a failed job without kind: derived from its exit
+// code, as domain::DeriveFailureKind); NULL when there is no job, which is not counted either.
+constexpr std::string_view kCountTowardLimit =
+    "SELECT COUNT(*) FROM challenge_submissions AS s WHERE s.user_id = ?1 AND s.track_id = ?2 "
+    "AND s.submit_date >= ?3 AND s.status NOT IN ('invalid', 'canceled') "
+    "AND NOT (s.status = 'failed' AND COALESCE((SELECT CASE WHEN j.state = 'failed' AND j.failure_kind IS NULL "
+    "THEN IFNULL(j.exit_code, 0) = 0 ELSE IFNULL(j.failure_kind, '') = 'platform' END "
+    "FROM evaluation_jobs AS j WHERE j.submission_id = s.id ORDER BY j.created_at DESC, j.rowid DESC LIMIT 1), 1))";
 
 constexpr std::string_view kSelectLeaderboardById =
     "SELECT id, challenge_id, label, path_to, entry_file, archived, external_entries, static_files, "
@@ -112,22 +116,14 @@ void SubmissionRepository::SetStatus(std::string_view id, std::string_view statu
     conn_.Prepare(kUpdateSubmissionStatus).Bind(1, id).Bind(2, status).Run();
 }
 
-int SubmissionRepository::Count(domain::UserId user_id, domain::ChallengeId track_id,
-                                std::optional<TimePoint> since,
-                                const std::vector<std::string_view>& excluded_statuses) {
-    std::string sql(kCountSubmissionsPrefix);
-    sql += "''";  // NOT IN needs at least one item; no status is empty
-    for (std::size_t i = 0; i < excluded_statuses.size(); ++i) sql += ", ?" + std::to_string(i + 4);
-    sql += ")";
-    auto stmt = conn_.Prepare(sql);
+int SubmissionRepository::CountTowardLimit(domain::UserId user_id, domain::ChallengeId track_id,
+                                           std::optional<TimePoint> since) {
+    auto stmt = conn_.Prepare(kCountTowardLimit);
     stmt.Bind(1, user_id).Bind(2, track_id);
     if (since) {
         detail::BindDateTime(stmt, 3, *since);
     } else {
         stmt.Bind(3, std::string_view(""));
-    }
-    for (std::size_t i = 0; i < excluded_statuses.size(); ++i) {
-        stmt.Bind(static_cast<int>(i + 4), excluded_statuses[i]);
     }
     stmt.Step();
     return static_cast<int>(stmt.Int(0));

@@ -1,6 +1,8 @@
 // Applying the workers' updates idempotently (see the header's table).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "db/repositories.hpp"
 #include "evaluation/internal.hpp"
 
@@ -12,15 +14,21 @@ namespace {
 const std::vector<std::string_view> kUnderEvaluation = {"on_queue", "evaluating"};
 
 // An update about the run the job row records: a running job only hears from the worker and
-// attempt that started it (a worker that lost its delivery may still report; that run is gone).
+// attempt that started it (a worker that lost its delivery may still report; that run is gone),
+// except for the failure a later delivery reports without starting (attempts exhausted: the
+// worker that ran it died, and the one that received it next gives up).
 bool FromCurrentRun(const db::EvaluationJobRow& job, const Update& update) {
     if (job.state != kRunning) return true;
+    if (update.type == UpdateType::kFailed && static_cast<int>(update.attempt) > job.attempts) return true;
     return job.worker == update.worker && job.attempts == static_cast<int>(update.attempt);
 }
 
-std::string FailureLine(const Update& update) {
+std::string FailureLine(const Update& update, domain::FailureKind kind) {
     std::string line = "evaluation failed: " + (update.reason.empty() ? std::string("no reason given") : update.reason);
     if (update.exit_code) line += " (exit code " + std::to_string(*update.exit_code) + ")";
+    if (kind == domain::FailureKind::kPlatform) {
+        line += "; a failure of the platform, not of the submission: it does not count toward the submission limits";
+    }
     return line;
 }
 
@@ -42,6 +50,7 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
         job->finished_at = now;
         job->exit_code = update.exit_code;
         job->reason = update.reason;
+        job->attempts = std::max(job->attempts, static_cast<int>(update.attempt));
         if (job->worker.empty()) job->worker = update.worker;
         if (job->host.empty()) job->host = update.host;
         if (!submissions.SetStatusIf(job->submission_id, kUnderEvaluation, status)) {
@@ -60,6 +69,8 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
             job->host = update.host;
             job->started_at = now;
             job->heartbeat_at = now;
+            job->script_sha256 = update.script_sha256;
+            job->evaluator_version = update.evaluator_version;
             submissions.SetStatusIf(job->submission_id, kUnderEvaluation, "evaluating");
             effects.log_line = "evaluation started on " + update.host + " (worker " + update.worker + ", attempt " +
                                std::to_string(update.attempt) + ")";
@@ -71,16 +82,21 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
         case UpdateType::kComplete:
             if (!FromCurrentRun(*job, update)) return std::nullopt;
             finish(kCompleted, "completed");
+            RecordScores(conn, *job, now);
             effects.log_line = "evaluation completed";
             effects.rebuild = submission->track_id;
             effects.mail = true;
             break;
-        case UpdateType::kFailed:
+        case UpdateType::kFailed: {
             if (!FromCurrentRun(*job, update)) return std::nullopt;
+            const auto kind = update.failure_kind.value_or(domain::DeriveFailureKind(update.exit_code));
             finish(kFailed, "failed");
-            effects.log_line = FailureLine(update);
+            job->failure_kind = domain::ToString(kind);
+            effects.log_line = FailureLine(update, kind);
             effects.mail = true;
+            effects.platform_failure = kind == domain::FailureKind::kPlatform;
             break;
+        }
         case UpdateType::kPresence:
             return std::nullopt;  // about the worker, not the job (HandleDelivery records it)
         case UpdateType::kCanceled:
@@ -117,6 +133,7 @@ bool EvaluationService::Impl::ApplyUpdate(const Update& update) {
     s.ReportJobEvent(update.type, effects->job);
     if (effects->rebuild) s.MarkDirty(*effects->rebuild);
     if (effects->mail) s.MailResult(effects->submission, effects->job);
+    if (effects->platform_failure) s.PostPlatformFailure(effects->submission, effects->job);
     return true;
 }
 

@@ -30,6 +30,18 @@ std::int64_t UnixMillis(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+// The failure of a queued job whose challenge lost its evaluator before the job was published.
+Update EvaluatorGone(const db::EvaluationJobRow& row, const std::string& why) {
+    Update update;
+    update.type = UpdateType::kFailed;
+    update.job_id = row.id;
+    update.submission_id = row.submission_id;
+    update.host = row.host;
+    update.reason = "the job could not be published: " + why;
+    update.failure_kind = domain::FailureKind::kPlatform;
+    return update;
+}
+
 template <std::size_t N>
 bool Contains(const std::array<std::string_view, N>& list, std::string_view value) {
     return std::find(list.begin(), list.end(), value) != list.end();
@@ -74,7 +86,8 @@ std::string EvaluationService::Enqueue(std::string_view submission_id) {
     const std::string id(submission_id);
     Job job;
     const TimePoint now = s.clock.Now();
-    {
+    std::optional<std::string> kept;  // scores moved aside, moved back unless the transaction commits
+    try {
         auto conn = s.db.Acquire();
         db::Transaction tx(*conn);
         auto submission = db::SubmissionRepository(*conn).Find(id);
@@ -91,12 +104,23 @@ std::string EvaluationService::Enqueue(std::string_view submission_id) {
         row.state = kQueued;
         row.published = s.embedded;
         row.created_at = now;
+        row.host = job.host.value_or("");
+        row.evaluator_label = job.evaluator;
+        row.executor = job.executor;
+        // Before the job exists anywhere a worker could see it: its evaluator writes into scores/.
+        kept = s.KeepScoresForRerun(*conn, *submission, now);
         db::EvaluationJobRepository(*conn).Create(row);
         db::SubmissionRepository(*conn).SetStatus(id, "on_queue");
         if (s.embedded) db::QueueRepository(*conn).Insert(queue::kEvalQueue, ToJson(job).dump(), UnixMillis(now));
         tx.Commit();
+    } catch (...) {
+        if (kept && !s.store.RestoreScores(id, *kept)) {
+            spdlog::error("submission {}: its scores stay in scores_history/{} after a failed queuing", id, *kept);
+        }
+        throw;
     }
     if (s.embedded) queue::NotifyInserted(s.db, queue::kEvalQueue);
+    if (kept) s.store.AppendLog(id, now, "earlier scores kept as a previous version (scores_history/" + *kept + ")");
     s.store.AppendLog(id, now, "queued for evaluation (job " + job.job_id + ", evaluator " + job.evaluator + ")");
     if (!s.embedded) s.PublishJob(job);
     return job.job_id;
@@ -190,11 +214,13 @@ void EvaluationService::Impl::RepublishUnpublished(std::optional<TimePoint> olde
         db::Transaction tx(*conn);
         auto submission = db::SubmissionRepository(*conn).Find(row.submission_id);
         std::optional<Job> job;
+        std::optional<Update> failure;
         if (submission && row.state == kQueued) {
             try {
                 job = MakeJob(*conn, *submission, row.id);
             } catch (const Error& e) {
                 spdlog::error("job {}: cannot be published: {}", row.id, e.message());
+                failure = EvaluatorGone(row, e.message());
             }
         }
         if (job && embedded)
@@ -203,6 +229,7 @@ void EvaluationService::Impl::RepublishUnpublished(std::optional<TimePoint> olde
         if (!job || embedded) db::EvaluationJobRepository(*conn).SetPublished(row.id);
         tx.Commit();
         if (job && !embedded) PublishJob(*job);
+        if (failure) ApplyUpdate(*failure);  // the platform failed the job: nothing will run it
     }
 }
 

@@ -10,31 +10,44 @@
 //
 // Updates are applied idempotently: only to the submission's current job, and never to a job
 // already completed/failed/canceled, so duplicate or late updates change nothing.
-//   started   -> job running (attempts, worker, started_at), submission evaluating
+//   started   -> job running (attempts, worker, host, started_at, script sha256 and index.yml
+//                version), submission evaluating
 //   heartbeat -> heartbeat_at
-//   complete  -> job completed, submission completed; leaderboards of the challenge rebuilt
+//   complete  -> job completed, submission completed; its scores recorded as the submission's
+//                newest score version (submission_scores); leaderboards of the challenge rebuilt
 //                (coalesced: one rebuild per challenge for a burst of completions); Mattermost
 //                "leaderboard updated" per rebuilt board; e-mail to the participant
-//   failed    -> job failed with reason and exit code, submission failed; e-mail
+//   failed    -> job failed with reason, exit code and failure kind, submission failed (also when
+//                a later delivery reports it without starting: attempts exhausted); e-mail
+//                (a platform failure says so: it does not count toward the submission limits and
+//                the organisers were told) and, for a platform failure, a Mattermost message
 //   canceled  -> job canceled (submission already canceled by Cancel)
 //   presence  -> (any update) the sending worker's row of the workers table refreshed
 // Each change is also written to the submission's out.log.
+//
+// Score versions (domain/submission_history.hpp): queuing a submission whose scores/ holds the
+// scores of a completed evaluation keeps them as an earlier version (moved to scores_history/ in
+// the queuing transaction, moved back if it does not commit); the leaderboards and the
+// participant's scores keep showing them until the new evaluation completes.
 // Errors: zr::Error — 404 {"message"} unknown submission; 409 {"message"} a submission that cannot
 // be (re-)queued or canceled in its status; 400 {"message"} its challenge has no evaluator.
 // Thread-safety: thread-safe.
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/time.hpp"
 #include "db/database.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/monitoring_repository.hpp"
+#include "db/score_version_repository.hpp"
 #include "evaluation/messages.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
@@ -48,6 +61,31 @@ namespace zr::evaluation {
 
 // A job as evaluation_jobs records it.
 using JobView = db::EvaluationJobRow;
+
+// EnqueueChallenge's answer.
+struct Rerun {
+    std::string challenge_label;
+    std::vector<std::pair<std::string, std::string>> queued;   // submission id, job id ("" on a dry run)
+    std::vector<std::pair<std::string, std::string>> skipped;  // submission id, why
+};
+
+// One score version as `zr submissions:scores` shows it.
+struct ScoreVersionView {
+    db::ScoreVersionRow version;
+    std::optional<db::EvaluationJobRow> job;  // the evaluation that made them, when recorded
+    std::string location;                     // folder relative to the submission's ("" = files gone)
+    bool shown = false;                       // the version the leaderboards rank
+    nlohmann::json entries;                   // {<leaderboard label>: <entry JSON>} readable in it
+};
+
+struct ScoreHistory {
+    domain::Submission submission;
+    std::string challenge_label;
+    // Oldest first. When scores/ of a completed submission holds scores no version describes
+    // (first implementation, placed by hand), they come last with version 0.
+    std::vector<ScoreVersionView> versions;
+    std::optional<db::EvaluationJobRow> current_job;
+};
 
 struct Notifiers {
     mail::MailQueue& mail;
@@ -80,6 +118,14 @@ public:
     // Cancels a queued or running evaluation: submission canceled, job canceled; a worker running
     // it sees the state and kills the run. 409 in any other status.
     void Cancel(std::string_view submission_id);
+    // Re-queues every completed submission of the challenge, oldest first, one Enqueue (one
+    // transaction) each: their scores become an earlier version and stay on the leaderboards until
+    // the new evaluation completes. A submission whose status changed meanwhile is skipped (409
+    // reason). dry_run: lists what would be queued, changes nothing. 404 {"message"} unknown
+    // challenge; 400 {"message"} a challenge without evaluator (nothing queued).
+    Rerun EnqueueChallenge(domain::ChallengeId challenge_id, bool dry_run);
+    // The submission's score versions (`zr submissions:scores`). 404 unknown submission.
+    ScoreHistory History(std::string_view submission_id);
     // Newest first; `states` empty = all.
     std::vector<JobView> ListJobs(const std::vector<std::string>& states);
     // The workers heard from (any update or presence message), most recently seen first.

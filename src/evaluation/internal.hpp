@@ -62,12 +62,23 @@ struct EvaluationService::Impl {
     std::mutex publisher_mutex;
     std::unique_ptr<queue::MessageQueue> publisher;
 
+    // --- score versions and re-runs (history.cpp) ---
+    // Before a new job of `submission` is created (inside its transaction): records the scores in
+    // scores/ as a version if no version describes them yet (only for a completed submission:
+    // partial output of a failed run is no version), then moves them aside (KeepScoresAside).
+    // Returns the history name moved, for RestoreScores when the transaction does not commit.
+    std::optional<std::string> KeepScoresForRerun(db::Connection& conn, const domain::Submission& submission,
+                                                  TimePoint now);
+    // After a job completed (inside the update's transaction): its scores become the newest version.
+    void RecordScores(db::Connection& conn, const db::EvaluationJobRow& job, TimePoint now);
+
     // --- updates (apply.cpp) ---
     // What an applied update calls for once its transaction committed.
     struct Effects {
         std::string log_line;
         std::optional<domain::ChallengeId> rebuild;
-        bool mail = false;  // completion/failure e-mail to the participant
+        bool mail = false;              // completion/failure e-mail to the participant
+        bool platform_failure = false;  // Mattermost message to the organisers
         domain::Submission submission;
         db::EvaluationJobRow job;  // as written
     };
@@ -77,6 +88,7 @@ struct EvaluationService::Impl {
 
     // --- notifications (notifications.cpp) ---
     void MailResult(const domain::Submission& submission, const db::EvaluationJobRow& job);
+    void PostPlatformFailure(const domain::Submission& submission, const db::EvaluationJobRow& job);
     void PostNewSubmission(const std::string& submission_id);
     void RebuildDirty();
 

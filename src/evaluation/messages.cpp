@@ -45,6 +45,15 @@ std::string TypeOf(const json& message) {
     return type;
 }
 
+// An optional text field added after version 1 was in use: anything but a string reads as "" (a
+// failed update must never be dropped for an extra field).
+std::string OptionalText(const json& message, const char* key) {
+    auto it = message.find(key);
+    return it != message.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+json TextOrNull(const std::string& text) { return text.empty() ? json() : json(text); }
+
 }  // namespace
 
 const char* ToString(UpdateType type) {
@@ -85,7 +94,10 @@ json ToJson(const Update& update) {
             {"worker", update.worker},
             {"attempt", update.attempt},
             {"exit_code", update.exit_code ? json(*update.exit_code) : json()},
-            {"reason", update.reason}};
+            {"reason", update.reason},
+            {"failure_kind", update.failure_kind ? json(domain::ToString(*update.failure_kind)) : json()},
+            {"script_sha256", TextOrNull(update.script_sha256)},
+            {"evaluator_version", TextOrNull(update.evaluator_version)}};
 }
 
 Job JobFromJson(const json& message) {
@@ -131,6 +143,12 @@ Update UpdateFromJson(const json& message) {
         throw MessageError("\"exit_code\" is neither an integer nor null");
     }
     update.reason = Text(message, "reason");
+    if (update.type == UpdateType::kFailed) {
+        update.failure_kind = domain::ParseFailureKind(OptionalText(message, "failure_kind"));
+        if (!update.failure_kind) update.failure_kind = domain::DeriveFailureKind(update.exit_code);
+    }
+    update.script_sha256 = OptionalText(message, "script_sha256");
+    update.evaluator_version = OptionalText(message, "evaluator_version");
     return update;
 }
 

@@ -7,9 +7,15 @@
 //                "archive_md5", "time_limit_s"}
 // update_queue: {"type": "evaluation_started"|"evaluation_heartbeat"|"evaluation_complete"|
 //                "evaluation_failed"|"evaluation_canceled"|"worker_presence", "version": 1, "job_id",
-//                "submission_id", "host", "worker", "attempt", "exit_code": int|null, "reason"}
-//               worker_presence: an idle worker saying it is alive (job_id and submission_id "").
-//               A service that does not know it drops it with a warning.
+//                "submission_id", "host", "worker", "attempt", "exit_code": int|null, "reason",
+//                optional (added in version 1, absent from older workers' messages):
+//                "failure_kind": "platform"|"evaluator"|null (evaluation_failed),
+//                "script_sha256": str|null, "evaluator_version": str|null (evaluation_started)}
+// These optional fields are ignored when not strings. An evaluation_failed message without
+// "failure_kind" (or with a value this program does not know) gets the kind its exit_code implies
+// (domain::DeriveFailureKind), as before the field existed.
+// worker_presence: an idle worker saying it is alive (job_id and submission_id ""); a service that
+// does not know it drops it with a warning.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +24,7 @@
 #include <vector>
 
 #include "domain/challenge.hpp"
+#include "domain/submission_history.hpp"
 
 namespace zr::evaluation {
 
@@ -41,7 +48,7 @@ struct Job {
     // evaluator registered with --local (host NULL). Workers of other hosts hand the job on.
     // None (messages from elsewhere): any worker.
     std::optional<std::string> host;
-    std::string archive_md5;          // md5 of input.zip (remote workers check their copy)
+    std::string archive_md5;  // md5 of input.zip (remote workers check their copy)
     std::int64_t time_limit_s = 0;
 };
 
@@ -55,7 +62,10 @@ struct Update {
     std::string worker;  // worker's name ("host:pid:n")
     unsigned attempt = 1;
     std::optional<int> exit_code;
-    std::string reason;  // failed/canceled: why, for out.log and jobs:list
+    std::string reason;                               // failed/canceled: why, for out.log and jobs:list
+    std::optional<domain::FailureKind> failure_kind;  // failed: always set once parsed
+    std::string script_sha256;                        // started: the script's checksum ("" unknown)
+    std::string evaluator_version;                    // started: index.yml's version ("" none)
 };
 
 nlohmann::json ToJson(const Job& job);

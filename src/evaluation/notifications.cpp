@@ -18,10 +18,13 @@ void EvaluationService::Impl::MailResult(const domain::Submission& submission, c
         }
         if (!user) return;
         const bool completed = job.state == kCompleted;
+        const bool platform = !completed && job.failure_kind == domain::ToString(domain::FailureKind::kPlatform);
         const nlohmann::json data = {{"username", user->username},
                                      {"submission_id", submission.id},
                                      {"challenge", challenge ? challenge->label : std::string()},
                                      {"completed", completed},
+                                     {"platform_failure", platform},
+                                     {"evaluator_failure", !completed && !platform},
                                      {"reason", job.reason},
                                      {"app_name", settings.app_name},
                                      {"admin_email", settings.admin_email}};
@@ -31,6 +34,30 @@ void EvaluationService::Impl::MailResult(const domain::Submission& submission, c
                                 notifiers.templates.Render("emails/evaluation_result.html", data)});
     } catch (const std::exception& e) {
         spdlog::error("submission {}: cannot send the evaluation e-mail: {}", submission.id, e.what());
+    }
+}
+
+void EvaluationService::Impl::PostPlatformFailure(const domain::Submission& submission,
+                                                  const db::EvaluationJobRow& job) {
+    try {
+        std::optional<domain::User> user;
+        std::optional<domain::Challenge> challenge;
+        {
+            auto conn = db.Acquire();
+            user = db::UserRepository(*conn).FindById(submission.user_id);
+            challenge = db::ChallengeRepository(*conn).Find(submission.track_id);
+        }
+        const nlohmann::json data = {{"username", user ? user->username : std::string()},
+                                     {"submission_id", submission.id},
+                                     {"challenge", challenge ? challenge->label : std::string()},
+                                     {"job_id", job.id},
+                                     {"host", job.host.empty() ? std::string("an unknown host") : job.host},
+                                     {"evaluator", job.evaluator_label},
+                                     {"reason", job.reason}};
+        spdlog::warn("submission {}: job {} failed because of the platform: {}", submission.id, job.id, job.reason);
+        notifiers.mattermost.Post(notifiers.templates.Render("mattermost/platform_failure.md", data));
+    } catch (const std::exception& e) {
+        spdlog::error("submission {}: cannot post the platform-failure message: {}", submission.id, e.what());
     }
 }
 

@@ -7,6 +7,7 @@
 //       executor: python
 //       script_path: /srv/evaluators/zr2021/abx_eval.py   (absolute, or relative to the bin folder)
 //       base_arguments: ["-OO"]                            (optional list of strings)
+//       version: "2.1"                                     (optional; recorded with each run)
 //
 // Discovery reads it (locally, or over ssh for a remote host: `ssh -o BatchMode=yes HOST cat
 // <bin>/index.yml`) and registers/updates one evaluators row per entry (label unique; host NULL
@@ -16,6 +17,7 @@
 // Errors: zr::Error kInvalidInput {"message"} for a bad index (naming the entry and field) or a
 // host without bin folder; kNotFound for an unknown evaluator id; std::runtime_error when the host
 // cannot be read (ssh's message).
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,11 +33,16 @@ struct IndexEntry {
     std::string executor;
     std::string script_path;  // absolute after parsing (relative ones joined to the bin folder)
     std::vector<std::string> base_arguments;
+    std::string version;  // "" when the entry gives none
 };
 
 // Parses index.yml text; `bin_dir` resolves relative script paths. Every problem is reported in
 // one kInvalidInput error.
 std::vector<IndexEntry> ParseIndex(std::string_view yaml_text, const std::string& bin_dir);
+
+// The `version` of the entry `label` in index.yml text, tolerating problems elsewhere in the file
+// (workers record it with each run); nullopt when the text, the entry or its version is unusable.
+std::optional<std::string> IndexVersion(std::string_view yaml_text, std::string_view label);
 
 // "a;b" <-> {"a","b"} (empty string <-> empty list).
 std::vector<std::string> SplitArguments(std::string_view stored);

@@ -46,6 +46,13 @@ public:
         }
         if (auto script = RequiredString(node, "script_path")) entry.script_path = AbsoluteScript(*script, bin_dir);
         entry.base_arguments = Arguments(node["base_arguments"]);
+        if (const YAML::Node version = node["version"]; version && !version.IsNull()) {
+            if (version.IsScalar()) {
+                entry.version = version.Scalar();
+            } else {
+                Problem("version must be a string");
+            }
+        }
         if (entry.executor == "docker" && entry.base_arguments.empty() && problems_.size() == before) {
             Problem("executor docker needs the image as the first of base_arguments");
         }
@@ -147,6 +154,23 @@ std::vector<IndexEntry> ParseIndex(std::string_view yaml_text, const std::string
     detail::ParsedIndex parsed = detail::ParseIndexCollecting(yaml_text, bin_dir);
     if (!parsed.problems.empty()) detail::ThrowProblems("index.yml", parsed.problems);
     return std::move(parsed.entries);
+}
+
+std::optional<std::string> IndexVersion(std::string_view yaml_text, std::string_view label) {
+    std::vector<std::string> problems;
+    const YAML::Node root = LoadYaml(yaml_text, problems);
+    if (!problems.empty() || !root.IsMap()) return std::nullopt;
+    try {
+        const YAML::Node evaluators = root["evaluators"];
+        if (!evaluators || !evaluators.IsMap()) return std::nullopt;
+        const YAML::Node entry = evaluators[std::string(label)];
+        if (!entry || !entry.IsMap()) return std::nullopt;
+        const YAML::Node version = entry["version"];
+        if (!version || !version.IsScalar() || version.Scalar().empty()) return std::nullopt;
+        return version.Scalar();
+    } catch (const YAML::Exception&) {
+        return std::nullopt;
+    }
 }
 
 std::vector<std::string> SplitArguments(std::string_view stored) {

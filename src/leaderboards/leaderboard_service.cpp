@@ -8,6 +8,8 @@
 
 #include "common/error.hpp"
 #include "db/repositories.hpp"
+#include "db/score_version_repository.hpp"
+#include "domain/submission_history.hpp"
 #include "leaderboards/board_fields.hpp"
 #include "leaderboards/files.hpp"
 #include "leaderboards/sorting.hpp"
@@ -15,8 +17,6 @@
 namespace zr::leaderboards {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr std::string_view kCompleted = "completed";
 
 Error UnknownLeaderboard(domain::LeaderboardId id) {
     return Error::Message(ErrorKind::kNotFound, "There is no leaderboard with the following id: " + std::to_string(id));
@@ -35,28 +35,60 @@ std::string IsoLocalTime(TimePoint when) {
 
 fs::path LockPathFor(const fs::path& output) { return fs::path(output.string() + ".lock"); }
 
-// The ids of the challenge's completed submissions, by submit date (one query).
-std::vector<std::string> CompletedSubmissions(db::Database& db, domain::ChallengeId challenge_id) {
-    auto conn = db.Acquire();
-    std::vector<std::string> ids;
-    for (auto& submission : db::SubmissionRepository(*conn).List(std::nullopt, challenge_id, kCompleted)) {
-        ids.push_back(std::move(submission.id));
+// Where a ranked submission's newest completed scores are.
+struct RankedScores {
+    std::string submission_id;
+    std::optional<std::string> history_name;  // nullopt: the submission folder's scores/
+};
+
+// The challenge's submissions that have scores to rank (domain::WhichScoresShown), by submit date
+// (one query; a stat per submission whose newest scores may have been kept aside).
+std::vector<RankedScores> ShownScores(db::Database& db, const storage::SubmissionStore& store,
+                                      domain::ChallengeId challenge_id) {
+    std::vector<db::BoardCandidate> candidates;
+    {
+        auto conn = db.Acquire();
+        candidates = db::ScoreVersionRepository(*conn).ListBoardCandidates(challenge_id);
     }
-    return ids;
+    std::vector<RankedScores> ranked;
+    for (auto& candidate : candidates) {
+        if (!storage::IsPlainName(candidate.submission_id)) continue;
+        std::optional<domain::NewestScores> newest;
+        if (candidate.newest) {
+            const bool archived = store.HasScoresInHistory(candidate.submission_id, candidate.newest->history_name);
+            newest = domain::NewestScores{candidate.newest->job_id, candidate.newest->history_name, archived};
+        }
+        switch (domain::WhichScoresShown(candidate.status, newest, candidate.current_job_id)) {
+            case domain::ShownScores::kNone:
+                break;
+            case domain::ShownScores::kCurrent:
+                ranked.push_back({std::move(candidate.submission_id), std::nullopt});
+                break;
+            case domain::ShownScores::kArchived:
+                ranked.push_back({std::move(candidate.submission_id), newest->history_name});
+                break;
+        }
+    }
+    return ranked;
 }
 
 // Reads each submission's entry file; returns how many were skipped.
-std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const std::vector<std::string>& ids,
+std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const std::vector<RankedScores>& ranked,
                                  const std::string& entry_file, std::vector<nlohmann::json>& entries) {
     std::vector<std::string_view> skipped;
-    for (const auto& id : ids) {
-        std::optional<nlohmann::json> entry;
-        if (storage::IsPlainName(id)) entry = detail::ReadEntryObject(store.Folder(id), entry_file);
-        if (!entry) {
-            skipped.push_back(id);
+    for (const auto& scores : ranked) {
+        if (scores.history_name && !storage::IsPlainName(*scores.history_name)) {
+            skipped.push_back(scores.submission_id);
             continue;
         }
-        if (!entry->contains("submission_id")) (*entry)["submission_id"] = id;
+        const fs::path root = scores.history_name ? store.ScoresHistoryRoot(scores.submission_id, *scores.history_name)
+                                                  : store.Folder(scores.submission_id);
+        std::optional<nlohmann::json> entry = detail::ReadEntryObject(root, entry_file);
+        if (!entry) {
+            skipped.push_back(scores.submission_id);
+            continue;
+        }
+        if (!entry->contains("submission_id")) (*entry)["submission_id"] = scores.submission_id;
         entries.push_back(std::move(*entry));
     }
     if (!skipped.empty()) {
@@ -91,7 +123,8 @@ std::vector<domain::LeaderboardId> LeaderboardService::CreateFromJson(const nloh
             throw Error::Message(ErrorKind::kNotFound, item + UnknownChallenge(boards[i].challenge_id).message());
         }
         if (!labels.insert(boards[i].label).second) {
-            throw Error::Message(ErrorKind::kConflict, item + "a leaderboard labelled '" + boards[i].label + "' already exists");
+            throw Error::Message(ErrorKind::kConflict,
+                                 item + "a leaderboard labelled '" + boards[i].label + "' already exists");
         }
     }
     std::vector<domain::LeaderboardId> ids;
@@ -134,7 +167,7 @@ BuildResult LeaderboardService::Build(domain::LeaderboardId id) {
         collected = detail::ReadExternalEntries(folder);
     }
     if (!board.archived) {
-        collected.skipped += AddSubmissionEntries(store_, CompletedSubmissions(db_, board.challenge_id),
+        collected.skipped += AddSubmissionEntries(store_, ShownScores(db_, store_, board.challenge_id),
                                                   board.entry_file, collected.entries);
     }
     SortAndRank(collected.entries, ParseSortingKey(board.sorting_key));
@@ -204,12 +237,13 @@ std::mutex& LeaderboardService::BoardMutex(domain::LeaderboardId id) {
 }
 
 nlohmann::json PublicJson(const domain::Leaderboard& board) {
-    return {{"id", board.id},
-            {"challenge_id", board.challenge_id},
-            {"label", board.label},
-            {"entry_file", board.entry_file},
-            {"archived", board.archived},
-            {"static_files", board.static_files},
+    return {
+        {"id", board.id},
+        {"challenge_id", board.challenge_id},
+        {"label", board.label},
+        {"entry_file", board.entry_file},
+        {"archived", board.archived},
+        {"static_files", board.static_files},
     };
 }
 

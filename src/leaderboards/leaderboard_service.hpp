@@ -4,7 +4,9 @@
 //
 // Building one leaderboard collects every *.json / *.yaml / *.yml file of its external_entries
 // folder (each a JSON object, or a list of objects) and, unless it is archived, the entry_file of
-// every completed submission of its challenge (skipped when missing or not a JSON object; logged).
+// each submission of its challenge in its newest completed scores (domain::WhichScoresShown: a
+// completed submission's scores/, or the version kept under scores_history/ while a re-run is
+// queued, running, failed or canceled), skipped when missing or not a JSON object (logged).
 // Entries are sorted by sorting_key: one or more comma-separated dotted paths into the entry, each
 // ascending or, with a leading '-', descending ("-scores.accuracy,details.time"); numbers compare
 // numerically, strings lexically; an entry missing a key sorts after those having it; ties keep

@@ -1,7 +1,8 @@
 #pragma once
 // Submission folders on disk (data.md): SUBMISSION_DIR/<submission_id>/ with info.json,
 // upload.lock, archive.hash (single-part), tmp/upload.json + tmp/<part> (multipart), input.zip,
-// input/, scores/, out.log. The only code that knows this layout.
+// input/, scores/, out.log, and scores_history/<name>/scores/ for earlier score versions kept
+// when the submission is evaluated again. The only code that knows this layout.
 //
 // Submission ids reaching this class must be plain names (Folder() throws std::invalid_argument
 // otherwise). I/O failures throw std::runtime_error (std::filesystem::filesystem_error included).
@@ -132,6 +133,30 @@ public:
     // The JSON of a file inside the submission folder (relative path, resolved without leaving the
     // folder); nullopt if absent, outside, or not valid JSON.
     std::optional<nlohmann::json> ReadJsonFile(std::string_view id, std::string_view relative) const;
+
+    // --- Score versions (submission_store_scores.cpp) ---------------------------------------------
+    // A version kept aside lives in scores_history/<name>/scores/, so that a path relative to the
+    // submission folder ("scores/entry.json") resolves under ScoresHistoryRoot(id, name) as it does
+    // under Folder(id). `name` must be a plain name (std::invalid_argument otherwise).
+    std::filesystem::path ScoresHistoryRoot(std::string_view id, std::string_view name) const;
+    // scores_history/<name>/scores/: the kept scores/ folder.
+    std::filesystem::path KeptScoresDir(std::string_view id, std::string_view name) const;
+    // KeptScoresDir exists (false for a name that is not plain).
+    bool HasScoresInHistory(std::string_view id, std::string_view name) const;
+    // scores/ exists and holds at least one entry.
+    bool HasScores(std::string_view id) const;
+    // Moves scores/ to scores_history/<name>/scores in one rename (never a half copy), then creates
+    // an empty scores/ and syncs both folders. Returns false, moving nothing, when scores/ is
+    // absent or empty. Throws std::runtime_error when scores_history/<name>/scores exists already,
+    // or on an I/O error (scores/ is then where it was).
+    bool KeepScoresAside(std::string_view id, std::string_view name) const;
+    // Undoes KeepScoresAside (a queuing that did not commit): moves scores_history/<name>/scores
+    // back to scores/ when scores/ is absent or empty. Returns whether it did; never throws.
+    bool RestoreScores(std::string_view id, std::string_view name) const;
+    // As ReadJsonFile, resolved under ScoresHistoryRoot(id, name) (nullopt for a name that is not
+    // plain).
+    std::optional<nlohmann::json> ReadJsonFileInHistory(std::string_view id, std::string_view name,
+                                                        std::string_view relative) const;
 
 private:
     std::filesystem::path StagingFolder(std::string_view id) const;

@@ -12,9 +12,6 @@ namespace {
 
 using domain::SubmissionStatus;
 
-// Statuses that do not count towards the submission limits.
-const std::vector<std::string_view> kUncounted = {"invalid", "failed", "canceled"};
-
 std::map<domain::ChallengeId, domain::Challenge> ChallengesById(db::Connection& conn) {
     std::map<domain::ChallengeId, domain::Challenge> challenges;
     for (auto& challenge : db::ChallengeRepository(conn).List()) challenges.emplace(challenge.id, challenge);
@@ -114,11 +111,11 @@ void SubmissionService::CheckLimits(db::Connection& conn, const domain::User& ow
     const unsigned total = settings_.max_submissions_total;
     if (per_day == 0 && total == 0) return;
     db::SubmissionRepository repository(conn);
-    if (total > 0 && repository.Count(owner.id, challenge_id, std::nullopt, kUncounted) >= static_cast<int>(total)) {
+    if (total > 0 && repository.CountTowardLimit(owner.id, challenge_id, std::nullopt) >= static_cast<int>(total)) {
         throw LimitReached("in total", total);
     }
     const TimePoint since = clock_.Now() - std::chrono::hours(24);
-    if (per_day > 0 && repository.Count(owner.id, challenge_id, since, kUncounted) >= static_cast<int>(per_day)) {
+    if (per_day > 0 && repository.CountTowardLimit(owner.id, challenge_id, since) >= static_cast<int>(per_day)) {
         throw LimitReached("per day", per_day);
     }
 }
@@ -160,7 +157,7 @@ std::string SubmissionService::InsertWithFolder(const domain::User& owner, const
 
 SubmissionView SubmissionService::Get(const domain::User& user, std::string_view submission_id) {
     Located located = Locate(user, std::nullopt, submission_id);
-    SubmissionView view{std::move(located.submission), user.username, {}, std::nullopt, {}};
+    SubmissionView view{std::move(located.submission), user.username, {}, std::nullopt, {}, std::nullopt};
     auto conn = db_.Acquire();
     db::ReadTransaction snapshot(*conn);
     auto challenge = db::ChallengeRepository(*conn).Find(view.submission.track_id);
@@ -183,8 +180,12 @@ std::vector<SubmissionView> SubmissionService::ListForUser(const domain::User& u
     std::vector<SubmissionView> views;
     for (auto& submission : db::SubmissionRepository(*conn).List(user.id, track_id, std::nullopt)) {
         const domain::ChallengeId challenge_id = submission.track_id;
-        views.push_back(
-            {std::move(submission), user.username, ChallengeOf(challenges, challenge_id), std::nullopt, {}});
+        views.push_back({std::move(submission),
+                         user.username,
+                         ChallengeOf(challenges, challenge_id),
+                         std::nullopt,
+                         {},
+                         std::nullopt});
     }
     return views;
 }
@@ -198,23 +199,6 @@ std::vector<std::string> SubmissionService::LogLines(const domain::User& user, s
     return store_.ReadLog(submission_id);
 }
 
-nlohmann::json SubmissionService::Scores(const domain::User& user, std::string_view submission_id) {
-    const Located located = Locate(user, std::nullopt, submission_id);
-    std::vector<domain::Leaderboard> leaderboards;
-    {
-        auto conn = db_.Acquire();
-        leaderboards = db::LeaderboardRepository(*conn).ListByChallenge(located.submission.track_id);
-    }
-    nlohmann::json scores = nlohmann::json::object();
-    for (const auto& leaderboard : leaderboards) {
-        if (leaderboard.entry_file.empty()) continue;
-        if (auto entry = store_.ReadJsonFile(submission_id, leaderboard.entry_file)) {
-            scores[leaderboard.label] = std::move(*entry);
-        }
-    }
-    return scores;
-}
-
 // --- Admin -----------------------------------------------------------------------------------------
 
 std::vector<SubmissionView> SubmissionService::List(const ListFilter& filter) {
@@ -225,13 +209,22 @@ std::vector<SubmissionView> SubmissionService::List(const ListFilter& filter) {
     for (const auto& user : db::UserRepository(*conn).List()) usernames.emplace(user.id, user.username);
     std::optional<std::string_view> status;
     if (filter.status) status = domain::ToString(*filter.status);
+    const auto failures = detail::CurrentFailures(*conn);
     std::vector<SubmissionView> views;
     for (auto& submission : db::SubmissionRepository(*conn).List(filter.user_id, filter.track_id, status)) {
         auto user = usernames.find(submission.user_id);
         std::string username = user == usernames.end() ? std::string() : user->second;
         const domain::ChallengeId challenge_id = submission.track_id;
-        views.push_back(
-            {std::move(submission), std::move(username), ChallengeOf(challenges, challenge_id), std::nullopt, {}});
+        std::optional<FailureInfo> failure;
+        if (submission.status == domain::ToString(SubmissionStatus::kFailed)) {
+            failure = detail::FailureOf(*conn, submission.id, failures);
+        }
+        views.push_back({std::move(submission),
+                         std::move(username),
+                         ChallengeOf(challenges, challenge_id),
+                         std::nullopt,
+                         {},
+                         std::move(failure)});
     }
     return views;
 }

@@ -25,6 +25,7 @@
 #include "common/time.hpp"
 #include "db/database.hpp"
 #include "domain/challenge.hpp"
+#include "domain/submission_history.hpp"
 #include "domain/submission_status.hpp"
 #include "domain/user.hpp"
 #include "mail/mailer.hpp"
@@ -61,6 +62,25 @@ struct ReceivedFile {
     std::string md5;
 };
 
+// Why a failed submission failed (domain/submission_history.hpp).
+struct FailureInfo {
+    // platform / evaluator; nullopt when an administrator set the status over a job that did not
+    // fail. A failed submission without any job (upload not completed, or failed before jobs were
+    // recorded) is a platform failure.
+    std::optional<domain::FailureKind> kind;
+    std::string reason;
+    bool counts_toward_limit = true;  // domain::CountsTowardLimit
+};
+
+// GET /users/submissions/{id}/status?details=true.
+struct StatusDetails {
+    std::string status;
+    std::optional<int> queue_position;   // on_queue with a queued job: 1 = next to run on its host
+    std::optional<FailureInfo> failure;  // status failed
+    int evaluations = 0;                 // evaluation jobs it has had
+    int score_versions = 0;              // completed evaluations whose scores are kept
+};
+
 // Row + folder facts for the participant's reads.
 struct SubmissionView {
     domain::Submission submission;
@@ -69,6 +89,8 @@ struct SubmissionView {
     // Filled by Get() only (empty in listings): the challenge's evaluator and leaderboards.
     std::optional<domain::Evaluator> evaluator;
     std::vector<domain::Leaderboard> leaderboards;
+    // Filled by List() (admin) for failed submissions.
+    std::optional<FailureInfo> failure;
 };
 
 // Parts received since the service started (for /metrics): accepted ones and their bytes, and
@@ -108,8 +130,8 @@ public:
     // 422 listing every problem (loc ["body","filename"], ["body","hash"], ["body","index"],
     // ["body","index",i,"file_name"|"file_hash"]); 429 {"message": ...} when the owner reached
     // ZR_MAX_SUBMISSIONS_PER_DAY (last 24 h) or ZR_MAX_SUBMISSIONS_TOTAL for this challenge
-    // (invalid/failed/canceled submissions do not count). md5s may be upper-case; stored lower.
-    // A crash never leaves a row without its folder.
+    // (domain::CountsTowardLimit: invalid, canceled and platform-failed submissions do not count). md5s may be
+    // upper-case; stored lower. A crash never leaves a row without its folder.
     std::string Create(const domain::User& owner, domain::ChallengeId challenge_id, const CreateRequest& request);
 
     // The upload_spool check of PUT .../submission/upload: fast, no hashing. Returns the
@@ -142,10 +164,14 @@ public:
     // (404 {"message": "There is no challenge with the following id: N"} if unknown).
     std::vector<SubmissionView> ListForUser(const domain::User& user, std::optional<domain::ChallengeId> track_id);
     std::string Status(const domain::User& user, std::string_view submission_id);
+    // The status with its queue position, failure and evaluation counts (a few indexed reads).
+    StatusDetails Details(const domain::User& user, std::string_view submission_id);
     // out.log split in lines (no trailing newline characters); empty if the file is absent.
     std::vector<std::string> LogLines(const domain::User& user, std::string_view submission_id);
     // {<leaderboard label>: <entry JSON>} for each leaderboard of the challenge whose entry_file
-    // exists (and parses as JSON) in the submission folder.
+    // exists (and parses as JSON) in the submission's newest completed scores: the submission
+    // folder, or the version kept under scores_history/ while a re-run is queued, running, failed
+    // or canceled (domain::WhichScoresShown).
     nlohmann::json Scores(const domain::User& user, std::string_view submission_id);
 
     // --- Admin ------------------------------------------------------------------------------------

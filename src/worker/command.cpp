@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
+#include "crypto/crypto.hpp"
+#include "evaluators/evaluators.hpp"
 #include "worker/runner.hpp"
 
 namespace zr::worker {
@@ -43,6 +47,22 @@ fs::path CheckScript(const fs::path& bin_dir, const std::string& script_path) {
     if (!IsInside(real, real_bin)) throw outside();
     if (!fs::is_regular_file(real)) throw Refused("script " + script_path + " is not a regular file");
     return real;
+}
+
+ScriptInfo DescribeScript(const fs::path& script, const fs::path& bin_dir, const std::string& label) {
+    ScriptInfo info;
+    try {
+        info.sha256 = crypto::Sha256OfFile(script.string());
+    } catch (const std::exception& e) {
+        throw Refused("script " + script.string() + " cannot be read: " + e.what());
+    }
+    std::ifstream index(bin_dir / "index.yml", std::ios::binary);
+    if (index) {
+        std::ostringstream text;
+        text << index.rdbuf();
+        info.version = evaluators::IndexVersion(text.str(), label).value_or("");
+    }
+    return info;
 }
 
 std::vector<std::string> BuildCommand(const evaluation::Job& job, const fs::path& bin_dir, const fs::path& script,

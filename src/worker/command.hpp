@@ -26,6 +26,16 @@ public:
 // of `bin_dir`; Refused otherwise ("script /x/y.sh is outside the bin folder /srv/bin").
 std::filesystem::path CheckScript(const std::filesystem::path& bin_dir, const std::string& script_path);
 
+// What a run records about its script: the sha256 of the file (`script`, CheckScript's result)
+// and the `version` of the job's entry (`label`) in bin_dir/index.yml ("" when it gives none or the
+// index cannot be read). Refused when the script cannot be read.
+struct ScriptInfo {
+    std::string sha256;
+    std::string version;
+};
+ScriptInfo DescribeScript(const std::filesystem::path& script, const std::filesystem::path& bin_dir,
+                          const std::string& label);
+
 // argv for the job; `script` is CheckScript's result, `folder` the submission folder on this host.
 // Refused for an unknown executor.
 std::vector<std::string> BuildCommand(const evaluation::Job& job, const std::filesystem::path& bin_dir,

@@ -38,6 +38,33 @@ double SecondsSince(SteadyClock::time_point start) {
 
 }  // namespace
 
+// What one update reports beside the job and the delivery.
+struct Report {
+    UpdateType type = UpdateType::kStarted;
+    std::optional<int> exit_code;
+    std::string reason;
+    std::optional<domain::FailureKind> failure_kind;
+    ScriptInfo script;
+};
+
+namespace {
+
+Report Failure(std::string reason, domain::FailureKind kind = domain::FailureKind::kPlatform) {
+    Report report;
+    report.type = UpdateType::kFailed;
+    report.reason = std::move(reason);
+    report.failure_kind = kind;
+    return report;
+}
+
+Report Plain(UpdateType type) {
+    Report report;
+    report.type = type;
+    return report;
+}
+
+}  // namespace
+
 struct Worker::Impl {
     WorkerConfig config;
     std::unique_ptr<queue::MessageQueue> queue;
@@ -52,11 +79,11 @@ struct Worker::Impl {
     // Runs the command; returns the run's result and how the worker interrupted it.
     std::pair<RunResult, Interrupt> Execute(const Job& job, const queue::Delivery& delivery,
                                             const std::vector<std::string>& argv, const std::filesystem::path& folder);
-    void Publish(const Job& job, const queue::Delivery& delivery, UpdateType type, std::optional<int> exit_code = {},
-                 std::string reason = {});
+    void Publish(const Job& job, const queue::Delivery& delivery, const Report& report);
     // Publish, releasing the delivery when the update cannot be recorded (the job must run again).
-    void PublishOrRelease(const Job& job, const queue::Delivery& delivery, UpdateType type,
-                          std::optional<int> exit_code = {}, std::string reason = {});
+    void PublishOrRelease(const Job& job, const queue::Delivery& delivery, const Report& report);
+    // The update of a run that ended on its own or was canceled (scores returned when it succeeded).
+    Report Outcome(const Job& job, const RunResult& result, Interrupt interrupt, const std::filesystem::path& folder);
     void Ack(const queue::Delivery& delivery, const Job& job);
     void AppendLine(const Job& job, const std::string& line);
     // Publishes worker_presence when the interval has passed since the last one.
@@ -66,24 +93,25 @@ struct Worker::Impl {
     void Pause();
 };
 
-void Worker::Impl::Publish(const Job& job, const queue::Delivery& delivery, UpdateType type,
-                           std::optional<int> exit_code, std::string reason) {
+void Worker::Impl::Publish(const Job& job, const queue::Delivery& delivery, const Report& report) {
     Update update;
-    update.type = type;
+    update.type = report.type;
     update.job_id = job.job_id;
     update.submission_id = job.submission_id;
     update.host = config.hostname;
     update.worker = config.name;
     update.attempt = delivery.attempts;
-    update.exit_code = exit_code;
-    update.reason = std::move(reason);
+    update.exit_code = report.exit_code;
+    update.reason = report.reason;
+    update.failure_kind = report.failure_kind;
+    update.script_sha256 = report.script.sha256;
+    update.evaluator_version = report.script.version;
     queue->Publish(queue::kUpdateQueue, evaluation::ToJson(update));
 }
 
-void Worker::Impl::PublishOrRelease(const Job& job, const queue::Delivery& delivery, UpdateType type,
-                                    std::optional<int> exit_code, std::string reason) {
+void Worker::Impl::PublishOrRelease(const Job& job, const queue::Delivery& delivery, const Report& report) {
     try {
-        Publish(job, delivery, type, exit_code, std::move(reason));
+        Publish(job, delivery, report);
     } catch (...) {
         try {
             queue->Release(delivery);
@@ -166,8 +194,7 @@ void Worker::Impl::Handle(const queue::Delivery& delivery) {
             const unsigned lost = delivery.attempts - 1;
             spdlog::warn("worker {}: job {} of submission {} lost its worker {} times, failed", config.name, job.job_id,
                          job.submission_id, lost);
-            Publish(job, delivery, UpdateType::kFailed, std::nullopt,
-                    "the job lost its worker " + std::to_string(lost) + " times");
+            Publish(job, delivery, Failure("the job lost its worker " + std::to_string(lost) + " times"));
             Ack(delivery, job);
             return;
         }
@@ -182,25 +209,36 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
     const auto start = SteadyClock::now();
     spdlog::info("worker {}: job {} submission {} started ({} {}, attempt {})", config.name, job.job_id,
                  job.submission_id, job.executor, job.script_path, delivery.attempts);
-    PublishOrRelease(job, delivery, UpdateType::kStarted);
-
-    std::filesystem::path folder;
-    std::vector<std::string> argv;
+    Report started = Plain(UpdateType::kStarted);
+    std::filesystem::path script;
     std::string refusal;
     try {
-        const auto script = CheckScript(config.bin_dir, job.script_path);
-        folder = link->Checkout(job);
-        argv = BuildCommand(job, config.bin_dir, script, folder);
+        script = CheckScript(config.bin_dir, job.script_path);
+        started.script = DescribeScript(script, config.bin_dir, job.evaluator);
     } catch (const Refused& e) {
         refusal = std::string("evaluation refused: ") + e.what();
     } catch (const std::exception& e) {
         refusal = std::string("cannot prepare the evaluation: ") + e.what();
     }
+    PublishOrRelease(job, delivery, started);
+
+    std::filesystem::path folder;
+    std::vector<std::string> argv;
+    if (refusal.empty()) {
+        try {
+            folder = link->Checkout(job);
+            argv = BuildCommand(job, config.bin_dir, script, folder);
+        } catch (const Refused& e) {
+            refusal = std::string("evaluation refused: ") + e.what();
+        } catch (const std::exception& e) {
+            refusal = std::string("cannot prepare the evaluation: ") + e.what();
+        }
+    }
     if (!refusal.empty()) {
         AppendLine(job, refusal);
         spdlog::warn("worker {}: job {} submission {} failed: {}", config.name, job.job_id, job.submission_id, refusal);
         Cleanup(job, folder);
-        PublishOrRelease(job, delivery, UpdateType::kFailed, std::nullopt, refusal);
+        PublishOrRelease(job, delivery, Failure(refusal));
         Ack(delivery, job);
         return;
     }
@@ -219,31 +257,35 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
         if (interrupt == Interrupt::kReleased) queue->Release(delivery);
         return;
     }
-
-    UpdateType type = UpdateType::kFailed;
-    std::optional<int> exit_code;
-    std::string reason = result.reason;
-    if (interrupt == Interrupt::kCanceled) {
-        type = UpdateType::kCanceled;
-        reason = "canceled";
-    } else if (result.end == RunEnd::kExited || result.end == RunEnd::kSignaled) {
-        exit_code = result.exit_code;
-        if (result.end == RunEnd::kExited && result.exit_code == 0) type = UpdateType::kComplete;
-    }
-    if (type == UpdateType::kComplete) {
-        try {
-            link->ReturnScores(job, folder);
-        } catch (const std::exception& e) {
-            type = UpdateType::kFailed;
-            reason = std::string("cannot return the scores: ") + e.what();
-        }
-    }
+    const Report report = Outcome(job, result, interrupt, folder);
     Cleanup(job, folder);
-    PublishOrRelease(job, delivery, type, exit_code, reason);
+    PublishOrRelease(job, delivery, report);
     spdlog::info("worker {}: job {} submission {} {} (exit {}{}{}) in {:.1f}s", config.name, job.job_id,
-                 job.submission_id, evaluation::ToString(type), exit_code ? std::to_string(*exit_code) : "none",
-                 reason.empty() ? "" : ", ", reason, SecondsSince(start));
+                 job.submission_id, evaluation::ToString(report.type),
+                 report.exit_code ? std::to_string(*report.exit_code) : "none", report.reason.empty() ? "" : ", ",
+                 report.reason, SecondsSince(start));
     Ack(delivery, job);
+}
+
+Report Worker::Impl::Outcome(const Job& job, const RunResult& result, Interrupt interrupt,
+                             const std::filesystem::path& folder) {
+    if (interrupt == Interrupt::kCanceled) {
+        Report canceled = Plain(UpdateType::kCanceled);
+        canceled.reason = "canceled";
+        return canceled;
+    }
+    Report report = Failure(result.reason, ClassifyFailure(result));
+    if (result.end == RunEnd::kExited || result.end == RunEnd::kSignaled) report.exit_code = result.exit_code;
+    if (result.end != RunEnd::kExited || result.exit_code != 0) return report;
+    try {
+        link->ReturnScores(job, folder);
+    } catch (const std::exception& e) {
+        report.reason = std::string("cannot return the scores: ") + e.what();
+        return report;  // exit code 0, kind platform
+    }
+    Report complete = Plain(UpdateType::kComplete);
+    complete.exit_code = 0;
+    return complete;
 }
 
 std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queue::Delivery& delivery,
@@ -279,7 +321,7 @@ std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queu
                 interrupt = Interrupt::kLost;
                 return false;
             }
-            Publish(job, delivery, UpdateType::kHeartbeat);
+            Publish(job, delivery, Plain(UpdateType::kHeartbeat));
             if (link->JobState(job.job_id) == "canceled") {
                 interrupt = Interrupt::kCanceled;
                 return false;

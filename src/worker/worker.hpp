@@ -14,6 +14,10 @@
 // alive, evaluation_heartbeat is published and JobState is polled (canceled -> the run is killed,
 // evaluation_canceled). Then ReturnScores (exit 0) and evaluation_complete / evaluation_failed
 // (exit status, time limit, spawn failure), Flush, Cleanup, and only then Ack.
+// evaluation_started carries the script's sha256 and its index.yml version (computed after
+// CheckScript, before anything runs); evaluation_failed carries the failure kind: "platform" for
+// refusals, checkout failures, lost workers, scores not returned and ClassifyFailure's platform
+// cases, "evaluator" otherwise.
 // A lost delivery (KeepAlive false) kills the run without reporting: the job runs elsewhere.
 // While idle, Run() publishes worker_presence every `presence` interval (the service's /health
 // and /metrics count the workers it heard from).
@@ -23,15 +27,17 @@
 #include <memory>
 #include <string>
 
+#include "domain/submission_history.hpp"
 #include "queue/message_queue.hpp"
 #include "worker/link.hpp"
+#include "worker/runner.hpp"
 
 namespace zr::worker {
 
 struct WorkerConfig {
-    std::string name;      // "host:pid:n", in updates and logs
-    std::string hostname;  // settings.hostname
-    std::filesystem::path bin_dir;  // REMOTE_BIN[hostname]; empty = every job is refused
+    std::string name;                            // "host:pid:n", in updates and logs
+    std::string hostname;                        // settings.hostname
+    std::filesystem::path bin_dir;               // REMOTE_BIN[hostname]; empty = every job is refused
     std::chrono::seconds time_limit{12 * 3600};  // applied when the job carries none
     unsigned max_attempts = 3;
     std::chrono::milliseconds heartbeat{5000};
@@ -58,6 +64,12 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The failure kind of a run that did not succeed (domain/submission_history.hpp): a non-zero exit
+// status or a self-raised signal (SIGSEGV, SIGABRT, SIGFPE, SIGBUS, SIGILL, SIGTRAP, SIGSYS,
+// SIGPIPE) is the evaluator's; the time limit, a spawn failure or a signal from outside is the
+// platform's.
+domain::FailureKind ClassifyFailure(const RunResult& result);
 
 // The bin folder of `hostname` from REMOTE_BIN (empty path when the host has none).
 std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname);

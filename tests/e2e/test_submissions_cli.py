@@ -7,7 +7,7 @@ import pytest
 from cli_helpers import Cli, legacy_copy, parse_table
 from zips import files_under, good_zip, md5, zip_slip
 
-COLUMNS = ["id", "user_id", "username", "track_id", "track", "submit_date", "status"]
+COLUMNS = ["id", "user_id", "username", "track_id", "track", "submit_date", "status", "failure", "reason"]
 LEGACY_ID = "202611-2605-4949-1c2f57b6-ac9a-4442-a6f9-35da55b364fc"
 
 
@@ -126,6 +126,9 @@ def test_set_forces_any_status(cli, archive):
     log = (cli.data_dir / "submissions" / sid / "out.log").read_text()
     for status in ("completed", "on_queue", "failed"):
         assert status in log
+    # A failure set by hand over no evaluation: listed as the platform's (nothing of the user's ran).
+    row = json.loads(cli.ok("submissions:set", sid, "failed", "--json"))[0]
+    assert row["failure"] == "platform" and "no evaluation job" in row["reason"]
     table = parse_table(cli.ok("submissions:set", sid, "invalid"))
     assert table[0]["status"] == "invalid"
 
@@ -145,7 +148,7 @@ def test_help_lists_the_commands(cli):
     section = out.split("\nsubmissions:\n", 1)[1].split("\n\n", 1)[0]
     assert [line.split()[0] for line in section.splitlines()] == [
         "submissions:list", "submissions:set", "submissions:create", "submissions:evaluate",
-        "submissions:cancel"]
+        "submissions:cancel", "submissions:scores"]
 
 
 def test_legacy_submission_is_listed(tmp_path):
@@ -153,5 +156,6 @@ def test_legacy_submission_is_listed(tmp_path):
     cli = Cli(data, env)
     rows = json.loads(cli.ok("submissions:list", "--json"))
     assert rows == [{"id": LEGACY_ID, "user_id": 1, "username": "alice", "track_id": 3, "track": "open-track",
-                     "submit_date": "2026-11-26 05:49:49.698944", "status": "uploaded"}]
+                     "submit_date": "2026-11-26 05:49:49.698944", "status": "uploaded", "failure": None,
+                     "reason": None}]
     assert json.loads(cli.ok("submissions:list", "--json", "-u", "alice", "-t", "open-track")) == rows

@@ -68,7 +68,11 @@ bool IndexExists(Connection& conn, std::string_view name) {
 }
 
 domain::NewUser MakeUser(const std::string& name) {
-    return {name, name + "@example.org", true, "code-" + name, std::vector<unsigned char>(32, 1),
+    return {name,
+            name + "@example.org",
+            true,
+            "code-" + name,
+            std::vector<unsigned char>(32, 1),
             std::vector<unsigned char>(32, 2)};
 }
 
@@ -76,7 +80,7 @@ TEST(DbDatabase, FreshFileHasEveryTableAtLatestVersion) {
     TempDir dir;
     Database db(dir.path() / "zerospeech.db");
     EXPECT_EQ(db.SchemaVersion(), Database::LatestSchemaVersion());
-    EXPECT_EQ(Database::LatestSchemaVersion(), 5);
+    EXPECT_EQ(Database::LatestSchemaVersion(), 6);
     auto conn = db.Acquire();
     for (const auto& table : kLegacyTables) EXPECT_EQ(CountRows(*conn, table), 0) << table;
     EXPECT_EQ(CountRows(*conn, "leaderboards"), 0);
@@ -355,11 +359,9 @@ TEST(DbStatement, BindsEmptyTextAndBlobAsValuesNotNull) {
 
 TEST(DbErrors, UniqueColumnIsParsedFromTheMessage) {
     EXPECT_EQ(detail::UniqueColumn("UNIQUE constraint failed: users_credentials.email"), "email");
-    EXPECT_EQ(detail::UniqueColumn("UNIQUE constraint failed: logged_users.token, logged_users.user_id"),
-              "token");
+    EXPECT_EQ(detail::UniqueColumn("UNIQUE constraint failed: logged_users.token, logged_users.user_id"), "token");
     EXPECT_EQ(detail::UniqueColumn("NOT NULL constraint failed: x.y"), "");
-    EXPECT_EQ(detail::SqlHead("  SELECT a,\n\tb FROM t WHERE x = 1 AND y = 2"),
-              "SELECT a, b FROM t WHERE x = ...");
+    EXPECT_EQ(detail::SqlHead("  SELECT a,\n\tb FROM t WHERE x = 1 AND y = 2"), "SELECT a, b FROM t WHERE x = ...");
 }
 
 }  // namespace

@@ -80,21 +80,19 @@ TEST_F(SubmissionWritesTest, ListFilters) {
     EXPECT_TRUE(repo.List(3, std::nullopt, std::nullopt).empty());
 }
 
-TEST_F(SubmissionWritesTest, CountsSinceAndExcludingStatuses) {
+TEST_F(SubmissionWritesTest, CountsTowardLimitSinceAndExcludingRefusedOnes) {
     auto repo = Repo();
     const TimePoint now = At("2024-06-10 12:00:00");
     repo.Create({"old", 1, 1, now - hours(48), "uploaded"});
     repo.Create({"recent", 1, 1, now - hours(2), "completed"});
     repo.Create({"bad", 1, 1, now - hours(1), "invalid"});
-    repo.Create({"failed", 1, 1, now - hours(1), "failed"});
+    repo.Create({"failed", 1, 1, now - hours(1), "failed"});  // no job: the upload failed
+    repo.Create({"canceled", 1, 1, now - hours(1), "canceled"});
     repo.Create({"other-track", 1, 2, now - hours(1), "uploaded"});
     repo.Create({"other-user", 2, 1, now - hours(1), "uploaded"});
-    const std::vector<std::string_view> excluded = {"invalid", "failed", "canceled"};
-    EXPECT_EQ(repo.Count(1, 1, std::nullopt, excluded), 2);
-    EXPECT_EQ(repo.Count(1, 1, now - hours(24), excluded), 1);
-    EXPECT_EQ(repo.Count(1, 1, std::nullopt, {}), 4);
-    EXPECT_EQ(repo.Count(1, 1, now - hours(24), {}), 3);
-    EXPECT_EQ(repo.Count(3, 1, std::nullopt, excluded), 0);
+    EXPECT_EQ(repo.CountTowardLimit(1, 1, std::nullopt), 2);
+    EXPECT_EQ(repo.CountTowardLimit(1, 1, now - hours(24)), 1);
+    EXPECT_EQ(repo.CountTowardLimit(3, 1, std::nullopt), 0);
 }
 
 }  // namespace

@@ -108,6 +108,33 @@ TEST(EvaluatorsIndexTest, RefusesADuplicateLabel) {
     EXPECT_NE(error.message().find("evaluator 'a': defined twice"), std::string::npos) << error.message();
 }
 
+TEST(EvaluatorsIndexTest, OptionalVersion) {
+    const auto entries = ParseIndex(
+        "evaluators:\n  a:\n    executor: bash\n    script_path: a.sh\n    version: 2.1\n"
+        "  b:\n    executor: bash\n    script_path: b.sh\n",
+        "/srv/bin");
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].version, "2.1");
+    EXPECT_EQ(entries[1].version, "");
+    const auto error = CatchError([] {
+        ParseIndex("evaluators:\n  a:\n    executor: bash\n    script_path: a.sh\n    version: [1]\n", "/srv/bin");
+    });
+    EXPECT_NE(error.message().find("evaluator 'a': version must be a string"), std::string::npos) << error.message();
+}
+
+TEST(EvaluatorsIndexTest, IndexVersionToleratesProblemsElsewhere) {
+    using zr::evaluators::IndexVersion;
+    const std::string text =
+        "evaluators:\n  a:\n    executor: bash\n    script_path: a.sh\n    version: '1.0'\n"
+        "  broken:\n    executor: cobol\n  c:\n    version: {x: 1}\n";
+    EXPECT_EQ(IndexVersion(text, "a"), "1.0");
+    EXPECT_EQ(IndexVersion(text, "broken"), std::nullopt);
+    EXPECT_EQ(IndexVersion(text, "c"), std::nullopt);
+    EXPECT_EQ(IndexVersion(text, "missing"), std::nullopt);
+    EXPECT_EQ(IndexVersion("evaluators: [", "a"), std::nullopt);
+    EXPECT_EQ(IndexVersion("- a\n- b\n", "a"), std::nullopt);
+}
+
 TEST(EvaluatorsIndexTest, ArgumentsRoundTrip) {
     EXPECT_TRUE(SplitArguments("").empty());
     EXPECT_EQ(JoinArguments({}), "");

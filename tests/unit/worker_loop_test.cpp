@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/crypto.hpp"
 #include "worker/worker.hpp"
 
 namespace zr::worker {
@@ -242,6 +243,11 @@ TEST_F(WorkerTest, HappyPathReportsInOrderAndAcksLast) {
     EXPECT_EQ(update.exit_code, 0);
     EXPECT_EQ(link_->Log(), "hello\nno newline");
     EXPECT_TRUE(fs::exists(root_ / "submission" / "scores" / "score.txt"));
+    EXPECT_EQ(update.failure_kind, std::nullopt);
+    // The started update names the script that ran: its sha256, computed before running it.
+    const auto started = evaluation::UpdateFromJson(queue_->Published().front());
+    EXPECT_EQ(started.script_sha256.size(), 64u);
+    EXPECT_EQ(started.script_sha256, crypto::Sha256OfFile((root_ / "bin" / "eval.sh").string()));
 }
 
 TEST_F(WorkerTest, NonZeroExitFails) {
@@ -251,6 +257,7 @@ TEST_F(WorkerTest, NonZeroExitFails) {
     EXPECT_EQ(update.type, evaluation::UpdateType::kFailed);
     EXPECT_EQ(update.exit_code, 1);
     EXPECT_EQ(update.reason, "exit status 1");
+    EXPECT_EQ(update.failure_kind, domain::FailureKind::kEvaluator);
     EXPECT_FALSE(events_.Contains("return_scores"));
     EXPECT_EQ(events_.All().back(), "ack:7");
 }
@@ -264,6 +271,7 @@ TEST_F(WorkerTest, TimeLimitFails) {
     EXPECT_EQ(update.type, evaluation::UpdateType::kFailed);
     EXPECT_NE(update.reason.find("time limit"), std::string::npos) << update.reason;
     EXPECT_EQ(update.exit_code, std::nullopt);
+    EXPECT_EQ(update.failure_kind, domain::FailureKind::kPlatform);  // the host's limit, not the evaluator
     EXPECT_TRUE(Ran());
     EXPECT_EQ(events_.All().back(), "ack:7");
 }
@@ -285,6 +293,7 @@ TEST_F(WorkerTest, TooManyAttemptsFailsWithoutRunning) {
     EXPECT_EQ(MainEvents(), (Strings{"publish:evaluation_failed", "ack:7"}));
     auto update = LastUpdate();
     EXPECT_EQ(update.reason, "the job lost its worker 3 times");
+    EXPECT_EQ(update.failure_kind, domain::FailureKind::kPlatform);
     EXPECT_EQ(update.attempt, 4u);
     EXPECT_FALSE(Ran());
 }
@@ -343,6 +352,7 @@ TEST_F(WorkerTest, ScriptOutsideTheBinFolderIsRefused) {
     ASSERT_TRUE(worker_->RunOnce(0ms));
     EXPECT_EQ(UpdateTypes(), (Strings{"evaluation_started", "evaluation_failed"}));
     EXPECT_NE(LastUpdate().reason.find("outside the bin folder"), std::string::npos) << LastUpdate().reason;
+    EXPECT_EQ(LastUpdate().failure_kind, domain::FailureKind::kPlatform);
     EXPECT_NE(link_->Log().find("evaluation refused: script"), std::string::npos) << link_->Log();
     EXPECT_FALSE(events_.Contains("checkout"));
     EXPECT_EQ(events_.All().back(), "ack:7");

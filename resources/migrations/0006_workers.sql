@@ -1,4 +1,4 @@
--- Schema version 5: evaluation workers as the service last heard of them (a table we add,
+-- Schema version 6: evaluation workers as the service last heard of them (a table we add,
 -- data.md). Every update a worker sends (job started, heartbeat, result) and its presence message
 -- while idle (every third of ZR_EVAL_LEASE at most) refresh its row; /health and /metrics read it.
 -- Times are Unix milliseconds.
@@ -11,3 +11,5 @@ CREATE TABLE IF NOT EXISTS workers (
 	PRIMARY KEY (name)
 );
 CREATE INDEX IF NOT EXISTS ix_workers_last_seen ON workers (last_seen);
+-- /metrics counts submissions by status: one pass over this index instead of the table's rows.
+CREATE INDEX IF NOT EXISTS ix_challenge_submissions_status ON challenge_submissions (status);

@@ -1,0 +1,57 @@
+#pragma once
+// submission_scores (migration 0005): one row per score version of a submission, i.e. per
+// completed evaluation whose scores are kept (see domain/submission_history.hpp for what is
+// shown). SQL lives in score_version_repository.cpp. Same conventions as repositories.hpp.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.hpp"
+#include "db/database.hpp"
+#include "domain/challenge.hpp"
+
+namespace zr::db {
+
+struct ScoreVersionRow {
+    std::int64_t id = 0;
+    std::string submission_id;
+    int version = 0;                    // 1, 2, ... per submission
+    std::optional<std::string> job_id;  // the evaluation that made them; nullopt: unrecorded scores
+    TimePoint created_at;
+    std::string evaluator_label;  // "" when unknown
+    std::string script_sha256;    // "" when unknown
+    std::string history_name;     // its folder name under the submission's scores_history/
+};
+
+// A submission of a challenge that may have scores on its leaderboards, with what
+// domain::WhichScoresShown needs.
+struct BoardCandidate {
+    std::string submission_id;
+    std::string status;
+    std::optional<ScoreVersionRow> newest;      // its newest score version (id and version unset)
+    std::optional<std::string> current_job_id;  // its latest evaluation job
+};
+
+class ScoreVersionRepository {
+public:
+    explicit ScoreVersionRepository(Connection& conn) : conn_(conn) {}
+
+    // Inserts the submission's next version (its largest + 1, from 1); returns the row with id and
+    // version set. An empty history_name becomes the job id, or "v<version>" without job. Call
+    // inside a Transaction. A job already recorded throws UniqueViolation("job_id").
+    ScoreVersionRow Add(ScoreVersionRow row);
+    std::optional<ScoreVersionRow> Newest(std::string_view submission_id);
+    std::optional<ScoreVersionRow> FindByJob(std::string_view job_id);
+    // Oldest first.
+    std::vector<ScoreVersionRow> List(std::string_view submission_id);
+    // The challenge's submissions in status completed, on_queue, evaluating, failed or canceled,
+    // by submit_date then id (one query).
+    std::vector<BoardCandidate> ListBoardCandidates(domain::ChallengeId challenge_id);
+
+private:
+    Connection& conn_;
+};
+
+}  // namespace zr::db
