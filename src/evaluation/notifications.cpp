@@ -6,16 +6,21 @@
 #include "evaluation/internal.hpp"
 
 namespace zr::evaluation {
+namespace {
+
+// The participant and the challenge a message about `submission` names (either may be gone).
+std::pair<std::optional<domain::User>, std::optional<domain::Challenge>> OwnerAndChallenge(
+    db::Database& db, const domain::Submission& submission) {
+    auto conn = db.Acquire();
+    return {db::UserRepository(*conn).FindById(submission.user_id),
+            db::ChallengeRepository(*conn).Find(submission.track_id)};
+}
+
+}  // namespace
 
 void EvaluationService::Impl::MailResult(const domain::Submission& submission, const db::EvaluationJobRow& job) {
     try {
-        std::optional<domain::User> user;
-        std::optional<domain::Challenge> challenge;
-        {
-            auto conn = db.Acquire();
-            user = db::UserRepository(*conn).FindById(submission.user_id);
-            challenge = db::ChallengeRepository(*conn).Find(submission.track_id);
-        }
+        const auto [user, challenge] = OwnerAndChallenge(db, submission);
         if (!user) return;
         const bool completed = job.state == kCompleted;
         const bool platform = !completed && job.failure_kind == domain::ToString(domain::FailureKind::kPlatform);
@@ -40,13 +45,7 @@ void EvaluationService::Impl::MailResult(const domain::Submission& submission, c
 void EvaluationService::Impl::PostPlatformFailure(const domain::Submission& submission,
                                                   const db::EvaluationJobRow& job) {
     try {
-        std::optional<domain::User> user;
-        std::optional<domain::Challenge> challenge;
-        {
-            auto conn = db.Acquire();
-            user = db::UserRepository(*conn).FindById(submission.user_id);
-            challenge = db::ChallengeRepository(*conn).Find(submission.track_id);
-        }
+        const auto [user, challenge] = OwnerAndChallenge(db, submission);
         const nlohmann::json data = {{"username", user ? user->username : std::string()},
                                      {"submission_id", submission.id},
                                      {"challenge", challenge ? challenge->label : std::string()},

@@ -19,6 +19,7 @@
 #include "common/resources.hpp"
 #include "settings/settings.hpp"
 #include "wiring/services.hpp"
+#include "temp_database.hpp"
 
 namespace {
 
@@ -27,24 +28,7 @@ using Operation = std::pair<std::string, std::string>;  // (METHOD, path)
 
 const std::set<std::string> kHttpMethods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "zr_api_openapi_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using zr::test_support::TempDir;
 
 json LoadDocument() {
     auto text = zr::resources::Find("openapi.json");

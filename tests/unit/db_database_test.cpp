@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "db/database.hpp"
+#include "temp_database.hpp"
 #include "db/repositories.hpp"
 #include "db/sqlite_error.hpp"
 
@@ -27,19 +28,7 @@ fs::path LegacyDb() {
 const std::vector<std::string> kLegacyTables = {"users_credentials", "password_reset_users", "logged_users",
                                                 "evaluators",        "challenges",           "challenge_submissions"};
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "zr_db_test_XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using test_support::TempDir;
 
 // A writable copy of the legacy fixture (the shared fixture itself is never opened for writing).
 fs::path CopyLegacy(const TempDir& dir) {

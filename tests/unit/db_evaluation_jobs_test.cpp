@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "db/database.hpp"
+#include "temp_database.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/repositories.hpp"
 
@@ -15,20 +16,8 @@ namespace fs = std::filesystem;
 
 TimePoint At(std::string_view text) { return *ParseDateTime(text); }
 
-class EvaluationJobsTest : public ::testing::Test {
+class EvaluationJobsTest : public test_support::TempDatabaseTest {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "zr_db_jobs_XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        db_ = std::make_unique<Database>(dir_ / "zerospeech.db");
-        lease_.emplace(db_->Acquire());
-    }
-    void TearDown() override {
-        lease_.reset();
-        db_.reset();
-        fs::remove_all(dir_);
-    }
     EvaluationJobRepository Jobs() { return EvaluationJobRepository(**lease_); }
 
     static EvaluationJobRow Job(std::string id, std::string submission, std::string created,
@@ -42,9 +31,6 @@ protected:
         return job;
     }
 
-    fs::path dir_;
-    std::unique_ptr<Database> db_;
-    std::optional<ConnectionLease> lease_;
 };
 
 TEST_F(EvaluationJobsTest, CreateAndFindRoundTripsEveryColumn) {

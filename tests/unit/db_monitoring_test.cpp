@@ -1,8 +1,6 @@
 // MonitoringRepository: the counts /health and /metrics read, the workers table, and the
 // database's busy-wait counter.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <filesystem>
 #include <future>
 #include <string>
@@ -11,6 +9,7 @@
 #include "db/database.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/monitoring_repository.hpp"
+#include "temp_database.hpp"
 
 namespace zr::db {
 namespace {
@@ -18,18 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class MonitoringRepositoryTest : public ::testing::Test {
+class MonitoringRepositoryTest : public test_support::TempDatabaseTest {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "zr_db_monitoring_XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        db_ = std::make_unique<Database>(dir_ / "zerospeech.db");
-    }
-    void TearDown() override {
-        db_.reset();
-        fs::remove_all(dir_);
-    }
     void AddJob(const std::string& id, const std::string& state, TimePoint created) {
         auto conn = db_->Acquire();
         EvaluationJobRow job;
@@ -44,9 +33,6 @@ protected:
         conn->Exec("INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) VALUES ('" + id +
                    "', 1, 1, '2026-01-01 00:00:00.000000', '" + status + "')");
     }
-
-    fs::path dir_;
-    std::unique_ptr<Database> db_;
 };
 
 TEST_F(MonitoringRepositoryTest, CountsByStatusAndState) {

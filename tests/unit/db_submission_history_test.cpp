@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "db/database.hpp"
+#include "temp_database.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/migrations.hpp"
 #include "db/repositories.hpp"
@@ -19,22 +20,8 @@ namespace fs = std::filesystem;
 
 TimePoint At(std::string_view text) { return *ParseDateTime(text); }
 
-class HistoryDbTest : public ::testing::Test {
+class HistoryDbTest : public test_support::TempDatabaseTest {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "zr_db_history_XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        db_ = std::make_unique<Database>(dir_ / "zerospeech.db");
-        lease_.emplace(db_->Acquire());
-    }
-    void TearDown() override {
-        lease_.reset();
-        db_.reset();
-        fs::remove_all(dir_);
-    }
-    Connection& Conn() { return **lease_; }
-
     void AddJob(const std::string& id, const std::string& submission, const std::string& created,
                 const std::string& state = "queued", const std::string& host = "gpu1",
                 const std::string& failure_kind = "", std::optional<int> exit_code = {}) {
@@ -53,9 +40,6 @@ protected:
         SubmissionRepository(Conn()).Create({id, user, track, At("2024-05-01 10:00:00.000000"), status});
     }
 
-    fs::path dir_;
-    std::unique_ptr<Database> db_;
-    std::optional<ConnectionLease> lease_;
 };
 
 TEST_F(HistoryDbTest, QueuePositionCountsQueuedJobsOfTheSameHostInCreationOrder) {
@@ -221,9 +205,8 @@ TEST_F(HistoryDbTest, CurrentFailuresIgnoreSupersededJobs) {
 }
 
 TEST(HistoryMigrationTest, ExistingFailedJobsGetAKindAndALabel) {
-    std::string pattern = (fs::temp_directory_path() / "zr_db_migration_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    const fs::path dir = pattern;
+    const test_support::TempDir temp;
+    const fs::path& dir = temp.path();
     {
         Connection raw(dir / "zerospeech.db");
         for (const auto& migration : detail::EmbeddedMigrations()) {
@@ -254,7 +237,6 @@ TEST(HistoryMigrationTest, ExistingFailedJobsGetAKindAndALabel) {
         EXPECT_EQ(jobs.Find("ok")->failure_kind, "");
         EXPECT_EQ(jobs.Find("ok")->evaluator_label, "abx");
     }
-    fs::remove_all(dir);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "db/database.hpp"
+#include "temp_database.hpp"
 #include "db/repositories.hpp"
 
 namespace zr::db {
@@ -15,25 +16,10 @@ using std::chrono::hours;
 
 TimePoint At(std::string_view text) { return *ParseDateTime(text); }
 
-class SubmissionWritesTest : public ::testing::Test {
+class SubmissionWritesTest : public test_support::TempDatabaseTest {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "zr_db_subs_XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        db_ = std::make_unique<Database>(dir_ / "zerospeech.db");
-        lease_.emplace(db_->Acquire());
-    }
-    void TearDown() override {
-        lease_.reset();
-        db_.reset();
-        fs::remove_all(dir_);
-    }
     SubmissionRepository Repo() { return SubmissionRepository(**lease_); }
 
-    fs::path dir_;
-    std::unique_ptr<Database> db_;
-    std::optional<ConnectionLease> lease_;
 };
 
 TEST_F(SubmissionWritesTest, CreateFindAndSetStatus) {

@@ -11,6 +11,7 @@
 #include "db/monitoring_repository.hpp"
 #include "monitoring/health.hpp"
 #include "settings/settings.hpp"
+#include "temp_database.hpp"
 
 namespace zr::monitoring {
 namespace {
@@ -25,17 +26,10 @@ std::int64_t UnixMillis(TimePoint t) {
 class HealthTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "zr_health_XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        settings_.data_folder = dir_;
+        settings_.data_folder = dir_.path();
         settings_.eval_lease = 60s;
         settings_.health_min_free_disk = 1;
-        db_ = std::make_unique<db::Database>(dir_ / "zerospeech.db");
-    }
-    void TearDown() override {
-        db_.reset();
-        fs::remove_all(dir_);
+        db_ = std::make_unique<db::Database>(dir_.path() / "zerospeech.db");
     }
     HealthReport Check() {
         const Health health(*db_, settings_, clock_, [this] { return connected_.load(); });
@@ -51,7 +45,7 @@ protected:
         db::EvaluationJobRepository(*conn).Create(job);
     }
 
-    fs::path dir_;
+    test_support::TempDir dir_;
     settings::Settings settings_;
     Clock clock_;
     std::atomic<bool> connected_{true};
@@ -78,10 +72,10 @@ TEST_F(HealthTest, DiskBelowTheMinimumFails) {
 }
 
 TEST_F(HealthTest, UnreadableDataFolderFailsTheDiskCheckWithoutItsPath) {
-    settings_.data_folder = dir_ / "gone";
+    settings_.data_folder = dir_.path() / "gone";
     const HealthReport report = Check();
     EXPECT_EQ(report.body["failing"], nlohmann::json::array({"disk"}));
-    EXPECT_EQ(report.body.dump().find(dir_.string()), std::string::npos);
+    EXPECT_EQ(report.body.dump().find(dir_.path().string()), std::string::npos);
 }
 
 TEST_F(HealthTest, RabbitMqDisconnectedFailsTheQueue) {
