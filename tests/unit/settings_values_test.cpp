@@ -106,6 +106,10 @@ TEST(SettingsValues, Lists) {
         EXPECT_EQ(ErrorOf([&] { ParseList("ZR_X", bad); }).rfind("ZR_X: not a JSON list", 0), 0u)
             << bad;
     }
+    // Found by fuzz/settings_fuzz.cpp: a plain list with bytes that are not UTF-8 was accepted,
+    // then `zr check:settings` failed printing it as JSON.
+    EXPECT_EQ(ErrorOf([] { ParseList("ZR_X", "gpu1,a\xf5" "b"); }).rfind("ZR_X: not valid UTF-8", 0), 0u);
+    EXPECT_EQ(ParseList("ZR_X", "caf\xc3\xa9"), List{"caf\xc3\xa9"});
 }
 
 TEST(SettingsValues, Maps) {
