@@ -235,6 +235,7 @@ def index_seeds():
           "  semi:\n    executor: bash\n    script_path: c.sh\n    base_arguments: [\"a;b\"]\n  list: [1, 2]\n")
     write("evaluator_index", "anchors", "x: &a {executor: bash, script_path: s.sh}\nevaluators: {a: *a, b: *a}\n")
     write("evaluator_index", "not_yaml", "evaluators: [\n")
+    write("evaluator_index", "alias_cycle", "evaluators: &a {x: *a, y: [*a]}\n")
 
 
 def leaderboard_seeds():
