@@ -12,6 +12,8 @@
 #   FUZZ_BUILD   build folder (default build-fuzz)
 #   FUZZ_WORK    working corpora and artifacts (default $FUZZ_BUILD/work)
 #   FUZZ_NICE    niceness of the fuzz processes (default 10)
+#   FUZZ_TIMEOUT seconds one input may take before it counts as a hang (default 30: generous, as
+#                a busy machine may starve a niced process for seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
@@ -40,7 +42,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   inputs=("$corpus" "fuzz/corpus/$target")
   [[ -d "fuzz/regressions/$target" ]] && inputs+=("fuzz/regressions/$target")
-  options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  options=(-max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 -print_final_stats=1
            -artifact_prefix="$artifacts/")
   [[ -f "fuzz/dict/$target.dict" ]] && options+=(-dict="fuzz/dict/$target.dict")
   log="$work/$target.log"
