@@ -4,7 +4,9 @@
 //
 // Properties: the only exception is SettingsError; the assignments survive being written back as
 // double-quoted lines; loaded settings survive Describe -> LoadFrom -> Describe unchanged (what
-// `zr check:settings` prints reads back as the same configuration).
+// `zr check:settings` prints reads back as the same configuration); every duration can be added to
+// a clock's now() (timers, expiry dates) without overflowing its nanoseconds.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -50,6 +52,17 @@ void CheckEnvRoundTrip(const Assignments& assignments) {
     ZR_FUZZ_CHECK(back == assignments, text);
 }
 
+void CheckDurations(const zr::settings::Settings& s) {
+    using std::chrono::seconds;
+    // Room for now() + d on the steady and system clocks (int64 nanoseconds: 292 years, of which
+    // the system clock's now() uses 56).
+    const seconds limit = std::chrono::duration_cast<seconds>(std::chrono::nanoseconds::max()) / 2;
+    for (const seconds d : {s.session_expiry_delay, s.password_reset_expiry_delay, s.read_timeout, s.idle_timeout,
+                            s.shutdown_grace, s.reset_rate_window, s.rpc_heartbeat, s.eval_time_limit, s.eval_lease}) {
+        ZR_FUZZ_CHECK(d.count() >= 0 && d <= limit, std::to_string(d.count()) + " s");
+    }
+}
+
 std::string Show(const std::map<std::string, std::string>& described) {
     std::string out;
     for (const auto& [key, value] : described) out += key + "=" + value + "\n";
@@ -75,6 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const SettingsError&) {
         return 0;
     }
+    CheckDurations(loaded.settings);
     const auto described = zr::settings::Describe(loaded.settings, false);
     zr::settings::LoadResult again;
     try {

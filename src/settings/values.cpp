@@ -168,6 +168,9 @@ std::chrono::seconds ParseDuration(const std::string& var, std::string_view text
                                    std::chrono::seconds min_seconds) {
     auto total = DurationSeconds(Trim(text));
     if (!total) Fail(var, "not a duration (seconds, or like 7d, 12h, 45m, 30s)", text);
+    // Timers and expiry dates add the value to a clock's now(), in int64 nanoseconds (292 years).
+    constexpr std::uint64_t kMaxSeconds = 36500ull * 86400;
+    if (*total > kMaxSeconds) Fail(var, "must be at most 36500d (100 years)", text);
     const std::chrono::seconds value(static_cast<std::int64_t>(*total));
     if (value < min_seconds) {
         Fail(var, "must be at least " + FormatDuration(min_seconds), text);
