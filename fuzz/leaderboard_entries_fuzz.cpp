@@ -6,7 +6,8 @@
 //
 // Properties: a malformed file is an exception the build catches (std::exception) and a bad item a
 // 4xx zr::Error; a bad sorting key is std::invalid_argument; SortAndRank keeps every entry, ranks
-// them 1..n, and sorting its output again changes nothing; the result serialises.
+// them 1..n, and sorting its output again changes nothing; the result serialises; an accepted
+// board keeps the challenge id it was given.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -69,6 +70,8 @@ void Boards(const std::string& text) {
         try {
             const auto board = lb::detail::ParseBoardItem(items[i], i);
             ZR_FUZZ_CHECK(!board.label.empty() && lb::detail::IsSafeRelativePath(board.entry_file), board.entry_file);
+            const std::string given = Dump(items[i]["challenge_id"]);
+            ZR_FUZZ_CHECK(given == std::to_string(board.challenge_id), given);
         } catch (const zr::Error& e) {
             zr::fuzz::CheckClientError(e);
         }
