@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (or the ones named) for SECONDS each, one after the other.
+# Runs every fuzz target (or the ones named) for SECONDS each.
 #
 #   bash fuzz/run.sh [SECONDS] [TARGET...]      # default 600 s per target, every target
 #
@@ -7,8 +7,10 @@
 # corpus ($FUZZ_WORK/<target>, default build-fuzz/work/, ignored by git), the committed seeds
 # (fuzz/corpus/<target>) and regressions (fuzz/regressions/<target>); new interesting inputs are
 # kept in the working corpus only. Crash, leak, timeout and out-of-memory inputs are saved to
-# $FUZZ_WORK/artifacts/<target>/. Prints per target: executions, exec/s, seconds, crashes.
-# Exit status 1 if any target crashed. Temporary files go to /dev/shm when it is writable.
+# $FUZZ_WORK/artifacts/<target>/. Prints per target: executions, exec/s, seconds, crashes (also
+# in $FUZZ_WORK/last-run.txt). Exit status 1 if any target crashed. Temporary files go to
+# /dev/shm when it is writable.
+#   FUZZ_JOBS    targets run at the same time (default 1)
 #   FUZZ_BUILD   build folder (default build-fuzz)
 #   FUZZ_WORK    working corpora and artifacts (default $FUZZ_BUILD/work)
 #   FUZZ_NICE    niceness of the fuzz processes (default 10)
@@ -34,32 +36,43 @@ tmp=/tmp
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-failed=0
-printf '%-20s %14s %10s %8s %8s\n' target executions exec/s seconds crashes | tee "$work/last-run.txt"
-for target in "${targets[@]}"; do
-  corpus="$work/$target"
-  artifacts="$work/artifacts/$target"
+# Runs one target; its table line goes to $work/<target>.result.
+run_target() {
+  local target=$1 corpus="$work/$1" artifacts="$work/artifacts/$1" log="$work/$1.log"
   mkdir -p "$corpus" "$artifacts"
-  inputs=("$corpus" "fuzz/corpus/$target")
+  local inputs=("$corpus" "fuzz/corpus/$target")
   [[ -d "fuzz/regressions/$target" ]] && inputs+=("fuzz/regressions/$target")
-  options=(-max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 -print_final_stats=1
-           -artifact_prefix="$artifacts/")
+  local options=(-max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048
+                 -print_final_stats=1 -artifact_prefix="$artifacts/")
   [[ -f "fuzz/dict/$target.dict" ]] && options+=(-dict="fuzz/dict/$target.dict")
-  log="$work/$target.log"
+  local before start status=0
   before=$(find "$artifacts" -type f | wc -l)
   start=$(date +%s)
-  status=0
   TMPDIR=$tmp nice -n "${FUZZ_NICE:-10}" "$build/fuzz_$target" "${options[@]}" "${inputs[@]}" >"$log" 2>&1 || status=$?
-  elapsed=$(( $(date +%s) - start ))
-  crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
+  local elapsed=$(( $(date +%s) - start ))
+  local crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
+  local execs rate
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   if (( status != 0 || crashes != 0 )); then
-    failed=1
     (( crashes == 0 )) && crashes=1
-    echo "--- $target failed (exit $status); end of $log:" >&2
-    tail -40 "$log" >&2
+    { echo "--- $target failed (exit $status); end of $log:"; tail -40 "$log"; } >&2
   fi
-  printf '%-20s %14s %10s %8s %8s\n' "$target" "${execs:-?}" "${rate:-?}" "$elapsed" "$crashes" | tee -a "$work/last-run.txt"
+  printf '%-20s %14s %10s %8s %8s\n' "$target" "${execs:-?}" "${rate:-?}" "$elapsed" "$crashes" >"$work/$target.result"
+}
+
+for target in "${targets[@]}"; do
+  rm -f "$work/$target.result"
+  while (( $(jobs -rp | wc -l) >= ${FUZZ_JOBS:-1} )); do wait -n || true; done
+  run_target "$target" &
+done
+wait
+
+failed=0
+printf '%-20s %14s %10s %8s %8s\n' target executions exec/s seconds crashes | tee "$work/last-run.txt"
+for target in "${targets[@]}"; do
+  line=$(cat "$work/$target.result" 2>/dev/null || printf '%-20s %14s %10s %8s %8s' "$target" '?' '?' '?' 'no result')
+  echo "$line" | tee -a "$work/last-run.txt"
+  [[ "$(awk '{print $5}' <<<"$line")" == "0" ]] || failed=1
 done
 exit $failed

@@ -17,7 +17,7 @@ ctest --test-dir "$build" --output-on-failure -j 2
 
 # Fuzzing: the clang/libFuzzer build and a short run of every target (long runs: fuzz/run.sh).
 fuzz_start=$SECONDS
-bash fuzz/run.sh "${FUZZ_SECONDS:-20}"
+FUZZ_JOBS=$(nproc) bash fuzz/run.sh "${FUZZ_SECONDS:-20}"
 echo "fuzz stage: $((SECONDS - fuzz_start)) s"
 
 if [[ -f tests/browser/package.json ]]; then
