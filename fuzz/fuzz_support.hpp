@@ -25,9 +25,27 @@ namespace zr::fuzz {
         if (!(condition)) ::zr::fuzz::Fail(__FILE__, __LINE__, #condition, (message)); \
     } while (false)
 
+// `text` with every byte outside printable ASCII (and the backslash) as \xNN.
+inline std::string Printable(std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n\n";
+        } else {
+            out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+        }
+    }
+    return out;
+}
+
 [[noreturn]] inline void Fail(const char* file, int line, const char* condition, std::string_view message) {
-    std::fprintf(stderr, "%s:%d: property violated: %s: %.*s\n", file, line, condition,
-                 static_cast<int>(message.size()), message.data());
+    const std::string text = std::string(file) + ":" + std::to_string(line) + ": property violated: " + condition +
+                             ": " + Printable(message) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stderr);
     std::abort();
 }
 
