@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages zerospeech-api needs, only those missing.
 #   scripts/setup.sh          build + run dependencies
-#   scripts/setup.sh --test   also what the test suite needs (SMTP sink, pytest, Chromium, ...)
+#   scripts/setup.sh --test   also what the test suite needs (SMTP sink, pytest, Chromium, clang and
+#                             its libFuzzer runtime, ...)
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev libsqlite3-dev
@@ -9,7 +10,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev li
   librabbitmq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   python3-flasgger sqlite3 prometheus-cpp-dev)
 test_pkgs=(python3-pytest python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
-  python3-prometheus-client)
+  python3-prometheus-client clang libclang-rt-14-dev)
 
 wanted=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_pkgs[@]}"); fi

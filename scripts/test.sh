@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with AddressSanitizer + UBSan (-Wall -Wextra, warnings are
-# errors) and runs every test: unit tests (ctest) then black-box tests of the real binary (pytest,
-# with a real SMTP server and headless Chromium). Exit status 0 only if everything passed.
+# errors) and runs every test: unit tests (ctest), a short run of every fuzz target (FUZZ_SECONDS
+# each, default 20), then black-box tests of the real binary (pytest, with a real SMTP server and
+# headless Chromium). Exit status 0 only if everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -13,6 +14,11 @@ cmake --build "$build" -j "$(nproc)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 ctest --test-dir "$build" --output-on-failure -j 2
+
+# Fuzzing: the clang/libFuzzer build and a short run of every target (long runs: fuzz/run.sh).
+fuzz_start=$SECONDS
+FUZZ_JOBS=$(nproc) bash fuzz/run.sh "${FUZZ_SECONDS:-20}"
+echo "fuzz stage: $((SECONDS - fuzz_start)) s"
 
 if [[ -f tests/browser/package.json ]]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)

@@ -20,6 +20,10 @@ nlohmann::json PairsToObject(const std::vector<std::pair<std::string, std::strin
     return object;
 }
 
+Error InvalidJson(std::size_t at) {
+    return Error::Validation({{{"body", at}, "Expecting value: invalid JSON", "value_error.jsondecode"}});
+}
+
 bool IsJsonContentType(const http::Request& request) {
     const auto type = request.Header("content-type");
     return type && ToLower(*type).find("json") != std::string::npos;
@@ -32,9 +36,9 @@ Fields Fields::FromJsonBody(const http::Request& request) {
     try {
         parsed = nlohmann::json::parse(request.body);
     } catch (const nlohmann::json::parse_error& e) {
-        throw Error::Validation({{{"body", e.byte > 0 ? e.byte - 1 : 0},
-                                  "Expecting value: invalid JSON",
-                                  "value_error.jsondecode"}});
+        throw InvalidJson(e.byte > 0 ? e.byte - 1 : 0);
+    } catch (const nlohmann::json::out_of_range&) {
+        throw InvalidJson(0);  // a number beyond a double ("1e400") has no position
     }
     if (!parsed.is_object()) {
         throw Error::Validation({{{"body"}, "value is not a valid dict", "type_error.dict"}});

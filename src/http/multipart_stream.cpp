@@ -258,7 +258,9 @@ std::string_view MultipartStream::ReadHeaders(std::string_view data) {
     } else {
         block = header_buf_.find("\r\n\r\n", old < 3 ? 0 : old - 3);
         if (block == std::string::npos) {
-            if (header_buf_.size() > limits_.max_part_header_bytes) Malformed("part header too large");
+            // Full (the limit + room for the blank line) and no end in sight: too large, however the
+            // body is cut into pieces.
+            if (header_buf_.size() >= limits_.max_part_header_bytes + 4) Malformed("part header too large");
             return data.substr(std::min(room, data.size()));
         }
         end = block + 4;

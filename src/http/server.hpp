@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines. Only the transport's .cpp files
-// (server.cpp, server_upload.cpp, via the private server_impl.hpp) include Beast.
+// (server.cpp, server_upload.cpp, server_request.cpp, via the private server_impl.hpp and
+// server_request.hpp) include Beast.
 //
 // One session coroutine per connection: read header (size limit), look up the route, check the
 // body limit (413 without reading the body, answering "100 Continue" to an accepted Expect), read

@@ -27,16 +27,14 @@
 #include <string_view>
 
 #include "http/server.hpp"
+#include "http/server_request.hpp"
 #include "http/server_support.hpp"
 
 namespace zr::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using ErrorCode = boost::system::error_code;
-using Parser = bhttp::request_parser<bhttp::string_body>;
 
 inline constexpr std::size_t kBodyReadReserve = 64 * 1024;  // pitfall 4: bigger reads for bodies
 inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -50,12 +48,6 @@ struct Connection {
 };
 using ConnectionList = std::list<std::shared_ptr<Connection>>;
 
-// Errors after which the peer gets an answer (it sent something we refuse), as opposed to
-// network errors, timeouts and end of stream, after which we just close.
-bool IsProtocolError(const ErrorCode& ec);
-// 431, 413 or 400 for a protocol error.
-Response ProtocolErrorResponse(const ErrorCode& ec);
-bool IsContinueExpected(const Parser& parser);
 // Lowers the priority of a blocking-pool thread once, so hashing never starves the IO threads.
 void LowerThisThreadPriority();
 

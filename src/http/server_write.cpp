@@ -22,19 +22,6 @@ namespace {
 constexpr std::size_t kDrainLimit = 1024 * 1024;
 constexpr std::chrono::seconds kDrainTime{2};
 
-template <class Message>
-void SetCommonFields(Message& message, const Response& response, const Exchange& ex) {
-    message.set(bhttp::field::server, "zerospeech-api");
-    const std::string_view date = HttpDate();
-    message.set(bhttp::field::date, beast::string_view(date.data(), date.size()));
-    if (!response.content_type.empty()) message.set(bhttp::field::content_type, response.content_type);
-    message.set("X-Request-ID", ex.request.request_id);
-    for (const auto& [name, value] : response.headers) message.insert(name, value);
-    message.keep_alive(!ex.close);
-}
-
-bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
-
 }  // namespace
 
 asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& response, Exchange& ex) {

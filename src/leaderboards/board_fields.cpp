@@ -1,5 +1,6 @@
 #include "leaderboards/board_fields.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -47,7 +48,10 @@ public:
     std::int64_t RequiredInt(const std::string& field) const {
         auto it = item_.find(field);
         if (it == item_.end() || it->is_null()) throw Fail(field, "is required");
-        if (!it->is_number_integer()) throw Fail(field, "must be an integer");
+        // Above INT64_MAX, nlohmann keeps an unsigned that get<std::int64_t>() would wrap.
+        if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX)) {
+            throw Fail(field, "must be an integer");
+        }
         return it->get<std::int64_t>();
     }
 

@@ -20,7 +20,9 @@ struct Collected {
 Collected ReadExternalEntries(const std::filesystem::path& folder);
 
 // A YAML document as JSON: plain scalars become null/bool/integer/float when they read as such
-// (YAML 1.2 core schema), quoted ones stay strings. Throws std::runtime_error (YAML::Exception).
+// (YAML 1.2 core schema), quoted ones stay strings. Throws std::runtime_error (YAML::Exception),
+// also when aliases expand the document beyond its size in bytes + 10 000 nodes or nest it deeper
+// than 2 000 levels (an alias inside its own anchor).
 nlohmann::json YamlToJson(const std::string& text);
 
 // The JSON object in `relative` inside `folder`, which must not be left (no "..", absolute path or

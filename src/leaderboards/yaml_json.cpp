@@ -45,7 +45,30 @@ nlohmann::json PlainScalar(const std::string& text) {
     return text;
 }
 
-nlohmann::json Convert(const YAML::Node& node) {
+// Limits on what aliases can do. An alias may name one of its own ancestors (a cycle) or let a
+// few hundred bytes name a billion nodes ("billion laughs"). Without aliases a document has fewer
+// nodes than bytes and yaml-cpp refuses deep nesting, so honest files stay far below both limits.
+constexpr std::size_t kAliasSlackNodes = 10000;
+constexpr int kMaxDepth = 2000;  // yaml-cpp's own nesting limit
+
+struct Budget {
+    std::size_t nodes;
+    int depth = 0;
+};
+
+nlohmann::json Convert(const YAML::Node& node, Budget& budget);
+
+nlohmann::json ConvertChild(const YAML::Node& node, Budget& budget) {
+    if (budget.nodes == 0) throw std::runtime_error("the YAML document expands to too many nodes (aliases)");
+    if (budget.depth == kMaxDepth) throw std::runtime_error("the YAML document nests too deep (an alias cycle?)");
+    --budget.nodes;
+    ++budget.depth;
+    nlohmann::json value = Convert(node, budget);
+    --budget.depth;
+    return value;
+}
+
+nlohmann::json Convert(const YAML::Node& node, Budget& budget) {
     switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null: return nullptr;
@@ -54,12 +77,12 @@ nlohmann::json Convert(const YAML::Node& node) {
             return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : PlainScalar(node.Scalar());
         case YAML::NodeType::Sequence: {
             nlohmann::json array = nlohmann::json::array();
-            for (const auto& item : node) array.push_back(Convert(item));
+            for (const auto& item : node) array.push_back(ConvertChild(item, budget));
             return array;
         }
         case YAML::NodeType::Map: {
             nlohmann::json object = nlohmann::json::object();
-            for (const auto& item : node) object[item.first.as<std::string>()] = Convert(item.second);
+            for (const auto& item : node) object[item.first.as<std::string>()] = ConvertChild(item.second, budget);
             return object;
         }
     }
@@ -68,6 +91,9 @@ nlohmann::json Convert(const YAML::Node& node) {
 
 }  // namespace
 
-nlohmann::json YamlToJson(const std::string& text) { return Convert(YAML::Load(text)); }
+nlohmann::json YamlToJson(const std::string& text) {
+    Budget budget{text.size() + kAliasSlackNodes};
+    return ConvertChild(YAML::Load(text), budget);
+}
 
 }  // namespace zr::leaderboards::detail

@@ -97,6 +97,15 @@ std::vector<std::string> SplitCommas(std::string_view text) {
     return items;
 }
 
+bool IsUtf8(const std::string& text) {
+    try {
+        static_cast<void>(nlohmann::json(text).dump());
+        return true;
+    } catch (const nlohmann::json::type_error&) {  // 316: invalid UTF-8 byte
+        return false;
+    }
+}
+
 std::optional<std::vector<std::string>> JsonStrings(std::string_view text) {
     auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!json.is_array()) return std::nullopt;
@@ -159,6 +168,9 @@ std::chrono::seconds ParseDuration(const std::string& var, std::string_view text
                                    std::chrono::seconds min_seconds) {
     auto total = DurationSeconds(Trim(text));
     if (!total) Fail(var, "not a duration (seconds, or like 7d, 12h, 45m, 30s)", text);
+    // Timers and expiry dates add the value to a clock's now(), in int64 nanoseconds (292 years).
+    constexpr std::uint64_t kMaxSeconds = 36500ull * 86400;
+    if (*total > kMaxSeconds) Fail(var, "must be at most 36500d (100 years)", text);
     const std::chrono::seconds value(static_cast<std::int64_t>(*total));
     if (value < min_seconds) {
         Fail(var, "must be at least " + FormatDuration(min_seconds), text);
@@ -175,6 +187,9 @@ std::vector<std::string> ParseList(const std::string& var, std::string_view text
         raw = std::move(*parsed);
     } else if (!trimmed.empty()) {
         raw = SplitCommas(trimmed);
+        // JSON text is UTF-8 by construction; a plain list must be too, or FormatList cannot
+        // print it back (`zr check:settings`).
+        if (!std::all_of(raw.begin(), raw.end(), IsUtf8)) Fail(var, "not valid UTF-8", text);
     }
     std::vector<std::string> items;
     std::set<std::string> seen;

@@ -23,7 +23,7 @@ unsigned ParseUnsigned(const std::string& var, std::string_view text, unsigned m
 // Bytes, positive: "1048576", "64K", "600M", "1G" (also "KB"/"KiB", any case; all powers of 1024).
 std::size_t ParseSize(const std::string& var, std::string_view text);
 // Seconds: "3600", or number+unit parts with units d/h/m/s: "7d", "45m", "1h30m". At least
-// min_seconds.
+// min_seconds, at most 36500d (so that now() + value fits a clock).
 std::chrono::seconds ParseDuration(const std::string& var, std::string_view text,
                                    std::chrono::seconds min_seconds);
 // A JSON array of strings, or a plain comma-separated list; blanks trimmed, empty items and

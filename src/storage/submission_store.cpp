@@ -59,7 +59,13 @@ ManifestPart PartFromJson(const nlohmann::json& json) {
     if (!json.is_object()) throw std::runtime_error("upload.json: a part is not an object");
     ManifestPart part;
     part.file_name = json.at("file_name").get<std::string>();
-    part.file_size = json.value("file_size", std::uint64_t{0});
+    // Absent in some legacy manifests. A float must not reach get<std::uint64_t>(): beyond 2^64 the
+    // conversion is undefined.
+    const auto size = json.find("file_size");
+    if (size != json.end()) {
+        if (!size->is_number_unsigned()) throw std::runtime_error("upload.json: a file_size is not a size");
+        part.file_size = size->get<std::uint64_t>();
+    }
     part.file_hash = json.value("file_hash", std::string());
     return part;
 }

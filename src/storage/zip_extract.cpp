@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <vector>
 
 #include "common/fd.hpp"
 
@@ -91,7 +90,8 @@ void CheckFileType(zip_t* za, zip_uint64_t index, std::string_view name) {
 class Extractor {
 public:
     Extractor(zip_t* za, const fs::path& destination, const UnzipLimits& limits, std::uint64_t archive_size)
-        : za_(za), destination_(destination), limits_(limits), archive_size_(archive_size), buffer_(kBufferBytes) {}
+        : za_(za), destination_(destination), limits_(limits), archive_size_(archive_size),
+          buffer_(std::make_unique_for_overwrite<char[]>(kBufferBytes)) {}
 
     UnzipResult Run() {
         const zip_int64_t count = zip_get_num_entries(za_, 0);
@@ -142,7 +142,7 @@ private:
             IoFailure("cannot create", target);
         }
         while (true) {
-            const zip_int64_t n = zip_fread(entry.get(), buffer_.data(), buffer_.size());
+            const zip_int64_t n = zip_fread(entry.get(), buffer_.get(), kBufferBytes);
             if (n < 0) {
                 Refuse("entry '" + std::string(name) +
                        "' is corrupt: " + zip_error_strerror(zip_file_get_error(entry.get())));
@@ -169,7 +169,7 @@ private:
     void WriteAll(int fd, std::size_t size, const fs::path& target) {
         std::size_t done = 0;
         while (done < size) {
-            const ssize_t written = ::write(fd, buffer_.data() + done, size - done);
+            const ssize_t written = ::write(fd, buffer_.get() + done, size - done);
             if (written < 0) {
                 if (errno == EINTR) continue;
                 IoFailure("cannot write", target);
@@ -182,7 +182,7 @@ private:
     const fs::path& destination_;
     const UnzipLimits& limits_;
     std::uint64_t archive_size_;
-    std::vector<char> buffer_;
+    std::unique_ptr<char[]> buffer_;  // not zero-filled: only what zip_fread wrote is used
     UnzipResult result_;
 };
 

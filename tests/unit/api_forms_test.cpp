@@ -82,6 +82,20 @@ TEST(ApiFields, MalformedJsonAndNonObject) {
     }
 }
 
+// Found by fuzz/submission_create_fuzz.cpp: nlohmann throws out_of_range (not parse_error) for a
+// number beyond a double, which escaped as a 500.
+TEST(ApiFields, NumberOverflowIsMalformedJson) {
+    for (const char* body : {"{\"filename\": 1e400}", "[-1e999]", "1E+400"}) {
+        try {
+            Fields::FromJsonBody(Req(body, "application/json"));
+            ADD_FAILURE() << body;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::kValidation) << body;
+            EXPECT_EQ(e.issues().at(0).type, "value_error.jsondecode") << body;
+        }
+    }
+}
+
 TEST(ApiFields, QueryBooleans) {
     for (const char* yes : {"true", "TRUE", "1", "yes", "On"}) {
         auto q = Fields::FromQuery(Req("", "", std::string("include_inactive=") + yes));

@@ -229,6 +229,31 @@ TEST_F(MultipartTest, LimitsOnFieldsAndParts) {
     ExpectRefused(Body("XyZ", {{"a", "1", "x"}, {"b", "2", "y"}, {"c", "3", "z"}}), ErrorKind::kInvalidInput, limits);
 }
 
+// Found by fuzz/multipart_fuzz.cpp: a part header of exactly the limit was accepted whole but
+// refused when its blank line arrived in a later piece.
+TEST_F(MultipartTest, PartHeaderAtTheLimitDoesNotDependOnPieces) {
+    MultipartLimits limits;
+    limits.max_part_header_bytes = 100;
+    const std::string line = "Content-Disposition: form-data; name=\"f\"\r\nX-Pad: ";
+    for (const std::size_t block : {std::size_t{100}, std::size_t{101}}) {
+        const std::string header = line + std::string(block - line.size(), 'p');
+        const std::string body = "--XyZ\r\n" + header + "\r\n\r\nvalue\r\n--XyZ--";
+        for (const std::size_t piece : {body.size(), std::size_t{1}}) {
+            bool accepted = true;
+            try {
+                MultipartStream stream("XyZ", spool_, limits);
+                for (std::size_t at = 0; at < body.size(); at += piece)
+                    stream.Feed(std::string_view(body).substr(at, piece));
+                stream.Finish();
+            } catch (const Error& e) {
+                EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+                accepted = false;
+            }
+            EXPECT_EQ(accepted, block == 100) << "header block " << block << ", pieces of " << piece;
+        }
+    }
+}
+
 TEST_F(MultipartTest, EpilogueIsIgnored) {
     MultipartStream stream("XyZ", spool_);
     stream.Feed(Body("XyZ", {{"k", std::nullopt, "v"}}) + "trailing junk\r\n--XyZ\r\n");

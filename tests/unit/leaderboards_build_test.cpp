@@ -231,5 +231,22 @@ TEST(LeaderboardsFilesTest, YamlScalarsAreTyped) {
     EXPECT_EQ(yaml["inf"], ".inf");
 }
 
+// Found while writing fuzz/leaderboard_entries_fuzz.cpp (hand-made inputs, kept in
+// fuzz/regressions/leaderboard_entries): an alias inside its own anchor recursed until the
+// stack overflowed, and nested aliases ("billion laughs") expanded 500 bytes to 10^9 nodes.
+TEST(LeaderboardsFilesTest, YamlAliasCyclesAndBombsAreRefused) {
+    EXPECT_THROW(detail::YamlToJson("a: &a [1, *a]\n"), std::runtime_error);
+    std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 9; ++i) {
+        bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+        for (int j = 0; j < 10; ++j) bomb += (j ? ", *a" : "*a") + std::to_string(i - 1);
+        bomb += "]\n";
+    }
+    EXPECT_THROW(detail::YamlToJson(bomb), std::runtime_error);
+    // Honest aliases stay allowed.
+    const auto shared = detail::YamlToJson("base: &b {team: x}\nentries: [*b, *b]\n");
+    EXPECT_EQ(shared["entries"][1]["team"], "x");
+}
+
 }  // namespace
 }  // namespace zr::leaderboards::testing

@@ -39,7 +39,9 @@ TEST_F(LeaderboardTest, RefusesAnEntryFileLeavingTheSubmissionFolder) {
 TEST_F(LeaderboardTest, RefusesMissingOrMistypedFields) {
     const std::vector<std::pair<std::string, json>> cases = {
         {"label", nullptr}, {"label", ""}, {"challenge_id", "1"}, {"path_to", 3}, {"archived", "yes"},
-        {"external_entries", 5}, {"sorting_key", "a..b"}, {"path_to", "../outside.json"}};
+        {"external_entries", 5}, {"sorting_key", "a..b"}, {"path_to", "../outside.json"},
+        // Caught by a property of fuzz/leaderboard_entries_fuzz.cpp: it was read as -1.
+        {"challenge_id", json(18446744073709551615ull)}};
     for (const auto& [field, value] : cases) {
         auto item = Item("board");
         item[field] = value;

@@ -92,6 +92,12 @@ TEST(SettingsValues, Durations) {
               "ZR_X: not a duration (seconds, or like 7d, 12h, 45m, 30s): 'soon'");
     EXPECT_EQ(ErrorOf([] { ParseDuration("ZR_X", "0", seconds(1)); }),
               "ZR_X: must be at least 1s: '0'");
+    // Found by fuzz/settings_fuzz.cpp: ZR_READ_TIMEOUT=9223372036854775807 was accepted, and
+    // now() + read_timeout overflowed the clock's nanoseconds.
+    EXPECT_EQ(ParseDuration("ZR_X", "36500d", seconds(0)), seconds(36500LL * 86400));
+    EXPECT_EQ(ErrorOf([] { ParseDuration("ZR_X", "36500d1s", seconds(0)); }),
+              "ZR_X: must be at most 36500d (100 years): '36500d1s'");
+    EXPECT_NE(ErrorOf([] { ParseDuration("ZR_X", "9223372036854775807", seconds(0)); }), "");
 }
 
 TEST(SettingsValues, Lists) {
@@ -106,6 +112,10 @@ TEST(SettingsValues, Lists) {
         EXPECT_EQ(ErrorOf([&] { ParseList("ZR_X", bad); }).rfind("ZR_X: not a JSON list", 0), 0u)
             << bad;
     }
+    // Found by fuzz/settings_fuzz.cpp: a plain list with bytes that are not UTF-8 was accepted,
+    // then `zr check:settings` failed printing it as JSON.
+    EXPECT_EQ(ErrorOf([] { ParseList("ZR_X", "gpu1,a\xf5" "b"); }).rfind("ZR_X: not valid UTF-8", 0), 0u);
+    EXPECT_EQ(ParseList("ZR_X", "caf\xc3\xa9"), List{"caf\xc3\xa9"});
 }
 
 TEST(SettingsValues, Maps) {

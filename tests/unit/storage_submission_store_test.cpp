@@ -85,6 +85,15 @@ TEST(SubmissionStoreManifest, MalformedManifestThrows) {
     EXPECT_THROW(ManifestFromJson(nlohmann::json::parse(R"({"index": []})")), std::runtime_error);
     EXPECT_THROW(ManifestFromJson(nlohmann::json::parse(R"({"merge_hash": "x", "index": [{"file_size": 1}]})")),
                  std::runtime_error);
+    // Found by fuzz/submission_create_fuzz.cpp: a float size beyond 2^64 reached get<uint64_t>()
+    // (undefined behaviour); negative sizes were wrapped.
+    for (const char* size : {"8.4e21", "-1", "1.5", "\"12\"", "null"}) {
+        const std::string text =
+            std::string(R"({"merge_hash": "x", "index": [{"file_name": "a", "file_size": )") + size + "}]}";
+        EXPECT_THROW(ManifestFromJson(nlohmann::json::parse(text)), std::runtime_error) << size;
+    }
+    const auto no_size = ManifestFromJson(nlohmann::json::parse(R"({"merge_hash": "x", "index": [{"file_name": "a"}]})"));
+    EXPECT_EQ(no_size.index.at(0).file_size, 0u);
 }
 
 TEST_F(SubmissionStoreTest, SinglePartFolder) {

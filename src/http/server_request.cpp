@@ -1,0 +1,65 @@
+#include "http/server_request.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <iterator>
+#include <string>
+
+#include "http/error_response.hpp"
+
+namespace zr::http {
+
+Method ToMethod(bhttp::verb verb) {
+    switch (verb) {
+        case bhttp::verb::get:
+            return Method::kGet;
+        case bhttp::verb::head:
+            return Method::kHead;
+        case bhttp::verb::post:
+            return Method::kPost;
+        case bhttp::verb::put:
+            return Method::kPut;
+        case bhttp::verb::delete_:
+            return Method::kDelete;
+        case bhttp::verb::patch:
+            return Method::kPatch;
+        case bhttp::verb::options:
+            return Method::kOptions;
+        default:
+            return Method::kOther;
+    }
+}
+
+void CopyRequestLine(const Parser& parser, Exchange& ex) {
+    const auto& message = parser.get();
+    ex.request.method = ToMethod(message.method());
+    ex.method_text.assign(message.method_string().data(), message.method_string().size());
+    ex.request.target.assign(message.target().data(), message.target().size());
+    ex.version = message.version();
+    ex.request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+    for (const auto& field : message) {
+        std::string name(field.name_string().data(), field.name_string().size());
+        for (char& c : name) {
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
+        ex.request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+}
+
+bool IsProtocolError(const ErrorCode& ec) {
+    if (ec.category() != bhttp::make_error_code(bhttp::error::end_of_stream).category()) return false;
+    return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+Response ProtocolErrorResponse(const ErrorCode& ec) {
+    if (ec == bhttp::error::header_limit) return DetailResponse(431, "Request Header Fields Too Large");
+    if (ec == bhttp::error::body_limit) return DetailResponse(413, "Request body too large");
+    return DetailResponse(400, "Bad Request");
+}
+
+bool IsContinueExpected(const Parser& parser) {
+    const auto& message = parser.get();
+    const auto it = message.find(bhttp::field::expect);
+    return it != message.end() && message.version() >= 11 && boost::beast::iequals(it->value(), "100-continue");
+}
+
+}  // namespace zr::http
