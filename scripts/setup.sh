@@ -9,7 +9,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev li
   nlohmann-json3-dev libkainjow-mustache-dev libzip-dev libssl-dev libcurl4-openssl-dev
   librabbitmq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   python3-flasgger sqlite3 prometheus-cpp-dev)
-test_pkgs=(python3-pytest python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
+test_pkgs=(python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
   python3-prometheus-client clang libclang-rt-14-dev)
 
 wanted=("${build_pkgs[@]}")

@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 
 build=build-test
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZR_SANITIZE=ON -DZR_WERROR=ON >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZR_SANITIZE=ON -DZR_WERROR=ON \
+  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
+build_start=$SECONDS
 cmake --build "$build" -j "$(nproc)"
+echo "build stage: $((SECONDS - build_start)) s"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --test-dir "$build" --output-on-failure -j 2
+unit_start=$SECONDS
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+echo "unit stage: $((SECONDS - unit_start)) s"
 
 # Fuzzing: the clang/libFuzzer build and a short run of every target (long runs: fuzz/run.sh).
 fuzz_start=$SECONDS
@@ -23,4 +28,8 @@ echo "fuzz stage: $((SECONDS - fuzz_start)) s"
 if [[ -f tests/browser/package.json ]]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
-ZR_BIN="$PWD/$build/zr" /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider "$@"
+# The e2e tests mostly wait (for servers, workers, brokers): one pytest worker per core (xdist;
+# every test has its own server, ports and folders, every worker its own SMTP sink and brokers).
+e2e_start=$SECONDS
+ZR_BIN="$PWD/$build/zr" /usr/bin/python3 -m pytest tests/e2e -q -p no:cacheprovider -n "$(nproc)" "$@"
+echo "e2e stage: $((SECONDS - e2e_start)) s"

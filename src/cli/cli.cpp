@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "common/strings.hpp"
 #include "client/submit.hpp"
 #include "common/error.hpp"
 #include "db/database.hpp"
@@ -19,14 +20,6 @@ namespace {
 constexpr const char* kFooter =
     "Settings come from ZR_* environment variables (see 'zr check:settings --info').\n"
     "Exit status: 0 on success, 1 when a command fails, 2 for a usage error.";
-
-std::string OneLine(std::string text) {
-    for (auto& c : text) {
-        if (c == '\n' || c == '\r') c = ' ';
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    return text;
-}
 
 std::string DescribeValidation(const Error& error) {
     std::string text;

@@ -7,11 +7,9 @@ namespace {
 
 constexpr std::size_t kMaxMessage = 300;
 
-std::string OneLine(std::string text) {
-    for (auto& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    }
-    text = std::string(Trim(text));
+// One line of at most kMaxMessage characters of a server's answer.
+std::string Excerpt(std::string text) {
+    text = OneLine(std::move(text));
     if (text.size() > kMaxMessage) text = text.substr(0, kMaxMessage) + "...";
     return text;
 }
@@ -57,12 +55,12 @@ std::string DescribeErrorBody(const std::string& body) {
         for (const char* key : {"message", "detail"}) {
             if (!json.contains(key)) continue;
             const auto& value = json[key];
-            if (value.is_string()) return OneLine(value.get<std::string>());
-            if (value.is_array()) return OneLine(DescribeIssues(value));
+            if (value.is_string()) return Excerpt(value.get<std::string>());
+            if (value.is_array()) return Excerpt(DescribeIssues(value));
         }
     }
-    if (json.is_string()) return OneLine(json.get<std::string>());
-    std::string text = OneLine(body);
+    if (json.is_string()) return Excerpt(json.get<std::string>());
+    std::string text = Excerpt(body);
     return text.empty() ? "no explanation from the server" : text;
 }
 
@@ -81,7 +79,7 @@ nlohmann::json ToJson(const SubmissionRequest& request) {
 UploadState ParseUploadState(long status, const std::string& body) {
     auto json = ParseJson(body);
     if (!json.is_object() || !json.contains("completed") || !json["completed"].is_boolean()) {
-        throw ApiError(status, "unexpected answer to an upload: " + OneLine(body));
+        throw ApiError(status, "unexpected answer to an upload: " + Excerpt(body));
     }
     UploadState state;
     state.completed = json["completed"].get<bool>();
@@ -97,7 +95,7 @@ std::string Api::Login(const std::string& username, const std::string& password)
     auto response = Require2xx(http_.PostForm("/auth/login", {{"username", username}, {"password", password}}));
     auto json = ParseJson(response.body);
     if (!json.is_object() || !json.contains("access_token") || !json["access_token"].is_string()) {
-        throw ApiError(response.status, "unexpected answer to the login: " + OneLine(response.body));
+        throw ApiError(response.status, "unexpected answer to the login: " + Excerpt(response.body));
     }
     std::string token = json["access_token"].get<std::string>();
     http_.SetToken(token);
@@ -107,7 +105,7 @@ std::string Api::Login(const std::string& username, const std::string& password)
 std::vector<ChallengeSummary> Api::OpenChallenges() {
     auto response = Require2xx(http_.Get("/challenges/?include_inactive=false"));
     auto json = ParseJson(response.body);
-    if (!json.is_array()) throw ApiError(response.status, "unexpected list of challenges: " + OneLine(response.body));
+    if (!json.is_array()) throw ApiError(response.status, "unexpected list of challenges: " + Excerpt(response.body));
     std::vector<ChallengeSummary> challenges;
     for (const auto& item : json) {
         if (item.is_object() && item.contains("id") && item["id"].is_number_integer() && item.contains("label") &&
@@ -124,7 +122,7 @@ std::string Api::CreateSubmission(std::int64_t challenge_id, const SubmissionReq
     auto json = ParseJson(response.body);
     if (json.is_string() && !json.get<std::string>().empty()) return json.get<std::string>();
     if (json.is_number_integer()) return std::to_string(json.get<std::int64_t>());
-    throw ApiError(response.status, "unexpected submission id: " + OneLine(response.body));
+    throw ApiError(response.status, "unexpected submission id: " + Excerpt(response.body));
 }
 
 std::string Api::UploadTarget(std::int64_t challenge_id, const std::string& submission_id) const {

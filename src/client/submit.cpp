@@ -16,6 +16,7 @@
 #include "client/parts.hpp"
 #include "client/progress.hpp"
 #include "client/uploader.hpp"
+#include "common/strings.hpp"
 
 namespace zr::client {
 namespace fs = std::filesystem;
@@ -49,13 +50,6 @@ private:
     struct sigaction previous_int_ {};
     struct sigaction previous_term_ {};
 };
-
-std::string OneLine(std::string text) {
-    for (auto& c : text) {
-        if (c == '\n' || c == '\r') c = ' ';
-    }
-    return text;
-}
 
 std::string ResolveUrl(const SubmitOptions& options) {
     std::string url = options.url;

@@ -50,6 +50,13 @@ std::string_view Trim(std::string_view text) {
     return text;
 }
 
+std::string OneLine(std::string text) {
+    for (auto& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    return std::string(Trim(text));
+}
+
 std::string PercentEncode(std::string_view text) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;

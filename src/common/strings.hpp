@@ -12,6 +12,9 @@ std::string ToLower(std::string_view text);
 std::string ToUpper(std::string_view text);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view Trim(std::string_view text);
+// text on one line, for a message in a terminal or log: line breaks and tabs become spaces, and
+// the blanks around it are trimmed.
+std::string OneLine(std::string text);
 // The boolean words of the first implementation (pydantic): true/false, 1/0, yes/no, on/off, any
 // case, surrounding blanks ignored; nullopt for anything else.
 std::optional<bool> ParseBoolWord(std::string_view text);

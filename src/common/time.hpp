@@ -4,6 +4,7 @@
 //   date:     "YYYY-MM-DD"
 //   datetime: "YYYY-MM-DD HH:MM:SS.ffffff" (local time, no zone)
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@ public:
     virtual ~Clock() = default;
     virtual TimePoint Now() const { return std::chrono::system_clock::now(); }
 };
+
+// Milliseconds since the Unix epoch (the workers table and the metrics' timestamps).
+inline std::int64_t UnixMillis(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 // "YYYY-MM-DD HH:MM:SS.ffffff" in local time.
 std::string FormatDateTime(TimePoint t);

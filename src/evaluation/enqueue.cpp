@@ -6,6 +6,7 @@
 #include <array>
 
 #include "common/error.hpp"
+#include "common/time.hpp"
 #include "crypto/crypto.hpp"
 #include "db/queue_repository.hpp"
 #include "db/repositories.hpp"
@@ -24,10 +25,6 @@ constexpr std::array<std::string_view, 2> kCancelableStatuses = {"on_queue", "ev
 Error UnknownSubmission(std::string_view submission_id) {
     return Error::Message(ErrorKind::kNotFound,
                           "There is no submission with the following id: " + std::string(submission_id));
-}
-
-std::int64_t UnixMillis(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 // The failure of a queued job whose challenge lost its evaluator before the job was published.

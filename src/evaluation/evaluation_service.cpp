@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "common/time.hpp"
 #include "db/monitoring_repository.hpp"
 #include "evaluation/internal.hpp"
 
@@ -26,10 +27,6 @@ constexpr auto kErrorPause = 1s;
 // this often.
 constexpr auto kForgetWorkersAfter = std::chrono::hours(24);
 constexpr auto kForgetWorkersInterval = std::chrono::hours(1);
-
-std::int64_t UnixMillis(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/time.hpp"
 #include "db/monitoring_repository.hpp"
 
 namespace zr::monitoring {
@@ -18,10 +19,6 @@ json Ok() { return {{"status", "ok"}}; }
 json Fail(std::string_view why) { return {{"status", "fail"}, {"detail", why}}; }
 
 bool IsOk(const json& check) { return check.at("status") == "ok"; }
-
-std::int64_t UnixMillis(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 }  // namespace
 

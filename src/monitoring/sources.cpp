@@ -2,16 +2,13 @@
 
 #include <sys/statvfs.h>
 
+#include "common/time.hpp"
 #include "db/monitoring_repository.hpp"
 
 namespace zr::monitoring {
 namespace {
 
 double Seconds(std::int64_t unix_ms) { return static_cast<double>(unix_ms) / 1000.0; }
-
-std::int64_t UnixMillis(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 // One read snapshot of the database's counts.
 void AddDatabaseCounts(metrics::Snapshot& out, const SourceDeps& deps) {

@@ -20,11 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The first implementation's data folder: $ZR_LEGACY_FIXTURE_DIR, else ../shared next to the repo.
-fs::path LegacyDb() {
-    const char* dir = std::getenv("ZR_LEGACY_FIXTURE_DIR");
-    const fs::path root = dir != nullptr ? fs::path(dir) : fs::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
-    return root / "data" / "zerospeech.db";
-}
+using test_support::LegacyDb;
 const std::vector<std::string> kLegacyTables = {"users_credentials", "password_reset_users", "logged_users",
                                                 "evaluators",        "challenges",           "challenge_submissions"};
 

@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TimePoint At(std::string_view text) { return *ParseDateTime(text); }
+using test_support::At;
 
 class EvaluationJobsTest : public test_support::TempDatabaseTest {
 protected:

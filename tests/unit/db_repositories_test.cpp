@@ -8,6 +8,7 @@
 
 #include "db/database.hpp"
 #include "db/repositories.hpp"
+#include "temp_database.hpp"
 
 namespace zr::db {
 namespace {
@@ -15,17 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::hours;
 
-fs::path LegacyDb() {
-    const char* dir = std::getenv("ZR_LEGACY_FIXTURE_DIR");
-    const fs::path root = dir != nullptr ? fs::path(dir) : fs::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
-    return root / "data" / "zerospeech.db";
-}
+using test_support::LegacyDb;
 
-TimePoint At(std::string_view text) {
-    auto t = ParseDateTime(text);
-    if (!t) throw std::runtime_error("bad test datetime");
-    return *t;
-}
+using test_support::At;
 
 Date Day(std::string_view text) {
     auto d = ParseDate(text);

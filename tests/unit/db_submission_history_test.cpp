@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TimePoint At(std::string_view text) { return *ParseDateTime(text); }
+using test_support::At;
 
 class HistoryDbTest : public test_support::TempDatabaseTest {
 protected:

@@ -6,12 +6,12 @@
 namespace zr::submissions::testing {
 namespace {
 
-const std::vector<testing_zip::Entry> kFiles = {{"a.txt", "alpha", std::nullopt, false}};
+const std::vector<testing_zip::Entry> kOneFile = {{"a.txt", "alpha", std::nullopt, false}};
 
 class ReadsTest : public ServiceTest {
 protected:
     std::string Uploaded(const domain::User& user) {
-        const std::string archive = Zip(kFiles);
+        const std::string archive = Zip(kOneFile);
         const std::string id = CreateSingle(user, archive);
         Upload(user, id, "system.zip", archive);
         service_->WaitIdle();
@@ -20,7 +20,7 @@ protected:
 };
 
 TEST_F(ReadsTest, OnlyTheOwnerMayUploadOrRead) {
-    const std::string archive = Zip(kFiles);
+    const std::string archive = Zip(kOneFile);
     const std::string id = CreateSingle(alice_, archive);
     const fs::path spool = service_->PrepareUpload(alice_, open_id_, id, "system.zip");
     const ReceivedFile file = Spool(spool, archive);
@@ -152,7 +152,7 @@ TEST_F(ReadsTest, CreateFromArchiveCompletesSynchronously) {
     settings_.max_submissions_total = 1;  // admins are not limited
     CreateSingle(alice_, "first");
     const fs::path zip = dir_ / "local.zip";
-    testing_zip::MakeZip(zip, kFiles);
+    testing_zip::MakeZip(zip, kOneFile);
     const std::string id = service_->CreateFromArchive(inactive_id_, alice_.id, zip);
     EXPECT_EQ(RowStatus(id), "uploaded");
     EXPECT_EQ(ReadFile(settings_.submission_dir / id / "input" / "a.txt"), "alpha");

@@ -1,18 +1,38 @@
 #pragma once
-// Test helpers: a temporary folder, and a fixture with a fresh database file in one.
+// Test helpers: a temporary folder, a fixture with a fresh database file in one, the legacy
+// database fixture, and datetimes written as text.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
+#include "common/time.hpp"
 #include "db/database.hpp"
 
 namespace zr::test_support {
+
+// The stored datetime text as a TimePoint ("2021-03-01 10:00:00"); throws if malformed.
+inline TimePoint At(std::string_view text) {
+    const auto t = ParseDateTime(text);
+    if (!t) throw std::runtime_error("bad test datetime: " + std::string(text));
+    return *t;
+}
+
+// The first implementation's database of ../shared/fixtures/legacy-v0 (or $ZR_LEGACY_FIXTURE_DIR).
+inline std::filesystem::path LegacyDb() {
+    const char* dir = std::getenv("ZR_LEGACY_FIXTURE_DIR");
+    const std::filesystem::path root =
+        dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
+    return root / "data" / "zerospeech.db";
+}
 
 // A fresh folder under the system temp folder, removed with everything in it at destruction.
 class TempDir {
