@@ -105,8 +105,11 @@ void CheckDispatched(const Exchange& ex, const Dispatch& dispatch) {
     ZR_FUZZ_CHECK(request.path.find('\0') == std::string::npos, request.target);
     ZR_FUZZ_CHECK(request.path_params.size() == ParamCount(dispatch.route->pattern), request.target);
     for (const auto& [name, value] : request.path_params) {
+        // "{path:path}" takes the rest of the path and, as Starlette's ".*" converter, may be empty
+        // ("/static/" answers 404 from the handler); every other parameter is one non-empty segment.
+        if (name == "path") continue;
         ZR_FUZZ_CHECK(!value.empty(), name);
-        if (name != "path") ZR_FUZZ_CHECK(value.find('/') == std::string::npos, value);
+        ZR_FUZZ_CHECK(value.find('/') == std::string::npos, value);
     }
 }
 

@@ -94,7 +94,7 @@ def test_static_files(server):
         assert r.content == content, name
         assert r.headers["content-type"].split(";")[0].strip() in types, \
             (name, r.headers["content-type"])
-    for missing in ("missing.txt", "sub", "sub/", "sub/none.js"):
+    for missing in ("", "missing.txt", "sub", "sub/", "sub/none.js"):
         assert_detail(server.get(f"/static/{missing}"), 404, "Not Found")
 
 
