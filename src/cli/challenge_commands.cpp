@@ -9,6 +9,7 @@
 #include "cli/prompt.hpp"
 
 namespace zr::cli {
+namespace challenge_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 const std::vector<std::string> kChallengeColumns = {"id", "label", "start_date", "end_date",
@@ -143,11 +144,12 @@ void AddSet(CommandSet& commands) {
 }
 
 }  // namespace
+}  // namespace challenge_cmds
 
 void AddChallengeCommands(CommandSet& commands) {
-    AddList(commands);
-    AddNew(commands);
-    AddSet(commands);
+    challenge_cmds::AddList(commands);
+    challenge_cmds::AddNew(commands);
+    challenge_cmds::AddSet(commands);
 }
 
 }  // namespace zr::cli

@@ -15,6 +15,7 @@
 #include "db/database.hpp"
 
 namespace zr::cli {
+namespace cli_main {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 constexpr const char* kFooter =
@@ -127,8 +128,10 @@ int RunClient(const Action& action, Streams streams) {
 }
 
 }  // namespace
+}  // namespace cli_main
 
 std::string DescribeError(const std::exception& error) {
+    using namespace cli_main;
     if (const auto* zr_error = dynamic_cast<const Error*>(&error)) {
         if (zr_error->kind() == ErrorKind::kValidation) return OneLine(DescribeValidation(*zr_error));
         return OneLine(zr_error->message());
@@ -138,6 +141,7 @@ std::string DescribeError(const std::exception& error) {
 }
 
 int Run(const std::vector<std::string>& args, const ServeFunction& serve, Streams streams) {
+    using namespace cli_main;
     try {
         CLI::App app("Zerospeech challenge backend: the service and its admin commands.", "zr");
         CommandSet commands(app);

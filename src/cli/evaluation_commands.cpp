@@ -9,6 +9,7 @@
 #include "evaluation/evaluation_service.hpp"
 
 namespace zr::cli {
+namespace evaluation_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 constexpr std::array<std::string_view, 5> kJobStates = {"queued", "running", "completed", "failed", "canceled"};
@@ -238,13 +239,14 @@ void AddWorkersList(CommandSet& commands) {
 }
 
 }  // namespace
+}  // namespace evaluation_cmds
 
 void AddEvaluationCommands(CommandSet& commands) {
-    AddEvaluate(commands);
-    AddCancel(commands);
-    AddScores(commands);
-    AddJobsList(commands);
-    AddWorkersList(commands);
+    evaluation_cmds::AddEvaluate(commands);
+    evaluation_cmds::AddCancel(commands);
+    evaluation_cmds::AddScores(commands);
+    evaluation_cmds::AddJobsList(commands);
+    evaluation_cmds::AddWorkersList(commands);
 }
 
 }  // namespace zr::cli

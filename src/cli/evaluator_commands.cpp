@@ -7,6 +7,7 @@
 #include "evaluators/evaluators.hpp"
 
 namespace zr::cli {
+namespace evaluator_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 constexpr const char* kThisHost = "(this host)";
@@ -98,11 +99,12 @@ void AddHosts(CommandSet& commands) {
 }
 
 }  // namespace
+}  // namespace evaluator_cmds
 
 void AddEvaluatorCommands(CommandSet& commands) {
-    AddDiscover(commands);
-    AddList(commands);
-    AddHosts(commands);
+    evaluator_cmds::AddDiscover(commands);
+    evaluator_cmds::AddList(commands);
+    evaluator_cmds::AddHosts(commands);
 }
 
 }  // namespace zr::cli

@@ -9,6 +9,7 @@
 #include "leaderboards/leaderboard_service.hpp"
 
 namespace zr::cli {
+namespace leaderboard_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 const std::vector<std::string> kBoardColumns = {"id",       "label",       "challenge_id",     "path_to",
@@ -117,12 +118,13 @@ void AddShow(CommandSet& commands) {
 }
 
 }  // namespace
+}  // namespace leaderboard_cmds
 
 void AddLeaderboardCommands(CommandSet& commands) {
-    AddList(commands);
-    AddCreate(commands);
-    AddBuild(commands);
-    AddShow(commands);
+    leaderboard_cmds::AddList(commands);
+    leaderboard_cmds::AddCreate(commands);
+    leaderboard_cmds::AddBuild(commands);
+    leaderboard_cmds::AddShow(commands);
 }
 
 }  // namespace zr::cli

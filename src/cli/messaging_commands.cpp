@@ -7,6 +7,7 @@
 #include "queue/message_queue.hpp"
 
 namespace zr::cli {
+namespace messaging_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 constexpr const char* kDescription =
@@ -49,8 +50,10 @@ int Send(const Options& options, Context& context) {
 }
 
 }  // namespace
+}  // namespace messaging_cmds
 
 void AddMessagingCommands(CommandSet& commands) {
+    using namespace messaging_cmds;
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("messaging", "send", kDescription,
                                  [options](Context& context) { return Send(*options, context); });

@@ -7,6 +7,7 @@
 #include "cli/listing.hpp"
 
 namespace zr::cli {
+namespace settings_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 constexpr const char* kInfo = R"(How settings are given:
@@ -79,8 +80,10 @@ int Run(const Options& options, Context& context) {
 }
 
 }  // namespace
+}  // namespace settings_cmds
 
 void AddSettingsCommands(CommandSet& commands) {
+    using namespace settings_cmds;
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("check", "settings", "Print the effective settings (secrets masked)",
                                  [options](Context& context) { return Run(*options, context); });

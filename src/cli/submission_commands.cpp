@@ -9,6 +9,7 @@
 #include "submissions/submission_service.hpp"
 
 namespace zr::cli {
+namespace submission_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 using submissions::SubmissionView;
@@ -160,11 +161,12 @@ void AddCreate(CommandSet& commands) {
 }
 
 }  // namespace
+}  // namespace submission_cmds
 
 void AddSubmissionCommands(CommandSet& commands) {
-    AddList(commands);
-    AddSet(commands);
-    AddCreate(commands);
+    submission_cmds::AddList(commands);
+    submission_cmds::AddSet(commands);
+    submission_cmds::AddCreate(commands);
 }
 
 }  // namespace zr::cli

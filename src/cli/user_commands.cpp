@@ -6,6 +6,7 @@
 #include "cli/listing.hpp"
 
 namespace zr::cli {
+namespace user_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 using domain::UserId;
@@ -162,14 +163,15 @@ void AddPassword(CommandSet& commands) {
 }
 
 }  // namespace
+}  // namespace user_cmds
 
 void AddUserCommands(CommandSet& commands) {
-    AddList(commands);
-    AddLogged(commands);
+    user_cmds::AddList(commands);
+    user_cmds::AddLogged(commands);
     AddUserCreateCommand(commands);
-    AddVerify(commands);
-    AddStatus(commands);
-    AddPassword(commands);
+    user_cmds::AddVerify(commands);
+    user_cmds::AddStatus(commands);
+    user_cmds::AddPassword(commands);
 }
 
 }  // namespace zr::cli

@@ -7,6 +7,7 @@
 #include "cli/prompt.hpp"
 
 namespace zr::cli {
+namespace user_create_cmd {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 using accounts::SignupRequest;
@@ -89,8 +90,10 @@ int Run(const Options& options, Context& context) {
 }
 
 }  // namespace
+}  // namespace user_create_cmd
 
 void AddUserCreateCommand(CommandSet& commands) {
+    using namespace user_create_cmd;
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("users", "create", "Create users (asks for the fields; the password is not echoed)",
                                  [options](Context& context) { return Run(*options, context); });

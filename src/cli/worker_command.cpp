@@ -16,6 +16,7 @@
 #include "worker/worker.hpp"
 
 namespace zr::cli {
+namespace worker_cmd {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
 constexpr std::chrono::milliseconds kSignalPoll{200};
@@ -154,8 +155,10 @@ int RunWorkers(Context& context, const Options& options) {
 }
 
 }  // namespace
+}  // namespace worker_cmd
 
 void AddWorkerCommand(CommandSet& commands) {
+    using namespace worker_cmd;
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("worker", "",
                                  "Run evaluation workers on this host until SIGINT/SIGTERM (a second signal "
