@@ -195,7 +195,7 @@ bool HandleOne(std::string_view& data) {
     parser.body_limit(route.options.max_body);
     if (!Put(parser, data, ex, [](const Parser& p) { return p.is_done(); })) return false;
     ex.request.body = std::move(parser.get().body());
-    CheckResponse(Response::Null(), ex);  // what a handler answers does not depend on the transport
+    CheckResponse(Response::Empty(), ex);  // what a handler answers does not depend on the transport
     return !ex.close;
 }
 

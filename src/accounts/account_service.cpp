@@ -74,8 +74,7 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
     profiles_.Write(request.username, {{"username", request.username},
                                        {"affiliation", request.affiliation},
                                        {"first_name", request.first_name},
-                                       {"last_name", request.last_name},
-                                       {"created", FormatDateTime(clock_.Now())}});
+                                       {"last_name", request.last_name}});
     tx.Commit();
     spdlog::info("user {} ({}) created, id {}", request.username, request.email, id);
     if (!verified) {

@@ -101,8 +101,10 @@ public:
     Outcome UpdatePassword(std::string_view token, std::string_view session_code,
                            std::string_view password, std::string_view password_validation);
 
-    // {"username","affiliation","first_name","last_name",...extra,"email","verified","created"?}
-    nlohmann::json GetProfile(const domain::User& user);
+    // The profile file as the first implementation answered it: {"username", "affiliation",
+    // "first_name", "last_name", ...the file's other keys}; `with_account` adds "email" and
+    // "verified" (bool) from the account.
+    nlohmann::json GetProfile(const domain::User& user, bool with_account = false);
     // Keeps extra keys; "username" is always the caller's (cannot write another user's file).
     // 422 when affiliation is missing or fields have wrong types.
     void UpdateProfile(const domain::User& user, const nlohmann::json& body);

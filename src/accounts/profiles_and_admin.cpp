@@ -20,23 +20,23 @@ domain::User RequireUser(db::UserRepository& users, domain::UserId id) {
 
 }  // namespace
 
-nlohmann::json AccountService::GetProfile(const domain::User& user) {
+nlohmann::json AccountService::GetProfile(const domain::User& user, bool with_account) {
     nlohmann::json profile = profiles_.Read(user.username).value_or(nlohmann::json::object());
     profile["username"] = user.username;
     for (const char* key : {"affiliation", "first_name", "last_name"}) {
         if (!profile.contains(key)) profile[key] = nullptr;
     }
-    profile["email"] = user.email;
-    profile["verified"] = user.IsVerified();
+    if (with_account) {
+        profile["email"] = user.email;
+        profile["verified"] = user.IsVerified();
+    }
     return profile;
 }
 
 void AccountService::UpdateProfile(const domain::User& user, const nlohmann::json& body) {
     nlohmann::json profile = profiles_.Read(user.username).value_or(nlohmann::json::object());
     for (const auto& [key, value] : body.items()) {
-        // Derived fields are not stored; the username is always the caller's own.
-        if (key == "email" || key == "verified" || key == "username" || key == "created") continue;
-        profile[key] = value;
+        if (key != "username") profile[key] = value;  // always the caller's own (see below)
     }
     profile["username"] = user.username;
     profiles_.Write(user.username, profile);

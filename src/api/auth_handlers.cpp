@@ -7,23 +7,42 @@
 namespace zr::api {
 namespace {
 
-// Reads the sign-up fields; `password_field` is "pwd" for JSON and "password" for the form.
+// Reads the sign-up fields in the order of the first implementation's UserCreate model;
+// `password_field` is "pwd" for JSON and "password" for the form.
 accounts::SignupRequest ReadSignup(Fields& body, const std::string& password_field) {
+    auto given = [&](const std::string& name) -> const nlohmann::json* {
+        return body.Has(name) ? &body.values().at(name) : nullptr;
+    };
+    // UserCreate's validator: an empty JSON string is an assertion error (an empty form value is
+    // already a missing one).
+    auto text = [&](const std::string& name) {
+        const nlohmann::json* raw = given(name);
+        std::string value = body.RequiredString(name);
+        if (body.IsJson() && raw != nullptr && *raw == "") {
+            body.Invalid(name, "UserCreate does not accept empty fields", "assertion_error");
+        }
+        return value;
+    };
     accounts::SignupRequest signup;
-    signup.username = body.RequiredString("username");
+    signup.username = text("username");
     if (!signup.username.empty() && !accounts::IsValidUsername(signup.username)) {
         body.Invalid("username",
                      "username must be 1-64 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
                      "value_error.username");
     }
+    // EmailStr: a text (or a number, as its str()) that is not an address; null, objects and an
+    // empty form value have their own item already.
+    const nlohmann::json* email = given("email");
     signup.email = body.RequiredString("email");
-    if (!signup.email.empty() && !accounts::IsValidEmail(signup.email)) {
+    const bool checkable = email != nullptr && (email->is_string() || email->is_number() || email->is_boolean()) &&
+                           (body.IsJson() || !signup.email.empty());
+    if (checkable && !accounts::IsValidEmail(signup.email)) {
         body.Invalid("email", "value is not a valid email address", "value_error.email");
     }
-    signup.password = body.RequiredString(password_field);
-    signup.first_name = body.RequiredString("first_name");
-    signup.last_name = body.RequiredString("last_name");
-    signup.affiliation = body.RequiredString("affiliation");
+    signup.password = text(password_field);
+    signup.first_name = text("first_name");
+    signup.last_name = text("last_name");
+    signup.affiliation = text("affiliation");
     body.ThrowIfInvalid();
     return signup;
 }
@@ -48,13 +67,13 @@ http::Response Login(ApiContext& ctx, http::Request& request) {
 http::Response Logout(ApiContext& ctx, http::Request& request) {
     const auto caller = RequireCaller(ctx, request, accounts::AuthLevel::kAnySession);
     ctx.accounts.Logout(caller.token);
-    return http::Response::Null();
+    return http::Response::Empty();
 }
 
 http::Response SignupJson(ApiContext& ctx, http::Request& request) {
     Fields body = Fields::FromJsonBody(request);
     ctx.accounts.Signup(ReadSignup(body, "pwd"));
-    return http::Response::Null();
+    return http::Response::Empty();
 }
 
 http::Response SignupForm(ApiContext& ctx, http::Request& request) {
@@ -82,7 +101,7 @@ http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request) {
     const std::string email = body.RequiredString("email");
     body.ThrowIfInvalid();
     ctx.accounts.RequestPasswordReset(username, email, request.remote_address);
-    if (!WantsHtml(request)) return http::Response::Null();
+    if (!WantsHtml(request)) return http::Response::Empty();
     return MessagePage(ctx, "Password reset requested",
                        "If an account matches this username and e-mail, a link to set a new password "
                        "has been sent to it.",
@@ -123,7 +142,7 @@ http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
 http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
     const auto in = ReadPasswordUpdate(request);
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
-    if (outcome.ok) return http::Response::Null();
+    if (outcome.ok) return http::Response::Empty();
     if (outcome.session_invalid) throw Error::Detail(ErrorKind::kNotFound, "Page not found");
     throw Error::Message(ErrorKind::kInvalidInput, "ValueError: " + outcome.reason);
 }

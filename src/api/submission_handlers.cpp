@@ -102,9 +102,10 @@ const std::string& SubmissionIdParam(const http::Request& request) { return requ
 }  // namespace
 
 http::Response CreateSubmission(ApiContext& ctx, http::Request& request) {
+    Fields body = Fields::FromJsonBody(request);  // decoded before the caller is checked, as FastAPI did
     const auto caller = ActiveCaller(ctx, request);
     const auto challenge_id = PathInt(request, "challenge_id");
-    const auto create = ParseCreateRequest(request);
+    const auto create = ParseCreateRequest(std::move(body));
     return http::Response::Json(200, ctx.submissions.Create(caller.user, challenge_id, create));
 }
 

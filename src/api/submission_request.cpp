@@ -6,59 +6,49 @@
 namespace zr::api {
 namespace {
 
-ValidationIssue ItemIssue(std::size_t i, const std::string& key, std::string msg, std::string type) {
-    nlohmann::json loc = {"body", "index", i};
-    if (!key.empty()) loc.push_back(key);
-    return {std::move(loc), std::move(msg), std::move(type)};
-}
-
-// One item of "index": {"file_name": str, "file_size": int >= 0, "file_hash": str}.
-submissions::PartInfo ParsePart(const nlohmann::json& item, std::size_t i, std::vector<ValidationIssue>& issues) {
+// One item of "index" (pydantic v1's SubmissionRequestFileIndexItem): {"file_name": str,
+// "file_size": int, "file_hash": str}. file_hash is required here (the first implementation took
+// null and failed later) and file_size must not be negative.
+submissions::PartInfo ParsePart(const nlohmann::json& input, std::size_t i, std::vector<ValidationIssue>& issues) {
     submissions::PartInfo part;
-    if (!item.is_object()) {
-        issues.push_back(ItemIssue(i, "", "value is not a valid dict", "type_error.dict"));
-        return part;
-    }
-    auto present = [&](const char* key) -> const nlohmann::json* {
-        auto it = item.find(key);
-        if (it != item.end() && !it->is_null()) return &*it;
-        issues.push_back(ItemIssue(i, key, "field required", "value_error.missing"));
-        return nullptr;
-    };
-    auto text = [&](const char* key, std::string& out) {
-        const nlohmann::json* value = present(key);
-        if (value == nullptr) return;
-        if (value->is_string()) {
-            out = value->get<std::string>();
-        } else {
-            issues.push_back(ItemIssue(i, key, "str type expected", "type_error.str"));
+    const nlohmann::json loc = {"body", "index", i};
+    const auto item = PydanticDict(input, loc, issues);
+    if (!item) return part;
+    auto field = [&](const char* key) -> std::pair<const nlohmann::json*, nlohmann::json> {
+        nlohmann::json at = loc;
+        at.push_back(key);
+        auto it = item->find(key);
+        if (it == item->end() || (it->is_null() && std::string_view(key) == "file_hash")) {
+            issues.push_back({at, "field required", "value_error.missing"});
+            return {nullptr, at};
         }
+        return {&*it, at};
     };
-    text("file_name", part.file_name);
-    if (const nlohmann::json* size = present("file_size")) {
-        if (size->is_number_integer() && *size >= 0) {
-            part.file_size = size->get<std::uint64_t>();
-        } else {
-            issues.push_back(
-                ItemIssue(i, "file_size", "value is not a valid non-negative integer", "type_error.integer"));
+    if (auto [value, at] = field("file_name"); value) part.file_name = PydanticStr(*value, at, issues).value_or("");
+    if (auto [value, at] = field("file_size"); value) {
+        const auto size = PydanticInt(*value, at, issues);
+        if (size && *size < 0) {
+            issues.push_back({at, "ensure this value is greater than or equal to 0", "value_error.number.not_ge",
+                              {{"limit_value", 0}}});
+        } else if (size) {
+            part.file_size = static_cast<std::uint64_t>(*size);
         }
     }
-    text("file_hash", part.file_hash);
+    if (auto [value, at] = field("file_hash"); value) part.file_hash = PydanticStr(*value, at, issues).value_or("");
     return part;
 }
 
 }  // namespace
 
 submissions::CreateRequest ParseCreateRequest(const http::Request& request) {
-    Fields body = Fields::FromJsonBody(request);
+    return ParseCreateRequest(Fields::FromJsonBody(request));
+}
+
+submissions::CreateRequest ParseCreateRequest(Fields body) {
     submissions::CreateRequest create;
     create.filename = body.RequiredString("filename");
     create.hash = body.RequiredString("hash");
-    const auto multipart = body.OptionalBool("multipart");
-    if (!body.Has("multipart") || body.values().at("multipart").is_null()) {
-        body.Invalid("multipart", "field required", "value_error.missing");
-    }
-    create.multipart = multipart.value_or(false);
+    create.multipart = body.RequiredBool("multipart");
     std::vector<ValidationIssue> issues;
     const nlohmann::json index = body.values().value("index", nlohmann::json());
     if (index.is_array()) {

@@ -1,15 +1,20 @@
 #pragma once
 // The body of POST /challenges/{id}/submission/create read into a submissions::CreateRequest
 // (kept apart from the handlers so unit tests and the fuzz target reach it without a service).
+#include "api/fields.hpp"
 #include "http/message.hpp"
 #include "submissions/submission_service.hpp"
 
 namespace zr::api {
 
 // {"filename": str, "hash": str, "multipart": bool, "index": [{"file_name": str, "file_size":
-// int >= 0, "file_hash": str}, ...] | null}. Throws Error::Validation (422) listing every missing
-// or mistyped field (malformed JSON or a non-object body: one jsondecode / dict item). The values
-// themselves (md5 format, plain and distinct part names) are the service's to check.
+// int >= 0, "file_hash": str}, ...] | null}, read with pydantic v1's rules (api/fields.hpp).
+// Throws Error::Validation (422) listing every missing or mistyped field (malformed JSON or a
+// non-object body: one jsondecode / dict item). The values themselves (md5 format, plain and
+// distinct part names) are the service's to check.
 submissions::CreateRequest ParseCreateRequest(const http::Request& request);
+// The same from a body already read (the handler reads it before checking the caller, as FastAPI
+// did: malformed JSON is a 422 even without a token).
+submissions::CreateRequest ParseCreateRequest(Fields body);
 
 }  // namespace zr::api

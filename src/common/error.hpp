@@ -39,6 +39,7 @@ struct ValidationIssue {
     nlohmann::json loc;
     std::string msg;
     std::string type;
+    nlohmann::json ctx = nullptr;  // pydantic's "ctx" object when the error has one; null = absent
 };
 
 class Error : public std::runtime_error {

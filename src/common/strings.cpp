@@ -33,6 +33,40 @@ std::optional<bool> ParseBoolWord(std::string_view text) {
     return std::nullopt;
 }
 
+bool IsValidUtf8(std::string_view text) {
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    while (i < n) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char lead = byte(i);
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned char low = 0x80, high = 0xbf;  // allowed range of the second byte
+        if (lead >= 0xc2 && lead <= 0xdf) {
+            length = 2;
+        } else if (lead >= 0xe0 && lead <= 0xef) {
+            length = 3;
+            if (lead == 0xe0) low = 0xa0;   // overlong
+            if (lead == 0xed) high = 0x9f;  // surrogates
+        } else if (lead >= 0xf0 && lead <= 0xf4) {
+            length = 4;
+            if (lead == 0xf0) low = 0x90;   // overlong
+            if (lead == 0xf4) high = 0x8f;  // beyond U+10FFFF
+        } else {
+            return false;
+        }
+        if (i + length > n || byte(i + 1) < low || byte(i + 1) > high) return false;
+        for (std::size_t k = i + 2; k < i + length; ++k) {
+            if ((byte(k) & 0xc0) != 0x80) return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {

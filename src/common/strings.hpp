@@ -18,6 +18,8 @@ std::string OneLine(std::string text);
 // The boolean words of the first implementation (pydantic): true/false, 1/0, yes/no, on/off, any
 // case, surrounding blanks ignored; nullopt for anything else.
 std::optional<bool> ParseBoolWord(std::string_view text);
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
+bool IsValidUtf8(std::string_view text);
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string PercentEncode(std::string_view text);
 // Decodes "%XX" as Starlette/urllib's unquote does: malformed sequences ("%", "%G1") are kept

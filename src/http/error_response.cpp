@@ -9,7 +9,9 @@ namespace {
 nlohmann::json IssuesJson(const std::vector<ValidationIssue>& issues) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& issue : issues) {
-        list.push_back({{"loc", issue.loc}, {"msg", issue.msg}, {"type", issue.type}});
+        nlohmann::json item = {{"loc", issue.loc}, {"msg", issue.msg}, {"type", issue.type}};
+        if (!issue.ctx.is_null()) item["ctx"] = issue.ctx;
+        list.push_back(std::move(item));
     }
     return list;
 }

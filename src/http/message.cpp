@@ -57,9 +57,10 @@ Response Response::Html(int status, std::string html) {
     return r;
 }
 
-Response Response::Null() {
+Response Response::Empty(int status) {
     Response r;
-    r.body = "null";
+    r.status = status;
+    r.content_type.clear();
     return r;
 }
 

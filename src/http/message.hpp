@@ -60,8 +60,8 @@ struct Response {
 
     static Response Json(int status, const nlohmann::json& value);
     static Response Html(int status, std::string html);
-    // FastAPI's answer for a handler that returns nothing: 200 with body `null`.
-    static Response Null();
+    // The first implementation's `Response(status_code=200)`: no body and no Content-Type.
+    static Response Empty(int status = 200);
     static Response Redirect(int status, std::string location);
 };
 

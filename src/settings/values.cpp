@@ -97,15 +97,6 @@ std::vector<std::string> SplitCommas(std::string_view text) {
     return items;
 }
 
-bool IsUtf8(const std::string& text) {
-    try {
-        static_cast<void>(nlohmann::json(text).dump());
-        return true;
-    } catch (const nlohmann::json::type_error&) {  // 316: invalid UTF-8 byte
-        return false;
-    }
-}
-
 std::optional<std::vector<std::string>> JsonStrings(std::string_view text) {
     auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!json.is_array()) return std::nullopt;
@@ -189,7 +180,8 @@ std::vector<std::string> ParseList(const std::string& var, std::string_view text
         raw = SplitCommas(trimmed);
         // JSON text is UTF-8 by construction; a plain list must be too, or FormatList cannot
         // print it back (`zr check:settings`).
-        if (!std::all_of(raw.begin(), raw.end(), IsUtf8)) Fail(var, "not valid UTF-8", text);
+        const auto utf8 = [](const std::string& item) { return IsValidUtf8(item); };
+        if (!std::all_of(raw.begin(), raw.end(), utf8)) Fail(var, "not valid UTF-8", text);
     }
     std::vector<std::string> items;
     std::set<std::string> seen;

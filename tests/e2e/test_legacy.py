@@ -24,7 +24,9 @@ def test_alice_logs_in_with_her_legacy_password(legacy_server):
     profile = legacy_server.get("/users/profile", headers=auth).json()
     assert profile["affiliation"] == "Wonderland University"
     assert profile["first_name"] == "Alice" and profile["last_name"] == "Liddell"
-    assert profile["username"] == "alice" and profile["verified"] is True
+    assert profile["username"] == "alice" and "verified" not in profile
+    profile = legacy_server.get("/users/profile?account=true", headers=auth).json()
+    assert profile["verified"] is True and profile["email"] == "alice@example.org"
     # by e-mail as well
     login(legacy_server, "alice@example.org", "alice-legacy-pass")
     r = legacy_server.post("/auth/login", data={"username": "alice", "password": "wrong"})
