@@ -67,8 +67,8 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
     try {
         id = users.Create(user);
     } catch (const db::UniqueViolation& e) {
-        throw Error::Detail(ErrorKind::kConflict,
-                            e.column() == "email" ? "This email already exists !!" : "This username already exists !!");
+        const std::string field = e.column() == "email" ? "email" : "username";
+        throw Error::Detail(ErrorKind::kConflict, "This " + field + " already exists !!").WithData(field);
     }
     // The profile is written before the commit: if it cannot be written, no half account remains.
     profiles_.Write(request.username, {{"username", request.username},
@@ -137,10 +137,11 @@ Outcome AccountService::VerifyEmail(std::string_view username, std::string_view 
     auto conn = db_.Acquire();
     db::UserRepository users(*conn);
     auto user = users.FindByUsername(username);
-    if (!user) return {false, std::string(username), "there is no such user", false};
-    if (user->IsVerified()) return {false, user->username, "this account is already verified", false};
+    // The first implementation's reasons, word for word (exception class names included).
+    if (!user) return {false, std::string(username), "Username does not exist", false};
+    if (user->IsVerified()) return {false, user->username, "ActionNotValid: Email already verified", false};
     if (!crypto::ConstantTimeEquals(code, user->verified)) {
-        return {false, user->username, "the verification code is not valid", false};
+        return {false, user->username, "ValueNotValid: validation code was not correct", false};
     }
     users.SetVerified(user->id, domain::kVerifiedMarker);
     spdlog::info("user {} verified their e-mail", user->username);

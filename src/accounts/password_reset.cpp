@@ -57,12 +57,21 @@ std::optional<std::string> AccountService::CheckResetToken(std::string_view toke
 
 Outcome AccountService::UpdatePassword(std::string_view token, std::string_view session_code,
                                        std::string_view password, std::string_view password_validation) {
+    // The reasons are the first implementation's, word for word.
     if (!crypto::ConstantTimeEquals(token, session_code)) {
-        return {false, {}, "the session code does not match the link", true};
+        return {false, {}, "session validation not passed !!!", true};
     }
-    auto username = CheckResetToken(token);
-    if (!username) return {false, {}, "the password reset session was not found or has expired", true};
-    if (password != password_validation) return {false, *username, "the two passwords differ", false};
+    std::optional<std::string> username;
+    {
+        auto conn = db_.Acquire();
+        auto reset = db::PasswordResetRepository(*conn).Find(token);
+        if (!reset) return {false, {}, "session was not found", true};
+        if (reset->expiration_date <= clock_.Now()) return {false, {}, "session expired", true};
+        auto user = db::UserRepository(*conn).FindById(reset->user_id);
+        if (!user) return {false, {}, "database does not contain a user for given credentials", true};
+        username = user->username;
+    }
+    if (password != password_validation) return {false, *username, "passwords do not match", false};
     if (password.empty()) return {false, *username, "the password must not be empty", false};
 
     const crypto::Bytes salt = crypto::RandomBytes(crypto::kSaltBytes);
@@ -71,7 +80,7 @@ Outcome AccountService::UpdatePassword(std::string_view token, std::string_view 
     db::Transaction tx(*conn);
     db::PasswordResetRepository resets(*conn);
     auto reset = resets.Find(token);  // re-read inside the transaction: a token is used once
-    if (!reset) return {false, *username, "the password reset session was not found or has expired", true};
+    if (!reset) return {false, *username, "session was not found", true};
     db::UserRepository(*conn).SetPassword(reset->user_id, hash, salt);
     const int closed = db::SessionRepository(*conn).DeleteForUser(reset->user_id);
     resets.DeleteForUser(reset->user_id);

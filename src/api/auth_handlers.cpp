@@ -83,16 +83,16 @@ http::Response SignupForm(ApiContext& ctx, http::Request& request) {
         ctx.accounts.Signup(signup);
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::kConflict) throw;
-        const std::string field = e.message().find("email") != std::string::npos ? "email" : "username";
-        return MessagePage(ctx, "Account creation failed",
-                           "The " + field + " " + (field == "email" ? signup.email : signup.username) +
-                               " is already in use.",
-                           false, "/page/new-user", "Back to the sign-up form");
+        // The first implementation's page: "<field> already in use", the field named by the error.
+        const std::string& field = e.data();
+        return MessagePage(ctx, {field + " already in use",
+                                 {"The " + field + " " + (field == "email" ? signup.email : signup.username) +
+                                  " belongs to another account."},
+                                 false,
+                                 "/page/new-user",
+                                 "go back to form"});
     }
-    return MessagePage(ctx, "Account created successfully",
-                       "Your account " + signup.username +
-                           " was created. We sent you an e-mail: follow its link to verify your address.",
-                       true);
+    return MessagePage(ctx, {"Account created successfully", {"A verification email will be sent to " + signup.email}});
 }
 
 http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request) {
@@ -102,10 +102,10 @@ http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request) {
     body.ThrowIfInvalid();
     ctx.accounts.RequestPasswordReset(username, email, request.remote_address);
     if (!WantsHtml(request)) return http::Response::Empty();
-    return MessagePage(ctx, "Password reset requested",
-                       "If an account matches this username and e-mail, a link to set a new password "
-                       "has been sent to it.",
-                       true);
+    // The first implementation's heading; the text does not tell whether the account exists.
+    return MessagePage(ctx, {"Password Change Request Received !",
+                             {"If an account matches this username and e-mail, a link to set a new password "
+                              "has been sent to it."}});
 }
 
 namespace {
@@ -132,11 +132,14 @@ http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
     const auto in = ReadPasswordUpdate(request);
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
     if (outcome.ok) {
-        return MessagePage(ctx, "Password updated",
-                           "Password of " + outcome.username + " was updated successfully", true);
+        return MessagePage(ctx, {"Password of " + outcome.username + " was updated successfully",
+                                 {"You can now log in with your new password."}});
     }
-    return MessagePage(ctx, "Password update failed !!", "Password update failed !!: " + outcome.reason + ".", false,
-                       "/page/request-password-update", "Ask for a new link");
+    return MessagePage(ctx, {"Password update failed !!",
+                             {outcome.reason},
+                             false,
+                             outcome.session_invalid ? "/page/request-password-update" : "javascript:history.back()",
+                             outcome.session_invalid ? "Ask for a new link" : "go back to form"});
 }
 
 http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
@@ -144,7 +147,8 @@ http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
     if (outcome.ok) return http::Response::Empty();
     if (outcome.session_invalid) throw Error::Detail(ErrorKind::kNotFound, "Page not found");
-    throw Error::Message(ErrorKind::kInvalidInput, "ValueError: " + outcome.reason);
+    // The first implementation's app-wide ValueError handler: 404 {"message": "<reason>"}.
+    throw Error::Message(ErrorKind::kNotFound, outcome.reason);
 }
 
 }  // namespace zr::api

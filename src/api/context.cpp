@@ -22,12 +22,14 @@ http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::js
     return http::Response::Html(status, ctx.templates.Render("pages/" + name + ".html", data));
 }
 
-http::Response MessagePage(const ApiContext& ctx, const std::string& title, const std::string& message,
-                           bool success, const std::string& link_url, const std::string& link_text) {
-    nlohmann::json data = {{"title", title}, {"heading", title}, {"message", message}, {"success", success}};
-    if (!link_url.empty()) {
-        data["link_url"] = link_url;
-        data["link_text"] = link_text;
+http::Response MessagePage(const ApiContext& ctx, const PageMessage& message) {
+    nlohmann::json data = {{"title", message.heading},
+                           {"heading", message.heading},
+                           {"lines", message.lines},
+                           {"success", message.success}};
+    if (!message.link_url.empty()) {
+        data["link_url"] = message.link_url;
+        data["link_text"] = message.link_text;
     }
     return Page(ctx, "message", std::move(data));
 }

@@ -2,6 +2,7 @@
 // What the HTTP handlers need, handed in once when the routes are built. Handlers are thin: they
 // read the request, call one service function and serialise its result.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,7 +38,14 @@ accounts::Caller RequireCaller(ApiContext& ctx, const http::Request& request, ac
 // An HTML page rendered from pages/<name>.html with the site-wide fields added.
 http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::json data, int status = 200);
 // The generic result page (pages/message.html).
-http::Response MessagePage(const ApiContext& ctx, const std::string& title, const std::string& message,
-                           bool success, const std::string& link_url = {}, const std::string& link_text = {});
+// The result page of a form (sign-up, e-mail verification, password update).
+struct PageMessage {
+    std::string heading;             // the page's <h1> and <title>
+    std::vector<std::string> lines;  // one paragraph each
+    bool success = true;
+    std::string link_url = {};  // an optional link below
+    std::string link_text = {};
+};
+http::Response MessagePage(const ApiContext& ctx, const PageMessage& message);
 
 }  // namespace zr::api

@@ -17,11 +17,14 @@ http::Response EmailVerifyPage(ApiContext& ctx, http::Request& request) {
     query.ThrowIfInvalid();
     const auto outcome = ctx.accounts.VerifyEmail(username, code);
     if (outcome.ok) {
-        return MessagePage(ctx, "E-mail verified", "Account of " + outcome.username + " was verified successfully !!",
-                           true);
+        return MessagePage(ctx, {"Account of " + outcome.username + " was verified successfully !!",
+                                 {"You can now log in using your credentials."}});
     }
-    return MessagePage(ctx, "Verification failed",
-                       "Account of " + username + " failed to be verified: " + outcome.reason + ".", false);
+    return MessagePage(ctx, {"Account of " + username + " failed to be verified !!",
+                             {"The following issue occurred : " + outcome.reason,
+                              "Please contact the website administrators (" + ctx.settings.admin_email +
+                                  ") for any issue with your account."},
+                             false});
 }
 
 http::Response PasswordUpdateFormPage(ApiContext& ctx, http::Request& request) {
@@ -31,14 +34,14 @@ http::Response PasswordUpdateFormPage(ApiContext& ctx, http::Request& request) {
     const auto username = ctx.accounts.CheckResetToken(token);
     if (!username) throw Error::Detail(ErrorKind::kNotFound, "Page not found");
     return Page(ctx, "password_update_form",
-                {{"title", "Choose a new password"},
+                {{"title", "Reset Password"},
                  {"username", *username},
                  {"token", token},
                  {"action", "/auth/password/update?v=" + PercentEncode(token)}});
 }
 
 http::Response RequestPasswordUpdatePage(ApiContext& ctx, http::Request&) {
-    return Page(ctx, "request_password_update", {{"title", "Reset your password"}});
+    return Page(ctx, "request_password_update", {{"title", "Reset Your Password"}});
 }
 
 }  // namespace zr::api

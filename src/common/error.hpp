@@ -63,6 +63,14 @@ public:
         return e;
     }
 
+    // The first implementation's `data` of an error: which field a conflict is about ("username",
+    // "email"), for the callers that answer it in their own words (the HTML sign-up page).
+    Error&& WithData(std::string data) && {
+        data_ = std::move(data);
+        return std::move(*this);
+    }
+    const std::string& data() const { return data_; }
+
     ErrorKind kind() const { return kind_; }
     BodyForm form() const { return form_; }
     const std::string& message() const { return message_; }
@@ -75,6 +83,7 @@ private:
     std::string message_;
     std::string log_detail_;
     std::vector<ValidationIssue> issues_;
+    std::string data_;
 };
 
 // HTTP status for an error kind. Every kind is handled (no default), so a new kind is a compile error.

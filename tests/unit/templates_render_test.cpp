@@ -69,7 +69,7 @@ TEST(TemplatesRender, SignupFormHasEveryField) {
     }
     ExpectInput(html, "email", "email");
     ExpectInput(html, "password", "password");
-    EXPECT_NE(html.find(">Create account</button>"), std::string::npos);
+    EXPECT_NE(html.find(">Sign Up</button>"), std::string::npos);
 }
 
 TEST(TemplatesRender, MessagePageSuccessAndError) {
@@ -77,18 +77,20 @@ TEST(TemplatesRender, MessagePageSuccessAndError) {
     const std::string ok = engine.Render(
         "pages/message.html", Site({{"title", "Sign up"},
                                     {"heading", "Account created successfully"},
-                                    {"message", "Check your e-mail."},
+                                    {"lines", {"Check your e-mail.", "Second line."}},
                                     {"success", true}}));
     ExpectPageLayout(ok, "Sign up");
     EXPECT_NE(ok.find("message--success"), std::string::npos);
     EXPECT_EQ(ok.find("message--error"), std::string::npos);
     EXPECT_NE(ok.find("Account created successfully"), std::string::npos);
+    EXPECT_NE(ok.find("<p class=\"message__text\">Check your e-mail.</p>"), std::string::npos);
+    EXPECT_NE(ok.find("<p class=\"message__text\">Second line.</p>"), std::string::npos);
     EXPECT_EQ(ok.find("<a class=\"button"), std::string::npos) << "no link without link_url";
 
     const std::string bad = engine.Render(
         "pages/message.html", Site({{"title", "Sign up"},
                                     {"heading", "email already in use"},
-                                    {"message", "Choose another one."},
+                                    {"lines", {"Choose another one."}},
                                     {"success", false},
                                     {"link_url", "/page/new-user"},
                                     {"link_text", "Back to sign up"}}));
@@ -105,7 +107,7 @@ TEST(TemplatesRender, PasswordPages) {
     EXPECT_NE(request.find("method=\"post\" action=\"/auth/password/reset\""), std::string::npos);
     ExpectInput(request, "username", "text");
     ExpectInput(request, "email", "email");
-    EXPECT_NE(request.find(">Send reset link</button>"), std::string::npos);
+    EXPECT_NE(request.find(">Request Password Reset</button>"), std::string::npos);
 
     const std::string update = engine.Render(
         "pages/password_update_form.html",
@@ -118,7 +120,7 @@ TEST(TemplatesRender, PasswordPages) {
               std::string::npos);
     ExpectInput(update, "password", "password");
     ExpectInput(update, "password_validation", "password");
-    EXPECT_NE(update.find(">Update password</button>"), std::string::npos);
+    EXPECT_NE(update.find(">Reset Password</button>"), std::string::npos);
     EXPECT_NE(update.find("alice"), std::string::npos);
 }
 
@@ -170,7 +172,7 @@ TEST(TemplatesRender, NewSubmissionEmailAndMattermost) {
 TEST(TemplatesRender, EscapesHtmlByDefault) {
     const std::string html = Engine().Render(
         "pages/message.html", Site({{"title", "t"}, {"heading", "<script>alert('x')</script>"},
-                                    {"message", "a & b"}, {"success", false}}));
+                                    {"lines", {"a & b"}}, {"success", false}}));
     EXPECT_EQ(html.find("<script>"), std::string::npos);
     EXPECT_NE(html.find("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;"), std::string::npos);
     EXPECT_NE(html.find("a &amp; b"), std::string::npos);
