@@ -23,6 +23,11 @@ std::pair<crypto::Bytes, crypto::Bytes> HashNewPassword(std::string_view passwor
     return {std::move(hash), std::move(salt)};
 }
 
+// 409 "This <field> already exists !!", the field ("username" or "email") as the error's data.
+Error AlreadyExists(const std::string& field) {
+    return Error::Detail(ErrorKind::kConflict, "This " + field + " already exists !!").WithData(field);
+}
+
 }  // namespace
 
 AccountService::AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
@@ -57,18 +62,13 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
     auto conn = db_.Acquire();
     db::Transaction tx(*conn);
     db::UserRepository users(*conn);
-    if (users.FindByUsername(request.username)) {
-        throw Error::Detail(ErrorKind::kConflict, "This username already exists !!");
-    }
-    if (users.FindByEmail(request.email)) {
-        throw Error::Detail(ErrorKind::kConflict, "This email already exists !!");
-    }
+    if (users.FindByUsername(request.username)) throw AlreadyExists("username");
+    if (users.FindByEmail(request.email)) throw AlreadyExists("email");
     domain::UserId id = 0;
     try {
         id = users.Create(user);
     } catch (const db::UniqueViolation& e) {
-        const std::string field = e.column() == "email" ? "email" : "username";
-        throw Error::Detail(ErrorKind::kConflict, "This " + field + " already exists !!").WithData(field);
+        throw AlreadyExists(e.column() == "email" ? "email" : "username");
     }
     // The profile is written before the commit: if it cannot be written, no half account remains.
     profiles_.Write(request.username, {{"username", request.username},

@@ -37,7 +37,6 @@ accounts::Caller RequireCaller(ApiContext& ctx, const http::Request& request, ac
 
 // An HTML page rendered from pages/<name>.html with the site-wide fields added.
 http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::json data, int status = 200);
-// The generic result page (pages/message.html).
 // The result page of a form (sign-up, e-mail verification, password update).
 struct PageMessage {
     std::string heading;             // the page's <h1> and <title>

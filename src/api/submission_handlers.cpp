@@ -58,12 +58,9 @@ std::string EvaluatorCommand(const std::optional<domain::Evaluator>& evaluator) 
     return command;
 }
 
-// The stored datetime as ISO 8601 ("2021-03-31T12:00:00.000000"), as FastAPI serialised it.
-std::string IsoDateTime(TimePoint t) {
-    std::string text = FormatDateTime(t);
-    if (auto space = text.find(' '); space != std::string::npos) text[space] = 'T';
-    return text;
-}
+// The submission's day ("2021-03-31"): the first implementation's response model declared
+// `date: date`, and pydantic v1 turns the stored datetime into its date.
+std::string IsoDate(TimePoint t) { return FormatDateTime(t).substr(0, 10); }
 
 nlohmann::json DetailJson(const SubmissionView& view) {
     nlohmann::json leaderboards = nlohmann::json::array();
@@ -74,7 +71,7 @@ nlohmann::json DetailJson(const SubmissionView& view) {
             {"track_label", view.challenge.label},
             {"track_id", view.challenge.id},
             {"status", view.submission.status},
-            {"date", IsoDateTime(view.submission.submit_date)},
+            {"date", IsoDate(view.submission.submit_date)},
             {"evaluator_label", view.evaluator ? view.evaluator->label : std::string()},
             {"evaluator_cmd", EvaluatorCommand(view.evaluator)},
             {"leaderboards", std::move(leaderboards)}};

@@ -104,9 +104,9 @@ void AddShow(CommandSet& commands) {
     auto& command = commands.Add("leaderboards", "show", "Print a leaderboard's built file", [id](Context& context) {
         auto& service = context.services().leaderboards();
         const auto board = service.Get(*id);
-        const auto built = service.ReadJson(*id);
-        if (!built.at("updatedOn").is_null()) {
-            context.out() << built.dump(2) << '\n';
+        const auto built = service.ReadBuilt(*id);
+        if (built) {
+            context.out() << built->dump(2) << '\n';
             return 0;
         }
         const auto row = BoardRow(board);

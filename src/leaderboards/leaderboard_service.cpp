@@ -199,9 +199,15 @@ std::vector<BuildResult> LeaderboardService::BuildForChallenge(domain::Challenge
 }
 
 nlohmann::json LeaderboardService::ReadJson(domain::LeaderboardId id) {
+    auto built = ReadBuilt(id);
+    if (built) return std::move(*built);
+    return {{"updatedOn", IsoLocalTime(clock_.Now())}, {"data", nlohmann::json::array()}};
+}
+
+std::optional<nlohmann::json> LeaderboardService::ReadBuilt(domain::LeaderboardId id) {
     const fs::path path = OutputPath(Get(id));
     std::ifstream in(path, std::ios::binary);
-    if (!in) return {{"updatedOn", nullptr}, {"data", nlohmann::json::array()}};
+    if (!in) return std::nullopt;
     std::ostringstream text;
     text << in.rdbuf();
     auto json = nlohmann::json::parse(text.str(), nullptr, false);

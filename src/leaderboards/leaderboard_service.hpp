@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -64,9 +65,11 @@ public:
     // Every leaderboard of the challenge (none is fine).
     std::vector<BuildResult> BuildForChallenge(domain::ChallengeId challenge_id);
 
-    // GET /leaderboards/{id}/json: the built file, or {"updatedOn": null, "data": []} when not built
-    // yet. 404 unknown.
+    // GET /leaderboards/{id}/json: the built file, or {"updatedOn": <now>, "data": []} when not built
+    // yet (as the first implementation answered). 404 unknown.
     nlohmann::json ReadJson(domain::LeaderboardId id);
+    // The built file, or nothing when not built yet. 404 unknown.
+    std::optional<nlohmann::json> ReadBuilt(domain::LeaderboardId id);
     // GET /challenges/{id}/leaderboard: {<leaderboard label>: ReadJson(...)} for each of its
     // leaderboards. 404 {"message": "There is no challenge with the following id: N"}.
     nlohmann::json ReadForChallenge(domain::ChallengeId challenge_id);

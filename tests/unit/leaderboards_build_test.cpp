@@ -17,8 +17,16 @@ using nlohmann::json;
 
 TEST_F(LeaderboardTest, NotBuiltYetReadsEmpty) {
     const auto id = Create(Item("board"));
-    EXPECT_EQ(service_->ReadJson(id), (json{{"updatedOn", nullptr}, {"data", json::array()}}));
-    EXPECT_EQ(service_->ReadForChallenge(challenge_id_), (json{{"board", {{"updatedOn", nullptr}, {"data", json::array()}}}}));
+    EXPECT_FALSE(service_->ReadBuilt(id).has_value());
+    // The first implementation's answer for a board not built yet: the time of the request, no data.
+    const json read = service_->ReadJson(id);
+    EXPECT_EQ(read.at("data"), json::array());
+    ASSERT_TRUE(read.at("updatedOn").is_string());
+    EXPECT_TRUE(ParseDateTime(read["updatedOn"].get<std::string>()).has_value());
+    const json by_challenge = service_->ReadForChallenge(challenge_id_);
+    ASSERT_EQ(by_challenge.size(), 1u);
+    EXPECT_EQ(by_challenge.at("board").at("data"), json::array());
+    EXPECT_TRUE(by_challenge.at("board").at("updatedOn").is_string());
     EXPECT_EQ(service_->ReadForChallenge(other_challenge_id_), json::object());
 }
 
