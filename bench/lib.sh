@@ -22,16 +22,18 @@ machine_idle_percent() {
     awk -v t=$((b[0] - a[0])) -v i=$((b[1] - a[1])) 'BEGIN { printf "%.0f", (t > 0) ? 100 * i / t : 0 }'
 }
 
-# build_release : builds the working tree's zr in Release into $BUILD_DIR; sets ZR, dies on failure.
+# build_release : builds the working tree's zr and the yardstick (bench/yardstick) in Release into
+# $BUILD_DIR; sets ZR and YARDSTICK, dies on failure.
 build_release() {
     log "building Release into $BUILD_DIR"
     (
         cd "$REPO_ROOT"
-        cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF >/dev/null
-        ninja -C "$BUILD_DIR" zr >/dev/null
+        cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZR_BUILD_TESTS=OFF -DZR_BUILD_BENCH=ON >/dev/null
+        ninja -C "$BUILD_DIR" zr zr_yardstick >/dev/null
     ) || die "build failed"
     ZR="$BUILD_DIR/zr"
-    [[ -x "$ZR" ]] || die "$ZR not found after the build"
+    YARDSTICK="$BUILD_DIR/zr_yardstick"
+    [[ -x "$ZR" && -x "$YARDSTICK" ]] || die "$ZR or $YARDSTICK not found after the build"
 }
 
 # run_zr ARGS... : runs `zr ARGS` in $TMP_DIR (so that no stray .env is read) with the ${SERVER_ENV[@]} settings.

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Throughput / latency benchmark of `zr serve` (run on demand, not part of the test suite).
+# Throughput / latency benchmark of `zr serve` against a yardstick (run on demand, not part of the
+# test suite).
 #
 #   bash bench/run.sh
 #
-# Builds Release into <repo>/build-bench, seeds a throw-away data folder (challenges + one verified
-# user), starts the server on a free loopback port and measures with wrk:
-#   1. GET /challenges/                      wrk -t2 -c64 -d15s --latency, 3 runs, medians
-#   2. GET /users/profile (Bearer token)     same
-#   3. GET /challenges/ alone                wrk -t1 -c32 -d15s --latency (baseline for 4)
-#   4. GET /challenges/ during a login burst same, while a second wrk (-t1 -c16) POSTs
-#      /auth/login continuously; reports its p99, req/s and the logins/s completed.
-# Prints a summary table. The server (SIGTERM) and the temporary folder are cleaned up on exit.
-# The measuring part takes about 2 minutes 10 s (plus the build, incremental after the first run).
+# Builds Release into <repo>/build-bench (zr and bench/yardstick, a bare Beast server with the same
+# compiler, flags, Boost and IO thread count), seeds a throw-away data folder (7 open challenges +
+# 1 closed, one verified user), starts both servers on free loopback ports and measures with wrk:
+#   1. Per route, RUNS rounds (default 3), each: zr's route then the yardstick's /ping, both
+#      wrk -t2 -c64 -d<DURATION>s --latency, one after the other. Routes: GET /, GET /challenges/,
+#      GET /users/profile (Bearer token). Reports the medians of zr's req/s, p99 and CPU per
+#      request, of the yardstick's req/s, and of the per-round ratio zr / yardstick: a ratio of
+#      two neighbouring runs holds on a noisy machine where absolute figures do not.
+#   2. GET /challenges/ alone, wrk -t1 -c32 (baseline), then the same during a login burst (a
+#      second wrk -t1 -c16 POSTing /auth/login); its p99, req/s and the logins/s completed.
+# Prints a summary table. The servers (SIGTERM) and the temporary folder are cleaned up on exit.
+# The measuring part takes about 3 minutes 40 s with the defaults (plus the build).
 #
-# Environment: ZR_THREADS / ZR_HASH_THREADS are passed to the server as given (defaults: cores / 1).
-# BENCH_DURATION (seconds per wrk run, default 15) and BENCH_RUNS (default 3) shorten a trial run.
+# Environment: ZR_THREADS / ZR_HASH_THREADS are passed to the server as given (defaults: cores / 1);
+# the yardstick runs ZR_THREADS IO threads too. BENCH_DURATION (seconds per wrk run, default 10)
+# and BENCH_RUNS (default 3) shorten a trial run.
 set -euo pipefail
 
 LOG_PREFIX="bench"
 source "$(dirname "$0")/lib.sh"
-DURATION="${BENCH_DURATION:-15}"
+DURATION="${BENCH_DURATION:-10}"
 RUNS="${BENCH_RUNS:-3}"
 
 for tool in cmake ninja wrk curl python3; do
@@ -30,6 +35,7 @@ done
 # Clean-up: whatever happens, stop what we started and remove the temporary folder.
 TMP_DIR=""
 SERVER_PID=""
+YARDSTICK_PID=""
 BURST_PID=""
 cleanup() {
     local status=$?
@@ -39,6 +45,7 @@ cleanup() {
         wait "$BURST_PID" 2>/dev/null || true
     fi
     [[ -n "$SERVER_PID" ]] && stop_gracefully server "$SERVER_PID" 5
+    [[ -n "$YARDSTICK_PID" ]] && stop_gracefully yardstick "$YARDSTICK_PID" 5
     finish_cleanup "$status"
 }
 trap cleanup EXIT
@@ -58,10 +65,13 @@ mkdir -p "$DATA_DIR"
 # The server and admin commands run in the temp folder so that no stray .env is read.
 SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s)
 seed_data '[
-  {"label": "bench-2017", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
-  {"label": "bench-2019", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
-  {"label": "bench-2020", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+  {"label": "bench-2015", "start_date": "2015-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+  {"label": "bench-2017", "start_date": "2017-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+  {"label": "bench-2019", "start_date": "2019-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+  {"label": "bench-2020", "start_date": "2020-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
   {"label": "bench-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+  {"label": "bench-2023", "start_date": "2023-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+  {"label": "bench-2025", "start_date": "2025-01-01", "end_date": "2030-12-31", "url": "https://x.org", "active": true, "evaluator": null},
   {"label": "bench-old",  "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": false, "evaluator": null}
 ]'
 
@@ -71,6 +81,17 @@ start_server
 SERVER_PID=$LAUNCH_PID
 wait_for_port
 log "server pid $SERVER_PID on $BASE"
+"$YARDSTICK" 0 "${ZR_THREADS:-0}" >"$TMP_DIR/yardstick.log" 2>&1 &
+YARDSTICK_PID=$!
+YARDSTICK_BASE=""
+for _ in $(seq 100); do
+    kill -0 "$YARDSTICK_PID" 2>/dev/null || die "the yardstick exited at start-up"
+    YARDSTICK_BASE="$(sed -n 's/^yardstick listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$TMP_DIR/yardstick.log")"
+    [[ -n "$YARDSTICK_BASE" ]] && break
+    sleep 0.1
+done
+[[ -n "$YARDSTICK_BASE" ]] || die "the yardstick did not report its port"
+log "yardstick pid $YARDSTICK_PID on $YARDSTICK_BASE ($(sed -n 's/.*(\(.*\))/\1/p' "$TMP_DIR/yardstick.log"))"
 
 LOGIN_BODY="username=$USERNAME&password=$PASSWORD"
 TOKEN="$(login)" || die "login failed"
@@ -80,11 +101,15 @@ TOKEN="$(login)" || die "login failed"
 curl -sS --max-time 10 -f "$BASE/challenges/" | python3 -c '
 import json, sys
 items = json.load(sys.stdin)
-assert len(items) == 4, items' || die "GET /challenges/ does not list the 4 open challenges"
+assert len(items) == 7, items' || die "GET /challenges/ does not list the 7 open challenges"
 curl -sS --max-time 10 -f -H "Authorization: Bearer $TOKEN" "$BASE/users/profile" | python3 -c "
 import json, sys
 profile = json.load(sys.stdin)
 assert profile['username'] == '$USERNAME', profile" || die "GET /users/profile does not answer the profile"
+curl -sS --max-time 10 -f "$BASE/" | python3 -c '
+import json, sys
+assert "app" in json.load(sys.stdin)' || die "GET / does not answer the app description"
+curl -sS --max-time 10 -f "$YARDSTICK_BASE/ping" | grep -q pong || die "the yardstick does not answer /ping"
 
 # ---------------------------------------------------------------------------------------------
 # 3. wrk helpers.
@@ -99,18 +124,18 @@ EOF
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-# server_cpu_ticks : user + system CPU time of the server so far, in clock ticks.
-server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+# cpu_ticks PID : user + system CPU time of that process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 CLK_TCK="$(getconf CLK_TCK)"
 
-# run_wrk NAME ARGS... : one wrk run, output kept in $TMP_DIR/NAME.out, checked for errors.
-# Prints "req/s p99_ms errors server_cpu_us_per_request".
+# run_wrk NAME PID ARGS... : one wrk run against the server PID, output kept in $TMP_DIR/NAME.out,
+# checked for errors. Prints "req/s p99_ms errors server_cpu_us_per_request".
 run_wrk() {
-    local name=$1; shift
+    local name=$1 pid=$2; shift 2
     local ticks_before ticks_after
-    ticks_before="$(server_cpu_ticks)"
+    ticks_before="$(cpu_ticks "$pid")"
     timeout $((DURATION + 20)) wrk "$@" >"$TMP_DIR/$name.out" 2>&1 || { cat "$TMP_DIR/$name.out" >&2; die "wrk $name failed"; }
-    ticks_after="$(server_cpu_ticks)"
+    ticks_after="$(cpu_ticks "$pid")"
     local req p99 bad count cpu
     req="$(wrk_req "$TMP_DIR/$name.out")"
     p99="$(wrk_p99 "$TMP_DIR/$name.out")"
@@ -124,13 +149,12 @@ run_wrk() {
     printf '%s %s %s %s\n' "$req" "$p99" "$bad" "$cpu"
 }
 
-declare -A RESULT_REQ RESULT_P99 RESULT_BAD RESULT_CPU
-# measure KEY RUNS ARGS... : median req/s, p99 and server CPU per request over RUNS runs.
-measure() {
-    local key=$1 runs=$2; shift 2
-    local reqs=() p99s=() cpus=() bad_total=0 i line req p99 bad cpu
-    for ((i = 1; i <= runs; i++)); do
-        line="$(run_wrk "$key-$i" "$@")"
+declare -A RESULT_REQ RESULT_P99 RESULT_BAD RESULT_CPU RESULT_YARD RESULT_RATIO
+# record KEY LINES... : medians of "req/s p99 errors cpu" lines into RESULT_*[KEY] (errors summed).
+record() {
+    local key=$1; shift
+    local reqs=() p99s=() cpus=() bad_total=0 line req p99 bad cpu
+    for line in "$@"; do
         read -r req p99 bad cpu <<<"$line"
         reqs+=("$req"); p99s+=("$p99"); cpus+=("$cpu"); bad_total=$((bad_total + bad))
     done
@@ -139,18 +163,45 @@ measure() {
     RESULT_CPU[$key]="$(median "${cpus[@]}")"
     RESULT_BAD[$key]=$bad_total
 }
+# measure KEY RUNS ARGS... : RUNS runs of wrk ARGS against zr, medians in RESULT_*[KEY].
+measure() {
+    local key=$1 runs=$2 i lines=(); shift 2
+    for ((i = 1; i <= runs; i++)); do lines+=("$(run_wrk "$key-$i" "$SERVER_PID" "$@")"); done
+    record "$key" "${lines[@]}"
+}
+# compare KEY PATH [WRK ARGS...] : RUNS rounds of zr's PATH then the yardstick's /ping (wrk -t2
+# -c64); zr's medians in RESULT_*[KEY], the yardstick's median req/s in RESULT_YARD[KEY] and the
+# median of the rounds' ratios zr / yardstick in RESULT_RATIO[KEY].
+compare() {
+    local key=$1 path=$2 i zr_line yard_line zr_lines=() yard_lines=() ratios=(); shift 2
+    local wrk_args=(-t2 -c64 -d"${DURATION}s" --latency)
+    for ((i = 1; i <= RUNS; i++)); do
+        zr_line="$(run_wrk "$key-$i" "$SERVER_PID" "${wrk_args[@]}" "$@" "$BASE$path")"
+        yard_line="$(run_wrk "$key-yardstick-$i" "$YARDSTICK_PID" "${wrk_args[@]}" "$YARDSTICK_BASE/ping")"
+        zr_lines+=("$zr_line"); yard_lines+=("$yard_line")
+        ratios+=("$(awk -v z="${zr_line%% *}" -v y="${yard_line%% *}" 'BEGIN { printf "%.3f", (y > 0) ? z / y : 0 }')")
+        log "$key round $i: ratio ${ratios[-1]}"
+    done
+    record "$key" "${zr_lines[@]}"
+    record "$key-yardstick" "${yard_lines[@]}"
+    RESULT_YARD[$key]="${RESULT_REQ[$key-yardstick]}"
+    RESULT_BAD[$key]=$((RESULT_BAD[$key] + RESULT_BAD[$key-yardstick]))
+    RESULT_RATIO[$key]="$(median "${ratios[@]}")"
+}
 
 # ---------------------------------------------------------------------------------------------
-# 3. Throughput.
+# 3. Throughput against the yardstick.
 IDLE_BEFORE="$(machine_idle_percent)"
 log "machine idle before measuring: ${IDLE_BEFORE}%"
 if ((IDLE_BEFORE < 90)); then
     log "WARNING: the machine is busy (compiles? tests?); the figures will be low. Check 'uptime' and retry."
 fi
-log "GET /challenges/: $RUNS x wrk -t2 -c64 -d${DURATION}s"
-measure challenges "$RUNS" -t2 -c64 -d"${DURATION}s" --latency "$BASE/challenges/"
-log "GET /users/profile: $RUNS x wrk -t2 -c64 -d${DURATION}s"
-measure profile "$RUNS" -t2 -c64 -d"${DURATION}s" --latency -s "$TMP_DIR/auth.lua" "$BASE/users/profile"
+log "GET /: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+compare root /
+log "GET /challenges/: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+compare challenges /challenges/
+log "GET /users/profile: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+compare profile /users/profile -s "$TMP_DIR/auth.lua"
 
 # ---------------------------------------------------------------------------------------------
 # 4. Login burst.
@@ -182,28 +233,36 @@ verdict() { # verdict VALUE OP TARGET
         echo "MISSED"
     fi
 }
-ERRORS=$((RESULT_BAD[challenges] + RESULT_BAD[profile] + RESULT_BAD[baseline] + RESULT_BAD[burst] + LOGIN_BAD))
+ERRORS=$((RESULT_BAD[root] + RESULT_BAD[challenges] + RESULT_BAD[profile] + RESULT_BAD[baseline] + RESULT_BAD[burst] + LOGIN_BAD))
 
-row() { # row LABEL REQ P99 CPU TARGET RESULT
-    printf '| %-48s | %10s | %8s | %11s | %-15s | %-6s |\n' "$@"
+row() { # row LABEL REQ P99 CPU YARDSTICK RATIO TARGET RESULT
+    printf '| %-44s | %9s | %7s | %10s | %9s | %6s | %-22s | %-6s |\n' "$@"
+}
+ratio_row() { # ratio_row KEY LABEL MIN_RATIO
+    local key=$1 label=$2 min=$3 result
+    result="$(verdict "${RESULT_RATIO[$key]}" '>=' "$min")"
+    [[ "$(verdict "${RESULT_P99[$key]}" '<' 5)" == ok ]] || result="MISSED"
+    row "$label" "$(printf '%.0f' "${RESULT_REQ[$key]}")" "${RESULT_P99[$key]}" "${RESULT_CPU[$key]}" \
+        "$(printf '%.0f' "${RESULT_YARD[$key]}")" "${RESULT_RATIO[$key]}" ">= ${min}x, p99 < 5 ms" "$result"
 }
 echo
 echo "zr benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
     "$(nproc) cores, ZR_THREADS=${ZR_THREADS:-default} ZR_HASH_THREADS=${ZR_HASH_THREADS:-default}," \
     "machine ${IDLE_BEFORE}% idle before the run"
 echo
-row "measure" "req/s" "p99 ms" "CPU us/req" "target" "result"
-row "$(printf -- '-%.0s' {1..48})" "----------" "--------" "-----------" "---------------" "------"
-row "GET /challenges/ (-t2 -c64, median of $RUNS)" "$(printf '%.0f' "${RESULT_REQ[challenges]}")" \
-    "${RESULT_P99[challenges]}" "${RESULT_CPU[challenges]}" ">= 30000 req/s" "$(verdict "${RESULT_REQ[challenges]}" '>=' 30000)"
-row "GET /users/profile (-t2 -c64, median of $RUNS)" "$(printf '%.0f' "${RESULT_REQ[profile]}")" \
-    "${RESULT_P99[profile]}" "${RESULT_CPU[profile]}" ">= 20000 req/s" "$(verdict "${RESULT_REQ[profile]}" '>=' 20000)"
+row "measure (medians of $RUNS rounds)" "req/s" "p99 ms" "CPU us/req" "yardstick" "ratio" "target" "result"
+row "$(printf -- '-%.0s' {1..44})" "---------" "-------" "----------" "---------" "------" "----------------------" "------"
+ratio_row root "GET / (-t2 -c64)" 0.7
+ratio_row challenges "GET /challenges/, 7 challenges (-t2 -c64)" 0.5
+ratio_row profile "GET /users/profile, Bearer (-t2 -c64)" 0.5
 row "GET /challenges/ alone (-t1 -c32)" "$(printf '%.0f' "${RESULT_REQ[baseline]}")" \
-    "${RESULT_P99[baseline]}" "${RESULT_CPU[baseline]}" "(baseline)" ""
+    "${RESULT_P99[baseline]}" "${RESULT_CPU[baseline]}" "" "" "(baseline)" ""
 row "GET /challenges/ during login burst (-t1 -c32)" "$(printf '%.0f' "${RESULT_REQ[burst]}")" \
-    "${RESULT_P99[burst]}" "${RESULT_CPU[burst]}" "p99 < 10 ms" "$(verdict "${RESULT_P99[burst]}" '<' 10)"
-row "POST /auth/login during the burst (-t1 -c16)" "$LOGINS_PER_S" "$LOGIN_P99" "" "" ""
+    "${RESULT_P99[burst]}" "${RESULT_CPU[burst]}" "" "" "p99 < 10 ms" "$(verdict "${RESULT_P99[burst]}" '<' 10)"
+row "POST /auth/login during the burst (-t1 -c16)" "$LOGINS_PER_S" "$LOGIN_P99" "" "" "" "" ""
 echo
-echo "CPU us/req: server CPU time (user+system, all threads) per completed request of that wrk run."
+echo "yardstick: bench/yardstick's /ping (a bare Beast server, same build and IO threads), measured"
+echo "right after zr's route in each round; ratio: median of the rounds' zr req/s / yardstick req/s."
+echo "CPU us/req: the server's CPU time (user+system, all threads) per completed request of that wrk run."
 echo "Non-2xx responses or socket errors over all runs: $ERRORS"
 [[ "$ERRORS" -eq 0 ]] || { log "some requests failed; see the figures with care"; exit 1; }
