@@ -60,16 +60,24 @@ start_server() {
     LAUNCH_PID=$!
 }
 
-# wait_for_port : waits up to 10 s for the server's "listening on" log line; sets PORT and BASE.
-wait_for_port() {
-    PORT=""
+# wait_for_listening PID LOG WHAT : waits up to 10 s for a "listening on http://127.0.0.1:<port>"
+# line in LOG (zr serve and the yardstick print one); dies if PID exits first. Sets LISTEN_PORT.
+wait_for_listening() {
+    local pid=$1 log_file=$2 what=$3
+    LISTEN_PORT=""
     for _ in $(seq 100); do
-        kill -0 "$LAUNCH_PID" 2>/dev/null || die "server exited at start-up"
-        PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP_DIR/server.log" | head -n 1)"
-        [[ -n "$PORT" ]] && break
+        kill -0 "$pid" 2>/dev/null || die "$what exited at start-up"
+        LISTEN_PORT="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log_file" | head -n 1)"
+        [[ -n "$LISTEN_PORT" ]] && return 0
         sleep 0.1
     done
-    [[ -n "$PORT" ]] || die "server did not report its port within 10 s"
+    die "$what did not report its port within 10 s"
+}
+
+# wait_for_port : waits for the server's "listening on" log line; sets PORT and BASE.
+wait_for_port() {
+    wait_for_listening "$LAUNCH_PID" "$TMP_DIR/server.log" server
+    PORT=$LISTEN_PORT
     BASE="http://127.0.0.1:$PORT"
 }
 

@@ -83,14 +83,8 @@ wait_for_port
 log "server pid $SERVER_PID on $BASE"
 "$YARDSTICK" 0 "${ZR_THREADS:-0}" >"$TMP_DIR/yardstick.log" 2>&1 &
 YARDSTICK_PID=$!
-YARDSTICK_BASE=""
-for _ in $(seq 100); do
-    kill -0 "$YARDSTICK_PID" 2>/dev/null || die "the yardstick exited at start-up"
-    YARDSTICK_BASE="$(sed -n 's/^yardstick listening on \(127\.0\.0\.1:[0-9]*\).*/http:\/\/\1/p' "$TMP_DIR/yardstick.log")"
-    [[ -n "$YARDSTICK_BASE" ]] && break
-    sleep 0.1
-done
-[[ -n "$YARDSTICK_BASE" ]] || die "the yardstick did not report its port"
+wait_for_listening "$YARDSTICK_PID" "$TMP_DIR/yardstick.log" yardstick
+YARDSTICK_BASE="http://127.0.0.1:$LISTEN_PORT"
 log "yardstick pid $YARDSTICK_PID on $YARDSTICK_BASE ($(sed -n 's/.*(\(.*\))/\1/p' "$TMP_DIR/yardstick.log"))"
 
 LOGIN_BODY="username=$USERNAME&password=$PASSWORD"

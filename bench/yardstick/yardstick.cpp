@@ -5,7 +5,8 @@
 //
 //   zr_yardstick [PORT] [THREADS]     PORT 0 (default) = any free port; THREADS 0 (default) = cores
 //
-// Prints "yardstick listening on 127.0.0.1:<port>" once it accepts; stops on SIGINT/SIGTERM.
+// Prints "yardstick listening on http://127.0.0.1:<port>" (as zr serve does) once it accepts;
+// stops on SIGINT/SIGTERM.
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     signals.async_wait([&](const beast::error_code&, int) { ioc.stop(); });
     // Like zr serve: a strand per connection only when several threads run the io_context.
     asio::co_spawn(ioc, Accept(acceptor, ioc, threads > 1), asio::detached);
-    std::cout << "yardstick listening on 127.0.0.1:" << acceptor.local_endpoint().port() << " (" << threads
+    std::cout << "yardstick listening on http://127.0.0.1:" << acceptor.local_endpoint().port() << " (" << threads
               << " threads)" << std::endl;
 
     std::vector<std::thread> pool;

@@ -58,10 +58,6 @@ std::string EvaluatorCommand(const std::optional<domain::Evaluator>& evaluator) 
     return command;
 }
 
-// The submission's day ("2021-03-31"): the first implementation's response model declared
-// `date: date`, and pydantic v1 turns the stored datetime into its date.
-std::string IsoDate(TimePoint t) { return FormatDateTime(t).substr(0, 10); }
-
 nlohmann::json DetailJson(const SubmissionView& view) {
     nlohmann::json leaderboards = nlohmann::json::array();
     for (const auto& board : view.leaderboards) leaderboards.push_back({board.label, board.id});
@@ -71,7 +67,9 @@ nlohmann::json DetailJson(const SubmissionView& view) {
             {"track_label", view.challenge.label},
             {"track_id", view.challenge.id},
             {"status", view.submission.status},
-            {"date", IsoDate(view.submission.submit_date)},
+            // The day ("2021-03-31"): the first implementation's model declared `date: date`, and
+            // pydantic v1 turned the stored datetime into its date.
+            {"date", FormatDate(LocalDate(view.submission.submit_date))},
             {"evaluator_label", view.evaluator ? view.evaluator->label : std::string()},
             {"evaluator_cmd", EvaluatorCommand(view.evaluator)},
             {"leaderboards", std::move(leaderboards)}};
