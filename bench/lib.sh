@@ -53,6 +53,20 @@ EOF
         || { cat "$TMP_DIR/seed.log" >&2; die "users:create failed"; }
 }
 
+# seed_bench_data : seed_data with the benchmark's challenges (7 open, 1 closed) and user.
+seed_bench_data() {
+    seed_data '[
+      {"label": "bench-2015", "start_date": "2015-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-2017", "start_date": "2017-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-2019", "start_date": "2019-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-2020", "start_date": "2020-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-2021", "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-2023", "start_date": "2023-01-01", "end_date": null, "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-2025", "start_date": "2025-01-01", "end_date": "2030-12-31", "url": "https://x.org", "active": true, "evaluator": null},
+      {"label": "bench-old",  "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": false, "evaluator": null}
+    ]'
+}
+
 # start_server [WRAPPER...] : starts `WRAPPER... zr serve` like run_zr, in the background, output in
 # $TMP_DIR/server.log; sets LAUNCH_PID (the background job, zr itself without a wrapper).
 start_server() {

@@ -117,10 +117,15 @@ void AccountService::Logout(std::string_view token) {
 }
 
 Caller AccountService::Authenticate(std::string_view token, AuthLevel level) {
+    const auto stamp = db_.LastCommit();  // before reading: see db::CommitCache
     std::optional<std::pair<domain::Session, domain::User>> found;
-    {
-        auto conn = db_.Acquire();
-        found = db::SessionRepository(*conn).FindWithUser(token);
+    if (stamp) found = sessions_.Find(token, *stamp);
+    if (!found) {
+        {
+            auto conn = db_.Acquire();
+            found = db::SessionRepository(*conn).FindWithUser(token);
+        }
+        if (found && stamp) sessions_.Store(std::string(token), *found, *stamp);
     }
     if (!found || found->first.expiration_date <= clock_.Now()) {
         throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadToken));

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
+#include "db/commit_cache.hpp"
 #include "db/database.hpp"
 #include "domain/user.hpp"
 #include "mail/mailer.hpp"
@@ -85,7 +86,9 @@ public:
     std::string Login(std::string_view login, std::string_view password);
     void Logout(std::string_view token);
     // 401 "Token is not found or invalid !" (unknown/expired); with kActiveUser also
-    // 406 "User not verified" and 401 "User inactive, should not connect".
+    // 406 "User not verified" and 401 "User inactive, should not connect". A known token's session
+    // and user are kept in memory and reused until anything is committed to the database (a
+    // logout, a password change, an admin command: see db::CommitCache); unknown tokens are not.
     Caller Authenticate(std::string_view token, AuthLevel level);
 
     // Link from the verification e-mail.
@@ -138,6 +141,9 @@ private:
 
     std::mutex rate_mutex_;
     std::map<std::string, std::vector<TimePoint>> reset_requests_;
+    // Token -> its session and user, as last read from the database.
+    static constexpr std::size_t kSessionCacheSize = 4096;
+    db::CommitCache<std::string, std::pair<domain::Session, domain::User>> sessions_{kSessionCacheSize};
 };
 
 }  // namespace zr::accounts

@@ -51,7 +51,8 @@ http::Response LeaderboardJson(ApiContext& ctx, http::Request& request);
 http::Response ChallengeLeaderboards(ApiContext& ctx, http::Request& request);
 
 // site_handlers.cpp
-http::Response Root(ApiContext& ctx, http::Request& request);
+// The body of GET / (the app, its version, maintainers and contact), from the settings.
+std::string RootJson(const settings::Settings& settings);
 http::Response StaticFile(ApiContext& ctx, http::Request& request);
 http::Response DocsPage(ApiContext& ctx, http::Request& request);
 http::Response DocsAsset(ApiContext& ctx, http::Request& request);

@@ -57,7 +57,12 @@ http::Router BuildRouter(ApiContext& ctx) {
     };
     const Limits hashing{.offload = true};
 
-    add(Method::kGet, "/", Root);
+    // GET /: the settings do not change while serving, so the answer is serialised once.
+    http::RouteOptions root_options;
+    root_options.max_body = json;
+    router.Add(
+        Method::kGet, "/", [body = RootJson(ctx.settings)](http::Request&) { return http::Response::JsonText(200, body); },
+        root_options);
     add(Method::kGet, "/docs", DocsPage);
     add(Method::kGet, "/docs/assets/{file}", DocsAsset);
     add(Method::kGet, "/openapi.json", OpenApi);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/local_workers.hpp"
+#include "api/log_output.hpp"
 #include "api/request_metrics.hpp"
 #include "api/routes.hpp"
 #include "http/server.hpp"
@@ -14,6 +15,7 @@
 namespace zr::api {
 
 int Serve(const settings::Settings& settings) {
+    const ServeLog log;
     // Before the services: their threads (the update consumer) report to it until they stop.
     metrics::Metrics metrics;
     wiring::Services services(settings);
@@ -51,6 +53,7 @@ int Serve(const settings::Settings& settings) {
     const auto port = server.Listen();
     spdlog::info("zerospeech-api {} listening on http://{}:{} (data folder {})", settings.version, settings.host,
                  port, settings.data_folder.string());
+    ServeLog::Flush();
     server.Run();
     spdlog::info("server stopped");
     // Running evaluations are killed and their jobs handed back to the queue (run again at the next

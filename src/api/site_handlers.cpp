@@ -45,10 +45,10 @@ Error NotFound() { return Error::Detail(ErrorKind::kNotFound, "Not Found"); }
 
 }  // namespace
 
-http::Response Root(ApiContext& ctx, http::Request&) {
-    const auto& s = ctx.settings;
-    return http::Response::Json(
-        200, {{"app", s.app_name}, {"version", s.version}, {"maintainers", s.maintainers}, {"contact", s.admin_email}});
+std::string RootJson(const settings::Settings& s) {
+    const nlohmann::json root = {
+        {"app", s.app_name}, {"version", s.version}, {"maintainers", s.maintainers}, {"contact", s.admin_email}};
+    return http::Response::Json(200, root).body;
 }
 
 http::Response StaticFile(ApiContext& ctx, http::Request& request) {

@@ -58,12 +58,22 @@ bool ChallengeService::IsOpen(const domain::Challenge& challenge) const {
     return challenge.IsOpen(LocalDate(clock_.Now()));
 }
 
-std::vector<domain::Challenge> ChallengeService::List(bool include_inactive) {
+std::vector<domain::Challenge> ChallengeService::All() {
+    const auto stamp = db_.LastCommit();  // before reading: see db::CommitCache
+    if (stamp) {
+        if (auto hit = all_.Find(0, *stamp)) return std::move(*hit);
+    }
     std::vector<domain::Challenge> all;
     {
         auto conn = db_.Acquire();
         all = db::ChallengeRepository(*conn).List();
     }
+    if (stamp) all_.Store(0, all, *stamp);
+    return all;
+}
+
+std::vector<domain::Challenge> ChallengeService::List(bool include_inactive) {
+    std::vector<domain::Challenge> all = All();
     if (include_inactive) return all;
     const Date today = LocalDate(clock_.Now());
     std::erase_if(all, [&](const domain::Challenge& c) { return !c.IsOpen(today); });

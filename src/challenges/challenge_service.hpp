@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
+#include "db/commit_cache.hpp"
 #include "db/database.hpp"
 #include "domain/challenge.hpp"
 
@@ -19,7 +20,8 @@ class ChallengeService {
 public:
     ChallengeService(db::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
-    // Open challenges, or all of them with include_inactive; ordered by id.
+    // Open challenges, or all of them with include_inactive; ordered by id. The table is kept in
+    // memory and read again after any commit to the database (db::CommitCache).
     std::vector<domain::Challenge> List(bool include_inactive);
     domain::Challenge Get(domain::ChallengeId id);
     // Validates (non-empty unique label, http(s) url, end >= start) and inserts.
@@ -33,8 +35,11 @@ public:
     bool IsOpen(const domain::Challenge& challenge) const;
 
 private:
+    std::vector<domain::Challenge> All();
+
     db::Database& db_;
     const Clock& clock_;
+    db::CommitCache<int, std::vector<domain::Challenge>> all_{1};  // one entry: the whole table
 };
 
 // {"id","label","start_date","end_date","active","url","evaluator"}

@@ -10,6 +10,8 @@ struct Database::Pool {
     std::mutex mutex;
     std::vector<std::unique_ptr<Connection>> idle;  // guarded by mutex
     std::atomic<std::uint64_t> busy_waits{0};
+    std::once_flag watch_once;
+    std::unique_ptr<CommitWatch> watch;  // set once, under watch_once
 };
 
 ConnectionLease::ConnectionLease(Database& owner, std::unique_ptr<Connection> conn)
@@ -58,6 +60,11 @@ void Database::Release(std::unique_ptr<Connection> conn) {
 }
 
 std::uint64_t Database::BusyWaits() const { return pool_->busy_waits.load(std::memory_order_relaxed); }
+
+std::optional<CommitStamp> Database::LastCommit() {
+    std::call_once(pool_->watch_once, [this] { pool_->watch = std::make_unique<CommitWatch>(path_); });
+    return pool_->watch->Current();
+}
 
 int Database::SchemaVersion() {
     auto lease = Acquire();

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "db/commit_watch.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -181,6 +183,10 @@ public:
     // Times a statement of this database's connections waited for a lock held by another
     // connection or process ("database is locked" retries), since it was opened.
     std::uint64_t BusyWaits() const;
+    // A stamp of the last commit to the file by any connection or process (see CommitWatch), or
+    // nullopt when it cannot be read (caches must then read the database). The first call opens
+    // the watch's own connection.
+    std::optional<CommitStamp> LastCommit();
     const std::filesystem::path& path() const { return path_; }
 
 private:

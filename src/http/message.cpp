@@ -49,6 +49,13 @@ Response Response::Json(int status, const nlohmann::json& value) {
     return r;
 }
 
+Response Response::JsonText(int status, std::string json) {
+    Response r;
+    r.status = status;
+    r.body = std::move(json);
+    return r;
+}
+
 Response Response::Html(int status, std::string html) {
     Response r;
     r.status = status;

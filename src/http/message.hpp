@@ -59,6 +59,8 @@ struct Response {
     std::optional<std::filesystem::path> file;
 
     static Response Json(int status, const nlohmann::json& value);
+    // A body that already is JSON text (serialised once, reused).
+    static Response JsonText(int status, std::string json);
     static Response Html(int status, std::string html);
     // The first implementation's `Response(status_code=200)`: no body and no Content-Type.
     static Response Empty(int status = 200);

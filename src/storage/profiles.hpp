@@ -5,7 +5,13 @@
 // Usernames reaching this class must be valid (accounts::IsValidUsername); Path() refuses anything
 // that is not a plain file name. Writes go to a temporary file then rename (no torn profile).
 // Thread-safety: safe for different usernames; concurrent writes to one profile: last one wins.
+//
+// Profiles read are kept in memory (at most kCacheSize) and reused until anything in the folder
+// changes (FolderWatch): a profile written by this process, the admin CLI or an editor is read
+// again by the next Read().
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -15,15 +21,23 @@ namespace zr::storage {
 
 class Profiles {
 public:
-    explicit Profiles(std::filesystem::path user_data_dir) : dir_(std::move(user_data_dir)) {}
+    static constexpr std::size_t kCacheSize = 4096;
+
+    explicit Profiles(std::filesystem::path user_data_dir);
+    ~Profiles();
+    Profiles(const Profiles&) = delete;
+    Profiles& operator=(const Profiles&) = delete;
     // The profile object, or nullopt if the file is absent or not a JSON object.
     std::optional<nlohmann::json> Read(std::string_view username) const;
     // Replaces the profile file atomically. Throws std::runtime_error on I/O failure.
     void Write(std::string_view username, const nlohmann::json& profile) const;
 
 private:
+    struct Cache;
     std::filesystem::path Path(std::string_view username) const;
     std::filesystem::path dir_;
+    mutable std::mutex cache_mutex_;
+    mutable std::unique_ptr<Cache> cache_;  // created on the first Read(); guarded by cache_mutex_
 };
 
 // Resolves a client-supplied path under a root folder. Returns nullopt for anything that would

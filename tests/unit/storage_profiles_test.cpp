@@ -1,0 +1,123 @@
+// Profiles: the files of USER_DATA_DIR and the in-memory copy kept while the folder is unchanged.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/folder_watch.hpp"
+#include "storage/profiles.hpp"
+#include "temp_database.hpp"
+
+namespace zr::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::TempDir;
+
+void WriteText(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+std::string Affiliation(const Profiles& profiles, const std::string& name) {
+    const auto profile = profiles.Read(name);
+    return profile ? profile->value("affiliation", std::string("<none>")) : std::string("<absent>");
+}
+
+class ProfilesTest : public ::testing::Test {
+protected:
+    TempDir dir_;
+    Profiles profiles_{dir_.path()};
+};
+
+TEST_F(ProfilesTest, ReadsWhatWasWritten) {
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "<absent>");
+    profiles_.Write("ada", {{"username", "ada"}, {"affiliation", "Lab A"}});
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "Lab A");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "Lab A");  // from memory
+    profiles_.Write("ada", {{"username", "ada"}, {"affiliation", "Lab B"}});
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "Lab B");
+}
+
+TEST_F(ProfilesTest, SeesEveryChangeMadeFromOutside) {
+    const fs::path file = dir_.path() / "ada.json";
+    WriteText(file, R"({"username":"ada","affiliation":"one"})");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "one");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "one");
+
+    // rewritten in place, same size
+    WriteText(file, R"({"username":"ada","affiliation":"two"})");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "two");
+
+    // replaced by a rename, as another zr process does
+    WriteText(dir_.path() / "tmp", R"({"username":"ada","affiliation":"three"})");
+    fs::rename(dir_.path() / "tmp", file);
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "three");
+
+    // not an object any more, then deleted
+    WriteText(file, "[1, 2]");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "<absent>");
+    WriteText(file, R"({"affiliation":"four"})");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "four");
+    fs::remove(file);
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "<absent>");
+}
+
+TEST_F(ProfilesTest, FilesWithAnotherNameAreNeverKept) {
+    // A symbolic link and a hard link to files outside the watched folder: their changes are not
+    // reported by the folder, so each read goes to the file.
+    TempDir outside;
+    WriteText(outside.path() / "sym.json", R"({"affiliation":"s1"})");
+    WriteText(outside.path() / "hard.json", R"({"affiliation":"h1"})");
+    fs::create_symlink(outside.path() / "sym.json", dir_.path() / "sym.json");
+    fs::create_hard_link(outside.path() / "hard.json", dir_.path() / "hard.json");
+    EXPECT_EQ(Affiliation(profiles_, "sym"), "s1");
+    EXPECT_EQ(Affiliation(profiles_, "hard"), "h1");
+    WriteText(outside.path() / "sym.json", R"({"affiliation":"s2"})");
+    WriteText(outside.path() / "hard.json", R"({"affiliation":"h2"})");
+    EXPECT_EQ(Affiliation(profiles_, "sym"), "s2");
+    EXPECT_EQ(Affiliation(profiles_, "hard"), "h2");
+}
+
+TEST_F(ProfilesTest, RefusesUnsafeNamesEvenAfterCaching) {
+    profiles_.Write("ada", {{"affiliation", "x"}});
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "x");
+    EXPECT_THROW((void)profiles_.Read("../ada"), std::invalid_argument);
+    EXPECT_THROW((void)profiles_.Read(""), std::invalid_argument);
+}
+
+TEST(ProfilesWithoutFolder, ReadsStillWorkWhenTheFolderCannotBeWatched) {
+    TempDir dir;
+    const fs::path missing = dir.path() / "later";
+    Profiles profiles(missing);
+    EXPECT_EQ(Affiliation(profiles, "ada"), "<absent>");  // the watch fails: no cache
+    fs::create_directory(missing);
+    profiles.Write("ada", {{"affiliation", "a"}});
+    EXPECT_EQ(Affiliation(profiles, "ada"), "a");
+    profiles.Write("ada", {{"affiliation", "b"}});
+    EXPECT_EQ(Affiliation(profiles, "ada"), "b");
+}
+
+TEST(FolderWatch, ReportsAChangeOnceAndTheFolderGoingAway) {
+    TempDir dir;
+    const fs::path watched = dir.path() / "w";
+    fs::create_directory(watched);
+    FolderWatch watch(watched);
+    ASSERT_TRUE(watch.usable());
+    EXPECT_FALSE(watch.Changed());
+    WriteText(watched / "a", "1");
+    EXPECT_TRUE(watch.Changed());
+    EXPECT_FALSE(watch.Changed());
+    fs::create_directory(dir.path() / "sub");  // outside the watched folder
+    EXPECT_FALSE(watch.Changed());
+    fs::rename(watched, dir.path() / "moved");
+    EXPECT_TRUE(watch.Changed());
+    EXPECT_FALSE(watch.usable());
+    EXPECT_TRUE(watch.Changed());
+}
+
+}  // namespace
+}  // namespace zr::storage
