@@ -1,12 +1,35 @@
 #include "http/server_request.hpp"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/status.hpp>
 #include <iterator>
 #include <string>
 
 #include "http/error_response.hpp"
 
 namespace zr::http {
+
+std::string ResponseHead(const Response& response, const Exchange& ex, std::uint64_t content_length) {
+    const auto field = [](std::string& out, std::string_view name, std::string_view value) {
+        out.append(name).append(": ").append(value).append("\r\n");
+    };
+    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+    std::string out;
+    out.reserve(192);
+    out.append(ex.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
+    out.append(reason.data(), reason.size()).append("\r\n");
+    field(out, "Server", "zerospeech-api");
+    field(out, "Date", HttpDate());
+    if (!response.content_type.empty()) field(out, "Content-Type", response.content_type);
+    field(out, "X-Request-ID", ex.request.request_id);
+    for (const auto& [name, value] : response.headers) field(out, name, value);
+    // Beast's keep_alive(): HTTP/1.1 says only "close", HTTP/1.0 only "keep-alive".
+    if (ex.version == 10 && !ex.close) field(out, "Connection", "keep-alive");
+    if (ex.version != 10 && ex.close) field(out, "Connection", "close");
+    if (!StatusHasNoBody(response.status)) field(out, "Content-Length", std::to_string(content_length));
+    out.append("\r\n");
+    return out;
+}
 
 Method ToMethod(bhttp::verb verb) {
     switch (verb) {

@@ -6,6 +6,9 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 // clang-format on
 
+#include <cstdint>
+#include <string>
+
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -34,6 +37,11 @@ bool IsContinueExpected(const Parser& parser);
 
 // Responses without a body whatever the request (1xx, 204, 304).
 inline bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
+
+// The status line and header of a response with a body in memory, as text ending with the empty
+// line: what Beast's serializer writes for the same fields (SetCommonFields, then Content-Length
+// unless the status has no body), built in one string instead of a fields container.
+std::string ResponseHead(const Response& response, const Exchange& ex, std::uint64_t content_length);
 
 // The header fields every response carries: Server, Date, Content-Type, X-Request-ID, the
 // response's own headers and the keep-alive decision (ex.close).
