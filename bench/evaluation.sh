@@ -26,9 +26,7 @@ BACKEND="${BENCH_BACKEND:-embedded}"
 TMP_PARENT="${BENCH_TMPDIR:-/tmp}"
 HOST_NAME="benchhost"
 
-for tool in cmake ninja curl /usr/bin/python3; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools cmake ninja curl /usr/bin/python3
 [[ "$JOBS" =~ ^[0-9]+$ && "$JOBS" -ge 1 ]] || die "BENCH_JOBS must be a positive integer"
 
 TMP_DIR=""

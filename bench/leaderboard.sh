@@ -22,9 +22,7 @@ ENTRIES="${BENCH_ENTRIES:-10000}"
 RUNS="${BENCH_RUNS:-3}"
 TMP_PARENT="${BENCH_TMPDIR:-/tmp}"
 
-for tool in cmake ninja /usr/bin/python3; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools cmake ninja /usr/bin/python3
 [[ "$ENTRIES" =~ ^[0-9]+$ && "$ENTRIES" -ge 1 ]] || die "BENCH_ENTRIES must be a positive integer"
 [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || die "BENCH_RUNS must be a positive integer"
 

@@ -1,4 +1,4 @@
-# Set-up shared by bench/run.sh and bench/upload.sh; sourced, not run:
+# Set-up shared by the bench/*.sh scripts; sourced, not run:
 #   source "$(dirname "$0")/lib.sh"
 # The caller sets LOG_PREFIX before sourcing, and TMP_DIR / SERVER_ENV before seeding or starting
 # the server. Functions that need $ZR, $TMP_DIR or $BASE say so.
@@ -12,6 +12,17 @@ PASSWORD="Bench-Passw0rd-42"
 log() { printf '[%s] %s\n' "$LOG_PREFIX" "$*" >&2; }
 # die MESSAGE... : logs "ERROR: MESSAGE" and exits 1.
 die() { log "ERROR: $*"; exit 1; }
+
+# require_tools TOOL... : installs the benchmark packages (scripts/setup.sh --bench) if a TOOL is
+# missing, then dies if one still is.
+require_tools() {
+    local tool missing=()
+    for tool in "$@"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+    ((${#missing[@]} == 0)) && return 0
+    log "missing ${missing[*]}: running scripts/setup.sh --bench"
+    "$REPO_ROOT/scripts/setup.sh" --bench >&2 || die "scripts/setup.sh --bench failed"
+    for tool in "$@"; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+}
 
 # machine_idle_percent : share of idle CPU over one second (others' compiles skew the figures).
 machine_idle_percent() {
@@ -65,6 +76,19 @@ seed_bench_data() {
       {"label": "bench-2025", "start_date": "2025-01-01", "end_date": "2030-12-31", "url": "https://x.org", "active": true, "evaluator": null},
       {"label": "bench-old",  "start_date": "2021-01-01", "end_date": null, "url": "https://x.org", "active": false, "evaluator": null}
     ]'
+}
+
+# serve_bench_data NAME : a fresh $TMP_DIR (/tmp/zr-NAME.XXXXXX) with seed_bench_data, and
+# `zr serve` on a free loopback port; sets TMP_DIR, DATA_DIR, SERVER_ENV, SERVER_PID, PORT, BASE.
+serve_bench_data() {
+    TMP_DIR="$(mktemp -d "/tmp/zr-$1.XXXXXX")"
+    DATA_DIR="$TMP_DIR/data"
+    mkdir -p "$DATA_DIR"
+    SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s)
+    seed_bench_data
+    start_server
+    SERVER_PID=$LAUNCH_PID
+    wait_for_port
 }
 
 # start_server [WRAPPER...] : starts `WRAPPER... zr serve` like run_zr, in the background, output in

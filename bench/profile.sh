@@ -21,9 +21,7 @@ ROUTES=("$@")
 for route in "${ROUTES[@]}"; do
     [[ "$route" =~ ^(root|challenges|profile)$ ]] || die "unknown route '$route' (root, challenges, profile)"
 done
-for tool in cmake ninja wrk curl python3 perf; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools cmake ninja wrk curl python3 perf
 
 TMP_DIR=""
 SERVER_PID=""
@@ -40,14 +38,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 build_release
-TMP_DIR="$(mktemp -d /tmp/zr-profile.XXXXXX)"
-DATA_DIR="$TMP_DIR/data"
-mkdir -p "$DATA_DIR"
-SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s)
-seed_bench_data
-start_server
-SERVER_PID=$LAUNCH_PID
-wait_for_port
+serve_bench_data profile
 TOKEN="$(login)" || die "login failed"
 printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$TOKEN" >"$TMP_DIR/auth.lua"
 log "server pid $SERVER_PID on $BASE; machine $(machine_idle_percent)% idle"

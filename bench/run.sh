@@ -27,9 +27,7 @@ source "$(dirname "$0")/lib.sh"
 DURATION="${BENCH_DURATION:-10}"
 RUNS="${BENCH_RUNS:-3}"
 
-for tool in cmake ninja wrk curl python3; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools cmake ninja wrk curl python3
 
 # ---------------------------------------------------------------------------------------------
 # Clean-up: whatever happens, stop what we started and remove the temporary folder.
@@ -58,19 +56,10 @@ build_release
 
 # ---------------------------------------------------------------------------------------------
 # 2. Seed a temporary data folder, start the server, log in.
-TMP_DIR="$(mktemp -d /tmp/zr-bench.XXXXXX)"
-DATA_DIR="$TMP_DIR/data"
-mkdir -p "$DATA_DIR"
-
-# The server and admin commands run in the temp folder so that no stray .env is read.
-SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s)
-seed_bench_data
-
 log "starting zr serve (ZR_THREADS=${ZR_THREADS:-<default>}, ZR_HASH_THREADS=${ZR_HASH_THREADS:-<default>})"
-# Access logs are kept (as in production) but written to a file in the temp folder.
-start_server
-SERVER_PID=$LAUNCH_PID
-wait_for_port
+# The server and admin commands run in the temp folder so that no stray .env is read; access logs
+# are kept (as in production) but written to a file there.
+serve_bench_data bench
 log "server pid $SERVER_PID on $BASE"
 "$YARDSTICK" 0 "${ZR_THREADS:-0}" >"$TMP_DIR/yardstick.log" 2>&1 &
 YARDSTICK_PID=$!

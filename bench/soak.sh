@@ -50,9 +50,7 @@ SEED="${SOAK_SEED:-1}"
 READER_TOKENS=5
 PASSWORD="Soak-Passw0rd-42"
 
-for tool in cmake ninja wrk /usr/bin/python3; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools cmake ninja wrk /usr/bin/python3
 [[ "$MINUTES" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v m="$MINUTES" 'BEGIN { exit !(m > 0) }' \
     || die "MINUTES must be a positive number (got '$MINUTES')"
 for var in READERS UPLOADERS MIN_MB MAX_MB PART_MB PAUSE_MS LOCAL_WORKERS MIN_FREE_MB FINAL_TIMEOUT FD_SLACK \

@@ -3,6 +3,7 @@
 #   scripts/setup.sh          build + run dependencies
 #   scripts/setup.sh --test   also what the test suite needs (SMTP sink, pytest, Chromium, clang and
 #                             its libFuzzer runtime, ...)
+#   scripts/setup.sh --bench  also what bench/*.sh need (wrk, perf, ...)
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev libsqlite3-dev
@@ -11,9 +12,11 @@ build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev li
   python3-flasgger sqlite3 prometheus-cpp-dev)
 test_pkgs=(python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
   python3-prometheus-client clang libclang-rt-14-dev)
+bench_pkgs=(wrk curl time unzip python3 linux-perf)
 
 wanted=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--bench" ]]; then wanted+=("${bench_pkgs[@]}"); fi
 
 # apt needs root: sudo when we are not (CI runs as root, a developer's machine may not).
 sudo_cmd=""

@@ -2,14 +2,18 @@
 // Where `zr serve` writes its log (the access log included): stdout, one line per event.
 #include <memory>
 
+namespace spdlog {
+class logger;
+}
+
 namespace zr::api {
 
 // Installs the serve log as spdlog's default logger for its lifetime and flushes it on
 // destruction. On a terminal, spdlog's colour sink writes each line at once. Otherwise (systemd,
 // docker, a file) lines are buffered and written when 64 KiB are pending, at least once a second
-// (a background thread) and at once for a warning or an error, with what was pending before it: a
-// write(2) per access-log line was 12 % of the CPU of GET / (bench/README.md). A crash can lose the
-// last second of info lines, never a warning or an error. Not copyable; one per process.
+// (spdlog's periodic flusher) and at once for a warning or an error, with what was pending before
+// it: a write(2) per access-log line was 12 % of the CPU of GET / (bench/README.md). A crash can
+// lose the last second of info lines, never a warning or an error. Not copyable; one per process.
 class ServeLog {
 public:
     ServeLog();
@@ -21,8 +25,8 @@ public:
     static void Flush();
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    std::shared_ptr<spdlog::logger> previous_;  // restored at destruction
+    bool buffered_;                             // not a terminal
 };
 
 }  // namespace zr::api

@@ -63,6 +63,16 @@ def test_access_log_has_request_id_method_path_status(server):
     assert "ms" in line, line
 
 
+def test_log_buffered_off_a_terminal_is_all_written_at_exit(server):
+    # stdout is a file here: lines are buffered (at most a second), and none is lost at SIGTERM.
+    rid = server.get("/").headers["X-Request-ID"]
+    server.stopped_by_test = True
+    assert server.stop() == 0
+    log = server.log()
+    assert rid in log, log[-2000:]
+    assert "server stopped" in log, log[-2000:]
+
+
 def test_mail_failure_does_not_fail_signup(servers):
     dead_port = free_port()  # nothing listens there
     server = servers.start(extra_env={"ZR_MAIL_PORT": str(dead_port)})
