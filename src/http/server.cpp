@@ -1,15 +1,16 @@
 // The Beast/Asio transport. See server.hpp for the contract.
 //
 // Threads: io_threads run one io_context; every connection lives on its own strand (on the plain
-// executor when there is one IO thread), so a session and the shutdown code that closes it never
-// touch its socket at the same time. The acceptor, the signal set and the shutdown timer live on
-// the `control` strand. Offloaded handlers run on `pool`, a separate thread pool with a lower
-// scheduling priority.
+// executor when there is one IO thread), so a session and the code that closes it (shutdown, the
+// watchdog) never touch its socket at the same time. The acceptor, the signal set, the shutdown
+// timer and the watchdog live on the `control` strand. Offloaded handlers run on `pool`, a
+// separate thread pool with a lower scheduling priority.
 #include "http/server_impl.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <limits>
@@ -34,6 +35,14 @@ namespace zr::http {
 namespace {
 
 constexpr std::size_t kFirstReadBytes = 8 * 1024;
+
+// How often the watchdog looks for connections past their deadline: a quarter of the shortest
+// timeout, between 50 ms and 1 s, so a timeout fires at most a quarter late.
+std::chrono::milliseconds WatchTick(const ServerConfig& config) {
+    const auto shortest = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::min(config.read_timeout, config.idle_timeout));
+    return std::clamp(shortest / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+}
 
 // Tells the observer that a request started and, at scope exit (also when the session coroutine
 // is destroyed), how it ended.
@@ -74,6 +83,8 @@ Server::Impl::Impl(ServerConfig config_in, const Router& router_in)
       acceptor(control),
       signals(control),
       grace_timer(control),
+      watchdog(control),
+      watch_tick(WatchTick(config)),
       pool(std::max(1u, config.blocking_threads)) {}
 
 std::uint16_t Server::Impl::Listen() {
@@ -104,6 +115,7 @@ std::uint16_t Server::Impl::Listen() {
 void Server::Impl::Run() {
     if (!acceptor.is_open()) Listen();
     asio::co_spawn(control, Accept(), asio::detached);
+    asio::co_spawn(control, Watch(), asio::detached);
     if (config.handle_signals) {
         signals.add(SIGINT);
         signals.add(SIGTERM);
@@ -130,7 +142,10 @@ void Server::Impl::DoStop() {
     signals.cancel(ec);
     CloseConnections(true);
     std::lock_guard lock(mutex);
-    if (connections.empty()) return;
+    if (connections.empty()) {
+        watchdog.cancel();
+        return;
+    }
     grace_timer.expires_after(config.shutdown_grace);
     grace_timer.async_wait([this](const ErrorCode& wait_ec) {
         if (wait_ec) return;
@@ -142,9 +157,9 @@ void Server::Impl::DoStop() {
 void Server::Impl::CloseConnections(bool idle_only) {
     std::lock_guard lock(mutex);
     for (const auto& conn : connections) {
-        asio::post(conn->stream.get_executor(), [conn, idle_only] {
+        asio::post(conn->socket.get_executor(), [conn, idle_only] {
             if (idle_only && !conn->idle) return;
-            conn->stream.close();
+            conn->Close();
         });
     }
 }
@@ -153,7 +168,35 @@ void Server::Impl::Forget(ConnectionList::iterator it) {
     std::lock_guard lock(mutex);
     connections.erase(it);
     if (stopping && connections.empty()) {
-        asio::post(control, [this] { grace_timer.cancel(); });
+        asio::post(control, [this] {
+            grace_timer.cancel();
+            watchdog.cancel();
+        });
+    }
+}
+
+asio::awaitable<void> Server::Impl::Watch() {
+    for (;;) {
+        if (stop_started) {
+            std::lock_guard lock(mutex);
+            if (connections.empty()) co_return;  // Run() returns once nothing else is pending
+        }
+        watchdog.expires_after(watch_tick);
+        ErrorCode ec;  // cancelled by DoStop() and Forget() when the last connection is gone
+        co_await watchdog.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        CloseExpired();
+    }
+}
+
+void Server::Impl::CloseExpired() {
+    const auto now = Connection::Clock::now();
+    std::lock_guard lock(mutex);
+    for (const auto& conn : connections) {
+        if (!conn->Expired(now)) continue;
+        // Checked again on the connection's strand: the session may have moved its deadline since.
+        asio::post(conn->socket.get_executor(), [conn, now] {
+            if (conn->Expired(now)) conn->Close();
+        });
     }
 }
 
@@ -184,7 +227,7 @@ asio::awaitable<void> Server::Impl::Accept() {
             std::lock_guard lock(mutex);
             it = connections.insert(connections.end(), conn);
         }
-        const auto executor = conn->stream.get_executor();
+        const auto executor = conn->socket.get_executor();
         asio::co_spawn(executor, Session(std::move(conn), it), asio::detached);
     }
 }
@@ -196,15 +239,14 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn,
     } catch (const std::exception& e) {
         spdlog::error("connection failed: {}", e.what());
     }
-    ErrorCode ec;
-    conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    conn->stream.close();
+    conn->ExpiresNever();
+    conn->Close();
     Forget(it);
 }
 
 asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
     ErrorCode ec;
-    const tcp::endpoint peer = conn.stream.socket().remote_endpoint(ec);
+    const tcp::endpoint peer = conn.socket.remote_endpoint(ec);
     const std::string remote = ec ? std::string("-") : peer.address().to_string();
     beast::flat_buffer buffer;
     bool first = true;
@@ -213,8 +255,8 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
             // Between requests the connection is idle: Stop() may close it right away.
             if (stopping) co_return;
             conn.idle = true;
-            conn.stream.expires_after(first ? config.read_timeout : config.idle_timeout);
-            const std::size_t n = co_await conn.stream.async_read_some(
+            conn.ExpiresAfter(first ? config.read_timeout : config.idle_timeout);
+            const std::size_t n = co_await conn.socket.async_read_some(
                 buffer.prepare(kFirstReadBytes), asio::redirect_error(asio::use_awaitable, ec));
             conn.idle = false;
             if (ec) co_return;
@@ -231,7 +273,7 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
 
 asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buffer& buffer,
                                               Exchange& ex) {
-    conn.stream.expires_after(config.read_timeout);  // header and body together
+    conn.ExpiresAfter(config.read_timeout);  // header and body together
     const ObserverScope observed(config.observer, ex);
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
@@ -252,7 +294,7 @@ asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buff
 asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer,
                                                         Parser& parser, Exchange& ex) {
     ErrorCode ec;
-    co_await bhttp::async_read_header(conn.stream, buffer, parser,
+    co_await bhttp::async_read_header(conn.socket, buffer, parser,
                                       asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
         ex.close = true;
@@ -290,7 +332,7 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
         if (length) parser.get().body().reserve(static_cast<std::size_t>(*length));
         buffer.reserve(buffer.size() + kBodyReadReserve);
         ErrorCode ec;
-        co_await bhttp::async_read(conn.stream, buffer, parser,
+        co_await bhttp::async_read(conn.socket, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             ex.close = true;
@@ -300,13 +342,12 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
         }
     }
     ex.request.body = std::move(parser.get().body());
-    conn.stream.expires_never();  // handlers may take their time; the write gets its own timeout
-    Response response = co_await RunRoute(route, ex);
-    co_return response;
+    conn.ExpiresNever();  // handlers may take their time; the write gets its own timeout
+    if (route.options.offload) co_return co_await RunOffloaded(route, ex);
+    co_return RunHandler(route, ex.request);
 }
 
-asio::awaitable<Response> Server::Impl::RunRoute(const Route& route, Exchange& ex) {
-    if (!route.options.offload) co_return RunHandler(route, ex.request);
+asio::awaitable<Response> Server::Impl::RunOffloaded(const Route& route, Exchange& ex) {
     // Pitfall 6: co_spawn (not post) moves the work to the pool; we resume on our strand.
     Response response = co_await asio::co_spawn(
         pool,
@@ -321,7 +362,7 @@ asio::awaitable<Response> Server::Impl::RunRoute(const Route& route, Exchange& e
 asio::awaitable<bool> Server::Impl::SendContinue(Connection& conn, const Parser& parser, Exchange& ex) {
     if (!IsContinueExpected(parser)) co_return true;
     ErrorCode ec;
-    co_await asio::async_write(conn.stream, asio::buffer(kContinue.data(), kContinue.size()),
+    co_await asio::async_write(conn.socket, asio::buffer(kContinue.data(), kContinue.size()),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) co_return true;
     ex.respond = false;

@@ -15,12 +15,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -39,12 +39,32 @@ using tcp = asio::ip::tcp;
 inline constexpr std::size_t kBodyReadReserve = 64 * 1024;  // pitfall 4: bigger reads for bodies
 inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// One accepted connection. `idle` (waiting for the first byte of a request) is only read and
-// written on the connection's strand.
+// One accepted connection. `socket` and `idle` (waiting for the first byte of a request) are only
+// used on the connection's strand. The deadline is set there and read by the watchdog
+// (Server::Impl::Watch), which closes the socket once it has passed: one timer for all
+// connections instead of one armed and cancelled around every read and write (bench/README.md).
 struct Connection {
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
+    using Clock = std::chrono::steady_clock;
+    static constexpr Clock::rep kNever = std::numeric_limits<Clock::rep>::max();
+
+    explicit Connection(tcp::socket socket_in) : socket(std::move(socket_in)) {}
+    void ExpiresAfter(Clock::duration timeout) {
+        deadline.store((Clock::now() + timeout).time_since_epoch().count(), std::memory_order_relaxed);
+    }
+    void ExpiresNever() { deadline.store(kNever, std::memory_order_relaxed); }
+    bool Expired(Clock::time_point now) const {
+        return deadline.load(std::memory_order_relaxed) <= now.time_since_epoch().count();
+    }
+    // Shuts both directions down and closes; pending operations complete with an error.
+    void Close() {
+        ErrorCode ec;
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+    }
+
+    tcp::socket socket;
     bool idle = false;
+    std::atomic<Clock::rep> deadline{kNever};
 };
 using ConnectionList = std::list<std::shared_ptr<Connection>>;
 
@@ -59,6 +79,10 @@ struct Server::Impl {
     void DoStop();
     void CloseConnections(bool idle_only);
     void Forget(ConnectionList::iterator it);
+    // On control, from Run() until the server has stopped and its last connection is gone: every
+    // watch_tick, closes the connections whose deadline has passed.
+    asio::awaitable<void> Watch();
+    void CloseExpired();
 
     asio::any_io_executor ConnectionExecutor();
     asio::awaitable<void> Accept();
@@ -69,12 +93,24 @@ struct Server::Impl {
                                               Exchange& ex);
     asio::awaitable<Response> ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer, Parser& parser, Exchange& ex,
                                              const Route& route);
-    // Runs the route's handler, on the blocking pool when the route says offload.
-    asio::awaitable<Response> RunRoute(const Route& route, Exchange& ex);
+    // Runs an offloaded route's handler on the blocking pool. Other handlers are called directly
+    // (RunHandler), without a coroutine frame of their own. Pitfall: not `offload ? co_await
+    // RunOffloaded(..) : RunHandler(..)`: g++ 12 destroys the result of a co_await in a
+    // conditional expression twice.
+    asio::awaitable<Response> RunOffloaded(const Route& route, Exchange& ex);
     // Writes "100 Continue" when the request expects it. False (and ex.respond unset) when the
     // write failed.
     asio::awaitable<bool> SendContinue(Connection& conn, const Parser& parser, Exchange& ex);
     asio::awaitable<std::size_t> Write(Connection& conn, Response& response, Exchange& ex);
+    // server_write.cpp: Write's file case, in a coroutine of its own so that Write's frame (one
+    // allocation per response) does not carry a file serializer. Sent: the file's bytes written.
+    // Not sent (HEAD, a status without body, or the file cannot be opened and `response` became
+    // a 404): the Content-Length Write's in-memory path announces.
+    struct FileWrite {
+        bool sent = false;
+        std::uint64_t bytes = 0;
+    };
+    asio::awaitable<FileWrite> WriteFile(Connection& conn, Response& response, Exchange& ex, bool no_body);
     asio::awaitable<void> Drain(Connection& conn);
 
     // server_upload.cpp: the route has upload_spool. Checks the size, asks upload_spool, reads the
@@ -92,6 +128,8 @@ struct Server::Impl {
     tcp::acceptor acceptor;
     asio::signal_set signals;
     asio::steady_timer grace_timer;
+    asio::steady_timer watchdog;
+    std::chrono::milliseconds watch_tick;
     asio::thread_pool pool;
     // Set by Stop() at once, so responses being written already say "Connection: close".
     std::atomic<bool> stopping{false};

@@ -71,14 +71,14 @@ Response Refuse(Exchange& ex, bool body_left, std::exception_ptr error) {
 
 // Fills `chunk` from the connection (or until the body ends). Each socket read gets its own
 // timeout. Returns the bytes put in `chunk`; `ec` is set on a read or protocol error.
-asio::awaitable<std::size_t> FillChunk(beast::tcp_stream& stream, beast::flat_buffer& buffer, ChunkParser& parser,
+asio::awaitable<std::size_t> FillChunk(Connection& conn, beast::flat_buffer& buffer, ChunkParser& parser,
                                        std::vector<char>& chunk, std::chrono::seconds timeout, ErrorCode& ec) {
     auto& body = parser.get().body();
     body.data = chunk.data();
     body.size = chunk.size();
     while (!parser.is_done() && body.size != 0) {
-        stream.expires_after(timeout);
-        co_await bhttp::async_read_some(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        conn.ExpiresAfter(timeout);
+        co_await bhttp::async_read_some(conn.socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) break;
     }
@@ -110,8 +110,9 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
         // we do not read is dropped with the connection.
         ex.close = ex.close || has_body;
         ex.drain = has_body;
-        conn.stream.expires_never();
-        co_return co_await RunRoute(route, ex);
+        conn.ExpiresNever();
+        if (route.options.offload) co_return co_await RunOffloaded(route, ex);
+        co_return RunHandler(route, ex.request);
     }
     if (!co_await SendContinue(conn, parser, ex)) co_return Response{};
 
@@ -123,7 +124,7 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     ErrorCode ec;
     while (!chunk_parser.is_done()) {
         const std::size_t filled =
-            co_await FillChunk(conn.stream, buffer, chunk_parser, chunk, config.read_timeout, ec);
+            co_await FillChunk(conn, buffer, chunk_parser, chunk, config.read_timeout, ec);
         try {
             multipart.Feed(std::string_view(chunk.data(), filled));
         } catch (...) {
@@ -141,7 +142,9 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     }
     try {
         multipart.Finish();
-        // Once we answer, the client may forget its copy: the parts must survive a crash.
+        // Once we answer, the client may forget its copy: the parts must survive a crash. The body
+        // is read: syncing may take longer than a read timeout.
+        conn.ExpiresNever();
         co_await asio::co_spawn(
             pool,
             [&multipart]() -> asio::awaitable<void> {
@@ -157,9 +160,9 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     ex.request.files = multipart.TakeFiles();
     ex.request.form_fields = multipart.TakeFields();
     const RemoveAtExit cleanup(ex.request.files);
-    conn.stream.expires_never();  // the handler may take its time; the write gets its own timeout
-    Response response = co_await RunRoute(route, ex);
-    co_return response;
+    conn.ExpiresNever();  // the handler may take its time; the write gets its own timeout
+    if (route.options.offload) co_return co_await RunOffloaded(route, ex);
+    co_return RunHandler(route, ex.request);
 }
 
 }  // namespace zr::http

@@ -81,6 +81,15 @@ protected:
         router_.Add(
             Method::kPut, "/offloaded/{mode}", [this](Request& r) { return Handle(r); }, options);
         router_.Add(Method::kGet, "/hello", [](Request&) { return Response::Json(200, "hi"); });
+        RouteOptions offloaded;
+        offloaded.offload = true;
+        router_.Add(
+            Method::kGet, "/sleepy",
+            [](Request&) {
+                std::this_thread::sleep_for(1600ms);  // longer than the read timeout and a watchdog tick
+                return Response::Json(200, "awake");
+            },
+            offloaded);
         ServerConfig config;
         config.port = 0;
         config.io_threads = GetParam();
@@ -320,6 +329,27 @@ TEST_P(UploadTest, ReadTimeoutIsPerReadNotPerBody) {
     ASSERT_TRUE(SpoolReaches(1));
     EXPECT_TRUE(stalled.Closed());
     EXPECT_TRUE(SpoolReaches(0));
+}
+
+// The watchdog (server.cpp) closes a connection whose request header stalls past the read
+// timeout, and only that one.
+TEST_P(UploadTest, AStalledHeaderIsDroppedAfterTheReadTimeout) {
+    Client stalled(port_);
+    stalled.Send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Slow: ");
+    Client other(port_);
+    EXPECT_EQ(other.Request("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
+    EXPECT_TRUE(stalled.Closed());
+    EXPECT_EQ(other.Request("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
+}
+
+// A handler may take longer than the read timeout: the connection has no deadline meanwhile, and
+// the answer's write gets a fresh one.
+TEST_P(UploadTest, AHandlerLongerThanTheReadTimeoutStillAnswers) {
+    Client client(port_);
+    const Reply r = client.Request("GET /sleepy HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body), "awake");
+    EXPECT_EQ(client.Request("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
 }
 
 TEST_P(UploadTest, ConcurrentUploadsDoNotBlockOtherRequests) {
