@@ -1,6 +1,8 @@
 #include "storage/profiles.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -57,6 +59,7 @@ std::optional<nlohmann::json> ReadFile(const fs::path& path, bool& cacheable) {
 
 }  // namespace
 
+// One thread's cache. Only that thread uses it after ThreadCache() created it.
 struct Profiles::Cache {
     explicit Cache(const fs::path& dir) : watch(dir) {}
 
@@ -68,15 +71,45 @@ struct Profiles::Cache {
         }
     }
 
-    // All guarded by Profiles::cache_mutex_.
     FolderWatch watch;
     std::uint64_t generation = 0;  // counts the changes seen
     std::map<std::string, nlohmann::json, std::less<>> entries;
 };
 
-Profiles::Profiles(fs::path user_data_dir) : dir_(std::move(user_data_dir)) {}
+namespace {
+
+std::atomic<std::uint64_t> next_serial{1};
+
+// Per thread: the caches this thread used last, by Profiles serial (a server has one Profiles; tests
+// make many, one after the other).
+struct ThreadMemo {
+    static constexpr std::size_t kSize = 4;
+    std::array<std::pair<std::uint64_t, void*>, kSize> slots{};
+    std::size_t next = 0;
+};
+thread_local ThreadMemo memo;
+
+}  // namespace
+
+Profiles::Profiles(fs::path user_data_dir) : dir_(std::move(user_data_dir)), serial_(next_serial++) {}
 
 Profiles::~Profiles() = default;
+
+Profiles::Cache& Profiles::ThreadCache() const {
+    for (const auto& [serial, cache] : memo.slots) {
+        if (serial == serial_) return *static_cast<Cache*>(cache);
+    }
+    Cache* cache = nullptr;
+    {
+        std::lock_guard lock(caches_mutex_);
+        auto& slot = caches_[std::this_thread::get_id()];
+        if (!slot) slot = std::make_unique<Cache>(dir_);
+        cache = slot.get();
+    }
+    memo.slots[memo.next] = {serial_, cache};
+    memo.next = (memo.next + 1) % ThreadMemo::kSize;
+    return *cache;
+}
 
 fs::path Profiles::Path(std::string_view username) const {
     if (!IsPlainFileName(username)) {
@@ -86,25 +119,22 @@ fs::path Profiles::Path(std::string_view username) const {
 }
 
 std::optional<nlohmann::json> Profiles::Read(std::string_view username) const {
-    std::uint64_t generation = 0;
-    {
-        std::lock_guard lock(cache_mutex_);
-        if (!cache_) cache_ = std::make_unique<Cache>(dir_);
-        if (cache_->watch.usable()) {
-            cache_->Refresh();
-            if (const auto it = cache_->entries.find(username); it != cache_->entries.end()) return it->second;
-        }
-        generation = cache_->generation;
+    Cache& cache = ThreadCache();
+    if (!cache.watch.usable()) {
+        bool cacheable = false;
+        return ReadFile(Path(username), cacheable);
     }
+    cache.Refresh();
+    if (const auto it = cache.entries.find(username); it != cache.entries.end()) return it->second;
+    const std::uint64_t generation = cache.generation;
     bool cacheable = false;
     auto profile = ReadFile(Path(username), cacheable);
     if (profile && cacheable) {
-        std::lock_guard lock(cache_mutex_);
         // Kept only if nothing changed while the file was read (the change may be this file's).
-        cache_->Refresh();
-        if (cache_->watch.usable() && cache_->generation == generation) {
-            if (cache_->entries.size() >= kCacheSize) cache_->entries.clear();
-            cache_->entries.insert_or_assign(std::string(username), *profile);
+        cache.Refresh();
+        if (cache.generation == generation) {
+            if (cache.entries.size() >= kCacheSize) cache.entries.clear();
+            cache.entries.insert_or_assign(std::string(username), *profile);
         }
     }
     return profile;

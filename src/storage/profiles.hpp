@@ -6,14 +6,19 @@
 // that is not a plain file name. Writes go to a temporary file then rename (no torn profile).
 // Thread-safety: safe for different usernames; concurrent writes to one profile: last one wins.
 //
-// Profiles read are kept in memory (at most kCacheSize) and reused until anything in the folder
-// changes (FolderWatch): a profile written by this process, the admin CLI or an editor is read
-// again by the next Read().
+// Profiles read are kept in memory (at most kCacheSize per thread) and reused until anything in
+// the folder changes (FolderWatch): a profile written by this process, the admin CLI or an editor
+// is read again by the next Read(). Each thread that reads has a cache and a watch of its own, so
+// that IO threads never wait for each other here (a shared cache's mutex, held across the watch's
+// system call, made them queue behind a preempted holder: bench/README.md).
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -35,9 +40,13 @@ public:
 private:
     struct Cache;
     std::filesystem::path Path(std::string_view username) const;
+    // The calling thread's cache, created on its first Read().
+    Cache& ThreadCache() const;
+
     std::filesystem::path dir_;
-    mutable std::mutex cache_mutex_;
-    mutable std::unique_ptr<Cache> cache_;  // created on the first Read(); guarded by cache_mutex_
+    const std::uint64_t serial_;  // unique per instance, never reused: the key of ThreadCache()'s memo
+    mutable std::mutex caches_mutex_;
+    mutable std::map<std::thread::id, std::unique_ptr<Cache>> caches_;  // guarded by caches_mutex_
 };
 
 // Resolves a client-supplied path under a root folder. Returns nullopt for anything that would

@@ -1,9 +1,13 @@
 // Profiles: the files of USER_DATA_DIR and the in-memory copy kept while the folder is unchanged.
 #include <gtest/gtest.h>
 
+#include <barrier>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +91,43 @@ TEST_F(ProfilesTest, RefusesUnsafeNamesEvenAfterCaching) {
     EXPECT_EQ(Affiliation(profiles_, "ada"), "x");
     EXPECT_THROW((void)profiles_.Read("../ada"), std::invalid_argument);
     EXPECT_THROW((void)profiles_.Read(""), std::invalid_argument);
+}
+
+// Each thread keeps its own copy: a change is seen by every thread's next read, and two
+// instances on one thread (more than its memo holds) never mix their caches.
+TEST_F(ProfilesTest, EveryThreadSeesAChangeMadeOnAnother) {
+    profiles_.Write("ada", {{"affiliation", "one"}});
+    std::barrier step(3);
+    std::string seen[2][2];
+    const auto reader = [&](int i) {
+        seen[i][0] = Affiliation(profiles_, "ada");
+        seen[i][0] = Affiliation(profiles_, "ada");  // now from this thread's memory
+        step.arrive_and_wait();  // the main thread writes meanwhile
+        step.arrive_and_wait();
+        seen[i][1] = Affiliation(profiles_, "ada");
+    };
+    std::thread a(reader, 0);
+    std::thread b(reader, 1);
+    step.arrive_and_wait();
+    WriteText(dir_.path() / "ada.json", R"({"affiliation":"two"})");
+    step.arrive_and_wait();
+    a.join();
+    b.join();
+    for (const auto& thread : seen) {
+        EXPECT_EQ(thread[0], "one");
+        EXPECT_EQ(thread[1], "two");
+    }
+
+    std::vector<std::unique_ptr<TempDir>> dirs;
+    std::vector<std::unique_ptr<Profiles>> many;
+    for (int i = 0; i < 6; ++i) {
+        dirs.push_back(std::make_unique<TempDir>());
+        many.push_back(std::make_unique<Profiles>(dirs.back()->path()));
+        many.back()->Write("ada", {{"affiliation", "lab " + std::to_string(i)}});
+    }
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < 6; ++i) EXPECT_EQ(Affiliation(*many[i], "ada"), "lab " + std::to_string(i));
+    }
 }
 
 TEST(ProfilesWithoutFolder, ReadsStillWorkWhenTheFolderCannotBeWatched) {
