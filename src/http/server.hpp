@@ -7,7 +7,8 @@
 // body limit (413 without reading the body, answering "100 Continue" to an accepted Expect), read
 // the body, run the handler (on the blocking pool when the route says offload), write, loop while
 // keep-alive. Routes with RouteOptions::upload_spool stream a multipart body to disk instead
-// (contract in router.hpp). Read and idle timeouts close slow or idle connections. Every response
+// (contract in router.hpp). Read and idle timeouts close slow or idle connections (a watchdog looks
+// every quarter of the shorter one, 50 ms to 1 s; handlers have no timeout). Every response
 // carries X-Request-ID and the CORS headers for allowed origins; every request is logged (method,
 // path, status, duration, request id).
 //
