@@ -29,8 +29,7 @@ PARTS=4
 STATUS_TIMEOUT=180 # seconds to wait for "uploaded"
 CURL_TIMEOUT=300   # seconds for one upload request
 
-require_tools cmake ninja wrk curl python3 md5sum split unzip
-require_tools /usr/bin/time
+require_tools cmake ninja wrk curl python3 md5sum split unzip /usr/bin/time
 [[ "$ARCHIVE_MIB" =~ ^[0-9]+$ && "$ARCHIVE_MIB" -ge 8 ]] || die "BENCH_ARCHIVE_MIB must be an integer >= 8"
 
 # Disk: archive + parts + zr submit's parts + one submission's input.zip and input/ + the

@@ -80,15 +80,6 @@ namespace {
 
 std::atomic<std::uint64_t> next_serial{1};
 
-// Per thread: the caches this thread used last, by Profiles serial (a server has one Profiles; tests
-// make many, one after the other).
-struct ThreadMemo {
-    static constexpr std::size_t kSize = 4;
-    std::array<std::pair<std::uint64_t, void*>, kSize> slots{};
-    std::size_t next = 0;
-};
-thread_local ThreadMemo memo;
-
 }  // namespace
 
 Profiles::Profiles(fs::path user_data_dir) : dir_(std::move(user_data_dir)), serial_(next_serial++) {}
@@ -96,8 +87,12 @@ Profiles::Profiles(fs::path user_data_dir) : dir_(std::move(user_data_dir)), ser
 Profiles::~Profiles() = default;
 
 Profiles::Cache& Profiles::ThreadCache() const {
-    for (const auto& [serial, cache] : memo.slots) {
-        if (serial == serial_) return *static_cast<Cache*>(cache);
+    // The caches this thread used last, by instance serial: no lock on the way of a request (a
+    // server has one Profiles; tests make many, one after the other).
+    thread_local std::array<std::pair<std::uint64_t, Cache*>, 4> memo{};
+    thread_local std::size_t memo_next = 0;
+    for (const auto& [serial, cache] : memo) {
+        if (serial == serial_) return *cache;
     }
     Cache* cache = nullptr;
     {
@@ -106,8 +101,8 @@ Profiles::Cache& Profiles::ThreadCache() const {
         if (!slot) slot = std::make_unique<Cache>(dir_);
         cache = slot.get();
     }
-    memo.slots[memo.next] = {serial_, cache};
-    memo.next = (memo.next + 1) % ThreadMemo::kSize;
+    memo[memo_next] = {serial_, cache};
+    memo_next = (memo_next + 1) % memo.size();
     return *cache;
 }
 

@@ -3,8 +3,8 @@
 
 #include <barrier>
 #include <filesystem>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
