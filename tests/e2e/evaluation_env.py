@@ -116,6 +116,18 @@ class EvalServer:
     def log(self, sid):
         return self.submitter.log(sid)
 
+    def wait_log(self, sid, text, timeout=15):
+        """Waits for a line containing text in the submission's log. An evaluator's pid file comes
+        before its first line of output: a test that kills the run waits for that line too, else
+        the run may die before the line was forwarded."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.log(sid)
+            if any(text in line for line in lines):
+                return lines
+            time.sleep(0.05)
+        pytest.fail(f"no {text!r} in the log of {sid} after {timeout}s:\n" + "\n".join(self.log(sid)))
+
     def folder(self, sid):
         return submission_dir(self.server, sid)
 

@@ -207,6 +207,7 @@ def test_server_restart_mid_evaluation(servers, tmp_path, make_user):
     sid = es.submit()
     pid = int(es.wait_file(es.folder(sid) / "evaluator.pid").read_text())
     assert es.wait_status(sid, ("evaluating",)) == "evaluating"
+    es.wait_log(sid, "slow run starts")
     (es.folder(sid) / "evaluator.pid").unlink()
     es.server.stopped_by_test = True
     assert es.server.stop() == 0

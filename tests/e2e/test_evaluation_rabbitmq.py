@@ -73,6 +73,7 @@ def test_worker_killed_mid_evaluation_loses_its_job_to_the_other(rabbit_eval, ra
     sid = es.submit(model="killed")
     es.wait_status(sid, ("evaluating",), timeout=60)
     evaluator_pid = int(es.wait_file(es.folder(sid) / "evaluator.pid").read_text())
+    es.wait_log(sid, "slow run starts")
     job = es.job(sid)
     worker_pid = int(job["worker"].split(":")[1])
     [victim] = [w for w in es.workers if w.proc.pid == worker_pid]

@@ -127,11 +127,7 @@ def test_killed_worker_takes_its_evaluator_and_the_job_runs_again(worker_env):
     w = start()
     sid = es.submit()
     pid = int(es.wait_file(es.folder(sid) / "evaluator.pid").read_text())
-    # The pid file comes before the first line of output: kill the worker once that line is in
-    # the log, else it may die before forwarding it and the count below would be 1.
-    deadline = time.monotonic() + 15
-    while not any("slow run starts" in line for line in es.log(sid)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    es.wait_log(sid, "slow run starts")
     w.proc.kill()
     w.wait()
     assert wait_gone(pid), "the evaluator outlived its worker"
