@@ -32,7 +32,7 @@ if (( ${#missing[@]} )); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null; then
+if [[ "${1:-}" == "--test" ]] && ! { command -v node && command -v npm; } >/dev/null; then
   echo "setup: installing nodejs and npm (browser tests)"
   $sudo_cmd apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 install -y -q nodejs npm
