@@ -11,7 +11,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev li
   librabbitmq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   python3-flasgger sqlite3 prometheus-cpp-dev)
 test_pkgs=(python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
-  python3-prometheus-client clang libclang-rt-14-dev)
+  python3-prometheus-client clang libclang-rt-14-dev clang-format clang-tidy)
 bench_pkgs=(wrk curl time unzip python3 linux-perf valgrind)
 
 wanted=("${build_pkgs[@]}")

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
+# Conventions first (seconds): every C++ source is clang-format clean.
+scripts/lint.sh format
 
 build=build-test
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZR_SANITIZE=ON -DZR_WERROR=ON \

@@ -51,14 +51,18 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
         issues.push_back({{"body", "email"}, "value is not a valid email address", "value_error.email"});
     }
     if (request.password.empty()) {
-        issues.push_back({{"body", "pwd"}, "ensure this value has at least 1 characters", "value_error.any_str.min_length"});
+        issues.push_back(
+            {{"body", "pwd"}, "ensure this value has at least 1 characters", "value_error.any_str.min_length"});
     }
     if (!issues.empty()) throw Error::Validation(std::move(issues));
 
     auto [hash, salt] = HashNewPassword(request.password);
-    domain::NewUser user{request.username, request.email, true,
+    domain::NewUser user{request.username,
+                         request.email,
+                         true,
                          verified ? std::string(domain::kVerifiedMarker) : crypto::NewToken(kVerificationCodeBytes),
-                         std::move(hash), std::move(salt)};
+                         std::move(hash),
+                         std::move(salt)};
     auto conn = db_.Acquire();
     db::Transaction tx(*conn);
     db::UserRepository users(*conn);

@@ -11,12 +11,11 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
 #include "db/commit_cache.hpp"
@@ -57,8 +56,8 @@ enum class AuthLevel {
 // The result of an operation whose failure is shown on an HTML page rather than as an error.
 struct Outcome {
     bool ok = false;
-    std::string username;  // when known
-    std::string reason;    // when !ok, a sentence for the page
+    std::string username;          // when known
+    std::string reason;            // when !ok, a sentence for the page
     bool session_invalid = false;  // when !ok because the reset token is unknown/expired/mismatched
 };
 
@@ -70,8 +69,7 @@ struct LoggedUser {
 class AccountService {
 public:
     AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
-                   const templates::Engine& templates, const settings::Settings& settings,
-                   const Clock& clock);
+                   const templates::Engine& templates, const settings::Settings& settings, const Clock& clock);
 
     // Creates an unverified user and their profile, and queues the verification e-mail.
     // 409 {"detail": "This username already exists !!"} / "This email already exists !!";
@@ -96,13 +94,12 @@ public:
 
     // Mails a reset link if username and e-mail name the same account; answers the same way
     // either way. 429 {"detail": ...} past the rate limit per e-mail and per client address.
-    void RequestPasswordReset(std::string_view username, std::string_view email,
-                              std::string_view client_address);
+    void RequestPasswordReset(std::string_view username, std::string_view email, std::string_view client_address);
     // The username a valid, unexpired reset token belongs to.
     std::optional<std::string> CheckResetToken(std::string_view token);
     // Sets the password of the reset token's user; ends their sessions and reset tokens.
-    Outcome UpdatePassword(std::string_view token, std::string_view session_code,
-                           std::string_view password, std::string_view password_validation);
+    Outcome UpdatePassword(std::string_view token, std::string_view session_code, std::string_view password,
+                           std::string_view password_validation);
 
     // The profile file as the first implementation answered it: {"username", "affiliation",
     // "first_name", "last_name", ...the file's other keys}; `with_account` adds "email" and

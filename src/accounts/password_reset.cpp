@@ -55,8 +55,8 @@ std::optional<std::string> AccountService::CheckResetToken(std::string_view toke
     return user->username;
 }
 
-Outcome AccountService::UpdatePassword(std::string_view token, std::string_view session_code,
-                                       std::string_view password, std::string_view password_validation) {
+Outcome AccountService::UpdatePassword(std::string_view token, std::string_view session_code, std::string_view password,
+                                       std::string_view password_validation) {
     // The reasons are the first implementation's, word for word.
     if (!crypto::ConstantTimeEquals(token, session_code)) {
         return {false, {}, "session validation not passed !!!", true};
@@ -98,8 +98,10 @@ std::string AccountService::QueueResetMail(const domain::User& user) {
     }
     const std::string link = settings_.api_base_url + "/page/password-update?v=" + PercentEncode(reset.token);
     const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(settings_.password_reset_expiry_delay);
-    nlohmann::json data = {{"username", user.username},      {"link", link},
-                           {"expires_minutes", minutes.count()}, {"app_name", settings_.app_name},
+    nlohmann::json data = {{"username", user.username},
+                           {"link", link},
+                           {"expires_minutes", minutes.count()},
+                           {"app_name", settings_.app_name},
                            {"admin_email", settings_.admin_email}};
     mail_.Enqueue({user.email, "Zerospeech: password reset", templates_.Render("emails/password_reset.txt", data),
                    templates_.Render("emails/password_reset.html", data)});

@@ -129,12 +129,13 @@ void AccountService::QueueVerificationMail(const domain::User& user, std::string
                              "&username=" + PercentEncode(user.username);
     const auto profile = profiles_.Read(user.username).value_or(nlohmann::json::object());
     const auto first_name = profile.find("first_name");
-    nlohmann::json data = {{"username", user.username},
-                           {"first_name", first_name != profile.end() && first_name->is_string() ? first_name->get<std::string>()
-                                                                                        : user.username},
-                           {"link", link},
-                           {"app_name", settings_.app_name},
-                           {"admin_email", settings_.admin_email}};
+    nlohmann::json data = {
+        {"username", user.username},
+        {"first_name",
+         first_name != profile.end() && first_name->is_string() ? first_name->get<std::string>() : user.username},
+        {"link", link},
+        {"app_name", settings_.app_name},
+        {"admin_email", settings_.admin_email}};
     mail_.Enqueue({user.email, "Zerospeech: verify your e-mail address",
                    templates_.Render("emails/account_verification.txt", data),
                    templates_.Render("emails/account_verification.html", data)});

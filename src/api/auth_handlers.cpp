@@ -26,8 +26,7 @@ accounts::SignupRequest ReadSignup(Fields& body, const std::string& password_fie
     accounts::SignupRequest signup;
     signup.username = text("username");
     if (!signup.username.empty() && !accounts::IsValidUsername(signup.username)) {
-        body.Invalid("username",
-                     "username must be 1-64 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+        body.Invalid("username", "username must be 1-64 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
                      "value_error.username");
     }
     // EmailStr: a text (or a number, as its str()) that is not an address; null, objects and an

@@ -1,10 +1,9 @@
 #pragma once
 // What the HTTP handlers need, handed in once when the routes are built. Handlers are thin: they
 // read the request, call one service function and serialise its result.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "accounts/account_service.hpp"
 #include "challenges/challenge_service.hpp"

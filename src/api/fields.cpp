@@ -167,7 +167,8 @@ std::optional<nlohmann::json> PydanticDict(const nlohmann::json& value, const nl
                 pairs.emplace_back(element[0], element[1]);
                 continue;
             }
-            const auto chars = element.is_string() ? CodePoints(element.get<std::string>()) : std::vector<std::string>{};
+            const auto chars =
+                element.is_string() ? CodePoints(element.get<std::string>()) : std::vector<std::string>{};
             if (chars.size() != 2) {
                 issues.push_back(not_dict);
                 return std::nullopt;
@@ -249,8 +250,10 @@ std::string Fields::RequiredString(const std::string& name) {
     std::string text = PydanticStr(*value, At({location_}, name), issues_).value_or("");
     // Our own rule for query values (identifiers and codes): an empty one is refused.
     if (source_ == Source::kQuery && text.empty()) {
-        issues_.push_back({At({location_}, name), "ensure this value has at least 1 characters",
-                           "value_error.any_str.min_length", {{"limit_value", 1}}});
+        issues_.push_back({At({location_}, name),
+                           "ensure this value has at least 1 characters",
+                           "value_error.any_str.min_length",
+                           {{"limit_value", 1}}});
     }
     return text;
 }

@@ -15,12 +15,11 @@
 // value is missing. Query values are text; an empty required one is refused.
 // Not thread-safe; one per request.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "http/message.hpp"

@@ -55,7 +55,8 @@ std::optional<FormPairs> ParseMultipart(std::string_view body, std::string_view 
             const auto line_end = std::min(headers.find("\r\n", line_start), headers.size());
             const std::string_view line = headers.substr(line_start, line_end - line_start);
             const auto colon = line.find(':');
-            if (colon != std::string_view::npos && EqualsIgnoreCase(Trim(line.substr(0, colon)), "content-disposition")) {
+            if (colon != std::string_view::npos &&
+                EqualsIgnoreCase(Trim(line.substr(0, colon)), "content-disposition")) {
                 name = HeaderParam(line.substr(colon + 1), "name");
             }
             line_start = line_end + 2;

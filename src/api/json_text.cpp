@@ -1,7 +1,6 @@
 #include "api/json_text.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace zr::api {

@@ -8,16 +8,15 @@
 //     `str` field ("True", "1.5", "1000000000000000.0").
 // Pure functions, no state: safe from any thread.
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 namespace zr::api {
 
 struct PythonJsonError {
-    std::string msg;     // e.g. "Expecting property name enclosed in double quotes"
+    std::string msg;      // e.g. "Expecting property name enclosed in double quotes"
     std::size_t pos = 0;  // code points from the start of the text
     std::size_t lineno = 1;
     std::size_t colno = 1;

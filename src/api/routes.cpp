@@ -22,8 +22,9 @@ void AddUpload(http::Router& router, ApiContext& ctx) {
     http::RouteOptions options;
     options.max_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
     options.upload_spool = [&ctx](http::Request& request) { return PrepareSubmissionUpload(ctx, request); };
-    router.Add(Method::kPut, "/challenges/{challenge_id}/submission/upload",
-               [&ctx](http::Request& request) { return UploadSubmissionPart(ctx, request); }, options);
+    router.Add(
+        Method::kPut, "/challenges/{challenge_id}/submission/upload",
+        [&ctx](http::Request& request) { return UploadSubmissionPart(ctx, request); }, options);
 }
 
 // Remote workers: /worker/jobs/*. The scores zip is streamed to the submission's tmp/ once the
@@ -53,7 +54,8 @@ http::Router BuildRouter(ApiContext& ctx) {
         http::RouteOptions options;
         options.max_body = limits.max_body ? limits.max_body : json;
         options.offload = limits.offload;
-        router.Add(method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, options);
+        router.Add(
+            method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, options);
     };
     const Limits hashing{.offload = true};
 
@@ -61,8 +63,8 @@ http::Router BuildRouter(ApiContext& ctx) {
     http::RouteOptions root_options;
     root_options.max_body = json;
     router.Add(
-        Method::kGet, "/", [body = RootJson(ctx.settings)](http::Request&) { return http::Response::JsonText(200, body); },
-        root_options);
+        Method::kGet, "/",
+        [body = RootJson(ctx.settings)](http::Request&) { return http::Response::JsonText(200, body); }, root_options);
     add(Method::kGet, "/docs", DocsPage);
     add(Method::kGet, "/docs/assets/{file}", DocsAsset);
     add(Method::kGet, "/openapi.json", OpenApi);

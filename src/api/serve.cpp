@@ -21,14 +21,21 @@ int Serve(const settings::Settings& settings) {
     wiring::Services services(settings);
     monitoring::AddServiceSources(metrics, {services.database(), services.settings(), services.clock(), services.mail(),
                                             services.mattermost(), services.submissions(), services.evaluation()});
-    services.evaluation().SetJobEvents(
-        {[&metrics](unsigned attempt) { metrics.EvaluationStarted(attempt); },
-         [&metrics](std::string_view state, std::optional<double> seconds) { metrics.EvaluationFinished(state, seconds); }});
+    services.evaluation().SetJobEvents({[&metrics](unsigned attempt) { metrics.EvaluationStarted(attempt); },
+                                        [&metrics](std::string_view state, std::optional<double> seconds) {
+                                            metrics.EvaluationFinished(state, seconds);
+                                        }});
     const monitoring::Health health(services.database(), services.settings(), services.clock(),
                                     [&services] { return services.evaluation().QueueConnected(); });
-    ApiContext ctx{services.accounts(),     services.challenges(),  services.templates(),
-                   services.settings(),     services.submissions(), services.transfer(),
-                   services.leaderboards(), health,                 metrics};
+    ApiContext ctx{services.accounts(),
+                   services.challenges(),
+                   services.templates(),
+                   services.settings(),
+                   services.submissions(),
+                   services.transfer(),
+                   services.leaderboards(),
+                   health,
+                   metrics};
     // Completes the uploads a previous run left with every part received (durable completion).
     services.submissions().ResumePending();
     // Republishes jobs a crash left unpublished, queues forgotten uploads, consumes update_queue.
@@ -51,8 +58,8 @@ int Serve(const settings::Settings& settings) {
 
     http::Server server(config, router);
     const auto port = server.Listen();
-    spdlog::info("zerospeech-api {} listening on http://{}:{} (data folder {})", settings.version, settings.host,
-                 port, settings.data_folder.string());
+    spdlog::info("zerospeech-api {} listening on http://{}:{} (data folder {})", settings.version, settings.host, port,
+                 settings.data_folder.string());
     ServeLog::Flush();
     server.Run();
     spdlog::info("server stopped");

@@ -11,15 +11,27 @@ namespace zr::api {
 namespace {
 
 std::string ContentTypeFor(std::string_view path) {
-    static const std::pair<std::string_view, std::string_view> kTypes[] = {
-        {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"}, {".json", "application/json"},
-        {".txt", "text/plain; charset=utf-8"}, {".md", "text/markdown; charset=utf-8"},
-        {".png", "image/png"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
-        {".svg", "image/svg+xml"}, {".ico", "image/x-icon"}, {".webp", "image/webp"},
-        {".pdf", "application/pdf"}, {".zip", "application/zip"}, {".woff", "font/woff"},
-        {".woff2", "font/woff2"}, {".map", "application/json"}, {".yaml", "application/yaml"},
-        {".yml", "application/yaml"}, {".csv", "text/csv; charset=utf-8"}};
+    static const std::pair<std::string_view, std::string_view> kTypes[] = {{".html", "text/html; charset=utf-8"},
+                                                                           {".css", "text/css; charset=utf-8"},
+                                                                           {".js", "text/javascript; charset=utf-8"},
+                                                                           {".json", "application/json"},
+                                                                           {".txt", "text/plain; charset=utf-8"},
+                                                                           {".md", "text/markdown; charset=utf-8"},
+                                                                           {".png", "image/png"},
+                                                                           {".jpg", "image/jpeg"},
+                                                                           {".jpeg", "image/jpeg"},
+                                                                           {".gif", "image/gif"},
+                                                                           {".svg", "image/svg+xml"},
+                                                                           {".ico", "image/x-icon"},
+                                                                           {".webp", "image/webp"},
+                                                                           {".pdf", "application/pdf"},
+                                                                           {".zip", "application/zip"},
+                                                                           {".woff", "font/woff"},
+                                                                           {".woff2", "font/woff2"},
+                                                                           {".map", "application/json"},
+                                                                           {".yaml", "application/yaml"},
+                                                                           {".yml", "application/yaml"},
+                                                                           {".csv", "text/csv; charset=utf-8"}};
     const std::string lower = ToLower(path);
     for (const auto& [ext, type] : kTypes) {
         if (lower.ends_with(ext)) return std::string(type);
@@ -78,7 +90,8 @@ http::Response DocsAsset(ApiContext& ctx, http::Request& request) {
 
 http::Response OpenApi(ApiContext& ctx, http::Request&) {
     auto text = resources::Find("openapi.json");
-    if (!text) throw Error::Detail(ErrorKind::kInternal, "Internal Server Error", "openapi.json missing from resources");
+    if (!text)
+        throw Error::Detail(ErrorKind::kInternal, "Internal Server Error", "openapi.json missing from resources");
     auto doc = nlohmann::json::parse(*text);
     doc["info"]["title"] = ctx.settings.app_name;
     doc["info"]["version"] = ctx.settings.version;

@@ -28,7 +28,9 @@ submissions::PartInfo ParsePart(const nlohmann::json& input, std::size_t i, std:
     if (auto [value, at] = field("file_size"); value) {
         const auto size = PydanticInt(*value, at, issues);
         if (size && *size < 0) {
-            issues.push_back({at, "ensure this value is greater than or equal to 0", "value_error.number.not_ge",
+            issues.push_back({at,
+                              "ensure this value is greater than or equal to 0",
+                              "value_error.number.not_ge",
                               {{"limit_value", 0}}});
         } else if (size) {
             part.file_size = static_cast<std::uint64_t>(*size);

@@ -32,13 +32,16 @@ void Validate(const domain::NewChallenge& c) {
 
 Date RequireDate(std::string_view text, const std::string& what) {
     auto date = ParseDayFirstDate(Trim(text));
-    if (!date) throw BadValue("ValueError: " + what + " must be a date (dd/mm/yyyy or yyyy-mm-dd), got '" + std::string(text) + "'");
+    if (!date)
+        throw BadValue("ValueError: " + what + " must be a date (dd/mm/yyyy or yyyy-mm-dd), got '" + std::string(text) +
+                       "'");
     return *date;
 }
 
 void RequireEvaluator(db::Connection& conn, domain::EvaluatorId id) {
     if (!db::EvaluatorRepository(conn).Find(id)) {
-        throw Error::Message(ErrorKind::kNotFound, "There is no evaluator with the following id: " + std::to_string(id));
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no evaluator with the following id: " + std::to_string(id));
     }
 }
 
@@ -84,7 +87,8 @@ domain::Challenge ChallengeService::Get(domain::ChallengeId id) {
     auto conn = db_.Acquire();
     auto challenge = db::ChallengeRepository(*conn).Find(id);
     if (!challenge) {
-        throw Error::Message(ErrorKind::kNotFound, "There is no challenge with the following id: " + std::to_string(id));
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no challenge with the following id: " + std::to_string(id));
     }
     return *challenge;
 }
@@ -95,7 +99,8 @@ domain::ChallengeId ChallengeService::Create(const domain::NewChallenge& challen
     db::Transaction tx(*conn);
     db::ChallengeRepository repo(*conn);
     if (repo.FindByLabel(challenge.label)) {
-        throw Error::Message(ErrorKind::kConflict, "ConflictError: a challenge labelled '" + challenge.label + "' already exists");
+        throw Error::Message(ErrorKind::kConflict,
+                             "ConflictError: a challenge labelled '" + challenge.label + "' already exists");
     }
     if (challenge.evaluator) RequireEvaluator(*conn, *challenge.evaluator);
     const auto id = repo.Create(challenge);
@@ -112,18 +117,22 @@ std::vector<domain::NewChallenge> ChallengeService::ParseChallengeList(const nlo
         const std::string where = "item " + std::to_string(i);
         if (!item.is_object()) throw BadValue("ValueError: " + where + " is not an object");
         auto text = [&](const char* key) -> std::string {
-            if (!item.contains(key) || !item[key].is_string()) throw BadValue("ValueError: " + where + ": '" + key + "' must be a string");
+            if (!item.contains(key) || !item[key].is_string())
+                throw BadValue("ValueError: " + where + ": '" + key + "' must be a string");
             return item[key].get<std::string>();
         };
         domain::NewChallenge c;
         c.label = text("label");
         c.start_date = RequireDate(text("start_date"), where + ": start_date");
-        if (item.contains("end_date") && !item["end_date"].is_null()) c.end_date = RequireDate(text("end_date"), where + ": end_date");
+        if (item.contains("end_date") && !item["end_date"].is_null())
+            c.end_date = RequireDate(text("end_date"), where + ": end_date");
         c.url = text("url");
-        if (!item.contains("active") || !item["active"].is_boolean()) throw BadValue("ValueError: " + where + ": 'active' must be true or false");
+        if (!item.contains("active") || !item["active"].is_boolean())
+            throw BadValue("ValueError: " + where + ": 'active' must be true or false");
         c.active = item["active"].get<bool>();
         if (item.contains("evaluator") && !item["evaluator"].is_null()) {
-            if (!item["evaluator"].is_number_integer()) throw BadValue("ValueError: " + where + ": 'evaluator' must be an id or null");
+            if (!item["evaluator"].is_number_integer())
+                throw BadValue("ValueError: " + where + ": 'evaluator' must be an id or null");
             c.evaluator = item["evaluator"].get<domain::EvaluatorId>();
         }
         Validate(c);
@@ -139,7 +148,8 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
     if (name == "label") {
         c.label = std::string(Trim(value));
         auto other = db::ChallengeRepository(*conn).FindByLabel(c.label);
-        if (other && other->id != id) throw Error::Message(ErrorKind::kConflict, "ConflictError: label '" + c.label + "' is taken");
+        if (other && other->id != id)
+            throw Error::Message(ErrorKind::kConflict, "ConflictError: label '" + c.label + "' is taken");
     } else if (name == "start_date") {
         c.start_date = RequireDate(value, "start_date");
     } else if (name == "end_date") {
@@ -159,7 +169,8 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
                 c.evaluator = std::stoll(std::string(value), &used);
                 if (used != Trim(value).size()) throw std::invalid_argument("trailing");
             } catch (const std::exception&) {
-                throw BadValue("ValueError: evaluator must be an evaluator id or null, got '" + std::string(value) + "'");
+                throw BadValue("ValueError: evaluator must be an evaluator id or null, got '" + std::string(value) +
+                               "'");
             }
             RequireEvaluator(*conn, *c.evaluator);
         }

@@ -2,12 +2,11 @@
 // Challenges (tracks): listing, lookup, creation and admin edits.
 // Errors: zr::Error (404 {"message": "There is no challenge with the following id: N"}, 409 for a
 // duplicate label, 400 for a bad field value). Thread-safe.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
 #include "db/commit_cache.hpp"

@@ -3,17 +3,17 @@
 #include <set>
 
 #include "challenges/challenge_service.hpp"
-#include "common/error.hpp"
 #include "cli/commands.hpp"
 #include "cli/listing.hpp"
 #include "cli/prompt.hpp"
+#include "common/error.hpp"
 
 namespace zr::cli {
 namespace challenge_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
-const std::vector<std::string> kChallengeColumns = {"id", "label", "start_date", "end_date",
-                                                    "active", "url", "evaluator"};
+const std::vector<std::string> kChallengeColumns = {"id",     "label", "start_date", "end_date",
+                                                    "active", "url",   "evaluator"};
 
 nlohmann::json NewChallengeJson(const domain::NewChallenge& challenge) {
     return {{"label", challenge.label},
@@ -90,31 +90,32 @@ void AddNew(CommandSet& commands) {
         bool json = false;
     };
     auto options = std::make_shared<Options>();
-    auto& command = commands.Add("challenges", "new", "Create challenges (asks for the fields, or reads a file)",
-                                 [options](Context& context) {
-        auto& service = context.services().challenges();
-        std::vector<domain::NewChallenge> list;
-        if (options->from_file.empty()) {
-            list.push_back(AskChallenge(context));
-        } else {
-            list = ParseFile(service, options->from_file);
-        }
-        CheckLabels(list, service.List(true));
-        if (options->dry_run) {
-            Listing listing({"label", "start_date", "end_date", "active", "url", "evaluator"});
-            for (const auto& challenge : list) listing.AddObject(NewChallengeJson(challenge));
-            listing.Print(context.out(), options->json);
-            context.err() << "dry run: " << list.size() << " challenge(s) not created\n";
+    auto& command = commands.Add(
+        "challenges", "new", "Create challenges (asks for the fields, or reads a file)", [options](Context& context) {
+            auto& service = context.services().challenges();
+            std::vector<domain::NewChallenge> list;
+            if (options->from_file.empty()) {
+                list.push_back(AskChallenge(context));
+            } else {
+                list = ParseFile(service, options->from_file);
+            }
+            CheckLabels(list, service.List(true));
+            if (options->dry_run) {
+                Listing listing({"label", "start_date", "end_date", "active", "url", "evaluator"});
+                for (const auto& challenge : list) listing.AddObject(NewChallengeJson(challenge));
+                listing.Print(context.out(), options->json);
+                context.err() << "dry run: " << list.size() << " challenge(s) not created\n";
+                return 0;
+            }
+            for (const auto& challenge : list) {
+                auto id = service.Create(challenge);
+                context.out() << "created challenge " << id << " (" << challenge.label << ")\n";
+            }
             return 0;
-        }
-        for (const auto& challenge : list) {
-            auto id = service.Create(challenge);
-            context.out() << "created challenge " << id << " (" << challenge.label << ")\n";
-        }
-        return 0;
-    });
-    command.add_option("-f,--from-file", options->from_file,
-                       "JSON list of {label, start_date, end_date|null, url, active, evaluator|null}")
+        });
+    command
+        .add_option("-f,--from-file", options->from_file,
+                    "JSON list of {label, start_date, end_date|null, url, active, evaluator|null}")
         ->type_name("FILE");
     command.add_flag("--dry-run", options->dry_run, "Check and print what would be created; write nothing");
     command.add_flag("--json", options->json, "With --dry-run, print JSON instead of a table");
@@ -137,8 +138,9 @@ void AddSet(CommandSet& commands) {
     });
     command.add_option("ID", options->id, "The challenge's id")->required();
     command.add_option("FIELD", options->field, "label, start_date, end_date, active, url or evaluator")->required();
-    command.add_option("VALUE", options->value,
-                       "The new value; dates as dd/mm/yyyy (ISO accepted), 'null' clears end_date/evaluator")
+    command
+        .add_option("VALUE", options->value,
+                    "The new value; dates as dd/mm/yyyy (ISO accepted), 'null' clears end_date/evaluator")
         ->required();
     AddJsonFlag(command, options->json);
 }

@@ -1,17 +1,16 @@
 #include "cli/cli.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <iostream>
 #include <optional>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "cli/commands.hpp"
-#include "common/strings.hpp"
 #include "client/submit.hpp"
 #include "common/error.hpp"
+#include "common/strings.hpp"
 #include "db/database.hpp"
 
 namespace zr::cli {
@@ -42,13 +41,13 @@ void AddServe(CommandSet& commands, const ServeFunction& serve) {
         int port = -1;
     };
     auto options = std::make_shared<Options>();
-    auto& command = commands.Add("serve", "", "Run the HTTP service until SIGINT/SIGTERM",
-                                 [options, &serve](Context& context) {
-        settings::Settings settings = context.settings();
-        if (!options->host.empty()) settings.host = options->host;
-        if (options->port >= 0) settings.port = static_cast<std::uint16_t>(options->port);
-        return serve(settings);
-    });
+    auto& command =
+        commands.Add("serve", "", "Run the HTTP service until SIGINT/SIGTERM", [options, &serve](Context& context) {
+            settings::Settings settings = context.settings();
+            if (!options->host.empty()) settings.host = options->host;
+            if (options->port >= 0) settings.port = static_cast<std::uint16_t>(options->port);
+            return serve(settings);
+        });
     command.add_option("--host", options->host, "Address to listen on (default ZR_HOST, 127.0.0.1)");
     command.add_option("--port", options->port, "Port to listen on (default ZR_PORT, 8000)")
         ->check(CLI::Range(0, 65535));

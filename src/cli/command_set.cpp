@@ -9,8 +9,7 @@ wiring::Services& Context::services() {
     return *services_;
 }
 
-CLI::App& CommandSet::Add(std::string_view group, std::string_view name, std::string description,
-                          Action action) {
+CLI::App& CommandSet::Add(std::string_view group, std::string_view name, std::string description, Action action) {
     std::string full_name(group);
     if (!name.empty()) full_name += ":" + std::string(name);
     auto command = std::make_shared<CLI::App>(std::move(description), full_name);

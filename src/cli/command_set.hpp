@@ -3,18 +3,17 @@
 // names commands `group:command` for CLI11, and the error a command raises to stop with a message.
 //
 // Not thread-safe: one command runs per process.
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <istream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "domain/user.hpp"
 #include "settings/settings.hpp"
@@ -43,8 +42,7 @@ struct Streams {
 // with the context, which flushes queued e-mails.
 class Context {
 public:
-    Context(const settings::Settings& settings, Streams streams)
-        : settings_(settings), streams_(streams) {}
+    Context(const settings::Settings& settings, Streams streams) : settings_(settings), streams_(streams) {}
 
     const settings::Settings& settings() const { return settings_; }
     // Throws settings::SettingsError / db::DbError when the data folder or database is unusable.
@@ -71,8 +69,7 @@ public:
 
     // Adds the command `<group>:<name>` (or just `group` when name is empty), shown under
     // `group` in `zr --help`. The returned app stays owned by the parent app.
-    CLI::App& Add(std::string_view group, std::string_view name, std::string description,
-                  Action action);
+    CLI::App& Add(std::string_view group, std::string_view name, std::string description, Action action);
     // The action of the command chosen on the command line, or nullptr if none was.
     const Action* Chosen() const;
 

@@ -218,9 +218,9 @@ void AddWorkersList(CommandSet& commands) {
         "third of ZR_EVAL_LEASE; job: the one it runs)",
         [json](Context& context) {
             auto& services = context.services();
-            const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    services.clock().Now().time_since_epoch())
-                                    .count();
+            const auto now_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(services.clock().Now().time_since_epoch())
+                    .count();
             const auto lease_ms = std::chrono::duration_cast<std::chrono::milliseconds>(services.settings().eval_lease);
             auto ago = [now_ms](std::int64_t ms) { return FormatAge(std::chrono::seconds((now_ms - ms) / 1000)); };
             Listing listing({"worker", "host", "last_seen", "active", "job", "first_seen"});

@@ -12,7 +12,7 @@ namespace zr::cli {
 namespace leaderboard_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
-const std::vector<std::string> kBoardColumns = {"id",       "label",       "challenge_id",     "path_to",
+const std::vector<std::string> kBoardColumns = {"id",         "label",    "challenge_id",     "path_to",
                                                 "entry_file", "archived", "external_entries", "static_files",
                                                 "sorting_key"};
 
@@ -43,19 +43,21 @@ void AddList(CommandSet& commands) {
 
 void AddCreate(CommandSet& commands) {
     auto file = std::make_shared<std::string>();
-    auto& command = commands.Add("leaderboards", "create", "Create leaderboards from a JSON file", [file](Context& context) {
-        const auto items = ReadJsonFile(*file);
-        std::vector<domain::LeaderboardId> ids;
-        try {
-            ids = context.services().leaderboards().CreateFromJson(items);
-        } catch (const Error& e) {
-            throw CliError(*file + ": " + e.message());
-        }
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            context.out() << "created leaderboard " << ids[i] << " (" << items[i].at("label").get<std::string>() << ")\n";
-        }
-        return 0;
-    });
+    auto& command =
+        commands.Add("leaderboards", "create", "Create leaderboards from a JSON file", [file](Context& context) {
+            const auto items = ReadJsonFile(*file);
+            std::vector<domain::LeaderboardId> ids;
+            try {
+                ids = context.services().leaderboards().CreateFromJson(items);
+            } catch (const Error& e) {
+                throw CliError(*file + ": " + e.message());
+            }
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                context.out() << "created leaderboard " << ids[i] << " (" << items[i].at("label").get<std::string>()
+                              << ")\n";
+            }
+            return 0;
+        });
     command
         .add_option("-f,--from-file", *file,
                     "JSON list of {label, challenge_id, path_to, entry_file, external_entries|null, archived, "
@@ -67,8 +69,7 @@ void AddCreate(CommandSet& commands) {
 void PrintBuilt(Context& context, const leaderboards::BuildResult& result, std::chrono::steady_clock::duration took) {
     const auto ms = std::chrono::duration<double, std::milli>(took).count();
     context.out() << "built leaderboard " << result.id << " (" << result.label << "): " << result.entries
-                  << " entries, " << result.skipped << " skipped, " << ms << " ms -> " << result.path.string()
-                  << '\n';
+                  << " entries, " << result.skipped << " skipped, " << ms << " ms -> " << result.path.string() << '\n';
 }
 
 void AddBuild(CommandSet& commands) {
@@ -79,20 +80,20 @@ void AddBuild(CommandSet& commands) {
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("leaderboards", "build", "Build a leaderboard's file (or every one's)",
                                  [options](Context& context) {
-        auto& service = context.services().leaderboards();
-        std::vector<domain::LeaderboardId> ids;
-        if (options->all) {
-            for (const auto& board : service.List()) ids.push_back(board.id);
-        } else {
-            ids.push_back(*options->id);
-        }
-        for (const auto id : ids) {
-            const auto started = std::chrono::steady_clock::now();
-            const auto result = service.Build(id);
-            PrintBuilt(context, result, std::chrono::steady_clock::now() - started);
-        }
-        return 0;
-    });
+                                     auto& service = context.services().leaderboards();
+                                     std::vector<domain::LeaderboardId> ids;
+                                     if (options->all) {
+                                         for (const auto& board : service.List()) ids.push_back(board.id);
+                                     } else {
+                                         ids.push_back(*options->id);
+                                     }
+                                     for (const auto id : ids) {
+                                         const auto started = std::chrono::steady_clock::now();
+                                         const auto result = service.Build(id);
+                                         PrintBuilt(context, result, std::chrono::steady_clock::now() - started);
+                                     }
+                                     return 0;
+                                 });
     auto* group = command.add_option_group("which", "exactly one of");
     group->add_option("ID", options->id, "The leaderboard id");
     group->add_flag("--all", options->all, "Every leaderboard");

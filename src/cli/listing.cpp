@@ -5,8 +5,7 @@
 namespace zr::cli {
 namespace {
 
-void PrintPadded(std::ostream& out, const std::vector<std::string>& cells,
-                 const std::vector<std::size_t>& widths) {
+void PrintPadded(std::ostream& out, const std::vector<std::string>& cells, const std::vector<std::size_t>& widths) {
     std::string line;
     for (std::size_t i = 0; i < cells.size(); ++i) {
         if (i > 0) line += "  ";

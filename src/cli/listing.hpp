@@ -4,12 +4,11 @@
 //
 // Cells are JSON values so both forms come from the same data: strings print as is, null as "-",
 // booleans as "yes"/"no" in a table and as JSON booleans in JSON.
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace zr::cli {
 

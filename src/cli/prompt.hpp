@@ -17,8 +17,7 @@ namespace zr::cli {
 class Prompter {
 public:
     // `terminal`: `in` is the process's standard input and it is a terminal.
-    Prompter(std::istream& in, std::ostream& out, bool terminal)
-        : in_(in), out_(out), terminal_(terminal) {}
+    Prompter(std::istream& in, std::ostream& out, bool terminal) : in_(in), out_(out), terminal_(terminal) {}
 
     // One answer, trimmed of surrounding blanks. CliError when the input ends.
     std::string Ask(std::string_view question);

@@ -87,8 +87,8 @@ void AddSettingsCommands(CommandSet& commands) {
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("check", "settings", "Print the effective settings (secrets masked)",
                                  [options](Context& context) { return Run(*options, context); });
-    auto* get = command.add_option("--get", options->get, "Print the value of one key (e.g. DATA_FOLDER)")
-                    ->type_name("KEY");
+    auto* get =
+        command.add_option("--get", options->get, "Print the value of one key (e.g. DATA_FOLDER)")->type_name("KEY");
     auto* keys = command.add_flag("--keys", options->keys, "List every key with its default and meaning");
     command.add_flag("--info", options->info, "Explain how settings are given")->excludes(get, keys);
     keys->excludes(get);

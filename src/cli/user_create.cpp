@@ -54,7 +54,8 @@ void CheckAll(const std::vector<SignupRequest>& requests, const std::vector<doma
         if (!accounts::IsValidEmail(request.email)) throw CliError(who + ": invalid e-mail '" + request.email + "'");
         if (request.password.empty()) throw CliError(who + ": empty password");
         if (!usernames.insert(request.username).second) throw CliError(who + ": username already exists");
-        if (!emails.insert(request.email).second) throw CliError(who + ": e-mail '" + request.email + "' already exists");
+        if (!emails.insert(request.email).second)
+            throw CliError(who + ": e-mail '" + request.email + "' already exists");
     }
 }
 
@@ -97,8 +98,9 @@ void AddUserCreateCommand(CommandSet& commands) {
     auto options = std::make_shared<Options>();
     auto& command = commands.Add("users", "create", "Create users (asks for the fields; the password is not echoed)",
                                  [options](Context& context) { return Run(*options, context); });
-    command.add_option("-f,--from-file", options->from_file,
-                       "JSON list of {username, email, password, first_name, last_name, affiliation}")
+    command
+        .add_option("-f,--from-file", options->from_file,
+                    "JSON list of {username, email, password, first_name, last_name, affiliation}")
         ->type_name("FILE");
     command.add_flag("--verified", options->verified, "Mark the e-mails verified (no verification mail)");
 }

@@ -7,28 +7,27 @@
 //   BodyForm::kMessage     {"message": "<message>"}          domain errors
 //   ErrorKind::kValidation {"detail": [{"loc","msg","type"}]} 422, one item per problem
 // `log_detail` goes to the log only, never to the client.
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace zr {
 
 enum class ErrorKind {
-    kInvalidInput,     // 400
-    kUnauthenticated,  // 401
-    kForbidden,        // 403
-    kNotFound,         // 404
-    kMethodNotAllowed, // 405
-    kNotVerified,      // 406
-    kConflict,         // 409
-    kTooLarge,         // 413
-    kValidation,       // 422
-    kRateLimited,      // 429
-    kUnavailable,      // 503
-    kInternal,         // 500
+    kInvalidInput,      // 400
+    kUnauthenticated,   // 401
+    kForbidden,         // 403
+    kNotFound,          // 404
+    kMethodNotAllowed,  // 405
+    kNotVerified,       // 406
+    kConflict,          // 409
+    kTooLarge,          // 413
+    kValidation,        // 422
+    kRateLimited,       // 429
+    kUnavailable,       // 503
+    kInternal,          // 500
 };
 
 enum class BodyForm { kDetail, kMessage };
@@ -45,7 +44,10 @@ struct ValidationIssue {
 class Error : public std::runtime_error {
 public:
     Error(ErrorKind kind, BodyForm form, std::string message, std::string log_detail = {})
-        : std::runtime_error(message), kind_(kind), form_(form), message_(std::move(message)),
+        : std::runtime_error(message),
+          kind_(kind),
+          form_(form),
+          message_(std::move(message)),
           log_detail_(std::move(log_detail)) {}
 
     // {"detail": message}
@@ -89,18 +91,30 @@ private:
 // HTTP status for an error kind. Every kind is handled (no default), so a new kind is a compile error.
 constexpr int ToHttpStatus(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::kInvalidInput: return 400;
-        case ErrorKind::kUnauthenticated: return 401;
-        case ErrorKind::kForbidden: return 403;
-        case ErrorKind::kNotFound: return 404;
-        case ErrorKind::kMethodNotAllowed: return 405;
-        case ErrorKind::kNotVerified: return 406;
-        case ErrorKind::kConflict: return 409;
-        case ErrorKind::kTooLarge: return 413;
-        case ErrorKind::kValidation: return 422;
-        case ErrorKind::kRateLimited: return 429;
-        case ErrorKind::kUnavailable: return 503;
-        case ErrorKind::kInternal: return 500;
+        case ErrorKind::kInvalidInput:
+            return 400;
+        case ErrorKind::kUnauthenticated:
+            return 401;
+        case ErrorKind::kForbidden:
+            return 403;
+        case ErrorKind::kNotFound:
+            return 404;
+        case ErrorKind::kMethodNotAllowed:
+            return 405;
+        case ErrorKind::kNotVerified:
+            return 406;
+        case ErrorKind::kConflict:
+            return 409;
+        case ErrorKind::kTooLarge:
+            return 413;
+        case ErrorKind::kValidation:
+            return 422;
+        case ErrorKind::kRateLimited:
+            return 429;
+        case ErrorKind::kUnavailable:
+            return 503;
+        case ErrorKind::kInternal:
+            return 500;
     }
     return 500;
 }

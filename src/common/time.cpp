@@ -38,16 +38,14 @@ std::string FormatDateTime(TimePoint t) {
     localtime_r(&tt, &tm);
     // Sized for the widest value of every field, so nothing can be truncated.
     char buf[128];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<long long>(micros));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
     return buf;
 }
 
 std::optional<TimePoint> ParseDateTime(std::string_view text) {
     auto date = ParseDate(text.substr(0, 10));
-    if (!date || text.size() < 19 || (text[10] != ' ' && text[10] != 'T') || text[13] != ':' ||
-        text[16] != ':') {
+    if (!date || text.size() < 19 || (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':') {
         return std::nullopt;
     }
     auto h = Digits(text, 11, 2), mi = Digits(text, 14, 2), s = Digits(text, 17, 2);
@@ -79,8 +77,8 @@ std::optional<TimePoint> ParseDateTime(std::string_view text) {
 
 std::string FormatDate(Date d) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                  static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                  static_cast<unsigned>(d.day()));
     return buf;
 }
 

@@ -53,8 +53,8 @@ public:
 private:
     const std::size_t max_entries_;
     mutable std::mutex mutex_;
-    CommitStamp stamp_;                               // guarded by mutex_
-    std::map<Key, Value, std::less<>> entries_;       // guarded by mutex_
+    CommitStamp stamp_;                          // guarded by mutex_
+    std::map<Key, Value, std::less<>> entries_;  // guarded by mutex_
 };
 
 }  // namespace zr::db

@@ -1,11 +1,10 @@
 #include "db/commit_watch.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <atomic>
 #include <exception>
-
-#include <spdlog/spdlog.h>
 
 #include "db/database.hpp"
 

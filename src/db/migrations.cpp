@@ -19,10 +19,9 @@ int VersionOf(std::string_view path) {
     const std::string_view name = path.substr(kMigrationsFolder.size());
     const auto underscore = name.find('_');
     int version = 0;
-    const auto [end, ec] = std::from_chars(name.data(), name.data() + std::min(underscore, name.size()),
-                                           version);
-    if (underscore == std::string_view::npos || ec != std::errc() || end != name.data() + underscore ||
-        version <= 0 || !name.ends_with(kSqlSuffix)) {
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + std::min(underscore, name.size()), version);
+    if (underscore == std::string_view::npos || ec != std::errc() || end != name.data() + underscore || version <= 0 ||
+        !name.ends_with(kSqlSuffix)) {
         throw DbError("migration file name is not NNNN_name.sql: " + std::string(path));
     }
     return version;

@@ -4,8 +4,8 @@ namespace zr::db::detail {
 namespace {
 
 [[noreturn]] void Malformed(std::string_view what, const std::string& text, const CellRef& ref) {
-    throw DbError("malformed " + std::string(what) + " '" + text + "' in " + std::string(ref.table) +
-                  "." + std::string(ref.column) + " of row " + ref.row);
+    throw DbError("malformed " + std::string(what) + " '" + text + "' in " + std::string(ref.table) + "." +
+                  std::string(ref.column) + " of row " + ref.row);
 }
 
 }  // namespace

@@ -51,8 +51,7 @@ void SessionRepository::Create(const domain::Session& session) {
     stmt.Run();
 }
 
-std::optional<std::pair<domain::Session, domain::User>> SessionRepository::FindWithUser(
-    std::string_view token) {
+std::optional<std::pair<domain::Session, domain::User>> SessionRepository::FindWithUser(std::string_view token) {
     auto stmt = conn_.Prepare(kSelectSessionWithUser);
     stmt.Bind(1, token);
     if (!stmt.Step()) return std::nullopt;
@@ -63,9 +62,7 @@ std::optional<std::pair<domain::Session, domain::User>> SessionRepository::FindW
     return std::pair{std::move(session), detail::ReadUser(stmt, 3)};
 }
 
-void SessionRepository::Delete(std::string_view token) {
-    conn_.Prepare(kDeleteSession).Bind(1, token).Run();
-}
+void SessionRepository::Delete(std::string_view token) { conn_.Prepare(kDeleteSession).Bind(1, token).Run(); }
 
 int SessionRepository::DeleteForUser(domain::UserId id) {
     conn_.Prepare(kDeleteSessionsOfUser).Bind(1, id).Run();
@@ -114,9 +111,7 @@ std::optional<domain::PasswordReset> PasswordResetRepository::Find(std::string_v
     return reset;
 }
 
-void PasswordResetRepository::Delete(std::string_view token) {
-    conn_.Prepare(kDeleteReset).Bind(1, token).Run();
-}
+void PasswordResetRepository::Delete(std::string_view token) { conn_.Prepare(kDeleteReset).Bind(1, token).Run(); }
 
 int PasswordResetRepository::DeleteForUser(domain::UserId id) {
     conn_.Prepare(kDeleteResetsOfUser).Bind(1, id).Run();

@@ -18,8 +18,7 @@ Statement::~Statement() {
     }
 }
 
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), in_use_(other.in_use_) {
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_), in_use_(other.in_use_) {
     other.stmt_ = nullptr;
     other.in_use_ = nullptr;
 }
@@ -42,8 +41,7 @@ Statement& Statement::Bind(int index, std::string_view value) {
 
 Statement& Statement::Bind(int index, const std::vector<unsigned char>& blob) {
     const int rc = blob.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
-                                : sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(),
-                                                      SQLITE_TRANSIENT);
+                                : sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_TRANSIENT);
     if (rc != SQLITE_OK) Fail(rc);
     return *this;
 }

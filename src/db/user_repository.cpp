@@ -30,8 +30,7 @@ constexpr std::string_view kInsertUser =
     "SELECT COALESCE(MAX(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6 FROM users_credentials";
 constexpr std::string_view kUpdateVerified = "UPDATE users_credentials SET verified = ?2 WHERE id = ?1";
 constexpr std::string_view kUpdateActive = "UPDATE users_credentials SET active = ?2 WHERE id = ?1";
-constexpr std::string_view kUpdatePassword =
-    "UPDATE users_credentials SET hashed_pswd = ?2, salt = ?3 WHERE id = ?1";
+constexpr std::string_view kUpdatePassword = "UPDATE users_credentials SET hashed_pswd = ?2, salt = ?3 WHERE id = ?1";
 constexpr std::string_view kUpdateAllVerified = "UPDATE users_credentials SET verified = ?1";
 constexpr std::string_view kUpdateAllActive = "UPDATE users_credentials SET active = ?1";
 
@@ -111,9 +110,7 @@ void UserRepository::SetPassword(domain::UserId id, const std::vector<unsigned c
     conn_.Prepare(kUpdatePassword).Bind(1, id).Bind(2, hashed).Bind(3, salt).Run();
 }
 
-void UserRepository::SetAllVerified() {
-    conn_.Prepare(kUpdateAllVerified).Bind(1, domain::kVerifiedMarker).Run();
-}
+void UserRepository::SetAllVerified() { conn_.Prepare(kUpdateAllVerified).Bind(1, domain::kVerifiedMarker).Run(); }
 
 void UserRepository::SetAllActive(bool active) {
     auto stmt = conn_.Prepare(kUpdateAllActive);

@@ -23,9 +23,7 @@ struct Challenge {
     std::optional<EvaluatorId> evaluator;
 
     // Open when active and start_date <= today and (no end_date or today <= end_date).
-    bool IsOpen(Date today) const {
-        return active && start_date <= today && (!end_date || today <= *end_date);
-    }
+    bool IsOpen(Date today) const { return active && start_date <= today && (!end_date || today <= *end_date); }
 };
 
 struct NewChallenge {
@@ -43,7 +41,7 @@ struct Evaluator {
     std::optional<std::string> host;  // none = this host
     std::string executor;             // python, bash, sbatch, docker
     std::string script_path;
-    std::string base_arguments;       // ';'-separated
+    std::string base_arguments;  // ';'-separated
 };
 
 struct Submission {

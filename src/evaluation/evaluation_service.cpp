@@ -175,7 +175,8 @@ void EvaluationService::Impl::RecordWorker(const Update& update) {
 
 void EvaluationService::Impl::ForgetOldWorkers() {
     auto conn = db.Acquire();
-    const int forgotten = db::MonitoringRepository(*conn).ForgetWorkersBefore(UnixMillis(clock.Now() - kForgetWorkersAfter));
+    const int forgotten =
+        db::MonitoringRepository(*conn).ForgetWorkersBefore(UnixMillis(clock.Now() - kForgetWorkersAfter));
     if (forgotten > 0) spdlog::info("workers: forgot {} not heard from for a day", forgotten);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Internal to zr_evaluation: the state shared by the service's source files.
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>

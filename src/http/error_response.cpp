@@ -32,9 +32,7 @@ Response ErrorResponse(const zr::Error& e) {
     return r;
 }
 
-Response DetailResponse(int status, std::string_view message) {
-    return Response::Json(status, {{"detail", message}});
-}
+Response DetailResponse(int status, std::string_view message) { return Response::Json(status, {{"detail", message}}); }
 
 Response NotFound() { return DetailResponse(404, "Not Found"); }
 

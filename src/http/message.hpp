@@ -3,14 +3,13 @@
 // Request that return a Response; the transport (server.cpp) converts to and from the wire.
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace zr::http {
 

@@ -86,8 +86,7 @@ bool MoreSpecific(const Pattern& a, const Pattern& b) {
 
 }  // namespace
 
-const Route* Router::Best(Method method, const std::vector<std::string_view>& segments,
-                          std::size_t* index) const {
+const Route* Router::Best(Method method, const std::vector<std::string_view>& segments, std::size_t* index) const {
     const Route* best = nullptr;
     for (std::size_t i = 0; i < routes_.size(); ++i) {
         if (routes_[i].method != method || !Matches(patterns_[i], segments)) continue;

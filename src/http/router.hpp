@@ -55,10 +55,10 @@ struct Route {
 
 // Outcome of matching a request line against the table.
 struct Match {
-    const Route* route = nullptr;                      // set when found
+    const Route* route = nullptr;  // set when found
     std::unordered_map<std::string, std::string> params;
-    bool path_known = false;                           // some route has this path (405 vs 404)
-    std::optional<std::string> redirect;               // "/challenges" -> "/challenges/" (307)
+    bool path_known = false;              // some route has this path (405 vs 404)
+    std::optional<std::string> redirect;  // "/challenges" -> "/challenges/" (307)
 };
 
 class Router {
@@ -84,8 +84,7 @@ private:
     using Pattern = std::vector<Segment>;
 
     static Pattern Compile(const std::string& pattern);
-    const Route* Best(Method method, const std::vector<std::string_view>& segments,
-                      std::size_t* index) const;
+    const Route* Best(Method method, const std::vector<std::string_view>& segments, std::size_t* index) const;
     bool AnyMatch(const std::vector<std::string_view>& segments) const;
 
     std::vector<Route> routes_;

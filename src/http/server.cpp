@@ -5,12 +5,18 @@
 // watchdog) never touch its socket at the same time. The acceptor, the signal set, the shutdown
 // timer and the watchdog live on the `control` strand. Offloaded handlers run on `pool`, a
 // separate thread pool with a lower scheduling priority.
-#include "http/server_impl.hpp"
-
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
 #include <csignal>
 #include <filesystem>
 #include <limits>
@@ -19,16 +25,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
 #include "http/error_response.hpp"
+#include "http/server_impl.hpp"
 
 namespace zr::http {
 
@@ -39,8 +37,8 @@ constexpr std::size_t kFirstReadBytes = 8 * 1024;
 // How often the watchdog looks for connections past their deadline: a quarter of the shortest
 // timeout, between 50 ms and 1 s, so a timeout fires at most a quarter late.
 std::chrono::milliseconds WatchTick(const ServerConfig& config) {
-    const auto shortest = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::min(config.read_timeout, config.idle_timeout));
+    const auto shortest =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(config.read_timeout, config.idle_timeout));
     return std::clamp(shortest / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
 }
 
@@ -76,8 +74,7 @@ Server::Impl::Impl(ServerConfig config_in, const Router& router_in)
     : config(std::move(config_in)),
       router(router_in),
       cors(config.cors_origins),
-      io_threads(config.io_threads != 0 ? config.io_threads
-                                        : std::max(1u, std::thread::hardware_concurrency())),
+      io_threads(config.io_threads != 0 ? config.io_threads : std::max(1u, std::thread::hardware_concurrency())),
       ioc(static_cast<int>(io_threads)),
       control(asio::make_strand(ioc)),
       acceptor(control),
@@ -210,8 +207,8 @@ asio::any_io_executor Server::Impl::ConnectionExecutor() {
 asio::awaitable<void> Server::Impl::Accept() {
     for (;;) {
         ErrorCode ec;
-        tcp::socket socket = co_await acceptor.async_accept(
-            ConnectionExecutor(), asio::redirect_error(asio::use_awaitable, ec));
+        tcp::socket socket =
+            co_await acceptor.async_accept(ConnectionExecutor(), asio::redirect_error(asio::use_awaitable, ec));
         if (stopping) co_return;
         if (ec) {
             // Out of descriptors or similar: wait a little instead of spinning.
@@ -232,8 +229,7 @@ asio::awaitable<void> Server::Impl::Accept() {
     }
 }
 
-asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn,
-                                            ConnectionList::iterator it) {
+asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn, ConnectionList::iterator it) {
     try {
         co_await Serve(*conn);
     } catch (const std::exception& e) {
@@ -256,8 +252,8 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
             if (stopping) co_return;
             conn.idle = true;
             conn.ExpiresAfter(first ? config.read_timeout : config.idle_timeout);
-            const std::size_t n = co_await conn.socket.async_read_some(
-                buffer.prepare(kFirstReadBytes), asio::redirect_error(asio::use_awaitable, ec));
+            const std::size_t n = co_await conn.socket.async_read_some(buffer.prepare(kFirstReadBytes),
+                                                                       asio::redirect_error(asio::use_awaitable, ec));
             conn.idle = false;
             if (ec) co_return;
             buffer.commit(n);
@@ -271,8 +267,7 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
     }
 }
 
-asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buffer& buffer,
-                                              Exchange& ex) {
+asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buffer& buffer, Exchange& ex) {
     conn.ExpiresAfter(config.read_timeout);  // header and body together
     const ObserverScope observed(config.observer, ex);
     Parser parser;
@@ -291,11 +286,10 @@ asio::awaitable<void> Server::Impl::HandleOne(Connection& conn, beast::flat_buff
     if (ex.close && ex.drain) co_await Drain(conn);
 }
 
-asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer,
-                                                        Parser& parser, Exchange& ex) {
+asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast::flat_buffer& buffer, Parser& parser,
+                                                        Exchange& ex) {
     ErrorCode ec;
-    co_await bhttp::async_read_header(conn.socket, buffer, parser,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(conn.socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
         ex.close = true;
         ex.respond = IsProtocolError(ec);
@@ -317,9 +311,8 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
     co_return response;
 }
 
-asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer,
-                                                       Parser& parser, Exchange& ex,
-                                                       const Route& route) {
+asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer, Parser& parser,
+                                                       Exchange& ex, const Route& route) {
     if (route.options.upload_spool) co_return co_await ReceiveUpload(conn, buffer, parser, ex, route);
     if (!parser.is_done()) {
         const auto length = parser.content_length();
@@ -332,8 +325,7 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
         if (length) parser.get().body().reserve(static_cast<std::size_t>(*length));
         buffer.reserve(buffer.size() + kBodyReadReserve);
         ErrorCode ec;
-        co_await bhttp::async_read(conn.socket, buffer, parser,
-                                   asio::redirect_error(asio::use_awaitable, ec));
+        co_await bhttp::async_read(conn.socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             ex.close = true;
             ex.respond = IsProtocolError(ec);
@@ -369,8 +361,7 @@ asio::awaitable<bool> Server::Impl::SendContinue(Connection& conn, const Parser&
     co_return false;
 }
 
-Server::Server(ServerConfig config, const Router& router)
-    : impl_(std::make_unique<Impl>(std::move(config), router)) {}
+Server::Server(ServerConfig config, const Router& router) : impl_(std::make_unique<Impl>(std::move(config), router)) {}
 
 Server::~Server() = default;
 

@@ -32,8 +32,7 @@ class RequestObserver {
 public:
     virtual ~RequestObserver() = default;
     virtual void Started() noexcept = 0;
-    virtual void Finished(const Route* route, Method method, int status,
-                          std::chrono::nanoseconds elapsed) noexcept = 0;
+    virtual void Finished(const Route* route, Method method, int status, std::chrono::nanoseconds elapsed) noexcept = 0;
 };
 
 struct ServerConfig {
@@ -47,7 +46,7 @@ struct ServerConfig {
     std::chrono::seconds shutdown_grace{10};
     // Origins allowed by CORS ("https://zerospeech.com"); preflights from others get 400.
     std::vector<std::string> cors_origins;
-    bool handle_signals = true;  // stop gracefully on SIGINT/SIGTERM
+    bool handle_signals = true;           // stop gracefully on SIGINT/SIGTERM
     RequestObserver* observer = nullptr;  // not owned; must outlive the server
 };
 

@@ -6,13 +6,12 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 // clang-format on
 
-#include <cstdint>
-#include <string>
-
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <cstdint>
+#include <string>
 
 #include "http/message.hpp"
 #include "http/server_support.hpp"

@@ -1,15 +1,15 @@
 #include "http/server_support.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <random>
 
-#include <spdlog/spdlog.h>
-
 #include "common/error.hpp"
-#include "http/error_response.hpp"
 #include "common/strings.hpp"
+#include "http/error_response.hpp"
 
 namespace zr::http {
 
@@ -23,8 +23,8 @@ std::uint64_t SplitMix64(std::uint64_t x) {
 }
 
 bool IsIdChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
 }
 
 }  // namespace
@@ -66,8 +66,7 @@ void CorsPolicy::AddHeaders(std::string_view origin, Response& response) const {
     response.headers.emplace_back("Vary", "Origin");
 }
 
-Response CorsPolicy::Preflight(std::string_view origin,
-                               std::optional<std::string_view> request_headers) const {
+Response CorsPolicy::Preflight(std::string_view origin, std::optional<std::string_view> request_headers) const {
     Response response;
     response.content_type = "text/plain; charset=utf-8";
     if (!Allowed(origin)) {
@@ -77,8 +76,7 @@ Response CorsPolicy::Preflight(std::string_view origin,
     }
     response.body = "OK";
     AddHeaders(origin, response);
-    response.headers.emplace_back("Access-Control-Allow-Methods",
-                                  "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+    response.headers.emplace_back("Access-Control-Allow-Methods", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
     response.headers.emplace_back("Access-Control-Max-Age", "600");
     if (request_headers && !request_headers->empty()) {
         response.headers.emplace_back("Access-Control-Allow-Headers", std::string(*request_headers));
@@ -98,9 +96,9 @@ std::string_view HttpDate() {
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
         std::tm parts{};
         gmtime_r(&now, &parts);
-        std::snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                      kDays[parts.tm_wday % 7], parts.tm_mday, kMonths[parts.tm_mon % 12],
-                      parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec);
+        std::snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[parts.tm_wday % 7],
+                      parts.tm_mday, kMonths[parts.tm_mon % 12], parts.tm_year + 1900, parts.tm_hour, parts.tm_min,
+                      parts.tm_sec);
         cached_second = now;
     }
     return text;
@@ -150,12 +148,10 @@ bool IsPreflight(const Request& request) {
 
 }  // namespace
 
-Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestIdGenerator& ids,
-                         Exchange& ex) {
+Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestIdGenerator& ids, Exchange& ex) {
     Request& request = ex.request;
     const auto incoming_id = request.Header("x-request-id");
-    request.request_id = incoming_id && IsSaneRequestId(*incoming_id) ? std::string(*incoming_id)
-                                                                       : ids.Next();
+    request.request_id = incoming_id && IsSaneRequestId(*incoming_id) ? std::string(*incoming_id) : ids.Next();
     std::string_view raw_path;
     std::string_view query;
     SplitTarget(request.target, &raw_path, &query);
@@ -168,8 +164,7 @@ Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestId
     }
     request.path = std::move(*path);
     if (IsPreflight(request)) {
-        dispatch.response = cors.Preflight(*request.Header("origin"),
-                                           request.Header("access-control-request-headers"));
+        dispatch.response = cors.Preflight(*request.Header("origin"), request.Header("access-control-request-headers"));
         return dispatch;
     }
     Match match = router.Find(request.method, request.path);
@@ -205,8 +200,7 @@ Response RunHandler(const Route& route, Request& request) noexcept {
         } catch (const std::exception& e) {
             spdlog::error("{} handler for {} failed: {}", request.request_id, route.pattern, e.what());
         } catch (...) {
-            spdlog::error("{} handler for {} failed with a non-standard exception", request.request_id,
-                          route.pattern);
+            spdlog::error("{} handler for {} failed with a non-standard exception", request.request_id, route.pattern);
         }
         return DetailResponse(500, "Internal Server Error");
     } catch (...) {
@@ -229,8 +223,8 @@ void LogAccess(const Exchange& ex, int status, std::size_t body_bytes) {
     SplitTarget(ex.request.target, &raw_path, &query);
     const auto elapsed = std::chrono::steady_clock::now() - ex.start;
     const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
-    spdlog::info("{} {} \"{} {}\" {} {} {:.2f}ms", ex.request.request_id, ex.request.remote_address,
-                 ex.method_text, raw_path, status, body_bytes, ms);
+    spdlog::info("{} {} \"{} {}\" {} {} {:.2f}ms", ex.request.request_id, ex.request.remote_address, ex.method_text,
+                 raw_path, status, body_bytes, ms);
 }
 
 }  // namespace zr::http

@@ -69,11 +69,11 @@ std::string RedirectLocation(std::string_view raw_path, std::string_view query);
 struct Exchange {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     Request request;
-    std::string method_text;  // as received, for the access log
-    unsigned version = 11;    // 10 or 11
-    bool close = false;       // close the connection after the response
-    bool drain = false;       // the client may still be sending a body we did not read
-    bool respond = true;      // false: the connection failed, nothing to answer
+    std::string method_text;       // as received, for the access log
+    unsigned version = 11;         // 10 or 11
+    bool close = false;            // close the connection after the response
+    bool drain = false;            // the client may still be sending a body we did not read
+    bool respond = true;           // false: the connection failed, nothing to answer
     const Route* route = nullptr;  // the matched route, once known
     int status = 0;                // of the answer written; 0 until then
 };
@@ -87,8 +87,7 @@ struct Dispatch {
 
 // Given ex.request's method, target and headers: sets request_id (a sane incoming X-Request-ID or
 // a new one), path (decoded), query and path_params, and decides what to do.
-Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestIdGenerator& ids,
-                         Exchange& ex);
+Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestIdGenerator& ids, Exchange& ex);
 
 // ErrorResponse(e), logging e.log_detail() with the request id (error level for 5xx, info otherwise).
 Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id);

@@ -123,8 +123,7 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     std::vector<char> chunk(kUploadChunkBytes);
     ErrorCode ec;
     while (!chunk_parser.is_done()) {
-        const std::size_t filled =
-            co_await FillChunk(conn, buffer, chunk_parser, chunk, config.read_timeout, ec);
+        const std::size_t filled = co_await FillChunk(conn, buffer, chunk_parser, chunk, config.read_timeout, ec);
         try {
             multipart.Feed(std::string_view(chunk.data(), filled));
         } catch (...) {

@@ -4,15 +4,15 @@
 #include "http/server_impl.hpp"  // first: it includes <utility> before Asio (pitfall 1)
 // clang-format on
 
-#include <array>
-#include <filesystem>
-#include <system_error>
+#include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <filesystem>
+#include <system_error>
 
 #include "http/error_response.hpp"
 
@@ -39,7 +39,8 @@ asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& res
     // message and serializer cost a tenth of GET / in allocations; bench/README.md).
     const std::string header = ResponseHead(response, ex, content_length);
     const std::size_t body_bytes = no_body ? 0 : response.body.size();
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(response.body.data(), body_bytes)};
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(header),
+                                                    asio::buffer(response.body.data(), body_bytes)};
     ErrorCode ec;
     co_await asio::async_write(conn.socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) ex.close = true;
@@ -86,8 +87,8 @@ asio::awaitable<void> Server::Impl::Drain(Connection& conn) {
     std::array<char, 8192> scratch;
     std::size_t total = 0;
     while (total < kDrainLimit) {
-        const std::size_t n = co_await conn.socket.async_read_some(
-            asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+        const std::size_t n =
+            co_await conn.socket.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
         total += n;
     }

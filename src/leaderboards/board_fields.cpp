@@ -26,7 +26,8 @@ public:
     std::string RequiredString(const std::string& field) const {
         auto it = item_.find(field);
         if (it == item_.end() || it->is_null()) throw Fail(field, "is required");
-        if (!it->is_string() || it->get_ref<const std::string&>().empty()) throw Fail(field, "must be a non-empty string");
+        if (!it->is_string() || it->get_ref<const std::string&>().empty())
+            throw Fail(field, "must be a non-empty string");
         return it->get<std::string>();
     }
 

@@ -26,7 +26,6 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what + " " + path.string());
 }
 
-
 // The whole content of an open regular file; nullopt for anything else or a read error.
 std::optional<std::string> ReadOpenFile(int fd) {
     struct stat info {};

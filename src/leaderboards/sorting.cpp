@@ -65,7 +65,8 @@ int CompareNumbers(const nlohmann::json& a, const nlohmann::json& b) {
         const auto& unsigned_one = a_unsigned ? a : b;
         int c = signed_one.get<std::int64_t>() < 0
                     ? -1
-                    : Compare3(static_cast<std::uint64_t>(signed_one.get<std::int64_t>()), unsigned_one.get<std::uint64_t>());
+                    : Compare3(static_cast<std::uint64_t>(signed_one.get<std::int64_t>()),
+                               unsigned_one.get<std::uint64_t>());
         return a_unsigned ? -c : c;
     }
     return Compare3(a.get<double>(), b.get<double>());
@@ -74,10 +75,14 @@ int CompareNumbers(const nlohmann::json& a, const nlohmann::json& b) {
 // Two present values of the same TypeRank, in ascending order.
 int CompareSameType(const nlohmann::json& a, const nlohmann::json& b) {
     switch (TypeRank(a)) {
-        case 0: return CompareNumbers(a, b);
-        case 1: return Compare3(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
-        case 2: return Compare3(a.get<bool>(), b.get<bool>());
-        default: return 0;
+        case 0:
+            return CompareNumbers(a, b);
+        case 1:
+            return Compare3(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
+        case 2:
+            return Compare3(a.get<bool>(), b.get<bool>());
+        default:
+            return 0;
     }
 }
 
@@ -89,7 +94,8 @@ std::vector<SortKey> ParseSortingKey(std::string_view text) {
     std::size_t start = 0;
     while (true) {
         const auto comma = text.find(',', start);
-        auto item = TrimSpaces(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        auto item =
+            TrimSpaces(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
         SortKey key;
         if (!item.empty() && item.front() == '-') {
             key.descending = true;

@@ -71,7 +71,8 @@ nlohmann::json ConvertChild(const YAML::Node& node, Budget& budget) {
 nlohmann::json Convert(const YAML::Node& node, Budget& budget) {
     switch (node.Type()) {
         case YAML::NodeType::Undefined:
-        case YAML::NodeType::Null: return nullptr;
+        case YAML::NodeType::Null:
+            return nullptr;
         case YAML::NodeType::Scalar:
             // yaml-cpp tags quoted scalars "!" and plain ones "?": only plain ones are typed.
             return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : PlainScalar(node.Scalar());

@@ -18,8 +18,7 @@ MailQueue::~MailQueue() {
     std::unique_lock lock(mutex_);
     stopping_ = true;
     cv_.notify_all();
-    const bool drained =
-        cv_.wait_for(lock, drain_timeout_, [this] { return queue_.empty() && !busy_; });
+    const bool drained = cv_.wait_for(lock, drain_timeout_, [this] { return queue_.empty() && !busy_; });
     if (!drained) aborting_ = true;
     cv_.notify_all();
     lock.unlock();
@@ -75,17 +74,16 @@ void MailQueue::SendWithRetries(const Message& message) {
         }
         counters_.FailedAttempt();
         if (attempt >= retry_delays_.size()) {
-            spdlog::error("mail to {} ('{}') dropped after {} attempts: {}", message.to,
-                          message.subject, attempt + 1, reason);
+            spdlog::error("mail to {} ('{}') dropped after {} attempts: {}", message.to, message.subject, attempt + 1,
+                          reason);
             counters_.Dropped();
             return;
         }
-        spdlog::warn("mail to {} ('{}') failed, retrying in {} ms: {}", message.to,
-                     message.subject, retry_delays_[attempt].count(), reason);
+        spdlog::warn("mail to {} ('{}') failed, retrying in {} ms: {}", message.to, message.subject,
+                     retry_delays_[attempt].count(), reason);
         std::unique_lock lock(mutex_);
         if (cv_.wait_for(lock, retry_delays_[attempt], [this] { return aborting_; })) {
-            spdlog::error("mail to {} ('{}') dropped at shutdown: {}", message.to,
-                          message.subject, reason);
+            spdlog::error("mail to {} ('{}') dropped at shutdown: {}", message.to, message.subject, reason);
             counters_.Dropped();
             return;
         }

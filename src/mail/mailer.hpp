@@ -62,8 +62,7 @@ class MailQueue {
 public:
     static std::vector<std::chrono::milliseconds> DefaultRetryDelays();
 
-    explicit MailQueue(Mailer& mailer,
-                       std::vector<std::chrono::milliseconds> retry_delays = DefaultRetryDelays(),
+    explicit MailQueue(Mailer& mailer, std::vector<std::chrono::milliseconds> retry_delays = DefaultRetryDelays(),
                        std::chrono::milliseconds drain_timeout = std::chrono::seconds(10));
     ~MailQueue();
     MailQueue(const MailQueue&) = delete;

@@ -1,19 +1,19 @@
 #include "mail/mime.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdint>
 #include <ctime>
 #include <random>
 
-#include <fmt/format.h>
-
 namespace zr::mail {
 namespace {
 
-constexpr std::size_t kMaxLine = 998;           // RFC 5322 hard limit, without CRLF
-constexpr std::size_t kQpLine = 76;             // RFC 2045 limit for quoted-printable lines
-constexpr std::size_t kEncodedWordBytes = 45;   // 45 bytes -> 60 base64 chars -> 72-char word
-constexpr std::size_t kMaxPlainHeader = 900;    // longer header values are encoded (and folded)
+constexpr std::size_t kMaxLine = 998;          // RFC 5322 hard limit, without CRLF
+constexpr std::size_t kQpLine = 76;            // RFC 2045 limit for quoted-printable lines
+constexpr std::size_t kEncodedWordBytes = 45;  // 45 bytes -> 60 base64 chars -> 72-char word
+constexpr std::size_t kMaxPlainHeader = 900;   // longer header values are encoded (and folded)
 
 bool IsPrintableAscii(std::string_view text) {
     for (unsigned char c : text) {
@@ -31,8 +31,8 @@ std::string RandomHex(std::size_t bytes) {
 
 void CheckAddress(std::string_view address, std::string_view what) {
     const auto at = address.find('@');
-    bool ok = !address.empty() && at != std::string_view::npos && at > 0 &&
-              at + 1 < address.size() && address.find('@', at + 1) == std::string_view::npos;
+    bool ok = !address.empty() && at != std::string_view::npos && at > 0 && at + 1 < address.size() &&
+              address.find('@', at + 1) == std::string_view::npos;
     for (unsigned char c : address) {
         if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' || c == '"' || c == '\\') {
             ok = false;
@@ -89,15 +89,14 @@ std::string BuildPart(std::string_view content_type, std::string_view text) {
         encoding = "quoted-printable";
         body = EncodeQuotedPrintable(text);
     }
-    return fmt::format("Content-Type: {}; charset=utf-8\r\nContent-Transfer-Encoding: {}\r\n\r\n{}",
-                       content_type, encoding, body);
+    return fmt::format("Content-Type: {}; charset=utf-8\r\nContent-Transfer-Encoding: {}\r\n\r\n{}", content_type,
+                       encoding, body);
 }
 
 }  // namespace
 
 std::string Base64(std::string_view bytes) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     for (std::size_t i = 0; i < bytes.size(); i += 3) {
@@ -118,16 +117,15 @@ std::string EncodeHeaderText(std::string_view text) {
     for (char& c : clean) {
         if (c == '\r' || c == '\n') c = ' ';
     }
-    const bool plain = IsPrintableAscii(clean) && clean.size() <= kMaxPlainHeader &&
-                       clean.find("=?") == std::string::npos;
+    const bool plain =
+        IsPrintableAscii(clean) && clean.size() <= kMaxPlainHeader && clean.find("=?") == std::string::npos;
     if (plain) return clean;
     std::string out;
     std::size_t pos = 0;
     while (pos < clean.size()) {
         std::size_t end = pos;
         while (end < clean.size()) {
-            const std::size_t len =
-                std::min(CharLength(static_cast<unsigned char>(clean[end])), clean.size() - end);
+            const std::size_t len = std::min(CharLength(static_cast<unsigned char>(clean[end])), clean.size() - end);
             if (end + len - pos > kEncodedWordBytes) break;
             end += len;
         }
@@ -139,10 +137,9 @@ std::string EncodeHeaderText(std::string_view text) {
 }
 
 std::string FormatDate(std::chrono::system_clock::time_point when) {
-    static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
-                                                         "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> kMonths = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
     std::tm tm{};
     gmtime_r(&seconds, &tm);
@@ -157,10 +154,8 @@ std::string EncodeQuotedPrintable(std::string_view text) {
         for (std::size_t i = 0; i < line.size(); ++i) {
             const auto c = static_cast<unsigned char>(line[i]);
             const bool last = i + 1 == line.size();
-            const bool literal =
-                (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last);
-            std::string token = literal ? std::string(1, static_cast<char>(c))
-                                        : fmt::format("={:02X}", c);
+            const bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last);
+            std::string token = literal ? std::string(1, static_cast<char>(c)) : fmt::format("={:02X}", c);
             // Keep room for the soft break '=' unless this token ends the line.
             const std::size_t limit = last ? kQpLine : kQpLine - 1;
             if (width + token.size() > limit) {
@@ -182,8 +177,7 @@ std::string BuildMime(const Message& message, std::string_view from, std::string
     std::string sender(from);
     if (!from_name.empty()) {
         const bool plain = IsPrintableAscii(from_name) && from_name.find("=?") == std::string::npos;
-        sender = fmt::format("{} <{}>",
-                             plain ? QuoteDisplayName(from_name) : EncodeHeaderText(from_name), from);
+        sender = fmt::format("{} <{}>", plain ? QuoteDisplayName(from_name) : EncodeHeaderText(from_name), from);
     }
     const std::string domain(from.substr(from.find('@') + 1));
     std::string out = fmt::format(

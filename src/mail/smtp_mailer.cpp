@@ -1,11 +1,11 @@
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
-
-#include <curl/curl.h>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "mail/mailer.hpp"
 #include "mail/mime.hpp"
@@ -61,8 +61,7 @@ struct SlistDeleter {
 SmtpMailer::SmtpMailer(settings::MailSettings settings) : settings_(std::move(settings)) {}
 
 void SmtpMailer::Send(const Message& message) {
-    const std::string mime =
-        BuildMime(message, settings_.from, settings_.from_name, std::chrono::system_clock::now());
+    const std::string mime = BuildMime(message, settings_.from, settings_.from_name, std::chrono::system_clock::now());
     if (settings_.server.empty()) {
         spdlog::info("mail disabled: would send '{}' to {}", message.subject, message.to);
         spdlog::debug("mail disabled, text part:\n{}", message.text_body);
@@ -71,8 +70,7 @@ void SmtpMailer::Send(const Message& message) {
     EnsureCurlInitialized();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) throw MailError("cannot create a curl handle");
-    std::unique_ptr<curl_slist, SlistDeleter> recipients(
-        curl_slist_append(nullptr, ("<" + message.to + ">").c_str()));
+    std::unique_ptr<curl_slist, SlistDeleter> recipients(curl_slist_append(nullptr, ("<" + message.to + ">").c_str()));
     if (!recipients) throw MailError("out of memory");
 
     const std::string url = ServerUrl(settings_);
@@ -100,8 +98,8 @@ void SmtpMailer::Send(const Message& message) {
     const CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
         const std::string reason = error[0] != '\0' ? error : curl_easy_strerror(rc);
-        throw MailError(fmt::format("sending to {} via {}:{} failed: {}", message.to,
-                                    settings_.server, settings_.port, reason));
+        throw MailError(
+            fmt::format("sending to {} via {}:{} failed: {}", message.to, settings_.server, settings_.port, reason));
     }
 }
 

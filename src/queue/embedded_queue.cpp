@@ -50,8 +50,7 @@ std::string DatabaseKey(const db::Database& db) {
 }
 
 std::int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -125,8 +124,8 @@ std::optional<Delivery> EmbeddedQueue::Receive(std::string_view queue, std::chro
         const auto now = std::chrono::steady_clock::now();
         if (now >= deadline) return std::nullopt;
         std::unique_lock lock(signal.mutex);
-        const bool raised = signal.ready.wait_until(lock, std::min(deadline, now + poll),
-                                                     [&] { return signal.generation != seen; });
+        const bool raised =
+            signal.ready.wait_until(lock, std::min(deadline, now + poll), [&] { return signal.generation != seen; });
         poll = raised ? kFirstPoll : std::min(poll * 2, std::chrono::milliseconds(kLongestPoll));
     }
 }

@@ -15,28 +15,36 @@ constexpr timeval kConnectTimeout{5, 0};
 constexpr timeval kRpcTimeout{30, 0};
 constexpr auto kServiceWait = std::chrono::milliseconds(1);
 
-amqp_bytes_t Bytes(std::string_view text) {
-    return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
-}
+amqp_bytes_t Bytes(std::string_view text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
 
 std::string Text(amqp_bytes_t bytes) { return std::string(static_cast<const char*>(bytes.bytes), bytes.len); }
 
 timeval ToTimeval(std::chrono::milliseconds timeout) {
     if (timeout.count() < 0) timeout = std::chrono::milliseconds(0);
-    return timeval{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    return timeval{static_cast<time_t>(timeout.count() / 1000),
+                   static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
 }
 
 std::optional<std::int64_t> IntegerField(const amqp_field_value_t& value) {
     switch (value.kind) {
-        case AMQP_FIELD_KIND_I8: return value.value.i8;
-        case AMQP_FIELD_KIND_U8: return value.value.u8;
-        case AMQP_FIELD_KIND_I16: return value.value.i16;
-        case AMQP_FIELD_KIND_U16: return value.value.u16;
-        case AMQP_FIELD_KIND_I32: return value.value.i32;
-        case AMQP_FIELD_KIND_U32: return value.value.u32;
-        case AMQP_FIELD_KIND_I64: return value.value.i64;
-        case AMQP_FIELD_KIND_U64: return static_cast<std::int64_t>(value.value.u64);
-        default: return std::nullopt;
+        case AMQP_FIELD_KIND_I8:
+            return value.value.i8;
+        case AMQP_FIELD_KIND_U8:
+            return value.value.u8;
+        case AMQP_FIELD_KIND_I16:
+            return value.value.i16;
+        case AMQP_FIELD_KIND_U16:
+            return value.value.u16;
+        case AMQP_FIELD_KIND_I32:
+            return value.value.i32;
+        case AMQP_FIELD_KIND_U32:
+            return value.value.u32;
+        case AMQP_FIELD_KIND_I64:
+            return value.value.i64;
+        case AMQP_FIELD_KIND_U64:
+            return static_cast<std::int64_t>(value.value.u64);
+        default:
+            return std::nullopt;
     }
 }
 
@@ -66,19 +74,21 @@ std::string CloseReason(const amqp_method_t& method) {
 
 std::string Describe(const amqp_rpc_reply_t& reply) {
     switch (reply.reply_type) {
-        case AMQP_RESPONSE_NORMAL: return "ok";
-        case AMQP_RESPONSE_NONE: return "no reply";
-        case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(reply.library_error);
-        case AMQP_RESPONSE_SERVER_EXCEPTION: return CloseReason(reply.reply);
+        case AMQP_RESPONSE_NORMAL:
+            return "ok";
+        case AMQP_RESPONSE_NONE:
+            return "no reply";
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            return amqp_error_string2(reply.library_error);
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            return CloseReason(reply.reply);
     }
     return "unknown reply";
 }
 
 }  // namespace
 
-void AmqpConnection::StateDeleter::operator()(amqp_connection_state_t_* state) const {
-    amqp_destroy_connection(state);
-}
+void AmqpConnection::StateDeleter::operator()(amqp_connection_state_t_* state) const { amqp_destroy_connection(state); }
 
 AmqpConnection::AmqpConnection(const settings::Settings& settings) : state_(amqp_new_connection()) {
     if (!state_) throw AmqpFailure("cannot allocate an AMQP connection");
@@ -165,12 +175,15 @@ void AmqpConnection::HandleFrame(const amqp_frame_t& frame) {
     if (frame.frame_type != AMQP_FRAME_METHOD) return;
     const amqp_method_t& method = frame.payload.method;
     switch (method.id) {
-        case AMQP_BASIC_DELIVER_METHOD: ReadDelivery(frame); return;
+        case AMQP_BASIC_DELIVER_METHOD:
+            ReadDelivery(frame);
+            return;
         case AMQP_BASIC_ACK_METHOD:
         case AMQP_BASIC_NACK_METHOD: {
             // Both structs start with delivery_tag, multiple.
             const auto* ack = static_cast<const amqp_basic_ack_t*>(method.decoded);
-            const bool covers = ack->delivery_tag == awaited_seq_ || (ack->multiple && ack->delivery_tag >= awaited_seq_);
+            const bool covers =
+                ack->delivery_tag == awaited_seq_ || (ack->multiple && ack->delivery_tag >= awaited_seq_);
             if (awaited_seq_ != 0 && covers) confirm_ = method.id == AMQP_BASIC_ACK_METHOD;
             return;
         }
@@ -192,8 +205,10 @@ void AmqpConnection::HandleFrame(const amqp_frame_t& frame) {
             amqp_send_method(state_.get(), 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
             Fail(CloseReason(method));
         }
-        case AMQP_BASIC_CANCEL_METHOD: Fail("the broker cancelled our consumer (queue deleted?)");
-        default: return;
+        case AMQP_BASIC_CANCEL_METHOD:
+            Fail("the broker cancelled our consumer (queue deleted?)");
+        default:
+            return;
     }
 }
 
@@ -210,7 +225,8 @@ bool AmqpConnection::Publish(std::string_view queue, std::string_view body, std:
     if (status != AMQP_STATUS_OK) Fail(std::string("publishing: ") + amqp_error_string2(status));
     const auto deadline = std::chrono::steady_clock::now() + confirm_timeout;
     while (!confirm_) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         amqp_frame_t frame;
         if (left.count() <= 0 || !WaitFrame(frame, left)) Fail("no publisher confirm from the broker in time");
         HandleFrame(frame);
@@ -230,12 +246,14 @@ std::optional<AmqpMessage> AmqpConnection::Next(std::chrono::milliseconds wait) 
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (pending_.empty()) {
         amqp_maybe_release_buffers(state_.get());
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         timeval timeout = ToTimeval(left);
         amqp_envelope_t envelope;
         const auto reply = amqp_consume_message(state_.get(), &envelope, &timeout, 0);
         if (reply.reply_type == AMQP_RESPONSE_NORMAL) {
-            AmqpMessage message{envelope.delivery_tag, Text(envelope.message.body), Attempts(envelope.message.properties)};
+            AmqpMessage message{envelope.delivery_tag, Text(envelope.message.body),
+                                Attempts(envelope.message.properties)};
             amqp_destroy_envelope(&envelope);
             return message;
         }

@@ -1,9 +1,9 @@
 #include "queue/rabbitmq_queue.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "queue/body.hpp"
 

@@ -1,10 +1,10 @@
-#include "common/strings.hpp"
 #include "settings/env_file.hpp"
 
 #include <fstream>
 #include <optional>
 #include <sstream>
 
+#include "common/strings.hpp"
 #include "settings/settings.hpp"
 #include "settings/values.hpp"
 
@@ -14,8 +14,8 @@ namespace {
 constexpr char kEnvFileVar[] = "ZR_ENV_FILE";
 
 [[noreturn]] void FailLine(const std::string& origin, std::size_t line_no, std::string_view why) {
-    throw SettingsError(kEnvFileVar, std::string(kEnvFileVar) + ": " + origin + ":" +
-                                         std::to_string(line_no) + ": " + std::string(why));
+    throw SettingsError(kEnvFileVar, std::string(kEnvFileVar) + ": " + origin + ":" + std::to_string(line_no) + ": " +
+                                         std::string(why));
 }
 
 bool IsKeyChar(char c) {
@@ -122,14 +122,12 @@ Assignments ReadEnvFile(const std::filesystem::path& path) {
     std::error_code ec;
     std::ifstream in(path, std::ios::binary);
     if (!in || std::filesystem::is_directory(path, ec)) {
-        throw SettingsError(kEnvFileVar,
-                            std::string(kEnvFileVar) + ": cannot read '" + path.string() + "'");
+        throw SettingsError(kEnvFileVar, std::string(kEnvFileVar) + ": cannot read '" + path.string() + "'");
     }
     std::ostringstream content;
     content << in.rdbuf();
     if (in.bad()) {
-        throw SettingsError(kEnvFileVar,
-                            std::string(kEnvFileVar) + ": cannot read '" + path.string() + "'");
+        throw SettingsError(kEnvFileVar, std::string(kEnvFileVar) + ": cannot read '" + path.string() + "'");
     }
     return ParseEnvText(content.str(), path.string());
 }

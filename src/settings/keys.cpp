@@ -13,9 +13,7 @@ using std::chrono::seconds;
 using Path = std::filesystem::path;
 
 std::string PathText(const Path& path) { return path.string(); }
-std::string OptionalPathText(const std::optional<Path>& path) {
-    return path ? path->string() : std::string();
-}
+std::string OptionalPathText(const std::optional<Path>& path) { return path ? path->string() : std::string(); }
 std::string BoolText(bool value) { return value ? "true" : "false"; }
 
 // An empty value leaves the path empty, which means "derive it from DATA_FOLDER".
@@ -37,8 +35,8 @@ std::vector<KeySpec> BuildTable() {
         {"maintainers", "CoML Team, INRIA, ENS, EHESS, CNRS", "maintainers shown by GET /", false,
          [](Settings& s, const std::string&, const std::string& v) { s.maintainers = v; },
          [](const Settings& s) { return s.maintainers; }},
-        {"admin_email", "contact@zerospeech.com", "contact address shown by GET /, mails, pages",
-         false, [](Settings& s, const std::string&, const std::string& v) { s.admin_email = v; },
+        {"admin_email", "contact@zerospeech.com", "contact address shown by GET /, mails, pages", false,
+         [](Settings& s, const std::string&, const std::string& v) { s.admin_email = v; },
          [](const Settings& s) { return s.admin_email; }},
         {"hostname", "this machine's host name", "tells local from remote evaluation hosts", false,
          [](Settings& s, const std::string&, const std::string& v) {
@@ -51,8 +49,7 @@ std::vector<KeySpec> BuildTable() {
              s.data_folder = DirValue(v);
          },
          [](const Settings& s) { return PathText(s.data_folder); }},
-        {"API_BASE_URL", "https://api.zerospeech.com",
-         "public URL of the API, used in e-mail links", false,
+        {"API_BASE_URL", "https://api.zerospeech.com", "public URL of the API, used in e-mail links", false,
          [](Settings& s, const std::string&, const std::string& v) { s.api_base_url = v; },
          [](const Settings& s) { return s.api_base_url; }},
         {"db_file", "zerospeech.db", "database file name inside DATA_FOLDER", false,
@@ -62,9 +59,7 @@ std::vector<KeySpec> BuildTable() {
          },
          [](const Settings& s) { return s.db_file; }},
         {"DEBUG", "false", "extra detail in error bodies and logs", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.debug = ParseBool(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.debug = ParseBool(var, v); },
          [](const Settings& s) { return BoolText(s.debug); }},
         {"RPC_USERNAME", "admin", "RabbitMQ user", false,
          [](Settings& s, const std::string&, const std::string& v) { s.rpc_username = v; },
@@ -76,32 +71,22 @@ std::vector<KeySpec> BuildTable() {
          [](Settings& s, const std::string&, const std::string& v) { s.rpc_host = v; },
          [](const Settings& s) { return s.rpc_host; }},
         {"RPC_PORT", "5672", "RabbitMQ port", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.rpc_port = ParsePort(var, v, false);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.rpc_port = ParsePort(var, v, false); },
          [](const Settings& s) { return std::to_string(s.rpc_port); }},
         {"HOSTS", "[]", "evaluation hosts (JSON list)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.hosts = ParseList(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.hosts = ParseList(var, v); },
          [](const Settings& s) { return FormatList(s.hosts); }},
         {"REMOTE_STORAGE", "{}", "host -> folder where submissions are copied (JSON object)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.remote_storage = ParseMap(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.remote_storage = ParseMap(var, v); },
          [](const Settings& s) { return FormatMap(s.remote_storage); }},
         {"REMOTE_BIN", "{}", "host -> evaluator bin folder with index.yml (JSON object)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.remote_bin = ParseMap(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.remote_bin = ParseMap(var, v); },
          [](const Settings& s) { return FormatMap(s.remote_bin); }},
         {"origins",
          R"(["http://localhost:1313","https://localhost:1313","http://zerospeech.com",)"
          R"("https://zerospeech.com","http://api.zerospeech.com","https://api.zerospeech.com"])",
          "CORS allowed origins (JSON list)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.origins = ParseList(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.origins = ParseList(var, v); },
          [](const Settings& s) { return FormatList(s.origins); }},
         {"session_expiry_delay", "7d", "login session lifetime", false,
          [](Settings& s, const std::string& var, const std::string& v) {
@@ -117,34 +102,22 @@ std::vector<KeySpec> BuildTable() {
          [](Settings& s, const std::string&, const std::string& v) { s.static_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.static_dir); }},
         {"USER_DATA_DIR", "DATA_FOLDER/user_data", "user profiles", false,
-         [](Settings& s, const std::string&, const std::string& v) {
-             s.user_data_dir = DirValue(v);
-         },
+         [](Settings& s, const std::string&, const std::string& v) { s.user_data_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.user_data_dir); }},
         {"SUBMISSION_DIR", "DATA_FOLDER/submissions", "uploaded submissions", false,
-         [](Settings& s, const std::string&, const std::string& v) {
-             s.submission_dir = DirValue(v);
-         },
+         [](Settings& s, const std::string&, const std::string& v) { s.submission_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.submission_dir); }},
         {"LEADERBOARD_DIR", "DATA_FOLDER/leaderboards", "leaderboard files", false,
-         [](Settings& s, const std::string&, const std::string& v) {
-             s.leaderboard_dir = DirValue(v);
-         },
+         [](Settings& s, const std::string&, const std::string& v) { s.leaderboard_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.leaderboard_dir); }},
         {"ARCHIVE_DIR", "DATA_FOLDER/archive", "archived submissions", false,
          [](Settings& s, const std::string&, const std::string& v) { s.archive_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.archive_dir); }},
-        {"TEMPLATES_DIR", "", "folder of templates overriding the shipped ones (empty = shipped)",
-         false,
-         [](Settings& s, const std::string&, const std::string& v) {
-             s.templates_dir = OptionalDirValue(v);
-         },
+        {"TEMPLATES_DIR", "", "folder of templates overriding the shipped ones (empty = shipped)", false,
+         [](Settings& s, const std::string&, const std::string& v) { s.templates_dir = OptionalDirValue(v); },
          [](const Settings& s) { return OptionalPathText(s.templates_dir); }},
-        {"SWAGGER_UI_DIR", "Debian's python3-flasgger copy if installed",
-         "Swagger UI assets for /docs (empty = none)", false,
-         [](Settings& s, const std::string&, const std::string& v) {
-             s.swagger_ui_dir = OptionalDirValue(v);
-         },
+        {"SWAGGER_UI_DIR", "Debian's python3-flasgger copy if installed", "Swagger UI assets for /docs (empty = none)",
+         false, [](Settings& s, const std::string&, const std::string& v) { s.swagger_ui_dir = OptionalDirValue(v); },
          [](const Settings& s) { return OptionalPathText(s.swagger_ui_dir); }},
         {"mattermost_url", "", "Mattermost webhook URL (empty = no notifications)", false,
          [](Settings& s, const std::string&, const std::string& v) { s.mattermost_url = v; },
@@ -171,24 +144,16 @@ std::vector<KeySpec> BuildTable() {
          [](Settings& s, const std::string&, const std::string& v) { s.mail.from_name = v; },
          [](const Settings& s) { return s.mail.from_name; }},
         {"MAIL_PORT", "25", "SMTP port", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.mail.port = ParsePort(var, v, false);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.mail.port = ParsePort(var, v, false); },
          [](const Settings& s) { return std::to_string(s.mail.port); }},
         {"MAIL_SERVER", "", "SMTP server (empty = e-mails are logged, not sent)", false,
-         [](Settings& s, const std::string&, const std::string& v) {
-             s.mail.server = std::string(Trim(v));
-         },
+         [](Settings& s, const std::string&, const std::string& v) { s.mail.server = std::string(Trim(v)); },
          [](const Settings& s) { return s.mail.server; }},
         {"MAIL_TLS", "false", "use STARTTLS", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.mail.tls = ParseBool(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.mail.tls = ParseBool(var, v); },
          [](const Settings& s) { return BoolText(s.mail.tls); }},
         {"MAIL_SSL", "false", "use implicit TLS", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.mail.ssl = ParseBool(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.mail.ssl = ParseBool(var, v); },
          [](const Settings& s) { return BoolText(s.mail.ssl); }},
         {"HOST", "127.0.0.1", "HTTP listen address", false,
          [](Settings& s, const std::string& var, const std::string& v) {
@@ -197,34 +162,22 @@ std::vector<KeySpec> BuildTable() {
          },
          [](const Settings& s) { return s.host; }},
         {"PORT", "8000", "HTTP listen port (0 = any free port)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.port = ParsePort(var, v, true);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.port = ParsePort(var, v, true); },
          [](const Settings& s) { return std::to_string(s.port); }},
         {"THREADS", "0", "HTTP IO threads (0 = number of cores)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.threads = ParseUnsigned(var, v, 0);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.threads = ParseUnsigned(var, v, 0); },
          [](const Settings& s) { return std::to_string(s.threads); }},
         {"HASH_THREADS", "1", "threads hashing passwords, off the HTTP threads", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.hash_threads = ParseUnsigned(var, v, 1);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.hash_threads = ParseUnsigned(var, v, 1); },
          [](const Settings& s) { return std::to_string(s.hash_threads); }},
         {"MAX_HEADER_BYTES", "16K", "largest request header (431/413 beyond)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.max_header_bytes = ParseSize(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.max_header_bytes = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.max_header_bytes); }},
         {"MAX_JSON_BODY", "64K", "largest JSON or form body (413 beyond)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.max_json_body = ParseSize(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.max_json_body = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.max_json_body); }},
         {"MAX_UPLOAD_PART_BYTES", "600M", "largest uploaded submission part (413 beyond)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.max_upload_part_bytes = ParseSize(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.max_upload_part_bytes = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.max_upload_part_bytes); }},
         {"READ_TIMEOUT", "30s", "time allowed to read one request", false,
          [](Settings& s, const std::string& var, const std::string& v) {
@@ -241,8 +194,7 @@ std::vector<KeySpec> BuildTable() {
              s.shutdown_grace = ParseDuration(var, v, seconds(0));
          },
          [](const Settings& s) { return FormatDuration(s.shutdown_grace); }},
-        {"RESET_RATE_LIMIT", "5",
-         "password reset requests allowed per e-mail and per IP per window", false,
+        {"RESET_RATE_LIMIT", "5", "password reset requests allowed per e-mail and per IP per window", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.reset_rate_limit = ParseUnsigned(var, v, 1);
          },
@@ -252,30 +204,25 @@ std::vector<KeySpec> BuildTable() {
              s.reset_rate_window = ParseDuration(var, v, seconds(1));
          },
          [](const Settings& s) { return FormatDuration(s.reset_rate_window); }},
-        {"MAX_SUBMISSIONS_PER_DAY", "0",
-         "submissions a user may create per challenge in 24 h (0 = unlimited)", false,
+        {"MAX_SUBMISSIONS_PER_DAY", "0", "submissions a user may create per challenge in 24 h (0 = unlimited)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.max_submissions_per_day = ParseUnsigned(var, v, 0);
          },
          [](const Settings& s) { return std::to_string(s.max_submissions_per_day); }},
-        {"MAX_SUBMISSIONS_TOTAL", "0",
-         "submissions a user may create per challenge in all (0 = unlimited)", false,
+        {"MAX_SUBMISSIONS_TOTAL", "0", "submissions a user may create per challenge in all (0 = unlimited)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.max_submissions_total = ParseUnsigned(var, v, 0);
          },
          [](const Settings& s) { return std::to_string(s.max_submissions_total); }},
         {"UNZIP_MAX_BYTES", "50G", "largest total size unzipped from one submitted archive", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.unzip_max_bytes = ParseSize(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.unzip_max_bytes = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.unzip_max_bytes); }},
         {"UNZIP_MAX_ENTRIES", "100000", "most entries unzipped from one submitted archive", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.unzip_max_entries = ParseUnsigned(var, v, 1);
          },
          [](const Settings& s) { return std::to_string(s.unzip_max_entries); }},
-        {"UNZIP_MAX_RATIO", "200",
-         "largest ratio of unzipped bytes to archive size (zip bombs)", false,
+        {"UNZIP_MAX_RATIO", "200", "largest ratio of unzipped bytes to archive size (zip bombs)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.unzip_max_ratio = ParseUnsigned(var, v, 1);
          },
@@ -294,9 +241,7 @@ std::vector<KeySpec> BuildTable() {
          },
          [](const Settings& s) { return FormatDuration(s.rpc_heartbeat); }},
         {"LOCAL_WORKERS", "1", "evaluation workers run inside zr serve (0 = none)", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.local_workers = ParseUnsigned(var, v, 0);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.local_workers = ParseUnsigned(var, v, 0); },
          [](const Settings& s) { return std::to_string(s.local_workers); }},
         {"EVAL_TIME_LIMIT", "12h", "time limit of one evaluation run", false,
          [](Settings& s, const std::string& var, const std::string& v) {
@@ -328,12 +273,10 @@ std::vector<KeySpec> BuildTable() {
          [](Settings& s, const std::string&, const std::string& v) { s.metrics_token = std::string(Trim(v)); },
          [](const Settings& s) { return s.metrics_token; }},
         {"HEALTH_MIN_FREE_DISK", "1G", "GET /health answers 503 when the data folder has less free space", false,
-         [](Settings& s, const std::string& var, const std::string& v) {
-             s.health_min_free_disk = ParseSize(var, v);
-         },
+         [](Settings& s, const std::string& var, const std::string& v) { s.health_min_free_disk = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.health_min_free_disk); }},
-        {"WORKER_DIR", "", "a worker's local copies of submissions (http transfer); default DATA_FOLDER/worker",
-         false, [](Settings& s, const std::string&, const std::string& v) { s.worker_dir = DirValue(v); },
+        {"WORKER_DIR", "", "a worker's local copies of submissions (http transfer); default DATA_FOLDER/worker", false,
+         [](Settings& s, const std::string&, const std::string& v) { s.worker_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.worker_dir); }},
     };
 }

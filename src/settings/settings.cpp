@@ -25,14 +25,10 @@ constexpr char kMask[] = "********";
 // Debian's python3-flasgger ships Swagger UI 3 here.
 constexpr char kDebianSwaggerUiDir[] = "/usr/lib/python3/dist-packages/flasgger/ui3/static";
 
-bool HasPrefix(std::string_view name) {
-    return name.size() >= kPrefix.size() && ToUpper(name.substr(0, 3)) == kPrefix;
-}
+bool HasPrefix(std::string_view name) { return name.size() >= kPrefix.size() && ToUpper(name.substr(0, 3)) == kPrefix; }
 
 // The name after ZR_ (given with or without the prefix, any case).
-std::string_view Unprefixed(std::string_view name) {
-    return HasPrefix(name) ? name.substr(kPrefix.size()) : name;
-}
+std::string_view Unprefixed(std::string_view name) { return HasPrefix(name) ? name.substr(kPrefix.size()) : name; }
 
 std::string MachineHostName() {
     char buffer[HOST_NAME_MAX + 1] = {};
@@ -43,8 +39,7 @@ std::string MachineHostName() {
 std::optional<fs::path> DebianSwaggerUi() {
     std::error_code ec;
     const fs::path dir = kDebianSwaggerUiDir;
-    if (fs::is_regular_file(dir / "swagger-ui-bundle.js", ec) &&
-        fs::is_regular_file(dir / "swagger-ui.css", ec)) {
+    if (fs::is_regular_file(dir / "swagger-ui-bundle.js", ec) && fs::is_regular_file(dir / "swagger-ui.css", ec)) {
         return dir;
     }
     return std::nullopt;
@@ -101,8 +96,7 @@ LoadResult Load(const Assignments& assignments) {
         if (const KeySpec* spec = FindKey(key)) {
             chosen[spec] = value;
         } else if (unknown.insert(ToUpper(key)).second) {
-            result.warnings.push_back("unknown setting " + std::string(kPrefix) + std::string(key) +
-                                      " ignored");
+            result.warnings.push_back("unknown setting " + std::string(kPrefix) + std::string(key) + " ignored");
         }
     }
     for (const KeySpec& spec : detail::KeyTable()) {
@@ -133,8 +127,7 @@ LoadResult LoadFrom(const std::map<std::string, std::string>& vars) {
     return Load(Assignments(vars.begin(), vars.end()));
 }
 
-LoadResult LoadFrom(const std::map<std::string, std::string>& vars,
-                    const std::filesystem::path& env_file) {
+LoadResult LoadFrom(const std::map<std::string, std::string>& vars, const std::filesystem::path& env_file) {
     Assignments all = WithPrefixOnly(detail::ReadEnvFile(env_file));
     all.insert(all.end(), vars.begin(), vars.end());
     return Load(all);
@@ -164,21 +157,18 @@ void PrepareDataFolder(const Settings& settings) {
     const std::string data_var = "ZR_DATA_FOLDER";
     std::error_code ec;
     if (!fs::exists(settings.data_folder, ec)) {
-        throw SettingsError(data_var,
-                            data_var + ": '" + settings.data_folder.string() + "' does not exist");
+        throw SettingsError(data_var, data_var + ": '" + settings.data_folder.string() + "' does not exist");
     }
     CheckWritableDir(settings.data_folder, data_var);
-    const std::pair<const fs::path*, const char*> sub_folders[] = {
-        {&settings.static_dir, "ZR_STATIC_DIR"},
-        {&settings.user_data_dir, "ZR_USER_DATA_DIR"},
-        {&settings.submission_dir, "ZR_SUBMISSION_DIR"},
-        {&settings.leaderboard_dir, "ZR_LEADERBOARD_DIR"},
-        {&settings.archive_dir, "ZR_ARCHIVE_DIR"}};
+    const std::pair<const fs::path*, const char*> sub_folders[] = {{&settings.static_dir, "ZR_STATIC_DIR"},
+                                                                   {&settings.user_data_dir, "ZR_USER_DATA_DIR"},
+                                                                   {&settings.submission_dir, "ZR_SUBMISSION_DIR"},
+                                                                   {&settings.leaderboard_dir, "ZR_LEADERBOARD_DIR"},
+                                                                   {&settings.archive_dir, "ZR_ARCHIVE_DIR"}};
     for (const auto& [dir, var] : sub_folders) {
         fs::create_directories(*dir, ec);
         if (ec) {
-            throw SettingsError(
-                var, std::string(var) + ": cannot create '" + dir->string() + "': " + ec.message());
+            throw SettingsError(var, std::string(var) + ": cannot create '" + dir->string() + "': " + ec.message());
         }
         CheckWritableDir(*dir, var);
     }

@@ -19,8 +19,7 @@ namespace zr::settings {
 // An invalid value; what() names the key, e.g. "ZR_PORT: not a port number: 'abc'".
 class SettingsError : public std::runtime_error {
 public:
-    SettingsError(std::string key, const std::string& what)
-        : std::runtime_error(what), key_(std::move(key)) {}
+    SettingsError(std::string key, const std::string& what) : std::runtime_error(what), key_(std::move(key)) {}
     const std::string& key() const { return key_; }
 
 private:
@@ -63,13 +62,13 @@ struct Settings {
     std::chrono::seconds session_expiry_delay{7 * 24 * 3600};
     std::chrono::seconds password_reset_expiry_delay{45 * 60};
 
-    std::filesystem::path static_dir;     // default data_folder/_static
-    std::filesystem::path user_data_dir;  // default data_folder/user_data
-    std::filesystem::path submission_dir; // default data_folder/submissions
-    std::filesystem::path leaderboard_dir;// default data_folder/leaderboards
-    std::filesystem::path archive_dir;    // default data_folder/archive
-    std::optional<std::filesystem::path> templates_dir;  // none = templates shipped in the binary
-    std::optional<std::filesystem::path> swagger_ui_dir; // Swagger UI assets; default: Debian's copy if present
+    std::filesystem::path static_dir;                     // default data_folder/_static
+    std::filesystem::path user_data_dir;                  // default data_folder/user_data
+    std::filesystem::path submission_dir;                 // default data_folder/submissions
+    std::filesystem::path leaderboard_dir;                // default data_folder/leaderboards
+    std::filesystem::path archive_dir;                    // default data_folder/archive
+    std::optional<std::filesystem::path> templates_dir;   // none = templates shipped in the binary
+    std::optional<std::filesystem::path> swagger_ui_dir;  // Swagger UI assets; default: Debian's copy if present
 
     std::string mattermost_url;
     std::string mattermost_username = "zerospeech-api";
@@ -80,8 +79,8 @@ struct Settings {
     // Ours: the HTTP server
     std::string host = "127.0.0.1";
     std::uint16_t port = 8000;
-    unsigned threads = 0;            // IO threads; 0 = number of cores
-    unsigned hash_threads = 1;       // password hashing pool
+    unsigned threads = 0;       // IO threads; 0 = number of cores
+    unsigned hash_threads = 1;  // password hashing pool
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_json_body = 64 * 1024;
     std::size_t max_upload_part_bytes = 600ull * 1024 * 1024;
@@ -105,21 +104,21 @@ struct Settings {
     // Ours: evaluation (pipeline.md section 4).
     std::string queue_backend = "embedded";  // "embedded" (SQLite) or "rabbitmq"
     std::string rpc_vhost = "/";
-    std::chrono::seconds rpc_heartbeat{60};   // AMQP heartbeat: a silent worker is dropped after 2x
-    unsigned local_workers = 1;               // evaluation workers run inside `zr serve`
+    std::chrono::seconds rpc_heartbeat{60};           // AMQP heartbeat: a silent worker is dropped after 2x
+    unsigned local_workers = 1;                       // evaluation workers run inside `zr serve`
     std::chrono::seconds eval_time_limit{12 * 3600};  // per evaluation run
-    unsigned eval_max_attempts = 3;           // deliveries of one job before it is failed
-    std::chrono::seconds eval_lease{300};     // embedded queue: a job whose worker is silent this long is handed out again
+    unsigned eval_max_attempts = 3;                   // deliveries of one job before it is failed
+    std::chrono::seconds eval_lease{300};  // embedded queue: a job whose worker is silent this long is handed out again
     // Remote workers: "shared" = the worker sees the data folder (same host or shared file
     // system); "http" = it fetches input and returns scores/log over HTTP from worker_api_url with
     // worker_token.
     std::string worker_transfer = "shared";
     std::string worker_api_url;
-    std::string worker_token;                 // shared secret of the service and its workers; "" = worker routes off
-    std::filesystem::path worker_dir;         // default data_folder/worker: a worker's local copies (http transfer)
+    std::string worker_token;          // shared secret of the service and its workers; "" = worker routes off
+    std::filesystem::path worker_dir;  // default data_folder/worker: a worker's local copies (http transfer)
 
     // Ours: operations (GET /health, GET /metrics).
-    std::string metrics_token;                       // "" = /metrics needs no token
+    std::string metrics_token;                        // "" = /metrics needs no token
     std::uint64_t health_min_free_disk = 1ull << 30;  // /health: disk "fail" below this many free bytes
 
     std::filesystem::path db_path() const { return data_folder / db_file; }
@@ -150,8 +149,7 @@ LoadResult LoadFrom(const std::map<std::string, std::string>& vars);
 // Same, with the ZR_ lines of `env_file` applied first and `vars` overriding them (other lines of
 // the file are ignored). Throws SettingsError (key ZR_ENV_FILE) if the file cannot be read or a
 // line is not KEY=value.
-LoadResult LoadFrom(const std::map<std::string, std::string>& vars,
-                    const std::filesystem::path& env_file);
+LoadResult LoadFrom(const std::map<std::string, std::string>& vars, const std::filesystem::path& env_file);
 
 // Checks DATA_FOLDER exists and is writable (SettingsError naming ZR_DATA_FOLDER otherwise) and
 // creates the sub-folders (static, user_data, submissions, leaderboards, archive) if missing

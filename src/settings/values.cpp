@@ -41,8 +41,7 @@ std::optional<std::uint64_t> WholeNumber(std::string_view text) {
 std::optional<std::uint64_t> SizeMultiplier(std::string_view suffix) {
     const std::string unit = ToUpper(Trim(suffix));
     if (unit.empty() || unit == "B") return 1;
-    for (auto [letter, factor] :
-         {std::pair{'K', 1ull << 10}, {'M', 1ull << 20}, {'G', 1ull << 30}}) {
+    for (auto [letter, factor] : {std::pair{'K', 1ull << 10}, {'M', 1ull << 20}, {'G', 1ull << 30}}) {
         if (unit == std::string(1, letter) || unit == std::string(1, letter) + "B" ||
             unit == std::string(1, letter) + "IB") {
             return factor;
@@ -155,8 +154,7 @@ std::size_t ParseSize(const std::string& var, std::string_view text) {
     return static_cast<std::size_t>(*count * *factor);
 }
 
-std::chrono::seconds ParseDuration(const std::string& var, std::string_view text,
-                                   std::chrono::seconds min_seconds) {
+std::chrono::seconds ParseDuration(const std::string& var, std::string_view text, std::chrono::seconds min_seconds) {
     auto total = DurationSeconds(Trim(text));
     if (!total) Fail(var, "not a duration (seconds, or like 7d, 12h, 45m, 30s)", text);
     // Timers and expiry dates add the value to a clock's now(), in int64 nanoseconds (292 years).
@@ -215,20 +213,15 @@ std::string FormatDuration(std::chrono::seconds value) {
 
 std::string FormatSize(std::size_t bytes) {
     if (bytes == 0) return "0";
-    for (auto [unit, factor] : {std::pair{'G', std::size_t{1} << 30},
-                                {'M', std::size_t{1} << 20},
-                                {'K', std::size_t{1} << 10}}) {
+    for (auto [unit, factor] :
+         {std::pair{'G', std::size_t{1} << 30}, {'M', std::size_t{1} << 20}, {'K', std::size_t{1} << 10}}) {
         if (bytes % factor == 0) return std::to_string(bytes / factor) + unit;
     }
     return std::to_string(bytes);
 }
 
-std::string FormatList(const std::vector<std::string>& items) {
-    return nlohmann::json(items).dump();
-}
+std::string FormatList(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
 
-std::string FormatMap(const std::map<std::string, std::string>& items) {
-    return nlohmann::json(items).dump();
-}
+std::string FormatMap(const std::map<std::string, std::string>& items) { return nlohmann::json(items).dump(); }
 
 }  // namespace zr::settings::detail

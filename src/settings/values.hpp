@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +24,7 @@ unsigned ParseUnsigned(const std::string& var, std::string_view text, unsigned m
 std::size_t ParseSize(const std::string& var, std::string_view text);
 // Seconds: "3600", or number+unit parts with units d/h/m/s: "7d", "45m", "1h30m". At least
 // min_seconds, at most 36500d (so that now() + value fits a clock).
-std::chrono::seconds ParseDuration(const std::string& var, std::string_view text,
-                                   std::chrono::seconds min_seconds);
+std::chrono::seconds ParseDuration(const std::string& var, std::string_view text, std::chrono::seconds min_seconds);
 // A JSON array of strings, or a plain comma-separated list; blanks trimmed, empty items and
 // duplicates dropped (first occurrence kept). "" gives an empty list.
 // One of `choices` (compared case-insensitively; returned as spelled in `choices`).

@@ -1,18 +1,17 @@
 #include "storage/folder_watch.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
 namespace zr::storage {
 namespace {
 
-constexpr std::uint32_t kContentEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
-                                         IN_MOVED_TO | IN_ATTRIB;
+constexpr std::uint32_t kContentEvents =
+    IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB;
 constexpr std::uint32_t kFolderGone = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT;
 
 }  // namespace

@@ -1,8 +1,13 @@
 #include "storage/profiles.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -11,12 +16,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include "storage/folder_watch.hpp"
 
@@ -170,8 +169,8 @@ std::optional<fs::path> ResolveUnder(const fs::path& root, std::string_view rela
     const fs::path candidate = fs::weakly_canonical(canonical_root / rel, ec);
     if (ec) return std::nullopt;
     // After resolving symlinks the file must still be inside the root.
-    auto [root_end, unused] = std::mismatch(canonical_root.begin(), canonical_root.end(), candidate.begin(),
-                                            candidate.end());
+    auto [root_end, unused] =
+        std::mismatch(canonical_root.begin(), canonical_root.end(), candidate.begin(), candidate.end());
     if (root_end != canonical_root.end()) return std::nullopt;
     if (!fs::is_regular_file(candidate, ec)) return std::nullopt;
     return candidate;

@@ -16,11 +16,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 namespace zr::storage {
 
@@ -51,7 +50,6 @@ private:
 
 // Resolves a client-supplied path under a root folder. Returns nullopt for anything that would
 // leave the root (.., absolute paths, symlinks pointing outside) or is not a regular file.
-std::optional<std::filesystem::path> ResolveUnder(const std::filesystem::path& root,
-                                                  std::string_view relative);
+std::optional<std::filesystem::path> ResolveUnder(const std::filesystem::path& root, std::string_view relative);
 
 }  // namespace zr::storage

@@ -29,7 +29,6 @@ struct FileCloser {
 using ZipHandle = std::unique_ptr<zip_t, ZipCloser>;
 using EntryHandle = std::unique_ptr<zip_file_t, FileCloser>;
 
-
 [[noreturn]] void Refuse(const std::string& reason) { throw UnzipRefused(reason); }
 
 [[noreturn]] void IoFailure(const std::string& what, const fs::path& path) {
@@ -90,7 +89,10 @@ void CheckFileType(zip_t* za, zip_uint64_t index, std::string_view name) {
 class Extractor {
 public:
     Extractor(zip_t* za, const fs::path& destination, const UnzipLimits& limits, std::uint64_t archive_size)
-        : za_(za), destination_(destination), limits_(limits), archive_size_(archive_size),
+        : za_(za),
+          destination_(destination),
+          limits_(limits),
+          archive_size_(archive_size),
           buffer_(std::make_unique_for_overwrite<char[]>(kBufferBytes)) {}
 
     UnzipResult Run() {

@@ -23,7 +23,6 @@ using domain::SubmissionStatus;
 
 constexpr std::size_t kMergeBufferBytes = 1 << 20;
 
-
 std::size_t ReadSome(int fd, char* buffer, std::size_t size, const fs::path& path) {
     while (true) {
         const ssize_t n = ::read(fd, buffer, size);

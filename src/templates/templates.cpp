@@ -1,12 +1,11 @@
 #include "templates/templates.hpp"
 
 #include <fstream>
+#include <kainjow/mustache.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
-
-#include <kainjow/mustache.hpp>
-#include <nlohmann/json.hpp>
 
 #include "common/resources.hpp"
 
@@ -87,8 +86,7 @@ std::optional<std::string> ReadFile(const std::filesystem::path& path) {
 
 }  // namespace
 
-Engine::Engine(std::optional<std::filesystem::path> override_dir)
-    : override_dir_(std::move(override_dir)) {}
+Engine::Engine(std::optional<std::filesystem::path> override_dir) : override_dir_(std::move(override_dir)) {}
 
 std::optional<std::string> Engine::Load(const std::string& name) const {
     if (!IsSafeName(name)) throw TemplateError("invalid template name: " + name);

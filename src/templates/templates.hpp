@@ -8,11 +8,10 @@
 //
 // Thread-safety: Render is thread-safe (templates are parsed per call; files are small).
 #include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace zr::templates {
 

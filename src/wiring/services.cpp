@@ -23,7 +23,8 @@ Services::Services(const settings::Settings& settings)
       submission_store_(settings_.submission_dir),
       leaderboards_(database_, submission_store_, settings_, clock_),
       submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_),
-      evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_}, clock_),
+      evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_},
+                  clock_),
       transfer_(database_, submission_store_, settings_) {
     submissions_.SetUploadedHook([this](const std::string& id) { evaluation_.OnUploaded(id); });
 }

@@ -41,7 +41,6 @@ constexpr milliseconds kExitCheckFallback{50};
 
 std::string ErrnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-
 // Everything the child needs, prepared before fork (no allocation after it).
 struct ChildSetup {
     std::string program;

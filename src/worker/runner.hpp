@@ -44,8 +44,8 @@ struct RunOptions {
 // match in PATH (or /usr/local/bin:/usr/bin:/bin when PATH is unset); "" when none.
 std::string FindProgram(const std::string& name);
 
-// argv[0] is looked up in PATH (FindProgram, before fork). Never throws for a failing child; throws std::invalid_argument for
-// an empty argv.
+// argv[0] is looked up in PATH (FindProgram, before fork). Never throws for a failing child; throws
+// std::invalid_argument for an empty argv.
 RunResult RunProcess(const std::vector<std::string>& argv, const RunOptions& options);
 
 }  // namespace zr::worker

@@ -47,12 +47,13 @@ TEST(ApiForms, MultipartFields) {
 TEST(ApiForms, MultipartMalformedIsRejected) {
     EXPECT_FALSE(ParseFormBody(Req("--XyZ\r\nno headers end", "multipart/form-data; boundary=XyZ")));
     EXPECT_FALSE(ParseFormBody(Req("anything", "multipart/form-data")));
-    EXPECT_FALSE(ParseFormBody(Req("--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--",
-                                   "multipart/form-data; boundary=\"XyZ\"")));
+    EXPECT_FALSE(ParseFormBody(
+        Req("--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--", "multipart/form-data; boundary=\"XyZ\"")));
 }
 
 TEST(ApiFields, ReportsEveryProblemAtOnce) {
-    auto fields = Fields::FromJsonBody(Req(R"({"username": {}, "email": null, "affiliation": ""})", "application/json"));
+    auto fields =
+        Fields::FromJsonBody(Req(R"({"username": {}, "email": null, "affiliation": ""})", "application/json"));
     fields.RequiredString("username");
     fields.RequiredString("email");
     fields.RequiredString("pwd");
@@ -70,7 +71,8 @@ TEST(ApiFields, ReportsEveryProblemAtOnce) {
 
 // pydantic v1: a str field takes numbers and booleans as their Python str().
 TEST(ApiFields, StrFieldsCoerceScalarsAsPydantic) {
-    auto fields = Fields::FromJsonBody(Req(R"({"a": 5, "b": 1.5, "c": true, "d": 1e15, "e": "x"})", "application/json"));
+    auto fields =
+        Fields::FromJsonBody(Req(R"({"a": 5, "b": 1.5, "c": true, "d": 1e15, "e": "x"})", "application/json"));
     EXPECT_EQ(fields.RequiredString("a"), "5");
     EXPECT_EQ(fields.RequiredString("b"), "1.5");
     EXPECT_EQ(fields.RequiredString("c"), "True");
@@ -81,8 +83,8 @@ TEST(ApiFields, StrFieldsCoerceScalarsAsPydantic) {
 }
 
 TEST(ApiFields, BoolsAsPydantic) {
-    auto fields = Fields::FromJsonBody(
-        Req(R"({"a": "Y", "b": "off", "c": 1, "d": 0.0, "e": "t", "f": 2, "g": " true", "h": []})", "application/json"));
+    auto fields = Fields::FromJsonBody(Req(
+        R"({"a": "Y", "b": "off", "c": 1, "d": 0.0, "e": "t", "f": 2, "g": " true", "h": []})", "application/json"));
     EXPECT_EQ(fields.OptionalBool("a"), true);
     EXPECT_EQ(fields.OptionalBool("b"), false);
     EXPECT_EQ(fields.OptionalBool("c"), true);
@@ -96,8 +98,9 @@ TEST(ApiFields, BoolsAsPydantic) {
         fields.ThrowIfInvalid();
         FAIL();
     } catch (const Error& e) {
-        EXPECT_EQ(Types(e), (std::vector<std::string>{R"(["body","f"] type_error.bool)", R"(["body","g"] type_error.bool)",
-                                                      R"(["body","h"] type_error.bool)", R"(["body","i"] value_error.missing)"}));
+        EXPECT_EQ(Types(e),
+                  (std::vector<std::string>{R"(["body","f"] type_error.bool)", R"(["body","g"] type_error.bool)",
+                                            R"(["body","h"] type_error.bool)", R"(["body","i"] value_error.missing)"}));
     }
 }
 
@@ -170,7 +173,8 @@ TEST(ApiFields, SubmissionIndexAsPydantic) {
     const auto create = ParseCreateRequest(Req(R"({"filename": "a.zip", "hash": 5, "multipart": "yes", "index": [
         {"file_name": "p1", "file_size": "12", "file_hash": "h"},
         [["file_name", "p2"], ["file_size", 1.7], ["file_hash", "h"]],
-        {"file_name": 3, "file_size": true, "file_hash": "h"}]})", "application/json"));
+        {"file_name": 3, "file_size": true, "file_hash": "h"}]})",
+                                               "application/json"));
     EXPECT_EQ(create.hash, "5");
     EXPECT_TRUE(create.multipart);
     ASSERT_EQ(create.index.size(), 3u);
@@ -181,19 +185,19 @@ TEST(ApiFields, SubmissionIndexAsPydantic) {
     EXPECT_EQ(create.index[2].file_size, 1u);
     try {
         ParseCreateRequest(Req(R"({"filename": null, "multipart": null, "index": [
-            {"file_name": "p", "file_size": -1, "file_hash": null}, {"file_size": "1.5"}, 7]})", "application/json"));
+            {"file_name": "p", "file_size": -1, "file_hash": null}, {"file_size": "1.5"}, 7]})",
+                               "application/json"));
         FAIL();
     } catch (const Error& e) {
-        EXPECT_EQ(Types(e), (std::vector<std::string>{
-                                R"(["body","filename"] type_error.none.not_allowed)",
-                                R"(["body","hash"] value_error.missing)",
-                                R"(["body","multipart"] type_error.none.not_allowed)",
-                                R"(["body","index",0,"file_size"] value_error.number.not_ge)",
-                                R"(["body","index",0,"file_hash"] value_error.missing)",
-                                R"(["body","index",1,"file_name"] value_error.missing)",
-                                R"(["body","index",1,"file_size"] type_error.integer)",
-                                R"(["body","index",1,"file_hash"] value_error.missing)",
-                                R"(["body","index",2] type_error.dict)"}));
+        EXPECT_EQ(Types(e), (std::vector<std::string>{R"(["body","filename"] type_error.none.not_allowed)",
+                                                      R"(["body","hash"] value_error.missing)",
+                                                      R"(["body","multipart"] type_error.none.not_allowed)",
+                                                      R"(["body","index",0,"file_size"] value_error.number.not_ge)",
+                                                      R"(["body","index",0,"file_hash"] value_error.missing)",
+                                                      R"(["body","index",1,"file_name"] value_error.missing)",
+                                                      R"(["body","index",1,"file_size"] type_error.integer)",
+                                                      R"(["body","index",1,"file_hash"] value_error.missing)",
+                                                      R"(["body","index",2] type_error.dict)"}));
     }
 }
 

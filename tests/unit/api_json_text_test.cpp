@@ -1,9 +1,8 @@
 // AppendJsonString writes what http::Response::Json (nlohmann's dump, invalid UTF-8 replaced) would.
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/json_text.hpp"
 #include "http/message.hpp"
@@ -37,9 +36,7 @@ TEST(ApiJsonText, MatchesTheTreeDumpForEveryKindOfText) {
     }
 }
 
-TEST(ApiJsonText, PlainAsciiIsCopiedBetweenQuotes) {
-    EXPECT_EQ(Direct("abc 123"), "prefix:\"abc 123\"");
-}
+TEST(ApiJsonText, PlainAsciiIsCopiedBetweenQuotes) { EXPECT_EQ(Direct("abc 123"), "prefix:\"abc 123\""); }
 
 }  // namespace
 }  // namespace zr::api

@@ -2,24 +2,22 @@
 // the routes of zr::api::BuildRouter (same (method, path) pairs, both ways), be well-formed
 // OpenAPI 3.0.3, and its path parameters and $refs must be consistent.
 #include <gtest/gtest.h>
-
 #include <stdlib.h>  // mkdtemp
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "api/routes.hpp"
 #include "common/resources.hpp"
 #include "settings/settings.hpp"
-#include "wiring/services.hpp"
 #include "temp_database.hpp"
+#include "wiring/services.hpp"
 
 namespace {
 
@@ -92,8 +90,10 @@ const json& Deref(const json& doc, const json& value) {
 void CollectRefs(const json& value, std::set<std::string>& refs) {
     if (value.is_object()) {
         for (const auto& [key, child] : value.items()) {
-            if (key == "$ref" && child.is_string()) refs.insert(child.get<std::string>());
-            else CollectRefs(child, refs);
+            if (key == "$ref" && child.is_string())
+                refs.insert(child.get<std::string>());
+            else
+                CollectRefs(child, refs);
         }
     } else if (value.is_array()) {
         for (const auto& child : value) CollectRefs(child, refs);

@@ -42,7 +42,9 @@ const Case kCases[] = {
     {"\"abc", "Unterminated string starting at", 0, 1, 1},
     {"\"\\", "Unterminated string starting at", 0, 1, 1},
     {"{\"a\":\"b\\", "Unterminated string starting at", 5, 1, 6},
-    {"\"a\x01""b\"", "Invalid control character at", 2, 1, 3},
+    {"\"a\x01"
+     "b\"",
+     "Invalid control character at", 2, 1, 3},
     {"\"a\tb\"", "Invalid control character at", 2, 1, 3},
     {"\"\\x\"", "Invalid \\escape", 1, 1, 2},
     {"\"\\u12\"", "Invalid \\uXXXX escape", 2, 1, 3},
@@ -57,12 +59,29 @@ const Case kCases[] = {
     {"[]]", "Extra data", 2, 1, 3},
     {"1e+", "Extra data", 1, 1, 2},
     {"-a", "Expecting value", 0, 1, 1},
-    {"{\n  \"\xc3""\xa9""\": \"\xc3""\xbc""\",\n  x\n}", "Expecting property name enclosed in double quotes", 16, 3, 3},
-    {"[\"\xe6""\x97""\xa5""\xe6""\x9c""\xac""\", 1,\n 2 3]", "Expecting ',' delimiter", 13, 2, 4},
+    {"{\n  \"\xc3"
+     "\xa9"
+     "\": \"\xc3"
+     "\xbc"
+     "\",\n  x\n}",
+     "Expecting property name enclosed in double quotes", 16, 3, 3},
+    {"[\"\xe6"
+     "\x97"
+     "\xa5"
+     "\xe6"
+     "\x9c"
+     "\xac"
+     "\", 1,\n 2 3]",
+     "Expecting ',' delimiter", 13, 2, 4},
     {"[", "Expecting value", 1, 1, 2},
     {"[  ", "Expecting value", 3, 1, 4},
     {"-Inf", "Expecting value", 0, 1, 1},
-    {"{\"\xf0""\x9f""\x98""\x80""\": tru}", "Expecting value", 6, 1, 7},
+    {"{\"\xf0"
+     "\x9f"
+     "\x98"
+     "\x80"
+     "\": tru}",
+     "Expecting value", 6, 1, 7},
 };
 
 TEST(PythonJson, ErrorsAsCPythonReportsThem) {
@@ -105,9 +124,18 @@ TEST(PythonJson, StrOfScalarsAsPython) {
     EXPECT_EQ(PythonStr(18446744073709551615ULL), "18446744073709551615");
     // repr(float): positional while the point is within -4 < point <= 16.
     const std::pair<double, const char*> floats[] = {
-        {1.5, "1.5"},       {100000.0, "100000.0"}, {1e15, "1000000000000000.0"}, {1e16, "1e+16"},
-        {0.0001, "0.0001"}, {0.00001, "1e-05"},     {-0.0, "-0.0"},               {1.7976931348623157e308, "1.7976931348623157e+308"},
-        {0.1, "0.1"},       {123.456, "123.456"},   {2.5e-300, "2.5e-300"},       {1.2345678901234568e+17, "1.2345678901234568e+17"},
+        {1.5, "1.5"},
+        {100000.0, "100000.0"},
+        {1e15, "1000000000000000.0"},
+        {1e16, "1e+16"},
+        {0.0001, "0.0001"},
+        {0.00001, "1e-05"},
+        {-0.0, "-0.0"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"},
+        {0.1, "0.1"},
+        {123.456, "123.456"},
+        {2.5e-300, "2.5e-300"},
+        {1.2345678901234568e+17, "1.2345678901234568e+17"},
     };
     for (const auto& [value, text] : floats) EXPECT_EQ(PythonStr(value), text) << text;
 }

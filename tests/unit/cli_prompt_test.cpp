@@ -1,6 +1,6 @@
-#include <sstream>
-
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "cli/command_set.hpp"
 #include "cli/prompt.hpp"

@@ -1,8 +1,8 @@
 // The command line's parsing and error reporting, without a database.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "cli/cli.hpp"
 #include "common/error.hpp"
@@ -43,8 +43,8 @@ private:
 TEST(CliRunTest, HelpListsGroupsAndCommands) {
     auto result = RunZr({"--help"});
     EXPECT_EQ(result.status, kExitOk);
-    for (const char* text : {"users:\n", "challenges:\n", "check:\n", "users:list", "users:password",
-                             "challenges:set", "check:settings", "serve"}) {
+    for (const char* text : {"users:\n", "challenges:\n", "check:\n", "users:list", "users:password", "challenges:set",
+                             "check:settings", "serve"}) {
         EXPECT_NE(result.out.find(text), std::string::npos) << text;
     }
     EXPECT_EQ(result.err, "");
@@ -57,9 +57,12 @@ TEST(CliRunTest, Version) {
 }
 
 TEST(CliRunTest, UsageErrorsAreOneLine) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {}, {"frobnicate"}, {"users:list", "--nope"}, {"users:status"}, {"challenges:set", "1"},
-             {"serve", "--port", "70000"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{},
+                                                                  {"frobnicate"},
+                                                                  {"users:list", "--nope"},
+                                                                  {"users:status"},
+                                                                  {"challenges:set", "1"},
+                                                                  {"serve", "--port", "70000"}}) {
         auto result = RunZr(args);
         EXPECT_EQ(result.status, kExitUsage);
         EXPECT_EQ(result.err.rfind("zr: ", 0), 0u) << result.err;
@@ -72,12 +75,11 @@ TEST(CliRunTest, ServeOverridesHostAndPort) {
     ScopedEnv env({{"ZR_PORT", "9000"}});
     std::string host;
     int port = 0;
-    auto result = RunZr({"serve", "--host", "0.0.0.0", "--port", "8123"},
-                        [&](const settings::Settings& settings) {
-                            host = settings.host;
-                            port = settings.port;
-                            return 7;
-                        });
+    auto result = RunZr({"serve", "--host", "0.0.0.0", "--port", "8123"}, [&](const settings::Settings& settings) {
+        host = settings.host;
+        port = settings.port;
+        return 7;
+    });
     EXPECT_EQ(result.status, 7);
     EXPECT_EQ(host, "0.0.0.0");
     EXPECT_EQ(port, 8123);
@@ -111,8 +113,8 @@ TEST(CliRunTest, CheckSettingsGet) {
 
 TEST(CliRunTest, DescribeErrorFoldsLinesAndListsValidationIssues) {
     EXPECT_EQ(DescribeError(std::runtime_error("a\nb")), "a b");
-    auto error = Error::Validation({{{"body", "email"}, "not an e-mail", "value_error"},
-                                    {{"body", "username"}, "too long", "value_error"}});
+    auto error = Error::Validation(
+        {{{"body", "email"}, "not an e-mail", "value_error"}, {{"body", "username"}, "too long", "value_error"}});
     EXPECT_EQ(DescribeError(error), "email: not an e-mail; username: too long");
     EXPECT_EQ(DescribeError(Error::Message(ErrorKind::kNotFound, "no such thing")), "no such thing");
 }

@@ -56,8 +56,8 @@ TEST(CommonTime, FormatsTimesBeforeEpoch) {
 
 TEST(CommonTime, DateTimeRoundTripKeepsMicroseconds) {
     ScopedTimeZone paris("CET-1CEST,M3.5.0,M10.5.0/3");
-    for (const char* text : {"2021-03-31 12:34:56.123456", "1999-12-31 23:59:59.999999",
-                             "2020-02-29 00:00:00.000000", "2021-07-01 08:00:00.000001"}) {
+    for (const char* text : {"2021-03-31 12:34:56.123456", "1999-12-31 23:59:59.999999", "2020-02-29 00:00:00.000000",
+                             "2021-07-01 08:00:00.000001"}) {
         auto parsed = ParseDateTime(text);
         ASSERT_TRUE(parsed) << text;
         EXPECT_EQ(FormatDateTime(*parsed), text);
@@ -76,11 +76,10 @@ TEST(CommonTime, ParseDateTimeAcceptsVariants) {
 }
 
 TEST(CommonTime, ParseDateTimeRejectsGarbage) {
-    for (const char* text :
-         {"", "garbage", "2021-03-31", "2021-03-31 12:24", "2021-03-31 24:00:00",
-          "2021-03-31 12:60:00", "2021-03-31 -1:00:00", "2021-03-31 12:24:56.",
-          "2021-03-31 12:24:56,5", "2021-03-31 12:24:56.12x", "2021-03-31 12:24:56.1234567x",
-          "2021-03-31 12:24:56.1234567890", "2021-02-30 12:00:00", "2021-03-31X12:24:56"}) {
+    for (const char* text : {"", "garbage", "2021-03-31", "2021-03-31 12:24", "2021-03-31 24:00:00",
+                             "2021-03-31 12:60:00", "2021-03-31 -1:00:00", "2021-03-31 12:24:56.",
+                             "2021-03-31 12:24:56,5", "2021-03-31 12:24:56.12x", "2021-03-31 12:24:56.1234567x",
+                             "2021-03-31 12:24:56.1234567890", "2021-02-30 12:00:00", "2021-03-31X12:24:56"}) {
         EXPECT_FALSE(ParseDateTime(text)) << text;
     }
 }
@@ -95,9 +94,9 @@ TEST(CommonTime, DateRoundTrip) {
 }
 
 TEST(CommonTime, ParseDateRejectsImpossibleDatesAndGarbage) {
-    for (const char* text : {"2021-02-30", "2021-02-29", "2021-13-01", "2021-00-10", "2021-04-31",
-                             "", "garbage", "2021-3-1", "2021/03/01", "-100-01-01", "+021-03-01",
-                             "2021-0a-01", "20210301", "2021-03-01x"}) {
+    for (const char* text :
+         {"2021-02-30", "2021-02-29", "2021-13-01", "2021-00-10", "2021-04-31", "", "garbage", "2021-3-1", "2021/03/01",
+          "-100-01-01", "+021-03-01", "2021-0a-01", "20210301", "2021-03-01x"}) {
         EXPECT_FALSE(ParseDate(text)) << text;
     }
 }

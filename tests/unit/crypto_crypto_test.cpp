@@ -13,8 +13,7 @@ namespace {
 Bytes FromHex(std::string_view hex) {
     Bytes out;
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(
-            static_cast<unsigned char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+        out.push_back(static_cast<unsigned char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
     }
     return out;
 }
@@ -39,8 +38,7 @@ TEST(CryptoPbkdf2, DefaultsAreHundredThousandIterationsAnd32Bytes) {
 TEST(CryptoPbkdf2, VerifiesLegacyFixtureHash) {
     // users_credentials row 1 (alice) of shared/fixtures/legacy-v0/zerospeech.sql.
     const Bytes salt = FromHex("ae0485a3cdef1844e98adfa6c0aaed187fe4539f8d0a3a5ce169d4ce15fbc0c7");
-    const Bytes stored =
-        FromHex("a0f082a5ca2dfe10e912c4695bfe8a33fd796b2d5c9c36bb01e94f724a2843c3");
+    const Bytes stored = FromHex("a0f082a5ca2dfe10e912c4695bfe8a33fd796b2d5c9c36bb01e94f724a2843c3");
     ASSERT_EQ(salt.size(), kSaltBytes);
     EXPECT_TRUE(ConstantTimeEquals(Pbkdf2Sha256("alice-legacy-pass", salt), stored));
     EXPECT_FALSE(ConstantTimeEquals(Pbkdf2Sha256("alice-legacy-pasS", salt), stored));

@@ -1,6 +1,6 @@
 // CommitWatch (the WAL-index header as a commit stamp) and CommitCache (values kept while it holds).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

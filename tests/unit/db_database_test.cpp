@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "db/database.hpp"
-#include "temp_database.hpp"
 #include "db/repositories.hpp"
 #include "db/sqlite_error.hpp"
+#include "temp_database.hpp"
 
 namespace zr::db {
 namespace {

@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "db/database.hpp"
-#include "temp_database.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/repositories.hpp"
+#include "temp_database.hpp"
 
 namespace zr::db {
 namespace {
@@ -30,7 +30,6 @@ protected:
         job.created_at = At(created);
         return job;
     }
-
 };
 
 TEST_F(EvaluationJobsTest, CreateAndFindRoundTripsEveryColumn) {

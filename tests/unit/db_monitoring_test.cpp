@@ -1,6 +1,7 @@
 // MonitoringRepository: the counts /health and /metrics read, the workers table, and the
 // database's busy-wait counter.
 #include <gtest/gtest.h>
+
 #include <filesystem>
 #include <future>
 #include <string>

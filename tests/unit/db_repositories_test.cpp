@@ -48,8 +48,8 @@ protected:
     }
 
     static domain::NewUser MakeUser(const std::string& name, const std::string& email) {
-        return {name, email, true, "pending-code", std::vector<unsigned char>(32, 7),
-                std::vector<unsigned char>(32, 9)};
+        return {
+            name, email, true, "pending-code", std::vector<unsigned char>(32, 7), std::vector<unsigned char>(32, 9)};
     }
 
 private:
@@ -123,8 +123,7 @@ TEST_F(DbFixture, LegacyChallengesSessionAndSubmissionRead) {
     EXPECT_EQ(FormatDateTime(found->first.expiration_date), "2026-12-03 05:49:49.668130");
     EXPECT_EQ(found->second.username, "alice");
 
-    auto submission =
-        SubmissionRepository(conn).Find("202611-2605-4949-1c2f57b6-ac9a-4442-a6f9-35da55b364fc");
+    auto submission = SubmissionRepository(conn).Find("202611-2605-4949-1c2f57b6-ac9a-4442-a6f9-35da55b364fc");
     ASSERT_TRUE(submission);
     EXPECT_EQ(submission->user_id, 1);
     EXPECT_EQ(submission->track_id, 3);
@@ -269,7 +268,7 @@ TEST_F(DbFixture, PasswordResetsCreateFindDelete) {
 TEST_F(DbFixture, ChallengesCreateUpdateFindByLabel) {
     Connection& conn = OpenLegacy();
     ChallengeRepository challenges(conn);
-    domain::NewChallenge fresh{"zr2025", Day("2025-02-01"), std::nullopt, true, "https://example.org/zr2025",
+    domain::NewChallenge fresh{"zr2025",    Day("2025-02-01"), std::nullopt, true, "https://example.org/zr2025",
                                std::nullopt};
     const auto id = challenges.Create(fresh);
     EXPECT_EQ(id, 4);
@@ -296,8 +295,9 @@ TEST_F(DbFixture, ChallengesCreateUpdateFindByLabel) {
     challenge->active = false;
     challenge->label = "zr2025b";
     challenge->url = "https://example.org/b";
-    conn.Exec("INSERT INTO evaluators (id, label, host, executor, script_path, base_arguments) "
-              "VALUES (1, 'abx', NULL, 'bash', '/opt/abx.sh', '-a;-b')");
+    conn.Exec(
+        "INSERT INTO evaluators (id, label, host, executor, script_path, base_arguments) "
+        "VALUES (1, 'abx', NULL, 'bash', '/opt/abx.sh', '-a;-b')");
     challenge->evaluator = 1;
     challenges.Update(*challenge);
     auto updated = challenges.Find(id);
@@ -316,8 +316,9 @@ TEST_F(DbFixture, ChallengesCreateUpdateFindByLabel) {
 
 TEST_F(DbFixture, MalformedStoredDateIsADbErrorNamingTheCell) {
     Connection& conn = OpenFresh();
-    conn.Exec("INSERT INTO challenges (id, label, start_date, end_date, active, url) "
-              "VALUES (7, 'bad', '2021-13-45', NULL, 1, 'https://x')");
+    conn.Exec(
+        "INSERT INTO challenges (id, label, start_date, end_date, active, url) "
+        "VALUES (7, 'bad', '2021-13-45', NULL, 1, 'https://x')");
     try {
         ChallengeRepository(conn).Find(7);
         FAIL() << "malformed date accepted";
@@ -343,8 +344,9 @@ TEST_F(DbFixture, MalformedStoredDateIsADbErrorNamingTheCell) {
 
 TEST_F(DbFixture, EvaluatorsAndLeaderboardsRead) {
     Connection& conn = OpenFresh();
-    conn.Exec("INSERT INTO evaluators VALUES (1, 'abx', NULL, 'python', '/opt/abx.py', 'a;b');"
-              "INSERT INTO evaluators VALUES (2, 'tde', 'oberon', 'sbatch', '/opt/tde.sh', '')");
+    conn.Exec(
+        "INSERT INTO evaluators VALUES (1, 'abx', NULL, 'python', '/opt/abx.py', 'a;b');"
+        "INSERT INTO evaluators VALUES (2, 'tde', 'oberon', 'sbatch', '/opt/tde.sh', '')");
     EvaluatorRepository evaluators(conn);
     auto abx = evaluators.Find(1);
     ASSERT_TRUE(abx);
@@ -355,9 +357,10 @@ TEST_F(DbFixture, EvaluatorsAndLeaderboardsRead) {
     EXPECT_EQ(evaluators.List().at(1).host, "oberon");
     EXPECT_FALSE(evaluators.Find(3));
 
-    conn.Exec("INSERT INTO leaderboards VALUES (1, 3, 'lb-a', 'leaderboards/a.json', 'entry.json', 0, "
-              "'archive/a', 1, 'scores.total');"
-              "INSERT INTO leaderboards VALUES (2, 4, 'lb-b', 'leaderboards/b.json', 'entry.json', 1, '', 0, 'x')");
+    conn.Exec(
+        "INSERT INTO leaderboards VALUES (1, 3, 'lb-a', 'leaderboards/a.json', 'entry.json', 0, "
+        "'archive/a', 1, 'scores.total');"
+        "INSERT INTO leaderboards VALUES (2, 4, 'lb-b', 'leaderboards/b.json', 'entry.json', 1, '', 0, 'x')");
     LeaderboardRepository leaderboards(conn);
     auto a = leaderboards.Find(1);
     ASSERT_TRUE(a);

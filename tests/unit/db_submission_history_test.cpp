@@ -6,12 +6,12 @@
 #include <filesystem>
 
 #include "db/database.hpp"
-#include "temp_database.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/migrations.hpp"
 #include "db/repositories.hpp"
 #include "db/score_version_repository.hpp"
 #include "domain/submission_history.hpp"
+#include "temp_database.hpp"
 
 namespace zr::db {
 namespace {
@@ -39,7 +39,6 @@ protected:
                        domain::ChallengeId track = 1) {
         SubmissionRepository(Conn()).Create({id, user, track, At("2024-05-01 10:00:00.000000"), status});
     }
-
 };
 
 TEST_F(HistoryDbTest, QueuePositionCountsQueuedJobsOfTheSameHostInCreationOrder) {

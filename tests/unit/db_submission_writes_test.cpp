@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "db/database.hpp"
-#include "temp_database.hpp"
 #include "db/repositories.hpp"
+#include "temp_database.hpp"
 
 namespace zr::db {
 namespace {
@@ -19,7 +19,6 @@ using test_support::At;
 class SubmissionWritesTest : public test_support::TempDatabaseTest {
 protected:
     SubmissionRepository Repo() { return SubmissionRepository(**lease_); }
-
 };
 
 TEST_F(SubmissionWritesTest, CreateFindAndSetStatus) {

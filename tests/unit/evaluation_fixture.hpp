@@ -21,9 +21,9 @@
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
 #include "notify/mattermost.hpp"
+#include "recording_mailer.hpp"
 #include "storage/submission_store.hpp"
 #include "templates/templates.hpp"
-#include "recording_mailer.hpp"
 
 namespace zr::evaluation::testing {
 

@@ -2,13 +2,12 @@
 // message (SetCommonFields + Content-Length), byte for byte.
 #include <gtest/gtest.h>
 
-#include <regex>
-#include <sstream>
-#include <string>
-
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
 
 #include "http/server_request.hpp"
 

@@ -1,6 +1,6 @@
-#include <stdexcept>
-
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include "http/router.hpp"
 

@@ -1,5 +1,6 @@
 // The server in-process on an ephemeral port, spoken to with raw HTTP over POSIX sockets.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -7,20 +8,18 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
-#include <random>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "http/server.hpp"
@@ -115,18 +114,17 @@ protected:
 
     void AddRoutes() {
         router_.Add(Method::kGet, "/hello", [](Request&) { return Response::Json(200, {{"hello", "world"}}); });
-        router_.Add(Method::kGet, "/challenges/", [](Request& r) {
-            return Response::Json(200, {{"query", r.query}});
-        });
+        router_.Add(Method::kGet, "/challenges/", [](Request& r) { return Response::Json(200, {{"query", r.query}}); });
         router_.Add(Method::kGet, "/challenges/{id}", [](Request& r) {
             return Response::Json(200, {{"id", r.path_params.at("id")}, {"request_id", r.request_id}});
         });
-        router_.Add(Method::kPost, "/small",
-                    [this](Request& r) {
-                        ++small_calls_;
-                        return Response::Json(200, {{"body", r.body}});
-                    },
-                    Limited(16));
+        router_.Add(
+            Method::kPost, "/small",
+            [this](Request& r) {
+                ++small_calls_;
+                return Response::Json(200, {{"body", r.body}});
+            },
+            Limited(16));
         router_.Add(Method::kPost, "/echo", [](Request& r) { return Response::Json(200, {{"body", r.body}}); });
         router_.Add(Method::kGet, "/missing", [](Request&) -> Response {
             throw Error::Message(ErrorKind::kNotFound, "There is no challenge with the following id: 9999");
@@ -134,22 +132,22 @@ protected:
         router_.Add(Method::kGet, "/private", [](Request&) -> Response {
             throw Error::Detail(ErrorKind::kUnauthenticated, "Not authenticated");
         });
-        router_.Add(Method::kGet, "/boom", [](Request&) -> Response {
-            throw std::runtime_error("secret at /srv/zr/data");
-        });
+        router_.Add(Method::kGet, "/boom",
+                    [](Request&) -> Response { throw std::runtime_error("secret at /srv/zr/data"); });
         router_.Add(Method::kGet, "/thread", [this](Request&) {
             std::lock_guard lock(mutex_);
             io_thread_ = std::this_thread::get_id();
             return Response::Empty();
         });
-        router_.Add(Method::kGet, "/offload",
-                    [this](Request&) {
-                        std::lock_guard lock(mutex_);
-                        pool_thread_ = std::this_thread::get_id();
-                        pool_priority_ = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-                        return Response::Empty();
-                    },
-                    Offloaded());
+        router_.Add(
+            Method::kGet, "/offload",
+            [this](Request&) {
+                std::lock_guard lock(mutex_);
+                pool_thread_ = std::this_thread::get_id();
+                pool_priority_ = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+                return Response::Empty();
+            },
+            Offloaded());
         router_.Add(Method::kGet, "/slow", [this](Request&) {
             slow_started_ = true;
             std::this_thread::sleep_for(600ms);
@@ -163,7 +161,8 @@ protected:
         });
         router_.Add(Method::kGet, "/file/{name}", [this](Request& r) {
             Response response;
-            response.file = r.path_params.at("name") == "dir" ? file_.parent_path() : std::filesystem::path(file_.string() + ".absent");
+            response.file = r.path_params.at("name") == "dir" ? file_.parent_path()
+                                                              : std::filesystem::path(file_.string() + ".absent");
             return response;
         });
     }
@@ -262,8 +261,8 @@ TEST_P(ServerTest, ChunkedBodyBeyondLimitGets413) {
     EXPECT_EQ(r.status, 413);
     EXPECT_EQ(small_calls_, 0);
     Client ok(port_);
-    const RawResponse small = ok.Request(
-        "POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n");
+    const RawResponse small =
+        ok.Request("POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n");
     EXPECT_EQ(json::parse(small.body)["body"], "abcd");
 }
 
@@ -280,15 +279,15 @@ TEST_P(ServerTest, ExpectContinueGets100ThenTheResponse) {
 
 TEST_P(ServerTest, ExpectContinueOnOversizedBodyGets413Directly) {
     Client client(port_);
-    const RawResponse r = client.Request(
-        "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+    const RawResponse r =
+        client.Request("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(r.status, 413);
 }
 
 TEST_P(ServerTest, MalformedRequestsGet400AndClose) {
-    for (const std::string& garbage : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
-                                      std::string("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n"),
-                                      std::string("\x01\x02\x00\xff\r\n\r\n", 8)}) {
+    for (const std::string& garbage :
+         {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+          std::string("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n"), std::string("\x01\x02\x00\xff\r\n\r\n", 8)}) {
         Client client(port_);
         const RawResponse r = client.Request(garbage);
         EXPECT_EQ(r.status, 400) << garbage;
@@ -452,9 +451,14 @@ TEST_P(ServerTest, GarbageNeverBreaksTheServer) {
         for (int e = 0; e < edits; ++e) {
             const std::size_t at = random() % request.size();
             switch (random() % 3) {
-                case 0: request[at] = static_cast<char>(random() % 256); break;
-                case 1: request.erase(at, 1 + random() % 4); break;
-                default: request.insert(at, std::string(1 + random() % 3, static_cast<char>(random() % 256)));
+                case 0:
+                    request[at] = static_cast<char>(random() % 256);
+                    break;
+                case 1:
+                    request.erase(at, 1 + random() % 4);
+                    break;
+                default:
+                    request.insert(at, std::string(1 + random() % 3, static_cast<char>(random() % 256)));
             }
             if (request.empty()) request = "x";
         }

@@ -1,12 +1,12 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "common/error.hpp"
+#include "common/strings.hpp"
 #include "http/error_response.hpp"
 #include "http/server_support.hpp"
-#include "common/strings.hpp"
 
 namespace zr::http {
 namespace {
@@ -29,8 +29,8 @@ TEST(ErrorResponseTest, DetailForm) {
 }
 
 TEST(ErrorResponseTest, MessageFormNeverShowsLogDetail) {
-    const Response r = ErrorResponse(Error::Message(
-        ErrorKind::kNotFound, "There is no challenge with the following id: 9999", "/srv/secret/path"));
+    const Response r = ErrorResponse(
+        Error::Message(ErrorKind::kNotFound, "There is no challenge with the following id: 9999", "/srv/secret/path"));
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(json::parse(r.body), json({{"message", "There is no challenge with the following id: 9999"}}));
     EXPECT_EQ(r.body.find("/srv/secret"), std::string::npos);
@@ -39,8 +39,7 @@ TEST(ErrorResponseTest, MessageFormNeverShowsLogDetail) {
 TEST(ErrorResponseTest, ValidationFormListsEveryIssue) {
     const Response r = ErrorResponse(Error::Validation(
         {{json::array({"body", "email"}), "field required", "value_error.missing"},
-         {json::array({"query", "include_inactive"}), "value could not be parsed to a boolean",
-          "type_error.bool"}}));
+         {json::array({"query", "include_inactive"}), "value could not be parsed to a boolean", "type_error.bool"}}));
     EXPECT_EQ(r.status, 422);
     const json expected = {{"detail",
                             {{{"loc", {"body", "email"}}, {"msg", "field required"}, {"type", "value_error.missing"}},
@@ -103,8 +102,7 @@ TEST(SupportTest, DecodeRequestPathRejectsNulAndRelative) {
 }
 
 TEST(SupportTest, RedirectLocationKeepsQueryAndStaysOnHost) {
-    EXPECT_EQ(RedirectLocation("/challenges", "include_inactive=true"),
-              "/challenges/?include_inactive=true");
+    EXPECT_EQ(RedirectLocation("/challenges", "include_inactive=true"), "/challenges/?include_inactive=true");
     EXPECT_EQ(RedirectLocation("/users/profile/", ""), "/users/profile");
     EXPECT_EQ(RedirectLocation("//evil.example/", ""), "/evil.example");
     EXPECT_EQ(RedirectLocation("///evil.example", ""), "/evil.example/");

@@ -107,7 +107,8 @@ TEST_F(LeaderboardTest, ArchivedBoardIgnoresSubmissions) {
 TEST_F(LeaderboardTest, ExternalEntriesOnlyJsonYamlAndLists) {
     const fs::path folder = dir_ / "absolute-archive";
     WriteText(folder / "1-list.json", R"([{"name": "l1", "s": 3}, {"name": "l2", "s": 1}, 7])");
-    WriteText(folder / "2-top.yaml", "name: top\ns: 0.5\nquoted: '12'\nflag: true\nnothing: ~\nnested:\n  k: [1, two]\n");
+    WriteText(folder / "2-top.yaml",
+              "name: top\ns: 0.5\nquoted: '12'\nflag: true\nnothing: ~\nnested:\n  k: [1, two]\n");
     WriteText(folder / "3-list.yml", "- name: y1\n  s: 2\n- name: y2\n");
     WriteText(folder / "4-bad.json", "{oops");
     WriteText(folder / "5-bad.yaml", "a: [unclosed\n");

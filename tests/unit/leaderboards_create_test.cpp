@@ -20,8 +20,12 @@ TEST_F(LeaderboardTest, CreatesEveryItemAndListsThem) {
     EXPECT_EQ(boards[1].sorting_key, "-scores.accuracy");
     EXPECT_EQ(boards[0].sorting_key, "");
     const auto pub = PublicJson(boards[0]);
-    EXPECT_EQ(pub, (json{{"id", ids[0]}, {"challenge_id", challenge_id_}, {"label", "first"},
-                         {"entry_file", "scores/entry.json"}, {"archived", false}, {"static_files", false}}));
+    EXPECT_EQ(pub, (json{{"id", ids[0]},
+                         {"challenge_id", challenge_id_},
+                         {"label", "first"},
+                         {"entry_file", "scores/entry.json"},
+                         {"archived", false},
+                         {"static_files", false}}));
 }
 
 TEST_F(LeaderboardTest, RefusesAnEntryFileLeavingTheSubmissionFolder) {
@@ -38,8 +42,14 @@ TEST_F(LeaderboardTest, RefusesAnEntryFileLeavingTheSubmissionFolder) {
 
 TEST_F(LeaderboardTest, RefusesMissingOrMistypedFields) {
     const std::vector<std::pair<std::string, json>> cases = {
-        {"label", nullptr}, {"label", ""}, {"challenge_id", "1"}, {"path_to", 3}, {"archived", "yes"},
-        {"external_entries", 5}, {"sorting_key", "a..b"}, {"path_to", "../outside.json"},
+        {"label", nullptr},
+        {"label", ""},
+        {"challenge_id", "1"},
+        {"path_to", 3},
+        {"archived", "yes"},
+        {"external_entries", 5},
+        {"sorting_key", "a..b"},
+        {"path_to", "../outside.json"},
         // Caught by a property of fuzz/leaderboard_entries_fuzz.cpp: it was read as -1.
         {"challenge_id", json(18446744073709551615ull)}};
     for (const auto& [field, value] : cases) {
@@ -74,9 +84,13 @@ TEST_F(LeaderboardTest, UnknownChallengeIs404) {
 
 TEST_F(LeaderboardTest, TakenLabelIs409AndNothingIsInserted) {
     Create(Item("taken"));
-    EXPECT_EQ(ErrorOf([&] { service_->CreateFromJson(json::array({Item("new"), Item("taken")})); }).first,
+    EXPECT_EQ(ErrorOf([&] {
+                  service_->CreateFromJson(json::array({Item("new"), Item("taken")}));
+              }).first,
               ErrorKind::kConflict);
-    EXPECT_EQ(ErrorOf([&] { service_->CreateFromJson(json::array({Item("twice"), Item("twice")})); }).first,
+    EXPECT_EQ(ErrorOf([&] {
+                  service_->CreateFromJson(json::array({Item("twice"), Item("twice")}));
+              }).first,
               ErrorKind::kConflict);
     EXPECT_EQ(service_->List().size(), 1u);
 }

@@ -46,11 +46,14 @@ protected:
         store_ = std::make_unique<storage::SubmissionStore>(settings_.submission_dir);
         service_ = std::make_unique<LeaderboardService>(*db_, *store_, settings_, clock_);
         auto conn = db_->Acquire();
-        user_id_ = db::UserRepository(*conn).Create(
-            {"alice", "alice@example.org", true, "True", std::vector<unsigned char>(32, 1), std::vector<unsigned char>(32, 2)});
+        user_id_ =
+            db::UserRepository(*conn).Create({"alice", "alice@example.org", true, "True",
+                                              std::vector<unsigned char>(32, 1), std::vector<unsigned char>(32, 2)});
         const Date start{std::chrono::year(2024), std::chrono::month(1), std::chrono::day(1)};
-        challenge_id_ = db::ChallengeRepository(*conn).Create({"track", start, std::nullopt, true, "https://x", std::nullopt});
-        other_challenge_id_ = db::ChallengeRepository(*conn).Create({"other", start, std::nullopt, true, "https://y", std::nullopt});
+        challenge_id_ =
+            db::ChallengeRepository(*conn).Create({"track", start, std::nullopt, true, "https://x", std::nullopt});
+        other_challenge_id_ =
+            db::ChallengeRepository(*conn).Create({"other", start, std::nullopt, true, "https://y", std::nullopt});
     }
 
     void TearDown() override {

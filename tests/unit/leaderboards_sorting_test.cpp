@@ -102,7 +102,8 @@ TEST(LeaderboardsSortTest, NoKeysKeepsOrderAndRanks) {
 }
 
 TEST(LeaderboardsSortTest, NumbersCompareNumericallyStringsLexically) {
-    auto numbers = Entries({{{"name", "ten"}, {"s", 10}}, {{"name", "nine"}, {"s", 9.5}}, {{"name", "neg"}, {"s", -3}}});
+    auto numbers =
+        Entries({{{"name", "ten"}, {"s", 10}}, {{"name", "nine"}, {"s", 9.5}}, {{"name", "neg"}, {"s", -3}}});
     SortAndRank(numbers, ParseSortingKey("s"));
     EXPECT_EQ(Names(numbers), (std::vector<std::string>{"neg", "nine", "ten"}));
 
@@ -125,16 +126,19 @@ TEST(LeaderboardsSortTest, NumbersBeforeStringsWhateverTheDirection) {
 
 TEST(LeaderboardsSortTest, LargeIntegersCompareExactly) {
     const std::int64_t big = (std::int64_t{1} << 53) + 1;
-    auto entries = Entries({{{"name", "bigger"}, {"s", big}}, {{"name", "big"}, {"s", big - 1}},
-                            {{"name", "neg"}, {"s", -big}}});
+    auto entries =
+        Entries({{{"name", "bigger"}, {"s", big}}, {{"name", "big"}, {"s", big - 1}}, {{"name", "neg"}, {"s", -big}}});
     SortAndRank(entries, ParseSortingKey("s"));
     EXPECT_EQ(Names(entries), (std::vector<std::string>{"neg", "big", "bigger"}));
 }
 
 TEST(LeaderboardsSortTest, SignedAndUnsignedIntegersCompare) {
     // Parsed JSON holds non-negative integers as unsigned; built ones may be signed.
-    auto entries = Entries({{{"name", "u5"}, {"s", 5u}}, {{"name", "i7"}, {"s", 7}}, {{"name", "i-1"}, {"s", -1}},
-                            {{"name", "u6"}, {"s", 6u}}, {{"name", "i5"}, {"s", 4}}});
+    auto entries = Entries({{{"name", "u5"}, {"s", 5u}},
+                            {{"name", "i7"}, {"s", 7}},
+                            {{"name", "i-1"}, {"s", -1}},
+                            {{"name", "u6"}, {"s", 6u}},
+                            {{"name", "i5"}, {"s", 4}}});
     SortAndRank(entries, ParseSortingKey("s"));
     EXPECT_EQ(Names(entries), (std::vector<std::string>{"i-1", "i5", "u5", "u6", "i7"}));
     auto parsed = json::parse(R"([{"name": "a", "s": 3}, {"name": "b", "s": 2.5}, {"name": "c", "s": -4}])");

@@ -18,8 +18,7 @@ std::chrono::system_clock::time_point June4() {
 }
 
 std::string Decode64(const std::string& in) {
-    const std::string alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     unsigned bits = 0;
     int count = 0;
@@ -44,9 +43,7 @@ TEST(MailMime, Base64KnownVectors) {
     EXPECT_EQ(zr::mail::Base64("\xff\xfe"), "//4=");
 }
 
-TEST(MailMime, DateIsRfc5322) {
-    EXPECT_EQ(zr::mail::FormatDate(June4()), "Tue, 04 Jun 2024 10:00:00 +0000");
-}
+TEST(MailMime, DateIsRfc5322) { EXPECT_EQ(zr::mail::FormatDate(June4()), "Tue, 04 Jun 2024 10:00:00 +0000"); }
 
 TEST(MailMime, AsciiHeaderUnchangedNonAsciiEncoded) {
     EXPECT_EQ(zr::mail::EncodeHeaderText("Verify your account"), "Verify your account");
@@ -83,11 +80,9 @@ TEST(MailMime, LongNonAsciiHeaderIsSplitOnCharacterBoundaries) {
 
 TEST(MailMime, MultipartMessageShape) {
     const Message message{"bob@example.org", "Hello", "Hi Bob\nline 2\n", "<p>Hi Bob</p>"};
-    const std::string mime =
-        BuildMime(message, "noreply@zerospeech.com", "Zerospeech Challenge", June4());
+    const std::string mime = BuildMime(message, "noreply@zerospeech.com", "Zerospeech Challenge", June4());
     EXPECT_EQ(mime.rfind("Date: Tue, 04 Jun 2024 10:00:00 +0000\r\n", 0), 0u);
-    EXPECT_NE(mime.find("\r\nFrom: \"Zerospeech Challenge\" <noreply@zerospeech.com>\r\n"),
-              std::string::npos);
+    EXPECT_NE(mime.find("\r\nFrom: \"Zerospeech Challenge\" <noreply@zerospeech.com>\r\n"), std::string::npos);
     EXPECT_NE(mime.find("\r\nTo: bob@example.org\r\n"), std::string::npos);
     EXPECT_NE(mime.find("\r\nSubject: Hello\r\n"), std::string::npos);
     EXPECT_NE(mime.find("\r\nMessage-ID: <"), std::string::npos);
@@ -107,8 +102,7 @@ TEST(MailMime, MultipartMessageShape) {
 }
 
 TEST(MailMime, TextOnlyMessageIsSinglePart) {
-    const std::string mime =
-        BuildMime({"bob@example.org", "s", "héllo", ""}, "a@b.org", "", June4());
+    const std::string mime = BuildMime({"bob@example.org", "s", "héllo", ""}, "a@b.org", "", June4());
     EXPECT_NE(mime.find("\r\nFrom: a@b.org\r\n"), std::string::npos);
     EXPECT_EQ(mime.find("multipart"), std::string::npos);
     EXPECT_NE(mime.find("Content-Transfer-Encoding: 8bit\r\n\r\nhéllo\r\n"), std::string::npos);
@@ -117,15 +111,13 @@ TEST(MailMime, TextOnlyMessageIsSinglePart) {
 TEST(MailMime, NonAsciiOrSpecialFromNameIsEncodedOrQuoted) {
     const std::string encoded = BuildMime({"b@c.org", "s", "t", ""}, "a@b.org", "Défi", June4());
     EXPECT_NE(encoded.find("\r\nFrom: =?UTF-8?B?RMOpZmk=?= <a@b.org>\r\n"), std::string::npos);
-    const std::string quoted =
-        BuildMime({"b@c.org", "s", "t", ""}, "a@b.org", "A \"B\" \\ C", June4());
+    const std::string quoted = BuildMime({"b@c.org", "s", "t", ""}, "a@b.org", "A \"B\" \\ C", June4());
     EXPECT_NE(quoted.find("\r\nFrom: \"A \\\"B\\\" \\\\ C\" <a@b.org>\r\n"), std::string::npos);
 }
 
 TEST(MailMime, LongLinesBecomeQuotedPrintable) {
     const std::string long_line(3000, 'x');
-    const std::string mime =
-        BuildMime({"b@c.org", "s", "short\n" + long_line + "=end\n", ""}, "a@b.org", "", June4());
+    const std::string mime = BuildMime({"b@c.org", "s", "short\n" + long_line + "=end\n", ""}, "a@b.org", "", June4());
     EXPECT_NE(mime.find("Content-Transfer-Encoding: quoted-printable"), std::string::npos);
     std::istringstream lines(mime);
     std::string line;
@@ -150,8 +142,8 @@ TEST(MailMime, QuotedPrintableRules) {
 }
 
 TEST(MailMime, RefusesHeaderInjectionInAddresses) {
-    for (const char* to : {"", "bob", "bob@example.org\r\nBcc: eve@evil.org", "a b@c.org",
-                           "<bob@example.org>", "a@b@c", "x@y.org,z@w.org"}) {
+    for (const char* to : {"", "bob", "bob@example.org\r\nBcc: eve@evil.org", "a b@c.org", "<bob@example.org>", "a@b@c",
+                           "x@y.org,z@w.org"}) {
         EXPECT_THROW(BuildMime({to, "s", "t", ""}, "a@b.org", "", June4()), MailError) << to;
     }
     EXPECT_THROW(BuildMime({"b@c.org", "s", "t", ""}, "bad", "", June4()), MailError);

@@ -19,8 +19,7 @@ using zr::mail::Message;
 // Records what it is asked to send; fails the first `failures` attempts, sleeps `delay` per call.
 class FakeMailer : public zr::mail::Mailer {
 public:
-    explicit FakeMailer(int failures = 0, std::chrono::milliseconds delay = 0ms)
-        : failures_(failures), delay_(delay) {}
+    explicit FakeMailer(int failures = 0, std::chrono::milliseconds delay = 0ms) : failures_(failures), delay_(delay) {}
 
     void Send(const Message& message) override {
         std::this_thread::sleep_for(delay_);
@@ -94,8 +93,7 @@ TEST(MailQueue, GivesUpAfterThreeAttemptsAndGoesOn) {
 }
 
 TEST(MailQueue, DefaultRetriesAreOneThenFiveSeconds) {
-    EXPECT_EQ(MailQueue::DefaultRetryDelays(),
-              (std::vector<std::chrono::milliseconds>{1000ms, 5000ms}));
+    EXPECT_EQ(MailQueue::DefaultRetryDelays(), (std::vector<std::chrono::milliseconds>{1000ms, 5000ms}));
 }
 
 TEST(MailQueue, DestructorDrainsTheQueue) {

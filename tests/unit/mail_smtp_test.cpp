@@ -1,8 +1,7 @@
 // SmtpMailer and MailQueue against a real SMTP server on loopback (tests/e2e/smtp_sink.py,
 // Debian's python3-aiosmtpd), which stores each message and how Python's e-mail parser reads it.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,12 +12,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "mail/mailer.hpp"
 
@@ -58,8 +56,8 @@ public:
             ::dup2(fds[1], STDOUT_FILENO);
             ::close(fds[0]);
             ::close(fds[1]);
-            ::execl("/usr/bin/python3", "python3", script.c_str(), "--host", "127.0.0.1",
-                    "--port", "0", "--dir", dir_.c_str(), static_cast<char*>(nullptr));
+            ::execl("/usr/bin/python3", "python3", script.c_str(), "--host", "127.0.0.1", "--port", "0", "--dir",
+                    dir_.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
         ::close(fds[1]);
@@ -88,8 +86,8 @@ private:
         std::string line;
         const auto deadline = std::chrono::steady_clock::now() + 20s;
         while (line.find('\n') == std::string::npos) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             pollfd pfd{out_fd_, POLLIN, 0};
             if (left <= 0ms || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
                 throw std::runtime_error("SMTP sink did not start");
@@ -224,15 +222,13 @@ TEST(MailSmtp, QueueDeliversEveryMessage) {
     SmtpMailer mailer(Settings(sink.port()));
     MailQueue queue(mailer);
     for (int i = 1; i <= 3; ++i) {
-        queue.Enqueue({"user" + std::to_string(i) + "@example.org", "n" + std::to_string(i),
-                       "body", "<p>body</p>"});
+        queue.Enqueue({"user" + std::to_string(i) + "@example.org", "n" + std::to_string(i), "body", "<p>body</p>"});
     }
     queue.Flush();
     ASSERT_EQ(sink.Count(), 3u);
     std::set<std::string> recipients;
     for (int i = 1; i <= 3; ++i) recipients.insert(sink.Parsed(i)["headers"]["to"]);
-    EXPECT_EQ(recipients, (std::set<std::string>{"user1@example.org", "user2@example.org",
-                                                 "user3@example.org"}));
+    EXPECT_EQ(recipients, (std::set<std::string>{"user1@example.org", "user2@example.org", "user3@example.org"}));
 }
 
 TEST(MailSmtp, QueueSurvivesAClosedPort) {

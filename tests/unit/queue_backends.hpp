@@ -38,7 +38,9 @@ public:
         settings_.queue_backend = "embedded";
         settings_.eval_lease = std::chrono::seconds(1);
     }
-    std::unique_ptr<MessageQueue> Open(const std::string& consumer) { return queue::Open(settings_, db_.get(), consumer); }
+    std::unique_ptr<MessageQueue> Open(const std::string& consumer) {
+        return queue::Open(settings_, db_.get(), consumer);
+    }
     void InjectRaw(std::string_view queue, const std::string& body) {
         auto conn = db_->Acquire();
         db::QueueRepository(*conn).Insert(queue, body, 0);
@@ -65,7 +67,9 @@ public:
         Open("purge");  // declares both queues
         testing::RabbitMqBroker::Shared().Purge({std::string(kEvalQueue), std::string(kUpdateQueue)});
     }
-    std::unique_ptr<MessageQueue> Open(const std::string& consumer) { return queue::Open(settings_, nullptr, consumer); }
+    std::unique_ptr<MessageQueue> Open(const std::string& consumer) {
+        return queue::Open(settings_, nullptr, consumer);
+    }
     void InjectRaw(std::string_view queue, const std::string& body) {
         testing::RabbitMqBroker::Shared().PublishRaw(std::string(queue), body);
     }

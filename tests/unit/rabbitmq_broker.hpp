@@ -72,7 +72,8 @@ public:
             properties.delivery_mode = 2;
             amqp_basic_publish(conn, 1, amqp_empty_bytes, amqp_cstring_bytes(queue.c_str()), 0, 0, &properties,
                                amqp_cstring_bytes(body.c_str()));
-            amqp_queue_declare(conn, 1, amqp_cstring_bytes(queue.c_str()), 1, 0, 0, 0, amqp_empty_table);  // a round trip
+            amqp_queue_declare(conn, 1, amqp_cstring_bytes(queue.c_str()), 1, 0, 0, 0,
+                               amqp_empty_table);  // a round trip
         });
     }
 
@@ -115,7 +116,8 @@ public:
 
 private:
     RabbitMqBroker() {
-        if (!std::filesystem::exists(kServer)) throw std::runtime_error("rabbitmq-server is not installed (scripts/setup.sh --test)");
+        if (!std::filesystem::exists(kServer))
+            throw std::runtime_error("rabbitmq-server is not installed (scripts/setup.sh --test)");
         std::string pattern = (std::filesystem::temp_directory_path() / "zr_rabbitmq_XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         dir_ = pattern;

@@ -67,10 +67,9 @@ TEST(SettingsLoad, DefaultsMatchSpec) {
     EXPECT_EQ(s.rpc_port, 5672);
     EXPECT_TRUE(s.hosts.empty());
     EXPECT_TRUE(s.remote_bin.empty());
-    EXPECT_EQ(s.origins, (std::vector<std::string>{
-                             "http://localhost:1313", "https://localhost:1313",
-                             "http://zerospeech.com", "https://zerospeech.com",
-                             "http://api.zerospeech.com", "https://api.zerospeech.com"}));
+    EXPECT_EQ(s.origins, (std::vector<std::string>{"http://localhost:1313", "https://localhost:1313",
+                                                   "http://zerospeech.com", "https://zerospeech.com",
+                                                   "http://api.zerospeech.com", "https://api.zerospeech.com"}));
     EXPECT_EQ(s.session_expiry_delay, seconds(7 * 86400));
     EXPECT_EQ(s.password_reset_expiry_delay, seconds(45 * 60));
     EXPECT_EQ(s.static_dir, fs::path("data/_static"));
@@ -94,8 +93,7 @@ TEST(SettingsLoad, SwaggerUiDefaultsToDebianCopyWhenInstalled) {
     }
     EXPECT_FALSE(LoadFrom({{"ZR_SWAGGER_UI_DIR", ""}}).settings.swagger_ui_dir);
     TempDir dir;
-    EXPECT_EQ(LoadFrom({{"ZR_SWAGGER_UI_DIR", dir.path().string()}}).settings.swagger_ui_dir,
-              dir.path());
+    EXPECT_EQ(LoadFrom({{"ZR_SWAGGER_UI_DIR", dir.path().string()}}).settings.swagger_ui_dir, dir.path());
 }
 
 TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
@@ -175,9 +173,8 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
     EXPECT_EQ(names, expected);
 
     // The advertised default is what loading nothing gives (except machine/folder dependent ones).
-    const std::set<std::string> dynamic = {"hostname",       "STATIC_DIR",  "USER_DATA_DIR",
-                                           "SUBMISSION_DIR", "ARCHIVE_DIR", "LEADERBOARD_DIR",
-                                           "SWAGGER_UI_DIR", "WORKER_DIR"};
+    const std::set<std::string> dynamic = {"hostname",    "STATIC_DIR",      "USER_DATA_DIR",  "SUBMISSION_DIR",
+                                           "ARCHIVE_DIR", "LEADERBOARD_DIR", "SWAGGER_UI_DIR", "WORKER_DIR"};
     const auto described = Describe(LoadFrom({}).settings, /*mask_secrets=*/false);
     EXPECT_EQ(described.size(), expected.size());
     for (const KeyInfo& key : Keys()) {
@@ -191,10 +188,9 @@ TEST(SettingsLoad, KeysMatchCaseInsensitivelyWithOrWithoutPrefix) {
     for (const char* name : {"ZR_DATA_FOLDER", "ZR_data_folder", "zr_Data_Folder", "DATA_FOLDER"}) {
         EXPECT_EQ(LoadFrom({{name, "/srv/zr"}}).settings.data_folder, fs::path("/srv/zr")) << name;
     }
-    const Settings s = LoadFrom({{"zr_session_expiry_delay", "1d"},
-                                 {"ZR_MAIL_port", "2525"},
-                                 {"zr_mattermost_URL", "http://mm"}})
-                           .settings;
+    const Settings s =
+        LoadFrom({{"zr_session_expiry_delay", "1d"}, {"ZR_MAIL_port", "2525"}, {"zr_mattermost_URL", "http://mm"}})
+            .settings;
     EXPECT_EQ(s.session_expiry_delay, seconds(86400));
     EXPECT_EQ(s.mail.port, 2525);
     EXPECT_EQ(s.mattermost_url, "http://mm");
@@ -243,10 +239,9 @@ TEST(SettingsLoad, EveryKindOfBadValueNamesTheKey) {
 }
 
 TEST(SettingsLoad, UnknownKeysAreWarnings) {
-    const LoadResult result =
-        LoadFrom({{"ZR_FOO", "1"}, {"zr_bar", "2"}, {"ZR_ENV_FILE", "/x"}, {"ZR_PORT", "9"}});
-    EXPECT_EQ(result.warnings, (std::vector<std::string>{"unknown setting ZR_FOO ignored",
-                                                         "unknown setting ZR_bar ignored"}));
+    const LoadResult result = LoadFrom({{"ZR_FOO", "1"}, {"zr_bar", "2"}, {"ZR_ENV_FILE", "/x"}, {"ZR_PORT", "9"}});
+    EXPECT_EQ(result.warnings,
+              (std::vector<std::string>{"unknown setting ZR_FOO ignored", "unknown setting ZR_bar ignored"}));
     EXPECT_EQ(result.settings.port, 9);
 }
 
@@ -305,8 +300,7 @@ TEST(SettingsLoad, EnvFileIsOverriddenByVariables) {
                                    "ZR_HOSTS='[\"gpu1\"]'\n"
                                    "ZR_NOPE=1\n"
                                    "PATH=/not/a/setting\n");
-    const LoadResult result =
-        LoadFrom({{"ZR_port", "2222"}, {"ZR_MAIL_SERVER", "smtp.override.org"}}, env);
+    const LoadResult result = LoadFrom({{"ZR_port", "2222"}, {"ZR_MAIL_SERVER", "smtp.override.org"}}, env);
     const Settings& s = result.settings;
     EXPECT_EQ(s.port, 2222);
     EXPECT_EQ(s.host, "0.0.0.0");
@@ -361,8 +355,7 @@ TEST(SettingsLoad, EnvironmentOverridesEnvFile) {
     EXPECT_EQ(result.settings.port, 3333);
     EXPECT_EQ(result.settings.host, "10.0.0.1");
     EXPECT_TRUE(result.settings.debug);
-    EXPECT_EQ(result.warnings,
-              std::vector<std::string>{"unknown setting ZR_UNKNOWN_THING ignored"});
+    EXPECT_EQ(result.warnings, std::vector<std::string>{"unknown setting ZR_UNKNOWN_THING ignored"});
 }
 
 TEST(SettingsLoad, DotEnvInWorkingFolderIsReadWhenNoEnvFileIsNamed) {

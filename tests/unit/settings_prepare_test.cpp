@@ -53,8 +53,7 @@ TEST_F(SettingsPrepare, CreatesExplicitFoldersOutsideDataFolder) {
     const fs::path data = root_ / "data", elsewhere = root_ / "elsewhere" / "deep" / "subs";
     fs::create_directory(data);
     const Settings s =
-        LoadFrom({{"ZR_DATA_FOLDER", data.string()}, {"ZR_SUBMISSION_DIR", elsewhere.string()}})
-            .settings;
+        LoadFrom({{"ZR_DATA_FOLDER", data.string()}, {"ZR_SUBMISSION_DIR", elsewhere.string()}}).settings;
     PrepareDataFolder(s);
     EXPECT_TRUE(fs::is_directory(elsewhere));
     EXPECT_FALSE(fs::exists(data / "submissions"));
@@ -73,8 +72,7 @@ TEST_F(SettingsPrepare, DataFolderThatIsAFileIsAnError) {
     std::ofstream(file) << "x";
     const SettingsError e = PrepareError(LoadFrom({{"ZR_DATA_FOLDER", file.string()}}).settings);
     EXPECT_EQ(e.key(), "ZR_DATA_FOLDER");
-    EXPECT_EQ(std::string(e.what()),
-              "ZR_DATA_FOLDER: '" + file.string() + "' is not a writable directory");
+    EXPECT_EQ(std::string(e.what()), "ZR_DATA_FOLDER: '" + file.string() + "' is not a writable directory");
 }
 
 TEST_F(SettingsPrepare, ReadOnlyDataFolderIsAnError) {

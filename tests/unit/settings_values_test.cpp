@@ -30,8 +30,7 @@ TEST(SettingsValues, Booleans) {
         EXPECT_FALSE(ParseBool("ZR_X", no)) << no;
     }
     for (const char* bad : {"", "maybe", "2", "truee", "y"}) {
-        EXPECT_EQ(ErrorOf([&] { ParseBool("ZR_X", bad); }).rfind("ZR_X: not a boolean", 0), 0u)
-            << bad;
+        EXPECT_EQ(ErrorOf([&] { ParseBool("ZR_X", bad); }).rfind("ZR_X: not a boolean", 0), 0u) << bad;
     }
 }
 
@@ -40,8 +39,7 @@ TEST(SettingsValues, Ports) {
     EXPECT_EQ(ParsePort("ZR_X", "65535", false), 65535);
     EXPECT_EQ(ParsePort("ZR_X", "0", true), 0);
     EXPECT_EQ(ErrorOf([] { ParsePort("ZR_X", "abc", false); }), "ZR_X: not a port number: 'abc'");
-    EXPECT_EQ(ErrorOf([] { ParsePort("ZR_X", "0", false); }),
-              "ZR_X: port out of range (1-65535): '0'");
+    EXPECT_EQ(ErrorOf([] { ParsePort("ZR_X", "0", false); }), "ZR_X: port out of range (1-65535): '0'");
     for (const char* bad : {"0", "65536", "-1", "+80", "80.0", "", "99999999999999999999999"}) {
         EXPECT_NE(ErrorOf([&] { ParsePort("ZR_X", bad, false); }), "") << bad;
     }
@@ -68,12 +66,10 @@ TEST(SettingsValues, Sizes) {
     EXPECT_EQ(ParseSize("ZR_X", "600 MB"), 600u * 1024 * 1024);
     EXPECT_EQ(ParseSize("ZR_X", "2G"), 2ull * 1024 * 1024 * 1024);
     EXPECT_EQ(ParseSize("ZR_X", "12B"), 12u);
-    for (const char* bad :
-         {"", "K", "12X", "1.5M", "-1", "0", "0K", "99999999999999999999G", "17179869184G"}) {
+    for (const char* bad : {"", "K", "12X", "1.5M", "-1", "0", "0K", "99999999999999999999G", "17179869184G"}) {
         EXPECT_NE(ErrorOf([&] { ParseSize("ZR_X", bad); }), "") << bad;
     }
-    EXPECT_EQ(ErrorOf([] { ParseSize("ZR_X", "12X"); }),
-              "ZR_X: not a size (bytes, or a number with K/M/G): '12X'");
+    EXPECT_EQ(ErrorOf([] { ParseSize("ZR_X", "12X"); }), "ZR_X: not a size (bytes, or a number with K/M/G): '12X'");
 }
 
 TEST(SettingsValues, Durations) {
@@ -84,14 +80,13 @@ TEST(SettingsValues, Durations) {
     EXPECT_EQ(ParseDuration("ZR_X", "30s", seconds(0)), seconds(30));
     EXPECT_EQ(ParseDuration("ZR_X", "1h30M", seconds(0)), seconds(5400));
     EXPECT_EQ(ParseDuration("ZR_X", "0", seconds(0)), seconds(0));
-    for (const char* bad : {"", "d", "7x", "7 d", "-5", "1.5h", "7d3", "99999999999999999999",
-                            "9223372036854775808", "999999999999999999d"}) {
+    for (const char* bad : {"", "d", "7x", "7 d", "-5", "1.5h", "7d3", "99999999999999999999", "9223372036854775808",
+                            "999999999999999999d"}) {
         EXPECT_NE(ErrorOf([&] { ParseDuration("ZR_X", bad, seconds(0)); }), "") << bad;
     }
     EXPECT_EQ(ErrorOf([] { ParseDuration("ZR_X", "soon", seconds(0)); }),
               "ZR_X: not a duration (seconds, or like 7d, 12h, 45m, 30s): 'soon'");
-    EXPECT_EQ(ErrorOf([] { ParseDuration("ZR_X", "0", seconds(1)); }),
-              "ZR_X: must be at least 1s: '0'");
+    EXPECT_EQ(ErrorOf([] { ParseDuration("ZR_X", "0", seconds(1)); }), "ZR_X: must be at least 1s: '0'");
     // Found by fuzz/settings_fuzz.cpp: ZR_READ_TIMEOUT=9223372036854775807 was accepted, and
     // now() + read_timeout overflowed the clock's nanoseconds.
     EXPECT_EQ(ParseDuration("ZR_X", "36500d", seconds(0)), seconds(36500LL * 86400));
@@ -109,12 +104,16 @@ TEST(SettingsValues, Lists) {
     EXPECT_EQ(ParseList("ZR_X", "gpu1, gpu2,,gpu1"), (List{"gpu1", "gpu2"}));
     EXPECT_EQ(ParseList("ZR_X", "http://a:1313"), (List{"http://a:1313"}));
     for (const char* bad : {"[1, 2]", R"(["a", null])", R"(["a")", R"([["a"]])"}) {
-        EXPECT_EQ(ErrorOf([&] { ParseList("ZR_X", bad); }).rfind("ZR_X: not a JSON list", 0), 0u)
-            << bad;
+        EXPECT_EQ(ErrorOf([&] { ParseList("ZR_X", bad); }).rfind("ZR_X: not a JSON list", 0), 0u) << bad;
     }
     // Found by fuzz/settings_fuzz.cpp: a plain list with bytes that are not UTF-8 was accepted,
     // then `zr check:settings` failed printing it as JSON.
-    EXPECT_EQ(ErrorOf([] { ParseList("ZR_X", "gpu1,a\xf5" "b"); }).rfind("ZR_X: not valid UTF-8", 0), 0u);
+    EXPECT_EQ(ErrorOf([] {
+                  ParseList("ZR_X",
+                            "gpu1,a\xf5"
+                            "b");
+              }).rfind("ZR_X: not valid UTF-8", 0),
+              0u);
     EXPECT_EQ(ParseList("ZR_X", "caf\xc3\xa9"), List{"caf\xc3\xa9"});
 }
 
@@ -125,8 +124,7 @@ TEST(SettingsValues, Maps) {
     EXPECT_EQ(ParseMap("ZR_X", "{}"), Map{});
     EXPECT_EQ(ParseMap("ZR_X", "  "), Map{});
     for (const char* bad : {"gpu1=/srv", R"({"gpu1": 3})", R"(["gpu1"])", R"({"a": "b")"}) {
-        EXPECT_EQ(ErrorOf([&] { ParseMap("ZR_X", bad); }).rfind("ZR_X: not a JSON object", 0), 0u)
-            << bad;
+        EXPECT_EQ(ErrorOf([&] { ParseMap("ZR_X", bad); }).rfind("ZR_X: not a JSON object", 0), 0u) << bad;
     }
 }
 

@@ -5,11 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "storage/folder_watch.hpp"
 #include "storage/profiles.hpp"
@@ -102,7 +101,7 @@ TEST_F(ProfilesTest, EveryThreadSeesAChangeMadeOnAnother) {
     const auto reader = [&](int i) {
         seen[i][0] = Affiliation(profiles_, "ada");
         seen[i][0] = Affiliation(profiles_, "ada");  // now from this thread's memory
-        step.arrive_and_wait();  // the main thread writes meanwhile
+        step.arrive_and_wait();                      // the main thread writes meanwhile
         step.arrive_and_wait();
         seen[i][1] = Affiliation(profiles_, "ada");
     };

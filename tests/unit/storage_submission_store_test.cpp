@@ -92,7 +92,8 @@ TEST(SubmissionStoreManifest, MalformedManifestThrows) {
             std::string(R"({"merge_hash": "x", "index": [{"file_name": "a", "file_size": )") + size + "}]}";
         EXPECT_THROW(ManifestFromJson(nlohmann::json::parse(text)), std::runtime_error) << size;
     }
-    const auto no_size = ManifestFromJson(nlohmann::json::parse(R"({"merge_hash": "x", "index": [{"file_name": "a"}]})"));
+    const auto no_size =
+        ManifestFromJson(nlohmann::json::parse(R"({"merge_hash": "x", "index": [{"file_name": "a"}]})"));
     EXPECT_EQ(no_size.index.at(0).file_size, 0u);
 }
 

@@ -18,11 +18,11 @@
 #include "crypto/crypto.hpp"
 #include "db/repositories.hpp"
 #include "mail/mailer.hpp"
+#include "recording_mailer.hpp"
 #include "storage/submission_store.hpp"
 #include "storage_zip_fixture.hpp"
 #include "submissions/submission_service.hpp"
 #include "templates/templates.hpp"
-#include "recording_mailer.hpp"
 
 namespace zr::submissions::testing {
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include <cstdlib>
-
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,8 +28,9 @@ inline TimePoint At(std::string_view text) {
 // The first implementation's database of ../shared/fixtures/legacy-v0 (or $ZR_LEGACY_FIXTURE_DIR).
 inline std::filesystem::path LegacyDb() {
     const char* dir = std::getenv("ZR_LEGACY_FIXTURE_DIR");
-    const std::filesystem::path root =
-        dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
+    const std::filesystem::path root = dir != nullptr
+                                           ? std::filesystem::path(dir)
+                                           : std::filesystem::path(ZR_SOURCE_DIR) / "../shared/fixtures/legacy-v0";
     return root / "data" / "zerospeech.db";
 }
 

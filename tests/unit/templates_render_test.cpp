@@ -1,13 +1,12 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 #include "templates/templates.hpp"
 
@@ -53,8 +52,7 @@ void ExpectPageLayout(const std::string& html, const std::string& title) {
 
 // Every input of a form has a <label for=...> and the given attributes.
 void ExpectInput(const std::string& html, const std::string& name, const std::string& type) {
-    const std::regex input("<input id=\"" + name + "\" name=\"" + name + "\" type=\"" + type +
-                           "\"[^>]*required>");
+    const std::regex input("<input id=\"" + name + "\" name=\"" + name + "\" type=\"" + type + "\"[^>]*required>");
     EXPECT_TRUE(std::regex_search(html, input)) << name;
     EXPECT_NE(html.find("<label for=\"" + name + "\">"), std::string::npos) << name;
 }
@@ -62,8 +60,7 @@ void ExpectInput(const std::string& html, const std::string& name, const std::st
 TEST(TemplatesRender, SignupFormHasEveryField) {
     const std::string html = Engine().Render("pages/signup_form.html", Site({{"title", "Sign up"}}));
     ExpectPageLayout(html, "Sign up");
-    EXPECT_NE(html.find("<form class=\"form\" method=\"post\" action=\"/auth/signup\">"),
-              std::string::npos);
+    EXPECT_NE(html.find("<form class=\"form\" method=\"post\" action=\"/auth/signup\">"), std::string::npos);
     for (const char* name : {"first_name", "last_name", "affiliation", "username"}) {
         ExpectInput(html, name, "text");
     }
@@ -74,11 +71,10 @@ TEST(TemplatesRender, SignupFormHasEveryField) {
 
 TEST(TemplatesRender, MessagePageSuccessAndError) {
     Engine engine;
-    const std::string ok = engine.Render(
-        "pages/message.html", Site({{"title", "Sign up"},
-                                    {"heading", "Account created successfully"},
-                                    {"lines", {"Check your e-mail.", "Second line."}},
-                                    {"success", true}}));
+    const std::string ok = engine.Render("pages/message.html", Site({{"title", "Sign up"},
+                                                                     {"heading", "Account created successfully"},
+                                                                     {"lines", {"Check your e-mail.", "Second line."}},
+                                                                     {"success", true}}));
     ExpectPageLayout(ok, "Sign up");
     EXPECT_NE(ok.find("message--success"), std::string::npos);
     EXPECT_EQ(ok.find("message--error"), std::string::npos);
@@ -87,13 +83,12 @@ TEST(TemplatesRender, MessagePageSuccessAndError) {
     EXPECT_NE(ok.find("<p class=\"message__text\">Second line.</p>"), std::string::npos);
     EXPECT_EQ(ok.find("<a class=\"button"), std::string::npos) << "no link without link_url";
 
-    const std::string bad = engine.Render(
-        "pages/message.html", Site({{"title", "Sign up"},
-                                    {"heading", "email already in use"},
-                                    {"lines", {"Choose another one."}},
-                                    {"success", false},
-                                    {"link_url", "/page/new-user"},
-                                    {"link_text", "Back to sign up"}}));
+    const std::string bad = engine.Render("pages/message.html", Site({{"title", "Sign up"},
+                                                                      {"heading", "email already in use"},
+                                                                      {"lines", {"Choose another one."}},
+                                                                      {"success", false},
+                                                                      {"link_url", "/page/new-user"},
+                                                                      {"link_text", "Back to sign up"}}));
     EXPECT_NE(bad.find("message--error"), std::string::npos);
     EXPECT_EQ(bad.find("message--success"), std::string::npos);
     EXPECT_NE(bad.find("href=\"/page/new-user\">Back to sign up</a>"), std::string::npos);
@@ -109,15 +104,14 @@ TEST(TemplatesRender, PasswordPages) {
     ExpectInput(request, "email", "email");
     EXPECT_NE(request.find(">Request Password Reset</button>"), std::string::npos);
 
-    const std::string update = engine.Render(
-        "pages/password_update_form.html",
-        Site({{"title", "New password"}, {"username", "alice"}, {"token", "tok-_123"},
-              {"action", "/auth/password/update?v=tok-_123"}}));
+    const std::string update =
+        engine.Render("pages/password_update_form.html", Site({{"title", "New password"},
+                                                               {"username", "alice"},
+                                                               {"token", "tok-_123"},
+                                                               {"action", "/auth/password/update?v=tok-_123"}}));
     ExpectPageLayout(update, "New password");
-    EXPECT_NE(update.find("method=\"post\" action=\"/auth/password/update?v=tok-_123\""),
-              std::string::npos);
-    EXPECT_NE(update.find("<input type=\"hidden\" name=\"session_code\" value=\"tok-_123\">"),
-              std::string::npos);
+    EXPECT_NE(update.find("method=\"post\" action=\"/auth/password/update?v=tok-_123\""), std::string::npos);
+    EXPECT_NE(update.find("<input type=\"hidden\" name=\"session_code\" value=\"tok-_123\">"), std::string::npos);
     ExpectInput(update, "password", "password");
     ExpectInput(update, "password_validation", "password");
     EXPECT_NE(update.find(">Reset Password</button>"), std::string::npos);
@@ -133,8 +127,7 @@ TEST(TemplatesRender, EmailsCarryTheirLink) {
     const json reset = Site({{"username", "bob"}, {"link", link}, {"expires_minutes", 45}});
     const json challenge = Site({{"username", "bob"}, {"challenge", "abx-2024"}, {"url", link}});
     for (const auto& [name, data] : {std::pair{"account_verification", verification},
-                                     std::pair{"password_reset", reset},
-                                     std::pair{"new_challenge", challenge}}) {
+                                     std::pair{"password_reset", reset}, std::pair{"new_challenge", challenge}}) {
         const std::string text = engine.Render(std::string("emails/") + name + ".txt", data);
         std::smatch match;
         ASSERT_TRUE(std::regex_search(text, match, std::regex(R"(https?://\S+)"))) << name;
@@ -149,30 +142,29 @@ TEST(TemplatesRender, EmailsCarryTheirLink) {
             << name;
         EXPECT_NE(html.find("contact@zerospeech.com"), std::string::npos) << name;
     }
-    EXPECT_NE(engine.Render("emails/password_reset.txt", reset).find("45 minutes"),
-              std::string::npos);
+    EXPECT_NE(engine.Render("emails/password_reset.txt", reset).find("45 minutes"), std::string::npos);
 }
 
 TEST(TemplatesRender, NewSubmissionEmailAndMattermost) {
     Engine engine;
     const json data = Site({{"username", "bob"}, {"submission_id", "01HX9"}, {"challenge", "abx"}});
-    for (const char* name : {"emails/new_submission.txt", "emails/new_submission.html",
-                             "mattermost/new_submission.md"}) {
+    for (const char* name :
+         {"emails/new_submission.txt", "emails/new_submission.html", "mattermost/new_submission.md"}) {
         const std::string out = engine.Render(name, data);
         EXPECT_NE(out.find("bob"), std::string::npos) << name;
         EXPECT_NE(out.find("01HX9"), std::string::npos) << name;
         EXPECT_NE(out.find("abx"), std::string::npos) << name;
     }
-    const std::string board = engine.Render("mattermost/leaderboard_update.md",
-                                            {{"leaderboard", "abx-lb"}, {"challenge", "abx"}});
+    const std::string board =
+        engine.Render("mattermost/leaderboard_update.md", {{"leaderboard", "abx-lb"}, {"challenge", "abx"}});
     EXPECT_NE(board.find("**abx-lb**"), std::string::npos);
     EXPECT_NE(board.find("**abx**"), std::string::npos);
 }
 
 TEST(TemplatesRender, EscapesHtmlByDefault) {
     const std::string html = Engine().Render(
-        "pages/message.html", Site({{"title", "t"}, {"heading", "<script>alert('x')</script>"},
-                                    {"lines", {"a & b"}}, {"success", false}}));
+        "pages/message.html",
+        Site({{"title", "t"}, {"heading", "<script>alert('x')</script>"}, {"lines", {"a & b"}}, {"success", false}}));
     EXPECT_EQ(html.find("<script>"), std::string::npos);
     EXPECT_NE(html.find("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;"), std::string::npos);
     EXPECT_NE(html.find("a &amp; b"), std::string::npos);
@@ -183,11 +175,15 @@ TEST(TemplatesRender, ConvertsJsonTypes) {
     dir.Write("t.mustache",
               "{{n}}|{{f}}|{{#yes}}Y{{/yes}}{{^no}}N{{/no}}{{^nothing}}0{{/nothing}}|"
               "{{#list}}[{{name}}]{{/list}}|{{obj.inner}}|{{{raw}}}");
-    const std::string out =
-        Engine(dir.path())
-            .Render("t", {{"n", 42}, {"f", 1.5}, {"yes", true}, {"no", false}, {"nothing", nullptr},
-                          {"list", json::array({{{"name", "a"}}, {{"name", "b"}}})},
-                          {"obj", {{"inner", "x"}}}, {"raw", "<b>"}});
+    const std::string out = Engine(dir.path())
+                                .Render("t", {{"n", 42},
+                                              {"f", 1.5},
+                                              {"yes", true},
+                                              {"no", false},
+                                              {"nothing", nullptr},
+                                              {"list", json::array({{{"name", "a"}}, {{"name", "b"}}})},
+                                              {"obj", {{"inner", "x"}}},
+                                              {"raw", "<b>"}});
     EXPECT_EQ(out, "42|1.5|YN0|[a][b]|x|<b>");
 }
 
@@ -196,8 +192,7 @@ TEST(TemplatesRender, OverrideDirectoryWinsOverEmbedded) {
     dir.Write("pages/signup_form.html.mustache", "custom {{title}} {{> pages/_part}}");
     dir.Write("pages/_part.mustache", "part {{app_name}}");
     const json data = Site({{"title", "T"}});
-    EXPECT_EQ(Engine(dir.path()).Render("pages/signup_form.html", data),
-              "custom T part Zerospeech Challenge API");
+    EXPECT_EQ(Engine(dir.path()).Render("pages/signup_form.html", data), "custom T part Zerospeech Challenge API");
     // Templates absent from the override folder still come from the binary, partials included.
     const std::string embedded = Engine(dir.path()).Render("pages/message.html", data);
     EXPECT_NE(embedded.find("<!doctype html>"), std::string::npos);
