@@ -1,8 +1,10 @@
-"""A private RabbitMQ broker for the e2e tests (notes/dependencies.md pitfall 9), and a tiny AMQP
-0-9-1 client to look into its queues.
+"""A private RabbitMQ broker for the e2e tests, and a tiny AMQP 0-9-1 client to look into its
+queues.
 
-Debian's /usr/lib/rabbitmq/bin/rabbitmq-server runs directly (not /usr/sbin's wrapper, which
-switches user) with its own HOME, data and log folders, on free loopback ports, with its own epmd.
+Debian's /usr/lib/rabbitmq/bin/rabbitmq-server runs directly: /usr/sbin/rabbitmq-server and
+rabbitmqctl switch to the rabbitmq user when run as root (and then fail on the Erlang cookie). It
+gets its own HOME, RABBITMQ_MNESIA_BASE, RABBITMQ_LOG_BASE and RABBITMQ_NODENAME, listens on
+127.0.0.1 only, on free ports (RABBITMQ_NODE_PORT, and ERL_EPMD_PORT for its own epmd).
 It accepts logins after ~6-20 s (readiness = a real AMQP login). Login guest/guest (loopback only).
 
 Fixtures:

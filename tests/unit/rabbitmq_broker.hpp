@@ -1,7 +1,9 @@
 #pragma once
-// A private RabbitMQ broker for unit tests (notes/dependencies.md pitfall 9): Debian's
-// /usr/lib/rabbitmq/bin/rabbitmq-server run directly with its own HOME, data and log folders,
-// listening on free loopback ports only, with its own epmd. Started once per test binary on first
+// A private RabbitMQ broker for unit tests. Debian's /usr/lib/rabbitmq/bin/rabbitmq-server is run
+// directly, because /usr/sbin/rabbitmq-server and rabbitmqctl switch to the rabbitmq user when run
+// as root (and then fail on the Erlang cookie). It gets its own HOME, RABBITMQ_MNESIA_BASE,
+// RABBITMQ_LOG_BASE and RABBITMQ_NODENAME, and listens on 127.0.0.1 only, on free ports
+// (RABBITMQ_NODE_PORT, and ERL_EPMD_PORT for its own epmd). Started once per test binary on first
 // use (RabbitMqBroker::Shared(), ~6-20 s), stopped when the binary exits. Login guest/guest
 // (allowed on loopback). Tests that cannot find rabbitmq-server fail, they do not skip.
 #include <amqp.h>
