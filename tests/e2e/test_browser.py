@@ -15,15 +15,18 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def browser_prerequisites():
+    """node, Chromium and playwright-core; a missing tool fails the test, as the RabbitMQ and
+    Slurm fixtures do (scripts/setup.sh --test installs them all)."""
     node = shutil.which("node")
     if not node:
-        pytest.skip("node is not installed")
+        pytest.fail("node is not installed (scripts/setup.sh --test installs the nodejs package)")
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed (scripts/setup.sh --test installs the chromium package)")
     if not (BROWSER_DIR / "node_modules" / "playwright-core").exists():
         npm = shutil.which("npm")
         if not npm:
-            pytest.skip("npm is not installed (needed for playwright-core)")
+            pytest.fail("npm is not installed, needed for playwright-core "
+                        "(scripts/setup.sh --test installs the npm package)")
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR, check=True,
                        capture_output=True, timeout=300)
     return node
