@@ -64,7 +64,7 @@ http::Response Login(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response Logout(ApiContext& ctx, http::Request& request) {
-    const auto caller = RequireCaller(ctx, request, accounts::AuthLevel::kAnySession);
+    const auto& caller = CallerOf(request);
     ctx.accounts.Logout(caller.token);
     return http::Response::Empty();
 }

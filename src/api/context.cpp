@@ -2,18 +2,83 @@
 
 #include "common/error.hpp"
 #include "common/strings.hpp"
+#include "crypto/crypto.hpp"
 
 namespace zr::api {
+namespace {
 
-accounts::Caller RequireCaller(ApiContext& ctx, const http::Request& request, accounts::AuthLevel level) {
-    const auto header = request.Header("authorization");
-    std::string_view value = header ? Trim(*header) : std::string_view();
-    const auto space = value.find(' ');
-    if (space == std::string_view::npos || !EqualsIgnoreCase(value.substr(0, space), "bearer") ||
-        Trim(value.substr(space + 1)).empty()) {
-        throw Error::Detail(ErrorKind::kUnauthenticated, "Not authenticated");
+Error NotAuthenticated() { return Error::Detail(ErrorKind::kUnauthenticated, "Not authenticated"); }
+
+accounts::Caller UserCaller(ApiContext& ctx, const http::Request& request, accounts::AuthLevel level) {
+    const auto token = BearerToken(request);
+    if (!token) throw NotAuthenticated();
+    return ctx.accounts.Authenticate(*token, level);
+}
+
+// Open when no token is configured.
+void CheckMetricsToken(const ApiContext& ctx, const http::Request& request) {
+    const std::string& expected = ctx.settings.metrics_token;
+    if (expected.empty()) return;
+    const auto token = BearerToken(request);
+    if (!token) throw NotAuthenticated();
+    // Digests have one length whatever the token's: the comparison time tells nothing about it.
+    if (!crypto::ConstantTimeEquals(crypto::Md5Hex(*token), crypto::Md5Hex(expected))) {
+        throw Error::Detail(ErrorKind::kUnauthenticated, "Invalid metrics token");
     }
-    return ctx.accounts.Authenticate(Trim(value.substr(space + 1)), level);
+}
+
+}  // namespace
+
+std::optional<std::string_view> BearerToken(const http::Request& request) {
+    const auto header = request.Header("authorization");
+    const std::string_view value = header ? Trim(*header) : std::string_view();
+    const auto space = value.find_first_of(" \t");
+    if (space == std::string_view::npos || !EqualsIgnoreCase(value.substr(0, space), "bearer")) return std::nullopt;
+    const std::string_view token = Trim(value.substr(space + 1));
+    if (token.empty()) return std::nullopt;
+    return token;
+}
+
+http::Authenticator MakeAuthenticator(ApiContext& ctx) {
+    return [&ctx](http::Auth auth, const http::Request& request) -> std::any {
+        switch (auth) {
+            case http::Auth::kNone:
+                return {};
+            case http::Auth::kSession:
+                return UserCaller(ctx, request, accounts::AuthLevel::kAnySession);
+            case http::Auth::kActiveUser:
+                return UserCaller(ctx, request, accounts::AuthLevel::kActiveUser);
+            case http::Auth::kWorkerToken:
+                ctx.transfer.Authorize(BearerToken(request));
+                return {};
+            case http::Auth::kMetricsToken:
+                CheckMetricsToken(ctx, request);
+                return {};
+        }
+        return {};
+    };
+}
+
+const accounts::Caller& CallerOf(const http::Request& request) {
+    RequireAuthenticated(request);
+    const auto* caller = std::any_cast<accounts::Caller>(&request.caller);
+    if (caller == nullptr) {
+        throw Error::Detail(ErrorKind::kInternal, "Internal Server Error",
+                            "no user authentication declared for " + request.path);
+    }
+    return *caller;
+}
+
+void RequireAuthenticated(const http::Request& request) {
+    if (request.auth_error) std::rethrow_exception(request.auth_error);
+}
+
+const http::UploadedFile* FileField(const http::Request& request, std::string_view field) {
+    const http::UploadedFile* found = nullptr;
+    for (const auto& file : request.files) {
+        if (file.field == field) found = &file;
+    }
+    return found;
 }
 
 http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::json data, int status) {

@@ -1,8 +1,13 @@
 #pragma once
-// Route handlers, grouped by area. Each is a function of the context and the request.
+// Route handlers, grouped by area. Each is a function of the context and the request (and, for
+// JSON bodies, of the body the route table decoded first). The route table (routes.cpp) declares
+// each route's authentication and refuses the request before its handler when it failed;
+// handlers read the caller with CallerOf(request).
 #include <filesystem>
+#include <memory>
 
 #include "api/context.hpp"
+#include "api/fields.hpp"
 #include "http/message.hpp"
 
 namespace zr::api {
@@ -25,17 +30,18 @@ http::Response RequestPasswordUpdatePage(ApiContext& ctx, http::Request& request
 // user_handlers.cpp
 http::Response CurrentUser(ApiContext& ctx, http::Request& request);
 http::Response GetProfile(ApiContext& ctx, http::Request& request);
-http::Response UpdateProfile(ApiContext& ctx, http::Request& request);
+http::Response UpdateProfile(ApiContext& ctx, http::Request& request, Fields body);
 
 // challenge_handlers.cpp
 http::Response ListChallenges(ApiContext& ctx, http::Request& request);
 http::Response GetChallenge(ApiContext& ctx, http::Request& request);
 
 // submission_handlers.cpp
-http::Response CreateSubmission(ApiContext& ctx, http::Request& request);
-// The upload_spool check of PUT .../submission/upload (before any body byte is read): caller,
-// query parameters (422), then SubmissionService::PrepareUpload; returns the spool folder.
-std::filesystem::path PrepareSubmissionUpload(ApiContext& ctx, http::Request& request);
+http::Response CreateSubmission(ApiContext& ctx, http::Request& request, Fields body);
+// The check of PUT .../submission/upload before any body byte is read: query parameters (422),
+// then UploadService::PrepareUpload; the ticket it returns is where the part is written and what
+// UploadSubmissionPart accepts (no second lookup).
+std::shared_ptr<http::UploadTarget> PrepareSubmissionUpload(ApiContext& ctx, http::Request& request);
 http::Response UploadSubmissionPart(ApiContext& ctx, http::Request& request);
 http::Response SubmissionUploadState(ApiContext& ctx, http::Request& request);
 http::Response ListUserSubmissions(ApiContext& ctx, http::Request& request);
@@ -66,8 +72,8 @@ http::Response MetricsText(ApiContext& ctx, http::Request& request);
 http::Response WorkerJob(ApiContext& ctx, http::Request& request);
 http::Response WorkerJobInput(ApiContext& ctx, http::Request& request);
 http::Response WorkerJobLog(ApiContext& ctx, http::Request& request);
-// The upload_spool check of PUT /worker/jobs/{job_id}/scores: token, md5 query, running job.
-std::filesystem::path PrepareWorkerScores(ApiContext& ctx, http::Request& request);
+// The check of PUT /worker/jobs/{job_id}/scores before its body: md5 query, running job.
+std::shared_ptr<http::UploadTarget> PrepareWorkerScores(ApiContext& ctx, http::Request& request);
 http::Response WorkerJobScores(ApiContext& ctx, http::Request& request);
 
 }  // namespace zr::api

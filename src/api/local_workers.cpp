@@ -6,7 +6,8 @@
 
 namespace zr::api {
 
-LocalWorkers::LocalWorkers(wiring::Services& services) : store_(services.settings().submission_dir) {
+LocalWorkers::LocalWorkers(wiring::Services& services)
+    : store_(services.file_system(), services.settings().submission_dir) {
     const auto& settings = services.settings();
     if (settings.local_workers == 0) return;
     const auto bin_dir = worker::BinFolderOf(settings, settings.hostname);

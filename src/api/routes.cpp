@@ -1,14 +1,21 @@
 #include "api/routes.hpp"
 
+#include "api/fields.hpp"
 #include "api/handlers.hpp"
 
 namespace zr::api {
 namespace {
 
+using http::Auth;
 using http::Method;
 using HandlerFn = http::Response (*)(ApiContext&, http::Request&);
+// Handlers of JSON bodies, which get the body decoded before the caller is checked (as FastAPI
+// did: malformed JSON is a 422 even without a token).
+using JsonHandlerFn = http::Response (*)(ApiContext&, http::Request&, Fields body);
+using PrepareFn = std::shared_ptr<http::UploadTarget> (*)(ApiContext&, http::Request&);
 
-struct Limits {
+struct Options {
+    Auth auth = Auth::kNone;
     std::size_t max_body = 0;  // 0 = the JSON default from settings
     bool offload = false;      // CPU-heavy (password hashing): run on the blocking pool
 };
@@ -16,95 +23,131 @@ struct Limits {
 // Room for the multipart framing and text fields around the part itself.
 constexpr std::size_t kMultipartOverhead = 128 * 1024;
 
-// PUT .../submission/upload: the body is streamed to the submission's tmp/ once the spool check
-// (caller, owner, part name) has passed.
-void AddUpload(http::Router& router, ApiContext& ctx) {
-    http::RouteOptions options;
-    options.max_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
-    options.upload_spool = [&ctx](http::Request& request) { return PrepareSubmissionUpload(ctx, request); };
-    router.Add(
-        Method::kPut, "/challenges/{challenge_id}/submission/upload",
-        [&ctx](http::Request& request) { return UploadSubmissionPart(ctx, request); }, options);
-}
+// The one place routes are added: the declared authentication was resolved by the transport
+// before the body; a route that declares one refuses the request here, before its handler runs,
+// when it failed.
+class Table {
+public:
+    Table(http::Router& router, ApiContext& ctx) : router_(router), ctx_(ctx) {}
 
-// Remote workers: /worker/jobs/*. The scores zip is streamed to the submission's tmp/ once the
-// spool check (token, running job) has passed; unzipping it runs on the blocking pool.
-void AddWorkerRoutes(http::Router& router, ApiContext& ctx) {
-    auto route = [&ctx](auto fn) { return [&ctx, fn](http::Request& request) { return fn(ctx, request); }; };
-    http::RouteOptions small;
-    small.max_body = ctx.settings.max_json_body;
-    router.Add(Method::kGet, "/worker/jobs/{job_id}", route(WorkerJob), small);
-    router.Add(Method::kGet, "/worker/jobs/{job_id}/input", route(WorkerJobInput), small);
-    http::RouteOptions log;
-    log.max_body = transfer::TransferService::kMaxLogBytes;
-    router.Add(Method::kPost, "/worker/jobs/{job_id}/log", route(WorkerJobLog), log);
-    http::RouteOptions scores;
-    scores.max_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
-    scores.offload = true;
-    scores.upload_spool = [&ctx](http::Request& request) { return PrepareWorkerScores(ctx, request); };
-    router.Add(Method::kPut, "/worker/jobs/{job_id}/scores", route(WorkerJobScores), scores);
-}
+    void Add(Method method, const char* path, HandlerFn fn, Options options = {}) {
+        ApiContext& ctx = ctx_;
+        router_.Add(
+            method, path,
+            [&ctx, fn](http::Request& request) {
+                RequireAuthenticated(request);
+                return fn(ctx, request);
+            },
+            RouteOptions(options));
+    }
+
+    void AddJson(Method method, const char* path, JsonHandlerFn fn, Options options = {}) {
+        ApiContext& ctx = ctx_;
+        router_.Add(
+            method, path,
+            [&ctx, fn](http::Request& request) {
+                Fields body = Fields::FromJsonBody(request);
+                RequireAuthenticated(request);
+                return fn(ctx, request, std::move(body));
+            },
+            RouteOptions(options));
+    }
+
+    // A streamed upload: `prepare` runs before the body (after the authentication check), the
+    // handler once the parts are on disk.
+    void AddUpload(Method method, const char* path, PrepareFn prepare, HandlerFn fn, Options options) {
+        ApiContext& ctx = ctx_;
+        http::RouteOptions route = RouteOptions(options);
+        route.prepare_upload = [&ctx, prepare](http::Request& request) {
+            RequireAuthenticated(request);
+            return prepare(ctx, request);
+        };
+        router_.Add(method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, route);
+    }
+
+    // A handler that needs nothing of the context.
+    void AddFixed(Method method, const char* path, http::Handler handler) {
+        router_.Add(method, path, std::move(handler), RouteOptions({}));
+    }
+
+private:
+    http::RouteOptions RouteOptions(const Options& options) const {
+        http::RouteOptions route;
+        route.auth = options.auth;
+        route.max_body = options.max_body != 0 ? options.max_body : ctx_.settings.max_json_body;
+        route.offload = options.offload;
+        return route;
+    }
+
+    http::Router& router_;
+    ApiContext& ctx_;
+};
 
 }  // namespace
 
 http::Router BuildRouter(ApiContext& ctx) {
     http::Router router;
-    const std::size_t json = ctx.settings.max_json_body;
-    auto add = [&](Method method, const char* path, HandlerFn fn, Limits limits = {}) {
-        http::RouteOptions options;
-        options.max_body = limits.max_body ? limits.max_body : json;
-        options.offload = limits.offload;
-        router.Add(
-            method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, options);
-    };
-    const Limits hashing{.offload = true};
+    router.SetAuthenticator(MakeAuthenticator(ctx));
+    Table table(router, ctx);
+    const Options hashing{.offload = true};
+    const Options user{.auth = Auth::kActiveUser};
+    const Options worker{.auth = Auth::kWorkerToken};
+    const std::size_t part_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
 
     // GET /: the settings do not change while serving, so the answer is serialised once.
-    http::RouteOptions root_options;
-    root_options.max_body = json;
-    router.Add(
-        Method::kGet, "/",
-        [body = RootJson(ctx.settings)](http::Request&) { return http::Response::JsonText(200, body); }, root_options);
-    add(Method::kGet, "/docs", DocsPage);
-    add(Method::kGet, "/docs/assets/{file}", DocsAsset);
-    add(Method::kGet, "/openapi.json", OpenApi);
-    add(Method::kGet, "/health", Health);
-    add(Method::kGet, "/metrics", MetricsText);
-    add(Method::kGet, "/static/{path:path}", StaticFile);
+    table.AddFixed(Method::kGet, "/",
+                   [body = RootJson(ctx.settings)](http::Request&) { return http::Response::JsonText(200, body); });
+    table.Add(Method::kGet, "/docs", DocsPage);
+    table.Add(Method::kGet, "/docs/assets/{file}", DocsAsset);
+    table.Add(Method::kGet, "/openapi.json", OpenApi);
+    table.Add(Method::kGet, "/health", Health);
+    table.Add(Method::kGet, "/metrics", MetricsText, {.auth = Auth::kMetricsToken});
+    table.Add(Method::kGet, "/static/{path:path}", StaticFile);
 
-    add(Method::kPost, "/auth/login", Login, hashing);
-    add(Method::kDelete, "/auth/logout", Logout);
-    add(Method::kPut, "/auth/signup", SignupJson, hashing);
-    add(Method::kPost, "/auth/signup", SignupForm, hashing);
-    add(Method::kPost, "/auth/password/reset", PasswordResetRequest);
-    add(Method::kPost, "/auth/password/update", PasswordUpdatePage, hashing);
-    add(Method::kPut, "/auth/password/update", PasswordUpdateApi, hashing);
+    table.Add(Method::kPost, "/auth/login", Login, hashing);
+    table.Add(Method::kDelete, "/auth/logout", Logout, {.auth = Auth::kSession});
+    table.Add(Method::kPut, "/auth/signup", SignupJson, hashing);
+    table.Add(Method::kPost, "/auth/signup", SignupForm, hashing);
+    table.Add(Method::kPost, "/auth/password/reset", PasswordResetRequest);
+    table.Add(Method::kPost, "/auth/password/update", PasswordUpdatePage, hashing);
+    table.Add(Method::kPut, "/auth/password/update", PasswordUpdateApi, hashing);
 
-    add(Method::kGet, "/page/new-user", NewUserPage);
-    add(Method::kGet, "/page/email-verify", EmailVerifyPage);
-    add(Method::kGet, "/page/password-update", PasswordUpdateFormPage);
-    add(Method::kGet, "/page/request-password-update", RequestPasswordUpdatePage);
+    table.Add(Method::kGet, "/page/new-user", NewUserPage);
+    table.Add(Method::kGet, "/page/email-verify", EmailVerifyPage);
+    table.Add(Method::kGet, "/page/password-update", PasswordUpdateFormPage);
+    table.Add(Method::kGet, "/page/request-password-update", RequestPasswordUpdatePage);
 
-    add(Method::kGet, "/users/", CurrentUser);
-    add(Method::kGet, "/users/profile", GetProfile);
-    add(Method::kPost, "/users/profile", UpdateProfile);
+    table.Add(Method::kGet, "/users/", CurrentUser, user);
+    table.Add(Method::kGet, "/users/profile", GetProfile, user);
+    table.AddJson(Method::kPost, "/users/profile", UpdateProfile, user);
 
-    add(Method::kGet, "/challenges/", ListChallenges);
-    add(Method::kGet, "/challenges/{challenge_id}", GetChallenge);
-    add(Method::kGet, "/challenges/{challenge_id}/leaderboard", ChallengeLeaderboards);
-    add(Method::kGet, "/leaderboards/", ListLeaderboards);
-    add(Method::kGet, "/leaderboards/{leaderboard_id}/json", LeaderboardJson);
+    table.Add(Method::kGet, "/challenges/", ListChallenges);
+    table.Add(Method::kGet, "/challenges/{challenge_id}", GetChallenge);
+    table.Add(Method::kGet, "/challenges/{challenge_id}/leaderboard", ChallengeLeaderboards);
+    table.Add(Method::kGet, "/leaderboards/", ListLeaderboards);
+    table.Add(Method::kGet, "/leaderboards/{leaderboard_id}/json", LeaderboardJson);
 
-    add(Method::kPost, "/challenges/{challenge_id}/submission/create", CreateSubmission);
-    add(Method::kGet, "/challenges/{challenge_id}/submission/upload", SubmissionUploadState);
-    AddUpload(router, ctx);
-    add(Method::kGet, "/users/submissions", ListUserSubmissions);
-    add(Method::kGet, "/users/submissions/tracks/{track_id}", ListUserTrackSubmissions);
-    add(Method::kGet, "/users/submissions/{submission_id}", GetUserSubmission);
-    add(Method::kGet, "/users/submissions/{submission_id}/status", UserSubmissionStatus);
-    add(Method::kGet, "/users/submissions/{submission_id}/log", UserSubmissionLog);
-    add(Method::kGet, "/users/submissions/{submission_id}/scores", UserSubmissionScores);
-    AddWorkerRoutes(router, ctx);
+    table.AddJson(Method::kPost, "/challenges/{challenge_id}/submission/create", CreateSubmission, user);
+    table.Add(Method::kGet, "/challenges/{challenge_id}/submission/upload", SubmissionUploadState, user);
+    // The body is streamed to the submission's tmp/ once the ticket (caller, owner, part name,
+    // room on disk) is issued.
+    table.AddUpload(Method::kPut, "/challenges/{challenge_id}/submission/upload", PrepareSubmissionUpload,
+                    UploadSubmissionPart, {.auth = Auth::kActiveUser, .max_body = part_body});
+    table.Add(Method::kGet, "/users/submissions", ListUserSubmissions, user);
+    table.Add(Method::kGet, "/users/submissions/tracks/{track_id}", ListUserTrackSubmissions, user);
+    table.Add(Method::kGet, "/users/submissions/{submission_id}", GetUserSubmission, user);
+    table.Add(Method::kGet, "/users/submissions/{submission_id}/status", UserSubmissionStatus, user);
+    table.Add(Method::kGet, "/users/submissions/{submission_id}/log", UserSubmissionLog, user);
+    table.Add(Method::kGet, "/users/submissions/{submission_id}/scores", UserSubmissionScores, user);
+
+    // Remote workers (ZR_WORKER_TOKEN). The scores zip is streamed to the submission's tmp/ once
+    // the ticket (token, running job) is issued; unzipping it runs on the blocking pool.
+    table.Add(Method::kGet, "/worker/jobs/{job_id}", WorkerJob, worker);
+    table.Add(Method::kGet, "/worker/jobs/{job_id}/input", WorkerJobInput, worker);
+    table.Add(Method::kPost, "/worker/jobs/{job_id}/log", WorkerJobLog,
+              {.auth = Auth::kWorkerToken, .max_body = transfer::TransferService::kMaxLogBytes});
+    table.AddUpload(Method::kPut, "/worker/jobs/{job_id}/scores", PrepareWorkerScores, WorkerJobScores,
+                    {.auth = Auth::kWorkerToken, .max_body = part_body, .offload = true});
     return router;
 }
 

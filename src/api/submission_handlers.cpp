@@ -11,9 +11,19 @@ namespace {
 
 using submissions::SubmissionView;
 
-accounts::Caller ActiveCaller(ApiContext& ctx, const http::Request& request) {
-    return RequireCaller(ctx, request, accounts::AuthLevel::kActiveUser);
-}
+// The ticket of a part request (UploadService::PrepareUpload), and where its part is written.
+class PartUpload final : public http::UploadTarget {
+public:
+    PartUpload(submissions::UploadService& uploads, submissions::UploadTicket ticket)
+        : uploads_(uploads), ticket_(std::move(ticket)) {}
+    SpoolFile CreateFile() override { return uploads_.NewSpoolFile(ticket_); }
+    void DiscardFile(const std::filesystem::path& path) noexcept override { uploads_.DiscardSpoolFile(path); }
+    const submissions::UploadTicket& ticket() const { return ticket_; }
+
+private:
+    submissions::UploadService& uploads_;
+    submissions::UploadTicket ticket_;
+};
 
 struct UploadTarget {
     domain::ChallengeId challenge_id = 0;
@@ -40,7 +50,7 @@ nlohmann::json SummaryJson(const SubmissionView& view) {
     return {{"submission_id", view.submission.id},
             {"track_label", view.challenge.label},
             {"track_id", view.challenge.id},
-            {"status", view.submission.status}};
+            {"status", domain::ToString(view.submission.status)}};
 }
 
 // "<executor> <script> <arguments...>", the command the evaluation runs; "" without evaluator.
@@ -66,7 +76,7 @@ nlohmann::json DetailJson(const SubmissionView& view) {
             {"username", view.username},
             {"track_label", view.challenge.label},
             {"track_id", view.challenge.id},
-            {"status", view.submission.status},
+            {"status", domain::ToString(view.submission.status)},
             // The day ("2021-03-31"): the first implementation's model declared `date: date`, and
             // pydantic v1 turned the stored datetime into its date.
             {"date", FormatDate(LocalDate(view.submission.submit_date))},
@@ -85,7 +95,7 @@ nlohmann::json DetailsJson(const submissions::StatusDetails& details) {
                    {"reason", details.failure->reason},
                    {"counts_toward_limit", details.failure->counts_toward_limit}};
     }
-    return {{"status", details.status},
+    return {{"status", domain::ToString(details.status)},
             {"queue_position", details.queue_position ? nlohmann::json(*details.queue_position) : nlohmann::json()},
             {"failure", std::move(failure)},
             {"evaluations", details.evaluations},
@@ -96,43 +106,40 @@ const std::string& SubmissionIdParam(const http::Request& request) { return requ
 
 }  // namespace
 
-http::Response CreateSubmission(ApiContext& ctx, http::Request& request) {
-    Fields body = Fields::FromJsonBody(request);  // decoded before the caller is checked, as FastAPI did
-    const auto caller = ActiveCaller(ctx, request);
+http::Response CreateSubmission(ApiContext& ctx, http::Request& request, Fields body) {
+    const auto& caller = CallerOf(request);
     const auto challenge_id = PathInt(request, "challenge_id");
     const auto create = ParseCreateRequest(std::move(body));
-    return http::Response::Json(200, ctx.submissions.Create(caller.user, challenge_id, create));
+    return http::Response::Json(200, ctx.uploads.Create(caller.user, challenge_id, create));
 }
 
-std::filesystem::path PrepareSubmissionUpload(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+std::shared_ptr<http::UploadTarget> PrepareSubmissionUpload(ApiContext& ctx, http::Request& request) {
+    const auto& caller = CallerOf(request);
     const auto target = ReadUploadTarget(request, true);
-    return ctx.submissions.PrepareUpload(caller.user, target.challenge_id, target.submission_id, target.part_name);
+    return std::make_shared<PartUpload>(
+        ctx.uploads, ctx.uploads.PrepareUpload(caller.user, target.challenge_id, target.submission_id,
+                                               target.part_name, request.content_length));
 }
 
+// The prepare step located the submission and checked the caller and the part: the ticket is all
+// this needs, nothing is looked up again.
 http::Response UploadSubmissionPart(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
-    const auto target = ReadUploadTarget(request, true);
-    const http::UploadedFile* file = nullptr;
-    for (const auto& uploaded : request.files) {
-        if (uploaded.field == "file_data") file = &uploaded;
-    }
+    const auto& upload = UploadOf<PartUpload>(request);
+    const http::UploadedFile* file = FileField(request, "file_data");
     if (file == nullptr) throw Error::Validation({{{"body", "file_data"}, "field required", "value_error.missing"}});
     const submissions::ReceivedFile received{file->path, file->size, file->md5};
-    const auto state =
-        ctx.submissions.AcceptPart(caller.user, target.challenge_id, target.submission_id, target.part_name, received);
-    return http::Response::Json(200, ToJson(state));
+    return http::Response::Json(200, ToJson(ctx.uploads.AcceptPart(upload.ticket(), received)));
 }
 
 http::Response SubmissionUploadState(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     const auto target = ReadUploadTarget(request, false);
-    const auto state = ctx.submissions.UploadStatus(caller.user, target.challenge_id, target.submission_id);
+    const auto state = ctx.uploads.UploadStatus(caller.user, target.challenge_id, target.submission_id);
     return http::Response::Json(200, ToJson(state));
 }
 
 http::Response ListUserSubmissions(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     nlohmann::json out = nlohmann::json::object();
     for (const auto& view : ctx.submissions.ListForUser(caller.user, std::nullopt)) {
         out[view.challenge.label].push_back(SummaryJson(view));
@@ -141,7 +148,7 @@ http::Response ListUserSubmissions(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response ListUserTrackSubmissions(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     const auto track_id = PathInt(request, "track_id");
     nlohmann::json out = nlohmann::json::array();
     for (const auto& view : ctx.submissions.ListForUser(caller.user, track_id)) out.push_back(SummaryJson(view));
@@ -149,30 +156,30 @@ http::Response ListUserTrackSubmissions(ApiContext& ctx, http::Request& request)
 }
 
 http::Response GetUserSubmission(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     return http::Response::Json(200, DetailJson(ctx.submissions.Get(caller.user, SubmissionIdParam(request))));
 }
 
 http::Response UserSubmissionStatus(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     Fields query = Fields::FromQuery(request);
     const bool details = query.OptionalBool("details").value_or(false);
     query.ThrowIfInvalid();
     const auto status = ctx.submissions.Details(caller.user, SubmissionIdParam(request));
     if (details) return http::Response::Json(200, DetailsJson(status));
-    auto response = http::Response::Json(200, status.status);
+    auto response = http::Response::Json(200, domain::ToString(status.status));
     if (status.queue_position)
         response.headers.emplace_back("X-Queue-Position", std::to_string(*status.queue_position));
     return response;
 }
 
 http::Response UserSubmissionLog(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     return http::Response::Json(200, ctx.submissions.LogLines(caller.user, SubmissionIdParam(request)));
 }
 
 http::Response UserSubmissionScores(ApiContext& ctx, http::Request& request) {
-    const auto caller = ActiveCaller(ctx, request);
+    const auto& caller = CallerOf(request);
     return http::Response::Json(200, ctx.submissions.Scores(caller.user, SubmissionIdParam(request)));
 }
 

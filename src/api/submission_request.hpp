@@ -3,7 +3,7 @@
 // (kept apart from the handlers so unit tests and the fuzz target reach it without a service).
 #include "api/fields.hpp"
 #include "http/message.hpp"
-#include "submissions/submission_service.hpp"
+#include "submissions/types.hpp"
 
 namespace zr::api {
 

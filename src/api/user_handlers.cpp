@@ -5,14 +5,14 @@
 
 namespace zr::api {
 
-http::Response CurrentUser(ApiContext& ctx, http::Request& request) {
-    const auto caller = RequireCaller(ctx, request, accounts::AuthLevel::kActiveUser);
+http::Response CurrentUser(ApiContext&, http::Request& request) {
+    const auto& caller = CallerOf(request);
     return http::Response::Json(
         200, {{"username", caller.user.username}, {"email", caller.user.email}, {"verified", caller.user.verified}});
 }
 
 http::Response GetProfile(ApiContext& ctx, http::Request& request) {
-    const auto caller = RequireCaller(ctx, request, accounts::AuthLevel::kActiveUser);
+    const auto& caller = CallerOf(request);
     Fields query = Fields::FromQuery(request);
     // ?account=true adds the account's e-mail and verification (not in the first implementation).
     const bool with_account = query.OptionalBool("account").value_or(false);
@@ -20,11 +20,10 @@ http::Response GetProfile(ApiContext& ctx, http::Request& request) {
     return http::Response::Json(200, ctx.accounts.GetProfile(caller.user, with_account));
 }
 
-http::Response UpdateProfile(ApiContext& ctx, http::Request& request) {
-    // As FastAPI: the body is decoded before the caller is checked (malformed JSON is a 422
-    // even without a token), its fields after.
-    Fields body = Fields::FromJsonBody(request);
-    const auto caller = RequireCaller(ctx, request, accounts::AuthLevel::kActiveUser);
+// The route table decoded the body before checking the caller (malformed JSON is a 422 even
+// without a token, as with FastAPI); its fields are read after.
+http::Response UpdateProfile(ApiContext& ctx, http::Request& request, Fields body) {
+    const auto& caller = CallerOf(request);
     body.RequiredString("username");
     body.RequiredString("affiliation");
     body.OptionalString("first_name");

@@ -4,25 +4,40 @@
 #include "api/handlers.hpp"
 #include "common/error.hpp"
 
+// The routes declare Auth::kWorkerToken: the token was checked (404 with the feature off, 401)
+// before anything here runs.
 namespace zr::api {
 namespace {
 
-// Authorisation first: with the feature off every worker route is an unknown path (404).
-const std::string& AuthorizedJobId(ApiContext& ctx, const http::Request& request) {
-    ctx.transfer.Authorize(request.Header("authorization"));
-    return request.path_params.at("job_id");
-}
+const std::string& JobId(const http::Request& request) { return request.path_params.at("job_id"); }
+
+// The ticket of a scores upload (TransferService::PrepareScores), and where the zip is written.
+class ScoresUpload final : public http::UploadTarget {
+public:
+    ScoresUpload(transfer::TransferService& transfer, transfer::ScoresTicket ticket, std::string md5)
+        : transfer_(transfer), ticket_(std::move(ticket)), md5_(std::move(md5)) {}
+    SpoolFile CreateFile() override { return transfer_.NewSpoolFile(ticket_); }
+    void DiscardFile(const std::filesystem::path& path) noexcept override { transfer_.DiscardSpoolFile(path); }
+    const transfer::ScoresTicket& ticket() const { return ticket_; }
+    const std::string& declared_md5() const { return md5_; }
+
+private:
+    transfer::TransferService& transfer_;
+    transfer::ScoresTicket ticket_;
+    std::string md5_;
+};
 
 }  // namespace
 
 http::Response WorkerJob(ApiContext& ctx, http::Request& request) {
-    const auto job = ctx.transfer.Job(AuthorizedJobId(ctx, request));
-    return http::Response::Json(200,
-                                {{"job_id", job.job_id}, {"submission_id", job.submission_id}, {"state", job.state}});
+    const auto job = ctx.transfer.Job(JobId(request));
+    return http::Response::Json(200, {{"job_id", job.job_id},
+                                      {"submission_id", job.submission_id},
+                                      {"state", domain::ToString(job.state)}});
 }
 
 http::Response WorkerJobInput(ApiContext& ctx, http::Request& request) {
-    const auto archive = ctx.transfer.Input(AuthorizedJobId(ctx, request));
+    const auto archive = ctx.transfer.Input(JobId(request));
     http::Response response;
     response.content_type = "application/zip";
     response.file = archive.path;
@@ -31,32 +46,26 @@ http::Response WorkerJobInput(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response WorkerJobLog(ApiContext& ctx, http::Request& request) {
-    const std::string& job_id = AuthorizedJobId(ctx, request);
-    ctx.transfer.AppendLog(job_id, request.body);
+    ctx.transfer.AppendLog(JobId(request), request.body);
     return http::Response::Json(200, {{"appended", request.body.size()}});
 }
 
-std::filesystem::path PrepareWorkerScores(ApiContext& ctx, http::Request& request) {
-    const std::string& job_id = AuthorizedJobId(ctx, request);
+std::shared_ptr<http::UploadTarget> PrepareWorkerScores(ApiContext& ctx, http::Request& request) {
     Fields query = Fields::FromQuery(request);
-    query.RequiredString("md5");
+    std::string md5 = query.RequiredString("md5");
     query.ThrowIfInvalid();
-    return ctx.transfer.PrepareScores(job_id);
+    return std::make_shared<ScoresUpload>(ctx.transfer, ctx.transfer.PrepareScores(JobId(request)), std::move(md5));
 }
 
 http::Response WorkerJobScores(ApiContext& ctx, http::Request& request) {
-    const std::string& job_id = AuthorizedJobId(ctx, request);
-    Fields query = Fields::FromQuery(request);
-    const std::string md5 = query.RequiredString("md5");
-    query.ThrowIfInvalid();
-    const http::UploadedFile* file = nullptr;
-    for (const auto& uploaded : request.files) {
-        if (uploaded.field == "file_data") file = &uploaded;
-    }
+    const auto& upload = UploadOf<ScoresUpload>(request);
+    const http::UploadedFile* file = FileField(request, "file_data");
     if (file == nullptr) throw Error::Validation({{{"body", "file_data"}, "field required", "value_error.missing"}});
-    const auto received = ctx.transfer.AcceptScores(job_id, file->path, file->md5, md5);
-    return http::Response::Json(
-        200, {{"job_id", job_id}, {"md5", received.md5}, {"entries", received.entries}, {"bytes", received.bytes}});
+    const auto received = ctx.transfer.AcceptScores(upload.ticket(), file->path, file->md5, upload.declared_md5());
+    return http::Response::Json(200, {{"job_id", JobId(request)},
+                                      {"md5", received.md5},
+                                      {"entries", received.entries},
+                                      {"bytes", received.bytes}});
 }
 
 }  // namespace zr::api

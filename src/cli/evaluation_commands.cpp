@@ -12,8 +12,6 @@ namespace zr::cli {
 namespace evaluation_cmds {  // named, so the unity build keeps each file's helpers apart
 namespace {
 
-constexpr std::array<std::string_view, 5> kJobStates = {"queued", "running", "completed", "failed", "canceled"};
-
 // "42s", "3m05s", "2h07m", "3d04h": short enough for a table column.
 std::string FormatAge(std::chrono::seconds age) {
     const long long s = std::max<long long>(age.count(), 0);
@@ -29,12 +27,12 @@ nlohmann::json TextOrNull(const std::string& text) { return text.empty() ? nlohm
 nlohmann::json JobRow(const evaluation::JobView& job, TimePoint now) {
     auto since = [now](TimePoint t) { return FormatAge(std::chrono::duration_cast<std::chrono::seconds>(now - t)); };
     nlohmann::json lease_age;
-    if (job.state == "running") {
+    if (job.state == domain::JobState::kRunning) {
         if (auto last = job.heartbeat_at ? job.heartbeat_at : job.started_at) lease_age = since(*last);
     }
     return {{"job", job.id},
             {"submission", job.submission_id},
-            {"state", job.state},
+            {"state", domain::ToString(job.state)},
             {"attempts", job.attempts},
             {"worker", TextOrNull(job.worker)},
             {"host", TextOrNull(job.host)},
@@ -140,14 +138,15 @@ void AddScores(CommandSet& commands) {
             if (options->json) {
                 context.out() << nlohmann::json({{"submission", history.submission.id},
                                                  {"challenge", history.challenge_label},
-                                                 {"status", history.submission.status},
+                                                 {"status", domain::ToString(history.submission.status)},
                                                  {"versions", rows}})
                                      .dump(2)
                               << '\n';
                 return 0;
             }
             context.out() << "submission " << history.submission.id << " (" << history.challenge_label << ", "
-                          << history.submission.status << "): " << rows.size() << " score version(s)\n";
+                          << domain::ToString(history.submission.status) << "): " << rows.size()
+                          << " score version(s)\n";
             if (rows.empty()) return 0;
             Listing listing({"version", "job", "evaluator", "script_sha256", "host", "executor", "started_at",
                              "finished_at", "exit_code", "shown", "location", "entries"});
@@ -186,17 +185,20 @@ void AddJobsList(CommandSet& commands) {
     auto& command = commands.Add(
         "jobs", "list", "Evaluation jobs, newest first (lease_age: time since a running job's last heartbeat)",
         [options](Context& context) {
-            for (const auto& state : options->states) {
-                if (std::find(kJobStates.begin(), kJobStates.end(), state) == kJobStates.end()) {
-                    throw CliError("unknown job state '" + state +
+            std::vector<domain::JobState> states;
+            for (const auto& text : options->states) {
+                const auto state = domain::ParseJobState(text);
+                if (!state) {
+                    throw CliError("unknown job state '" + text +
                                    "' (one of queued, running, completed, failed, canceled)");
                 }
+                states.push_back(*state);
             }
             auto& services = context.services();
             const TimePoint now = services.clock().Now();
             Listing listing({"job", "submission", "state", "attempts", "worker", "host", "created_at", "age",
                              "lease_age", "exit_code", "reason", "evaluator", "failure"});
-            for (const auto& job : services.evaluation().ListJobs(options->states)) {
+            for (const auto& job : services.evaluation().ListJobs(states)) {
                 listing.AddObject(JobRow(job, now));
             }
             listing.Print(context.out(), options->json);

@@ -6,7 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/listing.hpp"
-#include "submissions/submission_service.hpp"
+#include "submissions/submission_admin.hpp"
 
 namespace zr::cli {
 namespace submission_cmds {  // named, so the unity build keeps each file's helpers apart
@@ -33,7 +33,7 @@ nlohmann::json ToRow(const SubmissionView& view) {
             {"track_id", view.challenge.id},
             {"track", view.challenge.label},
             {"submit_date", FormatDateTime(view.submission.submit_date)},
-            {"status", view.submission.status},
+            {"status", domain::ToString(view.submission.status)},
             {"failure", FailureKindCell(view)},
             {"reason", view.failure ? nlohmann::json(view.failure->reason) : nlohmann::json()}};
 }
@@ -76,7 +76,7 @@ domain::SubmissionStatus ParseStatus(const std::string& text) {
 
 // The submission as the admin listing shows it.
 SubmissionView FindView(Context& context, const std::string& id) {
-    for (auto& view : context.services().submissions().List({})) {
+    for (auto& view : context.services().submission_admin().List({})) {
         if (view.submission.id == id) return std::move(view);
     }
     throw CliError("no submission with id " + id);
@@ -102,7 +102,7 @@ void AddList(CommandSet& commands) {
         if (!options->track.empty()) filter.track_id = ResolveTrack(context, options->track);
         if (!options->status.empty()) filter.status = ParseStatus(options->status);
         Listing listing(kSubmissionColumns);
-        for (const auto& view : context.services().submissions().List(filter)) listing.AddObject(ToRow(view));
+        for (const auto& view : context.services().submission_admin().List(filter)) listing.AddObject(ToRow(view));
         listing.Print(context.out(), options->json);
         return 0;
     });
@@ -123,7 +123,7 @@ void AddSet(CommandSet& commands) {
     auto& command = commands.Add("submissions", "set", "Set a submission's status (any status: no transition check)",
                                  [options](Context& context) {
                                      const auto status = ParseStatus(options->status);
-                                     context.services().submissions().SetStatus(options->id, status, /*force=*/true);
+                                     context.services().submission_admin().SetStatus(options->id, status, /*force=*/true);
                                      PrintOne(context, options->id, options->json);
                                      return 0;
                                  });
@@ -149,7 +149,7 @@ void AddCreate(CommandSet& commands) {
                                          throw CliError(options->archive + ": cannot read the file");
                                      }
                                      const auto user = RequireUser(context, options->user_id);
-                                     const auto id = context.services().submissions().CreateFromArchive(
+                                     const auto id = context.services().submission_admin().CreateFromArchive(
                                          options->challenge_id, user.id, std::filesystem::absolute(options->archive));
                                      PrintOne(context, id, options->json);
                                      return 0;

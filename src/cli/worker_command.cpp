@@ -75,7 +75,7 @@ Resources OpenResources(Context& context) {
         resources.db = &services.database();
         resources.clock = &services.clock();
     }
-    if (shared) resources.store.emplace(settings.submission_dir);
+    if (shared) resources.store.emplace(context.services().file_system(), settings.submission_dir);
     return resources;
 }
 

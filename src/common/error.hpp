@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,8 +27,9 @@ enum class ErrorKind {
     kTooLarge,          // 413
     kValidation,        // 422
     kRateLimited,       // 429
-    kUnavailable,       // 503
-    kInternal,          // 500
+    kUnavailable,          // 503
+    kInsufficientStorage,  // 507: the data folder's file system is full (or over quota)
+    kInternal,             // 500
 };
 
 enum class BodyForm { kDetail, kMessage };
@@ -58,6 +60,15 @@ public:
     static Error Message(ErrorKind kind, std::string message, std::string log_detail = {}) {
         return Error(kind, BodyForm::kMessage, std::move(message), std::move(log_detail));
     }
+    // 507 {"detail": kOutOfSpaceMessage}: the disk is full. `log_detail` names what could not be
+    // written. Raised by the file system and the database layers (ENOSPC, EDQUOT, SQLITE_FULL).
+    static Error OutOfSpace(std::string log_detail) {
+        return Error(ErrorKind::kInsufficientStorage, BodyForm::kDetail, std::string(kOutOfSpaceMessage),
+                     std::move(log_detail));
+    }
+    static constexpr std::string_view kOutOfSpaceMessage =
+        "Insufficient storage: the server is out of disk space. Nothing you sent before this request was lost; "
+        "send this request (or this part) again later.";
     // 422 with the given issues (must not be empty).
     static Error Validation(std::vector<ValidationIssue> issues) {
         Error e(ErrorKind::kValidation, BodyForm::kDetail, "validation error");
@@ -113,6 +124,8 @@ constexpr int ToHttpStatus(ErrorKind kind) {
             return 429;
         case ErrorKind::kUnavailable:
             return 503;
+        case ErrorKind::kInsufficientStorage:
+            return 507;
         case ErrorKind::kInternal:
             return 500;
     }

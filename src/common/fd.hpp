@@ -5,8 +5,11 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 #include <utility>
+
+#include "common/file_system.hpp"
 
 namespace zr {
 
@@ -44,6 +47,19 @@ inline UniqueFd OpenOrThrow(const std::filesystem::path& path, int flags) {
     const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
     return UniqueFd(fd);
+}
+
+// Writes all of `data` to fd (retrying short and interrupted writes). Throws FileError("write
+// <path>") on failure.
+inline void WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw FileError(errno, "write", path);
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
 }
 
 }  // namespace zr

@@ -41,6 +41,13 @@ constexpr std::string_view kSelectCurrentFailed =
     " FROM evaluation_jobs AS job WHERE state = 'failed' AND rowid = (SELECT latest.rowid FROM evaluation_jobs AS "
     "latest WHERE latest.submission_id = job.submission_id ORDER BY latest.created_at DESC, latest.rowid DESC LIMIT 1) "
     "ORDER BY submission_id";
+// Over ix_challenge_submissions_status: the few submissions under evaluation.
+constexpr std::string_view kSelectAwaitingPublication =
+    "SELECT " ZR_JOB_COLUMNS
+    " FROM evaluation_jobs AS job WHERE state = 'completed' AND submission_id IN (SELECT s.id FROM "
+    "challenge_submissions AS s WHERE s.status IN ('on_queue', 'evaluating')) AND rowid = (SELECT latest.rowid "
+    "FROM evaluation_jobs AS latest WHERE latest.submission_id = job.submission_id ORDER BY latest.created_at DESC, "
+    "latest.rowid DESC LIMIT 1) ORDER BY submission_id";
 
 #undef ZR_JOB_COLUMNS
 
@@ -50,7 +57,10 @@ EvaluationJobRow ReadJob(const Statement& stmt) {
     const std::string row = "id=" + job.id;
     job.submission_id = stmt.Text(1);
     job.evaluator_id = detail::ReadOptionalInt(stmt, 2);
-    job.state = stmt.Text(3);
+    const std::string state = stmt.Text(3);
+    const auto parsed = domain::ParseJobState(state);
+    if (!parsed) throw DbError("evaluation_jobs.state: unknown state '" + state + "' (" + row + ")");
+    job.state = *parsed;
     job.attempts = static_cast<int>(stmt.Int(4));
     job.worker = detail::ReadOptionalText(stmt, 5).value_or("");
     job.host = detail::ReadOptionalText(stmt, 6).value_or("");
@@ -90,7 +100,7 @@ void BindOptionalText(Statement& stmt, int index, std::string_view text) {
 void BindJob(Statement& stmt, const EvaluationJobRow& job) {
     stmt.Bind(1, job.id).Bind(2, job.submission_id);
     detail::BindOptionalInt(stmt, 3, job.evaluator_id);
-    stmt.Bind(4, job.state).Bind(5, std::int64_t{job.attempts});
+    stmt.Bind(4, domain::ToString(job.state)).Bind(5, std::int64_t{job.attempts});
     BindOptionalText(stmt, 6, job.worker);
     BindOptionalText(stmt, 7, job.host);
     detail::BindBool(stmt, 8, job.published);
@@ -139,7 +149,7 @@ std::optional<EvaluationJobRow> EvaluationJobRepository::FindCurrent(std::string
     return ReadJob(stmt);
 }
 
-std::vector<EvaluationJobRow> EvaluationJobRepository::List(const std::vector<std::string>& states) {
+std::vector<EvaluationJobRow> EvaluationJobRepository::List(const std::vector<domain::JobState>& states) {
     std::string sql(kSelectJobsPrefix);
     if (!states.empty()) {
         sql += " WHERE state IN (";
@@ -148,7 +158,7 @@ std::vector<EvaluationJobRow> EvaluationJobRepository::List(const std::vector<st
     }
     sql += kSelectJobsOrder;
     auto stmt = conn_.Prepare(sql);
-    for (std::size_t i = 0; i < states.size(); ++i) stmt.Bind(static_cast<int>(i + 1), states[i]);
+    for (std::size_t i = 0; i < states.size(); ++i) stmt.Bind(static_cast<int>(i + 1), domain::ToString(states[i]));
     return ReadJobs(stmt);
 }
 
@@ -182,6 +192,11 @@ int EvaluationJobRepository::CountForSubmission(std::string_view submission_id) 
     stmt.Bind(1, submission_id);
     stmt.Step();
     return static_cast<int>(stmt.Int(0));
+}
+
+std::vector<EvaluationJobRow> EvaluationJobRepository::ListAwaitingPublication() {
+    auto stmt = conn_.Prepare(kSelectAwaitingPublication);
+    return ReadJobs(stmt);
 }
 
 std::vector<EvaluationJobRow> EvaluationJobRepository::ListCurrentFailed() {

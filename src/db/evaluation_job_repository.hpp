@@ -9,6 +9,7 @@
 
 #include "common/time.hpp"
 #include "db/database.hpp"
+#include "domain/submission_status.hpp"
 
 namespace zr::db {
 
@@ -16,7 +17,7 @@ struct EvaluationJobRow {
     std::string id;
     std::string submission_id;
     std::optional<std::int64_t> evaluator_id;
-    std::string state;
+    domain::JobState state = domain::JobState::kQueued;
     int attempts = 0;
     std::string worker;
     std::string host;
@@ -44,7 +45,7 @@ public:
     // The submission's latest job.
     std::optional<EvaluationJobRow> FindCurrent(std::string_view submission_id);
     // Newest first; empty states = all.
-    std::vector<EvaluationJobRow> List(const std::vector<std::string>& states);
+    std::vector<EvaluationJobRow> List(const std::vector<domain::JobState>& states);
     std::vector<EvaluationJobRow> ListUnpublished();
     // Writes every mutable column of the row with job.id.
     void Update(const EvaluationJobRow& job);
@@ -58,6 +59,9 @@ public:
     int CountForSubmission(std::string_view submission_id);
     // The current (latest) job of every submission whose current job is failed, by submission id.
     std::vector<EvaluationJobRow> ListCurrentFailed();
+    // The completed current job of every submission still on_queue or evaluating: evaluations
+    // whose scores are not published yet (domain::AwaitsPublication), by submission id.
+    std::vector<EvaluationJobRow> ListAwaitingPublication();
 
 private:
     Connection& conn_;

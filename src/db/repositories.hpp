@@ -118,12 +118,15 @@ public:
     // Every submission matching the set filters (all when none is set), ordered by submit_date, id.
     std::vector<domain::Submission> List(std::optional<domain::UserId> user_id,
                                          std::optional<domain::ChallengeId> track_id,
-                                         std::optional<std::string_view> status);
+                                         std::optional<domain::SubmissionStatus> status);
     // Inserts the row. A taken id throws UniqueViolation("id").
     void Create(const domain::Submission& submission);
-    void SetStatus(std::string_view id, std::string_view status);
-    // Sets the status only if the current one is in `from`; returns whether it did.
-    bool SetStatusIf(std::string_view id, const std::vector<std::string_view>& from, std::string_view status);
+    // Moves the submission to `to` when the transition table (domain/submission_status.hpp)
+    // allows it from its current status, in one conditional UPDATE; returns whether it did.
+    bool Move(std::string_view id, domain::SubmissionStatus to);
+    // Sets the status whatever it was: an administrator's forced change, the one way around the
+    // table.
+    void ForceStatus(std::string_view id, domain::SubmissionStatus status);
     // Submissions of user_id to track_id created at or after `since` (any time when nullopt) that
     // count toward the submission limits: domain::CountsTowardLimit in SQL (not invalid nor
     // canceled, nor failed without a job or with a current job that failed with kind platform).

@@ -22,7 +22,7 @@ constexpr std::string_view kSelectOfSubmission =
 // job (ix_evaluation_jobs_submission_id).
 constexpr std::string_view kSelectBoardCandidates =
     "SELECT s.id, s.status, v.job_id, v.created_at, v.evaluator_label, v.script_sha256, v.history_name, "
-    "(SELECT j.id FROM evaluation_jobs AS j WHERE j.submission_id = s.id "
+    "(SELECT j.id || ' ' || j.state FROM evaluation_jobs AS j WHERE j.submission_id = s.id "
     "ORDER BY j.created_at DESC, j.rowid DESC LIMIT 1) "
     "FROM challenge_submissions AS s LEFT JOIN submission_scores AS v ON v.submission_id = s.id "
     "AND v.version = (SELECT MAX(w.version) FROM submission_scores AS w WHERE w.submission_id = s.id) "
@@ -103,7 +103,10 @@ std::vector<BoardCandidate> ScoreVersionRepository::ListBoardCandidates(domain::
     while (stmt.Step()) {
         BoardCandidate candidate;
         candidate.submission_id = stmt.Text(0);
-        candidate.status = stmt.Text(1);
+        const std::string status = stmt.Text(1);
+        const auto parsed = domain::ParseSubmissionStatus(status);
+        if (!parsed) throw DbError("challenge_submissions.status: unknown status '" + status + "'");
+        candidate.status = *parsed;
         if (auto history_name = detail::ReadOptionalText(stmt, 6)) {
             ScoreVersionRow newest;
             newest.submission_id = candidate.submission_id;
@@ -115,7 +118,13 @@ std::vector<BoardCandidate> ScoreVersionRepository::ListBoardCandidates(domain::
             newest.history_name = std::move(*history_name);
             candidate.newest = std::move(newest);
         }
-        candidate.current_job_id = detail::ReadOptionalText(stmt, 7);
+        // "<job id> <state>": job ids are uuids, without spaces.
+        if (const auto job = detail::ReadOptionalText(stmt, 7)) {
+            const auto space = job->find(' ');
+            const auto state = domain::ParseJobState(job->substr(space == std::string::npos ? job->size() : space + 1));
+            if (space == std::string::npos || !state) throw DbError("evaluation_jobs.state: unknown state in " + *job);
+            candidate.current = domain::CurrentJob{job->substr(0, space), *state, std::nullopt};
+        }
         candidates.push_back(std::move(candidate));
     }
     return candidates;

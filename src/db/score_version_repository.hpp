@@ -10,6 +10,7 @@
 
 #include "common/time.hpp"
 #include "db/database.hpp"
+#include "domain/submission_history.hpp"
 #include "domain/challenge.hpp"
 
 namespace zr::db {
@@ -29,9 +30,9 @@ struct ScoreVersionRow {
 // domain::WhichScoresShown needs.
 struct BoardCandidate {
     std::string submission_id;
-    std::string status;
-    std::optional<ScoreVersionRow> newest;      // its newest score version (id and version unset)
-    std::optional<std::string> current_job_id;  // its latest evaluation job
+    domain::SubmissionStatus status = domain::SubmissionStatus::kCompleted;
+    std::optional<ScoreVersionRow> newest;     // its newest score version (id and version unset)
+    std::optional<domain::CurrentJob> current;  // its latest evaluation job (id and state)
 };
 
 class ScoreVersionRepository {

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "common/error.hpp"
 #include "db/database.hpp"
 
 namespace zr::db::detail {
@@ -51,6 +52,8 @@ void ThrowSqliteError(sqlite3* db, int rc, std::string_view sql) {
     if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
         throw UniqueViolation(UniqueColumn(message), what);
     }
+    // The data folder's disk is full: the same answer as a file write that ran out of space.
+    if ((extended & 0xff) == SQLITE_FULL) throw Error::OutOfSpace(what);
     throw DbError(what);
 }
 

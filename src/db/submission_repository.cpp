@@ -47,7 +47,12 @@ domain::Submission ReadSubmission(const Statement& stmt) {
     submission.track_id = stmt.Int(2);
     submission.submit_date =
         detail::ReadDateTime(stmt, 3, {"challenge_submissions", "submit_date", "id=" + submission.id});
-    submission.status = stmt.Text(4);
+    const std::string status = stmt.Text(4);
+    const auto parsed = domain::ParseSubmissionStatus(status);
+    if (!parsed) {
+        throw DbError("challenge_submissions.status: unknown status '" + status + "' (id=" + submission.id + ")");
+    }
+    submission.status = *parsed;
     return submission;
 }
 
@@ -90,12 +95,12 @@ std::vector<domain::Submission> SubmissionRepository::ListByUser(domain::UserId 
 
 std::vector<domain::Submission> SubmissionRepository::List(std::optional<domain::UserId> user_id,
                                                            std::optional<domain::ChallengeId> track_id,
-                                                           std::optional<std::string_view> status) {
+                                                           std::optional<domain::SubmissionStatus> status) {
     auto stmt = conn_.Prepare(kSelectSubmissionsFiltered);
     detail::BindOptionalInt(stmt, 1, user_id);
     detail::BindOptionalInt(stmt, 2, track_id);
     if (status) {
-        stmt.Bind(3, *status);
+        stmt.Bind(3, domain::ToString(*status));
     } else {
         stmt.BindNull(3);
     }
@@ -108,12 +113,12 @@ void SubmissionRepository::Create(const domain::Submission& submission) {
     auto stmt = conn_.Prepare(kInsertSubmission);
     stmt.Bind(1, submission.id).Bind(2, submission.user_id).Bind(3, submission.track_id);
     detail::BindDateTime(stmt, 4, submission.submit_date);
-    stmt.Bind(5, submission.status);
+    stmt.Bind(5, domain::ToString(submission.status));
     stmt.Run();
 }
 
-void SubmissionRepository::SetStatus(std::string_view id, std::string_view status) {
-    conn_.Prepare(kUpdateSubmissionStatus).Bind(1, id).Bind(2, status).Run();
+void SubmissionRepository::ForceStatus(std::string_view id, domain::SubmissionStatus status) {
+    conn_.Prepare(kUpdateSubmissionStatus).Bind(1, id).Bind(2, domain::ToString(status)).Run();
 }
 
 int SubmissionRepository::CountTowardLimit(domain::UserId user_id, domain::ChallengeId track_id,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/time.hpp"
+#include "domain/submission_status.hpp"
 #include "domain/user.hpp"
 
 namespace zr::domain {
@@ -49,7 +50,7 @@ struct Submission {
     UserId user_id = 0;
     ChallengeId track_id = 0;
     TimePoint submit_date;
-    std::string status;
+    SubmissionStatus status = SubmissionStatus::kUploading;
 };
 
 struct Leaderboard {

@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "domain/submission_status.hpp"
+
 namespace zr::domain {
 
 enum class FailureKind { kPlatform, kEvaluator };
@@ -42,7 +44,7 @@ inline FailureKind DeriveFailureKind(std::optional<int> exit_code) {
 // A submission's current (latest) evaluation job, as far as these rules need it.
 struct CurrentJob {
     std::string id;
-    std::string state;  // queued, running, completed, failed, canceled
+    JobState state = JobState::kQueued;
     std::optional<FailureKind> failure_kind;
 };
 
@@ -50,9 +52,9 @@ struct CurrentJob {
 // canceled, nor when failed because of the platform (its current job failed with kind platform,
 // or it has no job: the upload could not be completed). A failure the evaluator reported, or a
 // status set to failed by an administrator over a job that did not fail, counts.
-inline bool CountsTowardLimit(std::string_view status, const std::optional<CurrentJob>& current) {
-    if (status == "invalid" || status == "canceled") return false;
-    if (status != "failed") return true;
+inline bool CountsTowardLimit(SubmissionStatus status, const std::optional<CurrentJob>& current) {
+    if (status == SubmissionStatus::kInvalid || status == SubmissionStatus::kCanceled) return false;
+    if (status != SubmissionStatus::kFailed) return true;
     if (!current) return false;
     return current->failure_kind != FailureKind::kPlatform;
 }
@@ -72,20 +74,29 @@ enum class ShownScores {
                 // running, failed or canceled
 };
 
-// A completed submission shows its scores/ (or, when the scores of its current job were kept aside
-// by a re-queue that did not go through, that kept version). A submission re-queued after a completed evaluation
-// (on_queue, evaluating, failed or canceled, with a current job other than the one that made its
-// newest scores) keeps showing those newest scores: a challenge-wide re-run never blanks the
-// leaderboards. Anything else (never evaluated, or a status set by hand over the job that made
-// the scores) shows nothing.
-inline ShownScores WhichScoresShown(std::string_view status, const std::optional<NewestScores>& newest,
-                                    const std::optional<std::string>& current_job_id) {
-    if (status == "completed") {
+// Its evaluation is over although its status does not say so yet: on_queue or evaluating with a
+// completed current job. Its leaderboards are being rebuilt with its new scores; the status becomes
+// completed right after (so that a participant who sees "completed" finds the entry).
+inline bool AwaitsPublication(SubmissionStatus status, const std::optional<CurrentJob>& current) {
+    const bool under_evaluation = status == SubmissionStatus::kOnQueue || status == SubmissionStatus::kEvaluating;
+    return under_evaluation && current && current->state == JobState::kCompleted;
+}
+
+// A completed submission (or one awaiting publication) shows its scores/ (or, when the scores of
+// its current job were kept aside by a re-queue that did not go through, that kept version). A
+// submission re-queued after a completed evaluation (on_queue, evaluating, failed or canceled,
+// with a current job other than the one that made its newest scores) keeps showing those newest
+// scores: a challenge-wide re-run never blanks the leaderboards. Anything else (never evaluated,
+// or a status set by hand over the job that made the scores) shows nothing.
+inline ShownScores WhichScoresShown(SubmissionStatus status, const std::optional<NewestScores>& newest,
+                                    const std::optional<CurrentJob>& current) {
+    const std::optional<std::string> current_job_id = current ? std::optional<std::string>(current->id) : std::nullopt;
+    if (status == SubmissionStatus::kCompleted || AwaitsPublication(status, current)) {
         const bool kept_aside = newest && newest->archived && newest->job_id == current_job_id;
         return kept_aside ? ShownScores::kArchived : ShownScores::kCurrent;
     }
-    const bool rerun_status =
-        status == "on_queue" || status == "evaluating" || status == "failed" || status == "canceled";
+    const bool rerun_status = status == SubmissionStatus::kOnQueue || status == SubmissionStatus::kEvaluating ||
+                              status == SubmissionStatus::kFailed || status == SubmissionStatus::kCanceled;
     if (!rerun_status || !newest || !current_job_id) return ShownScores::kNone;
     return newest->job_id == current_job_id ? ShownScores::kNone : ShownScores::kArchived;
 }

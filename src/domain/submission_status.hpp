@@ -1,16 +1,32 @@
 #pragma once
-// Submission statuses (pipeline.md section 3) and the transitions the service may make.
+// The life cycles of a submission and of an evaluation job (pipeline.md section 3), each with the
+// one table of moves that every writer goes through: the upload and its completion, the queuing
+// (API, CLI, re-runs), the workers' updates, cancellation and the admin command. The tables are in
+// submission_status.cpp; what they allow:
 //
-// The service's legal moves (IsLegalTransition):
-//   uploading  -> uploaded | invalid | failed
-//   uploaded   -> on_queue | validating | invalid
-//   validating -> on_queue | invalid
-//   on_queue   -> evaluating | canceled
-//   evaluating -> completed | failed | canceled
-// completed, invalid, canceled and failed are final.
-// Admins may force any status (zr submissions:set).
+//   submission status   moves to                              on
+//   uploading           uploaded | invalid | failed           completion: done | archive refused | server fault
+//   uploaded            on_queue | validating | invalid       queued | checked before queuing | refused
+//   validating          on_queue | invalid                    checked | refused
+//   on_queue            evaluating                            a worker started it
+//                       completed | failed                    its result came first (out of order) | not runnable
+//                       canceled                              an administrator canceled it
+//   evaluating          completed | failed | canceled         the worker's result, or a cancel
+//   completed, failed,  on_queue                              queued again (zr submissions:evaluate, re-runs)
+//   canceled
+//   invalid             (nothing: final)
+//
+//   job state           moves to
+//   queued              running | completed | failed | canceled
+//   running             running (a later delivery: one more attempt) | completed | failed | canceled
+//   completed, failed, canceled: final (a re-run is a new job)
+//
+// An administrator may force any submission status (zr submissions:set --force); that is the one
+// way around the table.
+#include <array>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace zr::domain {
 
@@ -25,10 +41,28 @@ enum class SubmissionStatus {
     kCanceled,
     kFailed
 };
+inline constexpr std::array<SubmissionStatus, 9> kAllSubmissionStatuses = {
+    SubmissionStatus::kUploading, SubmissionStatus::kUploaded,  SubmissionStatus::kOnQueue,
+    SubmissionStatus::kValidating, SubmissionStatus::kInvalid,  SubmissionStatus::kEvaluating,
+    SubmissionStatus::kCompleted, SubmissionStatus::kCanceled, SubmissionStatus::kFailed};
 
+// The stored word ("uploading", "on_queue", ...).
 std::string_view ToString(SubmissionStatus status);
 std::optional<SubmissionStatus> ParseSubmissionStatus(std::string_view text);
-// Whether the service (not an admin) may move a submission from `from` to `to`.
+// Whether the table allows `from` -> `to` (never for from == to).
 bool IsLegalTransition(SubmissionStatus from, SubmissionStatus to);
+// The statuses from which the table allows a move to `to` (for a conditional UPDATE).
+std::vector<SubmissionStatus> StatusesLeadingTo(SubmissionStatus to);
+
+enum class JobState { kQueued, kRunning, kCompleted, kFailed, kCanceled };
+inline constexpr std::array<JobState, 5> kAllJobStates = {JobState::kQueued, JobState::kRunning, JobState::kCompleted,
+                                                          JobState::kFailed, JobState::kCanceled};
+
+std::string_view ToString(JobState state);
+std::optional<JobState> ParseJobState(std::string_view text);
+// Whether the table allows `from` -> `to` (running -> running is a new attempt).
+bool IsLegalTransition(JobState from, JobState to);
+// completed, failed or canceled.
+bool IsFinal(JobState state);
 
 }  // namespace zr::domain

@@ -9,16 +9,25 @@
 namespace zr::evaluation {
 namespace {
 
-// Statuses a submission under evaluation may be in; anything else was set by an administrator
-// meanwhile and is left alone.
-const std::vector<std::string_view> kUnderEvaluation = {"on_queue", "evaluating"};
+using domain::JobState;
+using domain::SubmissionStatus;
+
+// Every change of a job's state goes through the table (domain/submission_status.hpp); the
+// callers have ruled out final states, so a refused move is a bug of ours.
+void MoveJob(db::EvaluationJobRow& job, JobState to) {
+    if (!domain::IsLegalTransition(job.state, to)) {
+        throw std::logic_error("job " + job.id + ": no move from " + std::string(domain::ToString(job.state)) + " to " +
+                               std::string(domain::ToString(to)));
+    }
+    job.state = to;
+}
 
 // An update about the run the job row records: a running job only hears from the worker and
 // attempt that started it (a worker that lost its delivery may still report; that run is gone),
 // except for the failure a later delivery reports without starting (attempts exhausted: the
 // worker that ran it died, and the one that received it next gives up).
 bool FromCurrentRun(const db::EvaluationJobRow& job, const Update& update) {
-    if (job.state != kRunning) return true;
+    if (job.state != JobState::kRunning) return true;
     if (update.type == UpdateType::kFailed && static_cast<int>(update.attempt) > job.attempts) return true;
     return job.worker == update.worker && job.attempts == static_cast<int>(update.attempt);
 }
@@ -38,32 +47,35 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
                                                                                             const Update& update) {
     db::EvaluationJobRepository jobs(conn);
     auto job = jobs.FindCurrent(update.submission_id);
-    if (!job || job->id != update.job_id || IsFinalJobState(job->state)) return std::nullopt;
+    if (!job || job->id != update.job_id || domain::IsFinal(job->state)) return std::nullopt;
     db::SubmissionRepository submissions(conn);
     auto submission = submissions.Find(update.submission_id);
     if (!submission) return std::nullopt;
 
     const TimePoint now = clock.Now();
     Effects effects;
-    auto finish = [&](std::string_view state, std::string_view status) {
-        job->state = state;
+    // The job ends; the submission follows (completed only once its scores are published).
+    auto finish = [&](JobState state, std::optional<SubmissionStatus> status) {
+        MoveJob(*job, state);
         job->finished_at = now;
         job->exit_code = update.exit_code;
         job->reason = update.reason;
         job->attempts = std::max(job->attempts, static_cast<int>(update.attempt));
         if (job->worker.empty()) job->worker = update.worker;
         if (job->host.empty()) job->host = update.host;
-        if (!submissions.SetStatusIf(job->submission_id, kUnderEvaluation, status)) {
+        if (status && !submissions.Move(job->submission_id, *status)) {
             spdlog::warn("submission {}: job {} {} but the submission's status was changed meanwhile",
-                         job->submission_id, job->id, state);
+                         job->submission_id, job->id, domain::ToString(state));
         }
     };
     switch (update.type) {
         case UpdateType::kStarted:
             // Each delivery counts one more attempt: a duplicate or an older delivery starting late
             // changes nothing; a later one means the job was handed out again.
-            if (job->state == kRunning && static_cast<int>(update.attempt) <= job->attempts) return std::nullopt;
-            job->state = kRunning;
+            if (job->state == JobState::kRunning && static_cast<int>(update.attempt) <= job->attempts) {
+                return std::nullopt;
+            }
+            MoveJob(*job, JobState::kRunning);
             job->attempts = static_cast<int>(update.attempt);
             job->worker = update.worker;
             job->host = update.host;
@@ -71,26 +83,25 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
             job->heartbeat_at = now;
             job->script_sha256 = update.script_sha256;
             job->evaluator_version = update.evaluator_version;
-            submissions.SetStatusIf(job->submission_id, kUnderEvaluation, "evaluating");
+            submissions.Move(job->submission_id, SubmissionStatus::kEvaluating);  // already evaluating: no move
             effects.log_line = "evaluation started on " + update.host + " (worker " + update.worker + ", attempt " +
                                std::to_string(update.attempt) + ")";
             break;
         case UpdateType::kHeartbeat:
-            if (job->state != kRunning || !FromCurrentRun(*job, update)) return std::nullopt;
+            if (job->state != JobState::kRunning || !FromCurrentRun(*job, update)) return std::nullopt;
             job->heartbeat_at = now;
             break;
         case UpdateType::kComplete:
             if (!FromCurrentRun(*job, update)) return std::nullopt;
-            finish(kCompleted, "completed");
+            finish(JobState::kCompleted, std::nullopt);
             RecordScores(conn, *job, now);
             effects.log_line = "evaluation completed";
-            effects.rebuild = submission->track_id;
-            effects.mail = true;
+            effects.publish = true;
             break;
         case UpdateType::kFailed: {
             if (!FromCurrentRun(*job, update)) return std::nullopt;
             const auto kind = update.failure_kind.value_or(domain::DeriveFailureKind(update.exit_code));
-            finish(kFailed, "failed");
+            finish(JobState::kFailed, SubmissionStatus::kFailed);
             job->failure_kind = domain::ToString(kind);
             effects.log_line = FailureLine(update, kind);
             effects.mail = true;
@@ -101,7 +112,7 @@ std::optional<EvaluationService::Impl::Effects> EvaluationService::Impl::ApplyIn
             return std::nullopt;  // about the worker, not the job (HandleDelivery records it)
         case UpdateType::kCanceled:
             if (!FromCurrentRun(*job, update)) return std::nullopt;
-            finish(kCanceled, "canceled");
+            finish(JobState::kCanceled, SubmissionStatus::kCanceled);
             effects.log_line = "evaluation canceled" + (update.reason.empty() ? "" : ": " + update.reason);
             break;
     }
@@ -131,7 +142,7 @@ bool EvaluationService::Impl::ApplyUpdate(const Update& update) {
         }
     }
     s.ReportJobEvent(update.type, effects->job);
-    if (effects->rebuild) s.MarkDirty(*effects->rebuild);
+    if (effects->publish) s.publications.Await(effects->submission.track_id, effects->job);
     if (effects->mail) s.MailResult(effects->submission, effects->job);
     if (effects->platform_failure) s.PostPlatformFailure(effects->submission, effects->job);
     return true;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 
 #include "common/error.hpp"
 #include "common/time.hpp"
@@ -17,14 +16,17 @@ namespace zr::evaluation {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A submission may be (re-)queued from these statuses only.
-constexpr std::array<std::string_view, 4> kQueueableStatuses = {"uploaded", "completed", "failed", "canceled"};
-constexpr std::array<std::string_view, 2> kCancelableStatuses = {"on_queue", "evaluating"};
+using domain::JobState;
+using domain::SubmissionStatus;
 
 Error UnknownSubmission(std::string_view submission_id) {
     return Error::Message(ErrorKind::kNotFound,
                           "There is no submission with the following id: " + std::string(submission_id));
+}
+
+Error CannotMove(const std::string& id, std::string_view what, SubmissionStatus status) {
+    return Error::Message(ErrorKind::kConflict, "Submission " + id + " cannot be " + std::string(what) + " in status " +
+                                                    std::string(domain::ToString(status)));
 }
 
 // The failure of a queued job whose challenge lost its evaluator before the job was published.
@@ -39,23 +41,16 @@ Update EvaluatorGone(const db::EvaluationJobRow& row, const std::string& why) {
     return update;
 }
 
-template <std::size_t N>
-bool Contains(const std::array<std::string_view, N>& list, std::string_view value) {
-    return std::find(list.begin(), list.end(), value) != list.end();
-}
-
 }  // namespace
 
-bool IsFinalJobState(std::string_view state) { return state == kCompleted || state == kFailed || state == kCanceled; }
-
 Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submission& submission,
-                                     const std::string& job_id) {
-    auto challenge = db::ChallengeRepository(conn).Find(submission.track_id);
+                                     const domain::Challenge& challenge, const std::string& job_id) {
     std::optional<domain::Evaluator> evaluator;
-    if (challenge && challenge->evaluator) evaluator = db::EvaluatorRepository(conn).Find(*challenge->evaluator);
+    if (challenge.evaluator) evaluator = db::EvaluatorRepository(conn).Find(*challenge.evaluator);
     if (!evaluator) {
         throw Error::Message(ErrorKind::kInvalidInput,
-                             "The challenge " + (challenge ? challenge->label : std::to_string(submission.track_id)) +
+                             "The challenge " + (challenge.label.empty() ? std::to_string(submission.track_id)
+                                                                         : challenge.label) +
                                  " has no evaluator");
     }
     Job job;
@@ -67,59 +62,69 @@ Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submiss
     job.script_path = evaluator->script_path;
     job.base_arguments = evaluators::SplitArguments(evaluator->base_arguments);
     job.host = evaluator->host ? *evaluator->host : settings.hostname;  // null = the service's host
-    // Single-part uploads keep the client's md5 in archive.hash, multipart ones the merged
-    // archive's in the manifest: both were checked at upload, so no re-hashing here.
-    if (auto hash = store.ReadArchiveHash(submission.id)) {
-        job.archive_md5 = *hash;
-    } else if (auto manifest = store.ReadManifest(submission.id)) {
-        job.archive_md5 = manifest->merge_hash;
-    }
+    // The hash the participant declared and the upload checked: no re-hashing here.
+    job.archive_md5 = store.ExpectedArchiveMd5(submission.id).value_or("");
     job.time_limit_s = settings.eval_time_limit.count();
     return job;
 }
 
 std::string EvaluationService::Enqueue(std::string_view submission_id) {
-    Impl& s = *impl_;
-    const std::string id(submission_id);
+    return impl_->Queue(std::string(submission_id), std::nullopt);
+}
+
+std::string EvaluationService::Impl::Queue(
+    const std::string& id, const std::optional<std::pair<domain::Submission, domain::Challenge>>& loaded) {
     Job job;
-    const TimePoint now = s.clock.Now();
+    const TimePoint now = clock.Now();
     std::optional<std::string> kept;  // scores moved aside, moved back unless the transaction commits
     try {
-        auto conn = s.db.Acquire();
+        auto conn = db.Acquire();
         db::Transaction tx(*conn);
-        auto submission = db::SubmissionRepository(*conn).Find(id);
-        if (!submission) throw UnknownSubmission(id);
-        if (!Contains(kQueueableStatuses, submission->status)) {
-            throw Error::Message(ErrorKind::kConflict,
-                                 "Submission " + id + " cannot be queued in status " + submission->status);
+        db::SubmissionRepository submissions(*conn);
+        std::optional<std::pair<domain::Submission, domain::Challenge>> rows = loaded;
+        if (!rows) {
+            auto submission = submissions.Find(id);
+            if (!submission) throw UnknownSubmission(id);
+            auto challenge = db::ChallengeRepository(*conn).Find(submission->track_id);
+            domain::Challenge unknown;
+            unknown.id = submission->track_id;
+            rows.emplace(std::move(*submission), challenge ? std::move(*challenge) : unknown);
         }
-        job = s.MakeJob(*conn, *submission, crypto::Uuid4());
+        const auto& [submission, challenge] = *rows;
+        if (!domain::IsLegalTransition(submission.status, SubmissionStatus::kOnQueue)) {
+            throw CannotMove(id, "queued", submission.status);
+        }
+        job = MakeJob(*conn, submission, challenge, crypto::Uuid4());
         db::EvaluationJobRow row;
         row.id = job.job_id;
         row.submission_id = id;
         row.evaluator_id = job.evaluator_id;
-        row.state = kQueued;
-        row.published = s.embedded;
+        row.state = JobState::kQueued;
+        row.published = embedded;
         row.created_at = now;
         row.host = job.host.value_or("");
         row.evaluator_label = job.evaluator;
         row.executor = job.executor;
         // Before the job exists anywhere a worker could see it: its evaluator writes into scores/.
-        kept = s.KeepScoresForRerun(*conn, *submission, now);
+        kept = KeepScoresForRerun(*conn, submission, now);
         db::EvaluationJobRepository(*conn).Create(row);
-        db::SubmissionRepository(*conn).SetStatus(id, "on_queue");
-        if (s.embedded) db::QueueRepository(*conn).Insert(queue::kEvalQueue, ToJson(job).dump(), UnixMillis(now));
+        if (!submissions.Move(id, SubmissionStatus::kOnQueue)) {
+            // The status changed since it was read (a concurrent queuing or an administrator).
+            const auto current = submissions.Find(id);
+            throw CannotMove(id, "queued", current ? current->status : submission.status);
+        }
+        if (embedded) db::QueueRepository(*conn).Insert(queue::kEvalQueue, ToJson(job).dump(), UnixMillis(now));
         tx.Commit();
     } catch (...) {
-        if (kept && !s.store.RestoreScores(id, *kept)) {
+        if (kept && !store.RestoreScores(id, *kept)) {
             spdlog::error("submission {}: its scores stay in scores_history/{} after a failed queuing", id, *kept);
         }
         throw;
     }
-    if (s.embedded) queue::NotifyInserted(s.db, queue::kEvalQueue);
-    if (kept) s.store.AppendLog(id, now, "earlier scores kept as a previous version (scores_history/" + *kept + ")");
-    s.store.AppendLog(id, now, "queued for evaluation (job " + job.job_id + ", evaluator " + job.evaluator + ")");
-    if (!s.embedded) s.PublishJob(job);
+    if (embedded) queue::NotifyInserted(db, queue::kEvalQueue);
+    if (kept) store.TryAppendLog(id, now, "earlier scores kept as a previous version (scores_history/" + *kept + ")");
+    store.TryAppendLog(id, now, "queued for evaluation (job " + job.job_id + ", evaluator " + job.evaluator + ")");
+    if (!embedded) PublishJob(job);
     return job.job_id;
 }
 
@@ -130,49 +135,42 @@ void EvaluationService::Cancel(std::string_view submission_id) {
     {
         auto conn = s.db.Acquire();
         db::Transaction tx(*conn);
-        auto submission = db::SubmissionRepository(*conn).Find(id);
+        db::SubmissionRepository submissions(*conn);
+        auto submission = submissions.Find(id);
         if (!submission) throw UnknownSubmission(id);
-        if (!Contains(kCancelableStatuses, submission->status)) {
-            throw Error::Message(ErrorKind::kConflict,
-                                 "Submission " + id + " cannot be canceled in status " + submission->status);
+        if (!domain::IsLegalTransition(submission->status, SubmissionStatus::kCanceled)) {
+            throw CannotMove(id, "canceled", submission->status);
         }
         db::EvaluationJobRepository jobs(*conn);
-        if (auto job = jobs.FindCurrent(id); job && !IsFinalJobState(job->state)) {
-            job->state = kCanceled;
+        if (auto job = jobs.FindCurrent(id); job && domain::IsLegalTransition(job->state, JobState::kCanceled)) {
+            job->state = JobState::kCanceled;
             job->finished_at = now;
             job->reason = "canceled by an administrator";
             jobs.Update(*job);
         }
-        db::SubmissionRepository(*conn).SetStatus(id, "canceled");
+        submissions.Move(id, SubmissionStatus::kCanceled);
         tx.Commit();
     }
-    s.store.AppendLog(id, now, "evaluation canceled");
+    s.store.TryAppendLog(id, now, "evaluation canceled");
 }
 
-std::vector<JobView> EvaluationService::ListJobs(const std::vector<std::string>& states) {
+std::vector<JobView> EvaluationService::ListJobs(const std::vector<domain::JobState>& states) {
     auto conn = impl_->db.Acquire();
     return db::EvaluationJobRepository(*conn).List(states);
 }
 
-void EvaluationService::OnUploaded(const std::string& submission_id) {
+void EvaluationService::OnUploaded(const domain::Submission& submission, const domain::Challenge& challenge,
+                                   const std::optional<domain::User>& owner) {
     Impl& s = *impl_;
-    s.PostNewSubmission(submission_id);
+    s.AnnounceUpload(submission, challenge, owner);
+    if (!challenge.evaluator) {
+        s.store.TryAppendLog(submission.id, s.clock.Now(), "the challenge has no evaluator yet: not queued");
+        return;
+    }
     try {
-        bool has_evaluator = false;
-        {
-            auto conn = s.db.Acquire();
-            auto submission = db::SubmissionRepository(*conn).Find(submission_id);
-            if (!submission) return;
-            auto challenge = db::ChallengeRepository(*conn).Find(submission->track_id);
-            has_evaluator = challenge && challenge->evaluator;
-        }
-        if (has_evaluator) {
-            Enqueue(submission_id);
-        } else {
-            s.store.AppendLog(submission_id, s.clock.Now(), "the challenge has no evaluator yet: not queued");
-        }
+        s.Queue(submission.id, std::make_pair(submission, challenge));
     } catch (const std::exception& e) {
-        spdlog::error("submission {}: cannot queue it for evaluation: {}", submission_id, e.what());
+        spdlog::error("submission {}: cannot queue it for evaluation: {}", submission.id, e.what());
     }
 }
 
@@ -212,9 +210,12 @@ void EvaluationService::Impl::RepublishUnpublished(std::optional<TimePoint> olde
         auto submission = db::SubmissionRepository(*conn).Find(row.submission_id);
         std::optional<Job> job;
         std::optional<Update> failure;
-        if (submission && row.state == kQueued) {
+        if (submission && row.state == JobState::kQueued) {
             try {
-                job = MakeJob(*conn, *submission, row.id);
+                auto challenge = db::ChallengeRepository(*conn).Find(submission->track_id);
+                domain::Challenge unknown;
+                unknown.id = submission->track_id;
+                job = MakeJob(*conn, *submission, challenge ? *challenge : unknown, row.id);
             } catch (const Error& e) {
                 spdlog::error("job {}: cannot be published: {}", row.id, e.message());
                 failure = EvaluatorGone(row, e.message());
@@ -236,7 +237,8 @@ std::vector<std::string> EvaluationService::Impl::ForgottenUploads() {
     db::ReadTransaction read(*conn);
     db::EvaluationJobRepository jobs(*conn);
     db::ChallengeRepository challenges(*conn);
-    for (const auto& submission : db::SubmissionRepository(*conn).List(std::nullopt, std::nullopt, "uploaded")) {
+    for (const auto& submission :
+         db::SubmissionRepository(*conn).List(std::nullopt, std::nullopt, SubmissionStatus::kUploaded)) {
         auto challenge = challenges.Find(submission.track_id);
         if (challenge && challenge->evaluator && !jobs.FindCurrent(submission.id)) forgotten.push_back(submission.id);
     }

@@ -16,8 +16,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 // How long one Receive waits: bounds Stop's latency and the time before a drained queue is noticed.
 constexpr auto kReceiveWait = 200ms;
-// A burst of completions rebuilds each challenge's leaderboards at most this often.
-constexpr auto kRebuildInterval = 1s;
 // RabbitMQ outbox: how often unpublished rows are looked for, and how old they must be (younger
 // ones are being published by the request that queued them).
 constexpr auto kOutboxInterval = 10s;
@@ -45,6 +43,7 @@ void EvaluationService::Start() {
         impl_->stopping = false;
     }
     try {
+        impl_->RecoverPublications();
         impl_->RepublishUnpublished(std::nullopt);
         for (const auto& id : impl_->ForgottenUploads()) {
             spdlog::info("submission {}: uploaded but never queued; queuing it", id);
@@ -77,7 +76,7 @@ void EvaluationService::WaitIdle() {
     std::unique_lock lock(impl_->mutex);
     if (!impl_->started) {
         lock.unlock();
-        impl_->RebuildDirty();
+        impl_->RebuildDue(true, true);
         return;
     }
     // Two drained passes: the first may have begun before the caller's last update was queued.
@@ -101,7 +100,7 @@ void EvaluationService::Impl::ConsumeLoop() {
             auto delivery = queue->Receive(queue::kUpdateQueue, kReceiveWait);
             queue_connected = queue->Connected();
             if (delivery) HandleDelivery(*queue, *delivery);
-            MaybeRebuild(!delivery);
+            RebuildDue(!delivery);
             if (!delivery) {
                 std::lock_guard lock(mutex);
                 ++idle_generation;
@@ -122,7 +121,7 @@ void EvaluationService::Impl::ConsumeLoop() {
             cv.wait_for(lock, kErrorPause, [&] { return stopping; });
         }
     }
-    RebuildDirty();  // completions applied just before the stop still get their leaderboards
+    RebuildDue(true, true);  // completions applied just before the stop are still published
 }
 
 void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const queue::Delivery& delivery) {
@@ -185,21 +184,12 @@ void EvaluationService::Impl::ReportJobEvent(UpdateType type, const db::Evaluati
         if (job_events.started) job_events.started(static_cast<unsigned>(job.attempts));
         return;
     }
-    if (!IsFinalJobState(job.state) || !job_events.finished) return;
+    if (!domain::IsFinal(job.state) || !job_events.finished) return;
     std::optional<double> seconds;
     if (job.started_at && job.finished_at) {
         seconds = std::chrono::duration<double>(*job.finished_at - *job.started_at).count();
     }
-    job_events.finished(job.state, seconds);
-}
-
-void EvaluationService::Impl::MaybeRebuild(bool drained) {
-    {
-        std::lock_guard lock(mutex);
-        if (dirty.empty()) return;
-        if (!drained && dirty_since && SteadyClock::now() - *dirty_since < kRebuildInterval) return;
-    }
-    RebuildDirty();
+    job_events.finished(domain::ToString(job.state), seconds);
 }
 
 }  // namespace zr::evaluation

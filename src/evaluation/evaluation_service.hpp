@@ -13,10 +13,12 @@
 //   started   -> job running (attempts, worker, host, started_at, script sha256 and index.yml
 //                version), submission evaluating
 //   heartbeat -> heartbeat_at
-//   complete  -> job completed, submission completed; its scores recorded as the submission's
-//                newest score version (submission_scores); leaderboards of the challenge rebuilt
-//                (coalesced: one rebuild per challenge for a burst of completions); Mattermost
-//                "leaderboard updated" per rebuilt board; e-mail to the participant
+//   complete  -> job completed; its scores recorded as the submission's newest score version
+//                (submission_scores); leaderboards of the challenge rebuilt (coalesced: one
+//                rebuild per challenge for a burst of completions; retried later when it fails);
+//                only then the submission completed (read-your-writes: whoever sees "completed"
+//                finds its entry on the leaderboards), Mattermost "leaderboard updated" per
+//                rebuilt board, e-mail to the participant
 //   failed    -> job failed with reason, exit code and failure kind, submission failed (also when
 //                a later delivery reports it without starting: attempts exhausted); e-mail
 //                (a platform failure says so: it does not count toward the submission limits and
@@ -48,6 +50,7 @@
 #include "db/evaluation_job_repository.hpp"
 #include "db/monitoring_repository.hpp"
 #include "db/score_version_repository.hpp"
+#include "domain/user.hpp"
 #include "evaluation/messages.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
@@ -111,10 +114,12 @@ public:
     // Queues (or re-queues) a submission: allowed from uploaded, completed, failed, canceled
     // (409 from uploading, invalid, on_queue, evaluating). Returns the job id.
     std::string Enqueue(std::string_view submission_id);
-    // After an upload completed (SubmissionService's hook): posts the "new submission" Mattermost
-    // message and queues the submission if its challenge has an evaluator (otherwise an out.log
-    // line says it waits for one). Never throws (logs).
-    void OnUploaded(const std::string& submission_id);
+    // After an upload completed (the completion's uploaded event, with the rows it read once):
+    // the "new submission" e-mail to the participant and Mattermost post to the organisers, then
+    // the queuing if the challenge has an evaluator (otherwise an out.log line says it waits for
+    // one), without reading the rows again. Never throws (logs).
+    void OnUploaded(const domain::Submission& submission, const domain::Challenge& challenge,
+                    const std::optional<domain::User>& owner);
     // Cancels a queued or running evaluation: submission canceled, job canceled; a worker running
     // it sees the state and kills the run. 409 in any other status.
     void Cancel(std::string_view submission_id);
@@ -127,19 +132,21 @@ public:
     // The submission's score versions (`zr submissions:scores`). 404 unknown submission.
     ScoreHistory History(std::string_view submission_id);
     // Newest first; `states` empty = all.
-    std::vector<JobView> ListJobs(const std::vector<std::string>& states);
+    std::vector<JobView> ListJobs(const std::vector<domain::JobState>& states);
     // The workers heard from (any update or presence message), most recently seen first.
     std::vector<db::WorkerRow> ListWorkers();
     // Applies one update (see above). Returns true when it changed something.
     bool Apply(const Update& update);
 
     // Server only: republishes unpublished jobs, queues uploaded submissions whose challenge has an
-    // evaluator and no job yet (a crash between upload and queueing), and starts the thread that
-    // consumes update_queue (one MessageQueue of its own). Idempotent.
+    // evaluator and no job yet (a crash between upload and queueing), schedules the publication of
+    // completed evaluations a stop or crash left unpublished, and starts the thread that consumes
+    // update_queue (one MessageQueue of its own). Idempotent.
     void Start();
     // Stops the consumer (the update being applied is finished; unacknowledged ones stay queued).
     void Stop();
-    // Blocks until update_queue is empty and no update or rebuild is in progress (tests, bench).
+    // Blocks until update_queue is empty and no update or rebuild is in progress, and every
+    // completed evaluation applied so far is published (tests, bench).
     void WaitIdle();
     // Call before Start().
     void SetJobEvents(JobEvents events);

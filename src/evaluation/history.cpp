@@ -10,7 +10,7 @@ namespace zr::evaluation {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::string_view kCompletedStatus = "completed";
+using domain::SubmissionStatus;
 
 domain::NewestScores NewestOf(const db::ScoreVersionRow& row, const storage::SubmissionStore& store) {
     return {row.job_id, row.history_name, store.HasScoresInHistory(row.submission_id, row.history_name)};
@@ -43,12 +43,12 @@ std::optional<std::string> EvaluationService::Impl::KeepScoresForRerun(db::Conne
     // The newest version's files are scores/ until they are kept aside.
     const bool described = newest && !store.HasScoresInHistory(id, newest->history_name);
     if (!described) {
-        if (submission.status != kCompletedStatus) return std::nullopt;  // output of a run that did not complete
+        if (submission.status != SubmissionStatus::kCompleted) return std::nullopt;  // a run that did not complete
         db::ScoreVersionRow row;
         row.submission_id = id;
         row.created_at = now;
         auto current = db::EvaluationJobRepository(conn).FindCurrent(id);
-        if (current && current->state == kCompleted && !versions.FindByJob(current->id)) {
+        if (current && current->state == domain::JobState::kCompleted && !versions.FindByJob(current->id)) {
             row.job_id = current->id;
             row.created_at = current->finished_at.value_or(now);
             row.evaluator_label = current->evaluator_label;
@@ -87,7 +87,7 @@ Rerun EvaluationService::EnqueueChallenge(domain::ChallengeId challenge_id, bool
         if (!challenge->evaluator || !db::EvaluatorRepository(*conn).Find(*challenge->evaluator)) {
             throw Error::Message(ErrorKind::kInvalidInput, "The challenge " + challenge->label + " has no evaluator");
         }
-        completed = db::SubmissionRepository(*conn).List(std::nullopt, challenge_id, kCompletedStatus);
+        completed = db::SubmissionRepository(*conn).List(std::nullopt, challenge_id, SubmissionStatus::kCompleted);
     }
     for (const auto& submission : completed) {
         if (dry_run) {
@@ -115,7 +115,7 @@ ScoreHistory EvaluationService::History(std::string_view submission_id) {
     {
         auto conn = s.db.Acquire();
         db::ReadTransaction snapshot(*conn);
-        auto submission = storage::IsPlainName(id) ? db::SubmissionRepository(*conn).Find(id) : std::nullopt;
+        auto submission = IsPlainFileName(id) ? db::SubmissionRepository(*conn).Find(id) : std::nullopt;
         if (!submission) {
             throw Error::Message(ErrorKind::kNotFound, "There is no submission with the following id: " + id);
         }
@@ -135,11 +135,13 @@ ScoreHistory EvaluationService::History(std::string_view submission_id) {
         }
     }
     const auto relative = [&](const fs::path& path) { return path.lexically_relative(s.store.Folder(id)).string(); };
-    std::optional<std::string> current_id;
-    if (history.current_job) current_id = history.current_job->id;
+    std::optional<domain::CurrentJob> current_job;
+    if (history.current_job) {
+        current_job = domain::CurrentJob{history.current_job->id, history.current_job->state, std::nullopt};
+    }
     std::optional<domain::NewestScores> newest;
     if (!rows.empty()) newest = NewestOf(rows.back(), s.store);
-    const auto shown = domain::WhichScoresShown(history.submission.status, newest, current_id);
+    const auto shown = domain::WhichScoresShown(history.submission.status, newest, current_job);
     bool scores_described = false;
     for (std::size_t i = 0; i < history.versions.size(); ++i) {
         ScoreVersionView& view = history.versions[i];
@@ -157,7 +159,7 @@ ScoreHistory EvaluationService::History(std::string_view submission_id) {
             view.entries = nlohmann::json::object();
         }
     }
-    if (!scores_described && history.submission.status == kCompletedStatus && s.store.HasScores(id)) {
+    if (!scores_described && history.submission.status == SubmissionStatus::kCompleted && s.store.HasScores(id)) {
         ScoreVersionView current;  // scores no version describes: version 0
         current.version.submission_id = id;
         current.location = relative(s.store.ScoresDir(id));

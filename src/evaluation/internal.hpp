@@ -16,16 +16,9 @@
 #include "db/evaluation_job_repository.hpp"
 #include "domain/challenge.hpp"
 #include "evaluation/evaluation_service.hpp"
+#include "evaluation/publications.hpp"
 
 namespace zr::evaluation {
-
-inline constexpr std::string_view kQueued = "queued";
-inline constexpr std::string_view kRunning = "running";
-inline constexpr std::string_view kCompleted = "completed";
-inline constexpr std::string_view kFailed = "failed";
-inline constexpr std::string_view kCanceled = "canceled";
-
-bool IsFinalJobState(std::string_view state);
 
 struct EvaluationService::Impl {
     Impl(db::Database& database, const storage::SubmissionStore& submission_store,
@@ -48,8 +41,16 @@ struct EvaluationService::Impl {
     const bool embedded;  // embedded queue: jobs are published inside the queuing transaction
 
     // --- queuing (enqueue.cpp) ---
-    // The job message of a queued submission (evaluator row, archive md5, time limit).
-    Job MakeJob(db::Connection& conn, const domain::Submission& submission, const std::string& job_id);
+    // Queues a submission: a job row, the status moved to on_queue (through the transition table:
+    // 409 otherwise), earlier scores kept aside, and the job published. `loaded` holds its row and
+    // its challenge when the caller has them (a completed upload), otherwise they are read in the
+    // transaction. Returns the job id.
+    std::string Queue(const std::string& submission_id,
+                      const std::optional<std::pair<domain::Submission, domain::Challenge>>& loaded);
+    // The job message of a queued submission (evaluator row, archive md5, time limit). 400 when the
+    // challenge has no evaluator.
+    Job MakeJob(db::Connection& conn, const domain::Submission& submission, const domain::Challenge& challenge,
+                const std::string& job_id);
     // RabbitMQ: publishes then marks the row published; false (logged) when the broker failed.
     bool PublishJob(const Job& job);
     // Publishes the unpublished rows created before `older_than` (all when nullopt).
@@ -76,26 +77,35 @@ struct EvaluationService::Impl {
     // What an applied update calls for once its transaction committed.
     struct Effects {
         std::string log_line;
-        std::optional<domain::ChallengeId> rebuild;
-        bool mail = false;              // completion/failure e-mail to the participant
+        bool publish = false;           // completed: rebuild the leaderboards, then report it completed
+        bool mail = false;              // failure e-mail to the participant
         bool platform_failure = false;  // Mattermost message to the organisers
         domain::Submission submission;
         db::EvaluationJobRow job;  // as written
     };
     std::optional<Effects> ApplyInTransaction(db::Connection& conn, const Update& update);
     bool ApplyUpdate(const Update& update);
-    void MarkDirty(domain::ChallengeId challenge_id);
+
+    // --- publishing completed evaluations (notifications.cpp) ---
+    // Rebuilds the leaderboards of the challenges due (all of them with `all`), then moves their
+    // waiting submissions to completed, writes out.log and mails the participants. A rebuild that
+    // fails is tried again later, its submissions still waiting.
+    void RebuildDue(bool drained, bool all = false);
+    // Start-up: the completed evaluations a stop or a crash left unpublished.
+    void RecoverPublications();
+    void Publish(const domain::Challenge* challenge, const std::string& submission_id, const db::EvaluationJobRow& job);
+    Publications publications;
 
     // --- notifications (notifications.cpp) ---
     void MailResult(const domain::Submission& submission, const db::EvaluationJobRow& job);
     void PostPlatformFailure(const domain::Submission& submission, const db::EvaluationJobRow& job);
-    void PostNewSubmission(const std::string& submission_id);
-    void RebuildDirty();
+    // The new-submission e-mail to the participant and Mattermost post to the organisers.
+    void AnnounceUpload(const domain::Submission& submission, const domain::Challenge& challenge,
+                        const std::optional<domain::User>& owner);
 
     // --- the update consumer (evaluation_service.cpp) ---
     void ConsumeLoop();
     void HandleDelivery(queue::MessageQueue& queue, const queue::Delivery& delivery);
-    void MaybeRebuild(bool drained);
     // Refreshes the sender's row of the workers table; failures are logged only.
     void RecordWorker(const Update& update);
     void ForgetOldWorkers();
@@ -108,8 +118,6 @@ struct EvaluationService::Impl {
     std::condition_variable cv;
     bool started = false;
     bool stopping = false;
-    std::set<domain::ChallengeId> dirty;
-    std::optional<std::chrono::steady_clock::time_point> dirty_since;
     std::uint64_t idle_generation = 0;  // incremented each time the consumer finds the queue drained
     std::thread consumer;
     std::mutex rebuild_mutex;  // one rebuild pass at a time (consumer or WaitIdle)

@@ -1,8 +1,11 @@
 #pragma once
 // HTTP request and response as plain values: no socket, no Beast. Handlers are functions of a
 // Request that return a Response; the transport (server.cpp) converts to and from the wire.
+#include <any>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -11,15 +14,32 @@
 #include <utility>
 #include <vector>
 
+#include "common/file_system.hpp"
+
 namespace zr::http {
 
 enum class Method { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther };
 
 std::string_view ToString(Method m);
 
-// A file part of a streamed multipart/form-data body (routes with RouteOptions::upload_spool),
-// already on disk under a temporary name inside the spool folder, its md5 computed on the way.
-// The transport deletes `path` after the handler returns unless the handler moved it away.
+// Where the file parts of a streamed upload are written: what a route's prepare step returns
+// (RouteOptions::prepare_upload), kept in Request::upload for its handler. The application
+// derives from it, adding what its pre-body check found (the located submission, the part it
+// expects), so the handler does not look it up again.
+class UploadTarget {
+public:
+    virtual ~UploadTarget() = default;
+    // A new empty file, under a temporary name, for the next file part of the body. Throws
+    // zr::Error (507 when the disk is full).
+    virtual SpoolFile CreateFile() = 0;
+    // Removes a file CreateFile made that the handler did not take. Never throws.
+    virtual void DiscardFile(const std::filesystem::path& path) noexcept = 0;
+};
+
+// A file part of a streamed multipart/form-data body (routes with RouteOptions::prepare_upload),
+// already on disk (synced) under a temporary name from UploadTarget::CreateFile, its md5 computed
+// on the way. The transport discards `path` after the handler returns unless the handler moved it
+// away.
 struct UploadedFile {
     std::string field;     // form field name, e.g. "file_data"
     std::string filename;  // the client's file name (untrusted; never use it as a path)
@@ -38,7 +58,16 @@ struct Request {
     std::string body;
     // Values of "{name}" segments of the matched route, percent-decoded.
     std::unordered_map<std::string, std::string> path_params;
-    // Streamed upload routes only: the file parts and the text fields of the multipart body.
+    // The Content-Length the client declared (absent for chunked bodies and bodyless requests).
+    std::optional<std::uint64_t> content_length;
+    // What the route's declared authentication (RouteOptions::auth) resolved to, once per request
+    // before any body byte is read: the value the application's authenticator returned (caller)
+    // or the error it threw (auth_error). Empty for routes without authentication.
+    std::any caller;
+    std::exception_ptr auth_error;
+    // Streamed upload routes only: what the route's prepare step returned, the file parts and the
+    // text fields of the multipart body.
+    std::shared_ptr<UploadTarget> upload;
     std::vector<UploadedFile> files;
     std::vector<std::pair<std::string, std::string>> form_fields;
     std::string remote_address;  // peer IP as text

@@ -1,12 +1,7 @@
 #include "http/multipart_stream.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <system_error>
 
 #include "common/error.hpp"
 #include "common/strings.hpp"
@@ -25,11 +20,6 @@ constexpr std::uint64_t kWritebackBytes = 8 * 1024 * 1024;
 
 [[noreturn]] void Malformed(std::string why) {
     throw Error::Detail(ErrorKind::kInvalidInput, std::string(kParseError), "multipart: " + std::move(why));
-}
-
-[[noreturn]] void DiskError(const std::string& what, const std::filesystem::path& path, int error) {
-    throw Error::Detail(ErrorKind::kInternal, "Internal Server Error",
-                        what + " " + path.string() + ": " + std::strerror(error));
 }
 
 std::string Lower(std::string_view text) {
@@ -106,19 +96,6 @@ std::optional<std::string> DecodeExtValue(std::string_view value) {
     return zr::PercentDecode(value.substr(second + 1), false);
 }
 
-std::string RandomHex() { return crypto::ToHex(crypto::RandomBytes(8)); }
-
-void WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            DiskError("cannot write", path, errno);
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
-
 }  // namespace
 
 std::optional<std::string> MultipartBoundary(std::string_view content_type) {
@@ -135,8 +112,8 @@ std::optional<std::string> MultipartBoundary(std::string_view content_type) {
     return *boundary;
 }
 
-MultipartStream::MultipartStream(std::string boundary, std::filesystem::path spool, MultipartLimits limits)
-    : delimiter_("\r\n--" + boundary), spool_(std::move(spool)), limits_(limits) {
+MultipartStream::MultipartStream(std::string boundary, UploadTarget& target, MultipartLimits limits)
+    : delimiter_("\r\n--" + boundary), target_(target), limits_(limits) {
     // The first delimiter has no CRLF before it: pretend one was seen.
     held_ = "\r\n";
 }
@@ -144,13 +121,13 @@ MultipartStream::MultipartStream(std::string boundary, std::filesystem::path spo
 MultipartStream::~MultipartStream() { RemoveFiles(); }
 
 void MultipartStream::RemoveFiles() noexcept {
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
-        ::unlink(file_.path.c_str());
+    if (open_file_) {
+        open_file_.reset();
+        target_.DiscardFile(file_.path);
     }
-    for (const auto& file : files_) ::unlink(file.path.c_str());
+    for (const auto& file : files_) target_.DiscardFile(file.path);
     files_.clear();
+    finished_files_.clear();
 }
 
 void MultipartStream::Feed(std::string_view data) {
@@ -312,9 +289,9 @@ void MultipartStream::OpenFile(std::string name, std::string filename) {
     file_ = UploadedFile{};
     file_.field = std::move(name);
     file_.filename = std::move(filename);
-    file_.path = spool_ / (".upload-" + RandomHex() + ".part");
-    fd_ = ::open(file_.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) DiskError("cannot create", file_.path, errno);
+    SpoolFile spool = target_.CreateFile();
+    file_.path = std::move(spool.path);
+    open_file_ = std::move(spool.file);
     md5_.emplace();
     in_file_ = true;
     flushed_ = 0;
@@ -331,13 +308,12 @@ void MultipartStream::Emit(std::string_view data) {
         return;
     }
     md5_->Update(data.data(), data.size());
-    WriteAll(fd_, data, file_.path);
+    open_file_->Append(data);
     file_.size += data.size();
     file_bytes_ += data.size();
     if (file_.size - flushed_ >= kWritebackBytes) {
-        // Start writing back what we have (no waiting), so the final fdatasync has little left.
-        ::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(file_.size - flushed_),
-                          SYNC_FILE_RANGE_WRITE);
+        // Start writing back what we have (no waiting), so the final sync has little left.
+        open_file_->StartWriteback();
         flushed_ = file_.size;
     }
 }
@@ -350,30 +326,26 @@ void MultipartStream::EndPart() {
     CloseFile();
 }
 
+// The file stays open until SyncFiles: syncing a file needs it open, and reopening each one
+// would cost a system call per part.
 void MultipartStream::CloseFile() {
     file_.md5 = md5_->HexDigest();
     md5_.reset();
-    // Keep the record before close() so a failing close still lets the destructor remove the file.
     files_.push_back(file_);
-    const int fd = fd_;
-    fd_ = -1;
+    finished_files_.push_back(std::move(open_file_));
     in_file_ = false;
-    if (::close(fd) != 0) DiskError("cannot close", file_.path, errno);
 }
 
 void MultipartStream::Finish() {
     if (state_ != State::kEpilogue) Malformed("body ended before the closing delimiter");
 }
 
-void MultipartStream::SyncFiles() const {
-    for (const auto& file : files_) {
-        const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) DiskError("cannot open", file.path, errno);
-        const int result = ::fdatasync(fd);
-        const int error = errno;
-        ::close(fd);
-        if (result != 0) DiskError("cannot sync", file.path, error);
+void MultipartStream::SyncFiles() {
+    for (auto& file : finished_files_) {
+        file->Sync();
+        file->Close();
     }
+    finished_files_.clear();
 }
 
 std::vector<UploadedFile> MultipartStream::TakeFiles() {

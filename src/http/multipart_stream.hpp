@@ -1,14 +1,15 @@
 #pragma once
 // Incremental multipart/form-data parser for streamed uploads (RFC 7578 / RFC 2046), free of any
 // socket or Beast type. The body arrives in pieces of any size (a boundary may be split across
-// pieces); file parts (those with a `filename` parameter) go straight to temporary files in a spool
-// folder, their md5 computed on the way; text fields stay in memory within a size limit. Memory use
-// does not depend on the size of the file parts.
+// pieces); file parts (those with a `filename` parameter) go straight to files the UploadTarget
+// creates, their md5 computed on the way; text fields stay in memory within a size limit. Memory
+// use does not depend on the size of the file parts.
 //
 // Thread-safety: one object per request; not thread-safe.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,25 +35,26 @@ struct MultipartLimits {
 
 class MultipartStream {
 public:
-    // `boundary` as returned by MultipartBoundary; `spool` must be an existing folder. Files are
-    // created there as ".upload-<16 hex>.part" (mode 0644 minus umask).
-    MultipartStream(std::string boundary, std::filesystem::path spool, MultipartLimits limits = {});
-    // Closes and removes every temporary file not handed out by TakeFiles().
+    // `boundary` as returned by MultipartBoundary; `target` creates the file of each file part
+    // and must outlive the stream.
+    MultipartStream(std::string boundary, UploadTarget& target, MultipartLimits limits = {});
+    // Closes and discards every file not handed out by TakeFiles().
     ~MultipartStream();
     MultipartStream(const MultipartStream&) = delete;
     MultipartStream& operator=(const MultipartStream&) = delete;
 
     // Consumes the next piece of the body. Throws zr::Error: 400 for a malformed body (FastAPI's
     // {"detail": "There was an error parsing the body"}, the reason in log_detail), 413 when the
-    // text fields exceed max_field_bytes, 500 when a temporary file cannot be created or written.
-    // After a throw the object may only be destroyed (which removes its files).
+    // text fields exceed max_field_bytes, 507 when the disk is full; FileError when a file cannot
+    // be created or written. After a throw the object may only be destroyed (which discards its
+    // files).
     void Feed(std::string_view data);
     // The body ended: throws zr::Error 400 unless the closing boundary was seen. Bytes after the
     // closing boundary (the epilogue) are ignored.
     void Finish();
-    // Flushes every finished file part to stable storage (fdatasync). Blocking: call it off the IO
-    // threads. Throws zr::Error 500 on failure.
-    void SyncFiles() const;
+    // After Finish(): makes every file part durable (fdatasync) and closes it. Blocking: call it
+    // off the IO threads. Throws as Feed.
+    void SyncFiles();
 
     // After Finish(): the file parts in body order. Ownership of the files passes to the caller
     // (the destructor no longer removes them).
@@ -79,7 +81,7 @@ private:
     void RemoveFiles() noexcept;
 
     std::string delimiter_;  // "\r\n--" + boundary
-    std::filesystem::path spool_;
+    UploadTarget& target_;
     MultipartLimits limits_;
     State state_ = State::kPreamble;
     Tail tail_ = Tail::kStart;
@@ -93,12 +95,13 @@ private:
     bool in_file_ = false;
     std::string field_name_;
     std::string field_value_;
-    int fd_ = -1;
+    std::unique_ptr<WritableFile> open_file_;
     UploadedFile file_;
     std::uint64_t flushed_ = 0;  // bytes of the current file already handed to writeback
     std::optional<crypto::Md5> md5_;
 
     std::vector<UploadedFile> files_;
+    std::vector<std::unique_ptr<WritableFile>> finished_files_;  // parallel to files_ until SyncFiles
     std::vector<std::pair<std::string, std::string>> fields_;
 };
 

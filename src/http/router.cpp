@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/error.hpp"
+
 namespace zr::http {
 
 namespace {
@@ -103,6 +105,18 @@ bool Router::AnyMatch(const std::vector<std::string_view>& segments) const {
         if (Matches(pattern, segments)) return true;
     }
     return false;
+}
+
+void Router::Authenticate(const Route& route, Request& request) const noexcept {
+    if (route.options.auth == Auth::kNone) return;
+    try {
+        if (!authenticator_) {
+            throw Error::Detail(ErrorKind::kInternal, "Internal Server Error", "no authenticator for " + route.pattern);
+        }
+        request.caller = authenticator_(route.options.auth, request);
+    } catch (...) {
+        request.auth_error = std::current_exception();
+    }
 }
 
 Match Router::Find(Method method, const std::string& path) const {

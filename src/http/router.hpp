@@ -7,9 +7,11 @@
 //
 // Thread-safety: build the router before the server starts; afterwards it is read-only and may be
 // used from any thread.
+#include <any>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,27 +25,45 @@ namespace zr::http {
 // A handler may throw zr::Error (mapped to its status and body) or anything else (500, logged).
 using Handler = std::function<Response(Request&)>;
 
+// The authentication a route needs. The transport resolves it once per request, before reading
+// the body, with the router's Authenticator; the result reaches the prepare step and the handler
+// in Request::caller (or Request::auth_error).
+enum class Auth {
+    kNone,          // public
+    kSession,       // any valid login session (logout)
+    kActiveUser,    // a session of an active, verified user
+    kWorkerToken,   // remote evaluation workers' shared secret
+    kMetricsToken,  // the operators' /metrics token (when one is set)
+};
+
+// Resolves a route's Auth from a request's headers: returns what Request::caller will hold, or
+// throws zr::Error (401, 404, 406...) for Request::auth_error. Called on IO threads: must be fast
+// (no password hashing) and thread-safe. Never called for Auth::kNone.
+using Authenticator = std::function<std::any(Auth auth, const Request& request)>;
+
 struct RouteOptions {
+    Auth auth = Auth::kNone;
     // Largest accepted request body; beyond it the transport answers 413 without reading it.
     std::size_t max_body = 64 * 1024;
     // Run the handler on the blocking pool (CPU-heavy work such as password hashing), not on the
     // threads that serve connections.
     bool offload = false;
     // Streamed multipart/form-data upload. When set, the transport calls it once the header is
-    // read and the route matched, BEFORE reading any body byte (and before answering an
-    // "Expect: 100-continue"). It checks the request (authentication, ownership, names); throwing
-    // zr::Error refuses the request with nothing read or written. It returns the folder where file
-    // parts are written as they arrive (temporary names, md5 computed on the way; same file system
-    // as their final place so the handler can rename them). Text fields go to
-    // Request::form_fields (64 KiB at most in all). The body limit is max_body; memory use does not
-    // grow with the body size. Runs on an IO thread: keep it fast (no hashing of big files).
+    // read, the route matched and its authentication resolved, BEFORE reading any body byte (and
+    // before answering an "Expect: 100-continue"). It checks the request (caller, ownership,
+    // names, room on disk for Request::content_length); throwing zr::Error refuses the request
+    // with nothing read or written. It returns the UploadTarget the file parts are written to as
+    // they arrive (md5 computed on the way), which the handler finds in Request::upload. Text
+    // fields go to Request::form_fields (64 KiB at most in all). The body limit is max_body;
+    // memory use does not grow with the body size. Runs on an IO thread: keep it fast (no hashing
+    // of big files).
     // Then: a body that is not multipart/form-data (or no body) reaches the handler with no files
     // and no fields, unread (the connection closes after the answer); a malformed multipart body
-    // gets 400 {"detail": "There was an error parsing the body"}, too large text fields 413. The
-    // read timeout applies to each read (inactivity), not to the whole body. File parts are
-    // fdatasync'ed before the handler runs; every file still at its temporary path when the
-    // handler returns (or throws) is deleted, as are the partial files of a failed upload.
-    std::function<std::filesystem::path(Request&)> upload_spool;
+    // gets 400 {"detail": "There was an error parsing the body"}, too large text fields 413, a
+    // full disk 507. The read timeout applies to each read (inactivity), not to the whole body.
+    // File parts are synced before the handler runs; every file still at its temporary path when
+    // the handler returns (or throws) is discarded, as are the partial files of a failed upload.
+    std::function<std::shared_ptr<UploadTarget>(Request&)> prepare_upload;
 };
 
 struct Route {
@@ -63,6 +83,12 @@ struct Match {
 
 class Router {
 public:
+    // Routes declaring an Auth other than kNone need an authenticator (set before serving).
+    void SetAuthenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
+    // Resolves the route's declared Auth into request.caller or request.auth_error (a missing
+    // authenticator is an internal error there). Never throws.
+    void Authenticate(const Route& route, Request& request) const noexcept;
+
     // Adds a route. Throws std::invalid_argument for a pattern that does not start with '/', an
     // unknown "{name:converter}" (only "str" and "path" exist) or a "{name:path}" not at the end.
     // A later route with the same method and pattern as an earlier one is never chosen.
@@ -89,6 +115,7 @@ private:
 
     std::vector<Route> routes_;
     std::vector<Pattern> patterns_;  // parallel to routes_
+    Authenticator authenticator_;
 };
 
 }  // namespace zr::http

@@ -307,13 +307,17 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
         co_return std::move(dispatch.response);
     }
     ex.route = dispatch.route;
+    if (!parser.is_done()) {
+        if (const auto length = parser.content_length()) ex.request.content_length = *length;
+    }
+    router.Authenticate(*dispatch.route, ex.request);  // once, before the body: every later step has the caller
     Response response = co_await ReadBodyAndRun(conn, buffer, parser, ex, *dispatch.route);
     co_return response;
 }
 
 asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::flat_buffer& buffer, Parser& parser,
                                                        Exchange& ex, const Route& route) {
-    if (route.options.upload_spool) co_return co_await ReceiveUpload(conn, buffer, parser, ex, route);
+    if (route.options.prepare_upload) co_return co_await ReceiveUpload(conn, buffer, parser, ex, route);
     if (!parser.is_done()) {
         const auto length = parser.content_length();
         if (length && *length > route.options.max_body) {
@@ -340,7 +344,8 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
 }
 
 asio::awaitable<Response> Server::Impl::RunOffloaded(const Route& route, Exchange& ex) {
-    // Pitfall 6: co_spawn (not post) moves the work to the pool; we resume on our strand.
+    // co_spawn, not post: in Boost 1.74 `co_await post(pool, use_awaitable)` does not move the
+    // coroutine to the pool. With co_spawn the handler runs there and we resume on our strand.
     Response response = co_await asio::co_spawn(
         pool,
         [&route, &ex]() -> asio::awaitable<Response> {

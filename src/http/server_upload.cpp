@@ -6,7 +6,7 @@
 // chunk is fed to a MultipartStream, which writes file parts to the spool folder and hashes them.
 // The final fdatasync runs on the blocking pool, off the IO threads.
 // clang-format off
-#include "http/server_impl.hpp"  // first: it includes <utility> before Asio (pitfall 1)
+#include "http/server_impl.hpp"  // first: it includes <utility> before Asio (Boost 1.74 needs it)
 // clang-format on
 
 #include <spdlog/spdlog.h>
@@ -34,22 +34,20 @@ namespace {
 constexpr std::size_t kUploadChunkBytes = 256 * 1024;  // one disk write per chunk, at most
 using ChunkParser = bhttp::request_parser<bhttp::buffer_body>;
 
-// Removes the files the handler left in place (it renames the ones it keeps), on every way out.
-class RemoveAtExit {
+// Discards the files the handler left in place (it moves the ones it keeps), on every way out.
+class DiscardAtExit {
 public:
-    explicit RemoveAtExit(const std::vector<UploadedFile>& files) {
+    DiscardAtExit(UploadTarget& target, const std::vector<UploadedFile>& files) : target_(target) {
         for (const auto& file : files) paths_.push_back(file.path);
     }
-    ~RemoveAtExit() {
-        for (const auto& path : paths_) {
-            std::error_code ec;
-            std::filesystem::remove(path, ec);
-        }
+    ~DiscardAtExit() {
+        for (const auto& path : paths_) target_.DiscardFile(path);
     }
-    RemoveAtExit(const RemoveAtExit&) = delete;
-    RemoveAtExit& operator=(const RemoveAtExit&) = delete;
+    DiscardAtExit(const DiscardAtExit&) = delete;
+    DiscardAtExit& operator=(const DiscardAtExit&) = delete;
 
 private:
+    UploadTarget& target_;
     std::vector<std::filesystem::path> paths_;
 };
 
@@ -95,11 +93,11 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
         ex.close = ex.drain = true;
         co_return DetailResponse(413, "Request body too large");
     }
-    std::filesystem::path spool;
     std::optional<std::string> boundary;
     std::exception_ptr failure;
     try {
-        spool = route.options.upload_spool(ex.request);
+        ex.request.upload = route.options.prepare_upload(ex.request);
+        if (!ex.request.upload) throw std::logic_error("prepare_upload returned no target");
         boundary = MultipartBoundary(ex.request.Header("content-type").value_or(""));
     } catch (...) {
         failure = std::current_exception();
@@ -116,7 +114,7 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     }
     if (!co_await SendContinue(conn, parser, ex)) co_return Response{};
 
-    MultipartStream multipart(std::move(*boundary), spool);
+    MultipartStream multipart(std::move(*boundary), *ex.request.upload);
     ChunkParser chunk_parser(std::move(parser));
     chunk_parser.body_limit(route.options.max_body);
     buffer.reserve(buffer.size() + kBodyReadReserve);
@@ -158,7 +156,7 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     if (failure) co_return Refuse(ex, false, failure);
     ex.request.files = multipart.TakeFiles();
     ex.request.form_fields = multipart.TakeFields();
-    const RemoveAtExit cleanup(ex.request.files);
+    const DiscardAtExit cleanup(*ex.request.upload, ex.request.files);
     conn.ExpiresNever();  // the handler may take its time; the write gets its own timeout
     if (route.options.offload) co_return co_await RunOffloaded(route, ex);
     co_return RunHandler(route, ex.request);

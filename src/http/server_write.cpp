@@ -1,7 +1,7 @@
 // Writing answers: string bodies, files streamed from disk, and draining a connection we close
 // while the client may still be sending. See server.hpp for the transport.
 // clang-format off
-#include "http/server_impl.hpp"  // first: it includes <utility> before Asio (pitfall 1)
+#include "http/server_impl.hpp"  // first: it includes <utility> before Asio (Boost 1.74 needs it)
 // clang-format on
 
 #include <spdlog/spdlog.h>

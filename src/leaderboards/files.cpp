@@ -156,33 +156,6 @@ FileLock::~FileLock() {
     ::close(fd_);  // releases the lock
 }
 
-void WriteFileAtomically(const fs::path& path, const std::string& content) {
-    const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-    fs::create_directories(folder);
-    std::string temp = (folder / ("." + path.filename().string() + ".XXXXXX")).string();
-    UniqueFd fd(::mkstemp(temp.data()));
-    if (fd.get() < 0) ThrowErrno("create temporary file in", folder);
-    try {
-        std::size_t done = 0;
-        while (done < content.size()) {
-            const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) ThrowErrno("write", temp);
-            done += static_cast<std::size_t>(n);
-        }
-        if (::fchmod(fd.get(), 0644) != 0) ThrowErrno("chmod", temp);
-        if (::fsync(fd.get()) != 0) ThrowErrno("fsync", temp);
-        if (::close(fd.Release()) != 0) ThrowErrno("close", temp);
-        if (::rename(temp.c_str(), path.c_str()) != 0) ThrowErrno("rename to", path);
-    } catch (...) {
-        std::error_code ignored;
-        fs::remove(temp, ignored);
-        throw;
-    }
-    UniqueFd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());  // the rename itself reaches the disk
-}
-
 bool IsSafeRelativePath(const std::string& path) {
     if (path.empty() || path.front() == '/' || path.find('\0') != std::string::npos) return false;
     std::size_t start = 0;

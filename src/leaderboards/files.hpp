@@ -1,6 +1,7 @@
 #pragma once
 // Internal to zr_leaderboards: the file side of building a leaderboard — reading external entries
-// (json/yaml) and submissions' entry files, and writing the built file atomically under a lock.
+// (json/yaml) and submissions' entry files, and the lock around writing the built file (written
+// through the FileSystem: common/file_system.hpp WriteFileAtomically).
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,10 +42,6 @@ public:
 private:
     int fd_ = -1;
 };
-
-// Replaces `path` with `content`: temporary file in the same folder, fsync, rename, fsync of the
-// folder. Creates the folder if needed. Throws std::system_error; the temporary file is removed.
-void WriteFileAtomically(const std::filesystem::path& path, const std::string& content);
 
 // A relative path made only of normal components (no "..", ".", empty, or leading '/').
 bool IsSafeRelativePath(const std::string& path);

@@ -35,6 +35,7 @@ std::string IsoLocalTime(TimePoint when) {
 
 fs::path LockPathFor(const fs::path& output) { return fs::path(output.string() + ".lock"); }
 
+
 // Where a ranked submission's newest completed scores are.
 struct RankedScores {
     std::string submission_id;
@@ -52,13 +53,13 @@ std::vector<RankedScores> ShownScores(db::Database& db, const storage::Submissio
     }
     std::vector<RankedScores> ranked;
     for (auto& candidate : candidates) {
-        if (!storage::IsPlainName(candidate.submission_id)) continue;
+        if (!IsPlainFileName(candidate.submission_id)) continue;
         std::optional<domain::NewestScores> newest;
         if (candidate.newest) {
             const bool archived = store.HasScoresInHistory(candidate.submission_id, candidate.newest->history_name);
             newest = domain::NewestScores{candidate.newest->job_id, candidate.newest->history_name, archived};
         }
-        switch (domain::WhichScoresShown(candidate.status, newest, candidate.current_job_id)) {
+        switch (domain::WhichScoresShown(candidate.status, newest, candidate.current)) {
             case domain::ShownScores::kNone:
                 break;
             case domain::ShownScores::kCurrent:
@@ -77,7 +78,7 @@ std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const st
                                  const std::string& entry_file, std::vector<nlohmann::json>& entries) {
     std::vector<std::string_view> skipped;
     for (const auto& scores : ranked) {
-        if (scores.history_name && !storage::IsPlainName(*scores.history_name)) {
+        if (scores.history_name && !IsPlainFileName(*scores.history_name)) {
             skipped.push_back(scores.submission_id);
             continue;
         }
@@ -156,7 +157,8 @@ BuildResult LeaderboardService::Build(domain::LeaderboardId id) {
     const auto started = std::chrono::steady_clock::now();
     BuildResult result{.id = board.id, .label = board.label, .path = OutputPath(board)};
     std::lock_guard in_process(BoardMutex(id));
-    fs::create_directories(result.path.parent_path());
+    FileSystem& disk = store_.file_system();
+    disk.CreateDirs(result.path.parent_path());
     const detail::FileLock across_processes(LockPathFor(result.path));
 
     // Read under the locks, so the last build to write also saw the latest submissions.
@@ -172,13 +174,30 @@ BuildResult LeaderboardService::Build(domain::LeaderboardId id) {
     }
     SortAndRank(collected.entries, ParseSortingKey(board.sorting_key));
     const nlohmann::json file = {{"updatedOn", IsoLocalTime(clock_.Now())}, {"data", std::move(collected.entries)}};
-    detail::WriteFileAtomically(result.path, file.dump());
+    WriteFileAtomically(disk, result.path, file.dump());
     result.entries = file["data"].size();
     result.skipped = collected.skipped;
     const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
     spdlog::info("leaderboard {} ({}) built: {} entries, {} skipped, {:.1f} ms -> {}", board.id, board.label,
                  result.entries, result.skipped, elapsed.count(), result.path.string());
     return result;
+}
+
+int LeaderboardService::RemoveLeftovers() {
+    int removed = 0;
+    FileSystem& disk = store_.file_system();
+    for (const auto& board : List()) {
+        const fs::path output = OutputPath(board);
+        const std::string prefix = "." + output.filename().string();
+        try {
+            for (const auto& name : disk.List(output.parent_path())) {
+                if (name.starts_with(prefix) && IsAtomicWriteLeftover(name)) removed += disk.Remove(output.parent_path() / name);
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("leaderboard {}: cannot look for leftovers of its file: {}", board.label, e.what());
+        }
+    }
+    return removed;
 }
 
 std::vector<BuildResult> LeaderboardService::BuildAll() {

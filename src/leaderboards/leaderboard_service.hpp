@@ -13,7 +13,7 @@
 // a stable order (external entries first in file-name order, then submissions by submit date).
 // Each entry gets "rank" (1-based position) and submission entries "submission_id" when absent.
 // The file {"updatedOn": <ISO local time>, "data": [...]} is written atomically (temporary file,
-// fsync, rename) to path_to; builds of one leaderboard never interleave, also across processes
+// fsync, rename, through the store's FileSystem) to path_to; builds of one leaderboard never interleave, also across processes
 // (an flock on "<path_to>.lock").
 //
 // path_to: a relative path is under ZR_LEADERBOARD_DIR; external_entries: a relative path is under
@@ -73,6 +73,10 @@ public:
     // GET /challenges/{id}/leaderboard: {<leaderboard label>: ReadJson(...)} for each of its
     // leaderboards. 404 {"message": "There is no challenge with the following id: N"}.
     nlohmann::json ReadForChallenge(domain::ChallengeId challenge_id);
+
+    // Removes the temporary files a crash left beside the boards' files (start-up); returns how
+    // many. Never throws.
+    int RemoveLeftovers();
 
     // Where the built file of `board` lives (path_to resolved as described above).
     std::filesystem::path OutputPath(const domain::Leaderboard& board) const;

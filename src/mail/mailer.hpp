@@ -7,16 +7,12 @@
 // for delivery problems; failures are logged (recipient, subject, reason) and the message dropped
 // after a few retries.
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/delivery_counters.hpp"
+#include "common/work_queue.hpp"
 #include "settings/settings.hpp"
 
 namespace zr::mail {
@@ -52,7 +48,7 @@ private:
     settings::MailSettings settings_;
 };
 
-// A background sender. Thread-safe. `mailer` must outlive the queue.
+// A background sender (a WorkQueue). Thread-safe. `mailer` must outlive the queue.
 //
 // A message whose send throws is retried once after each of `retry_delays` (default 1 s then 5 s,
 // i.e. three attempts), then logged at error level (recipient, subject, reason) and dropped.
@@ -77,19 +73,12 @@ public:
     DeliveryCounts counts() const { return counters_.Read(); }
 
 private:
-    void Loop();
     void SendWithRetries(const Message& message);
     Mailer& mailer_;
     DeliveryCounters counters_;
     const std::vector<std::chrono::milliseconds> retry_delays_;
     const std::chrono::milliseconds drain_timeout_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<Message> queue_;
-    bool busy_ = false;
-    bool stopping_ = false;  // destructor called: finish the queue, then exit
-    bool aborting_ = false;  // drain timeout passed: drop what is left, stop waiting between retries
-    std::thread thread_;
+    WorkQueue<Message> queue_;  // last: its thread uses the members above
 };
 
 }  // namespace zr::mail

@@ -1,10 +1,7 @@
 #include "monitoring/health.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 
-#include <cerrno>
-#include <cstring>
 
 #include "common/time.hpp"
 #include "db/monitoring_repository.hpp"
@@ -22,9 +19,9 @@ bool IsOk(const json& check) { return check.at("status") == "ok"; }
 
 }  // namespace
 
-Health::Health(db::Database& db, const settings::Settings& settings, const Clock& clock,
+Health::Health(db::Database& db, FileSystem& fs, const settings::Settings& settings, const Clock& clock,
                std::function<bool()> queue_connected)
-    : db_(db), settings_(settings), clock_(clock), queue_connected_(std::move(queue_connected)) {}
+    : db_(db), fs_(fs), settings_(settings), clock_(clock), queue_connected_(std::move(queue_connected)) {}
 
 json Health::CheckDatabase() const {
     try {
@@ -53,12 +50,13 @@ json Health::CheckQueue(bool database_ok) const {
 }
 
 json Health::CheckDisk() const {
-    struct statvfs stats {};
-    if (::statvfs(settings_.data_folder.c_str(), &stats) != 0) {
-        spdlog::error("health: statvfs of the data folder failed: {}", std::strerror(errno));
+    std::uint64_t free = 0;
+    try {
+        free = fs_.FreeBytes(settings_.data_folder);
+    } catch (const std::exception& e) {
+        spdlog::error("health: the data folder's free space is unknown: {}", e.what());
         return Fail("the data folder cannot be examined");
     }
-    const std::uint64_t free = static_cast<std::uint64_t>(stats.f_bavail) * stats.f_frsize;
     json check = free >= settings_.health_min_free_disk ? Ok() : Fail("low free space in the data folder");
     check["free_bytes"] = free;
     check["min_free_bytes"] = settings_.health_min_free_disk;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "common/file_system.hpp"
 #include "common/time.hpp"
 #include "db/database.hpp"
 #include "settings/settings.hpp"
@@ -29,7 +30,7 @@ struct HealthReport {
 class Health {
 public:
     // `queue_connected` answers for the RabbitMQ back-end (EvaluationService::QueueConnected).
-    Health(db::Database& db, const settings::Settings& settings, const Clock& clock,
+    Health(db::Database& db, FileSystem& fs, const settings::Settings& settings, const Clock& clock,
            std::function<bool()> queue_connected);
     HealthReport Check() const;
 
@@ -40,6 +41,7 @@ private:
     nlohmann::json CheckWorkers() const;
 
     db::Database& db_;
+    FileSystem& fs_;
     const settings::Settings& settings_;
     const Clock& clock_;
     std::function<bool()> queue_connected_;

@@ -1,7 +1,5 @@
 #include "monitoring/sources.hpp"
 
-#include <sys/statvfs.h>
-
 #include "common/time.hpp"
 #include "db/monitoring_repository.hpp"
 
@@ -45,7 +43,7 @@ void AddDatabaseCounts(metrics::Snapshot& out, const SourceDeps& deps) {
 }
 
 void AddCounters(metrics::Snapshot& out, const SourceDeps& deps) {
-    const auto uploads = deps.submissions.upload_counts();
+    const auto uploads = deps.uploads.upload_counts();
     out.Counter("zr_upload_parts_total", "Submission parts received, by result (rejected: md5 mismatch)",
                 static_cast<double>(uploads.accepted_parts), {{"result", "accepted"}});
     out.Counter("zr_upload_parts_total", "", static_cast<double>(uploads.rejected_parts), {{"result", "rejected"}});
@@ -61,6 +59,10 @@ void AddCounters(metrics::Snapshot& out, const SourceDeps& deps) {
     out.Counter("zr_mattermost_send_failures_total", "Mattermost posting attempts that failed (each retry counts)",
                 static_cast<double>(chat.failed_attempts));
     out.Counter("zr_mattermost_dropped_total", "Mattermost messages given up on", static_cast<double>(chat.dropped));
+    out.Counter("zr_out_of_space_events_total",
+                "Writes to the data folder that failed for lack of space, and uploads refused because they would not "
+                "fit (answered 507)",
+                static_cast<double>(deps.space_alarm.count()));
     out.Counter("zr_sqlite_busy_waits_total", "Times an SQLite statement waited for another connection's lock",
                 static_cast<double>(deps.db.BusyWaits()));
 }
@@ -70,10 +72,11 @@ void AddServiceState(metrics::Snapshot& out, const SourceDeps& deps) {
     out.Gauge("zr_queue_connected", "1 when the update consumer reaches its queue back-end",
               !rabbitmq || deps.evaluation.QueueConnected() ? 1.0 : 0.0,
               {{"backend", rabbitmq ? "rabbitmq" : "embedded"}});
-    struct statvfs stats {};
-    if (::statvfs(deps.settings.data_folder.c_str(), &stats) == 0) {
+    try {
         out.Gauge("zr_data_folder_free_bytes", "Free space of the data folder's file system",
-                  static_cast<double>(stats.f_bavail) * static_cast<double>(stats.f_frsize));
+                  static_cast<double>(deps.fs.FreeBytes(deps.settings.data_folder)));
+    } catch (const std::exception&) {
+        // Unknown: no sample (the disk health check says why).
     }
     out.Gauge("zr_build_info", "Always 1; the labels tell the running version", 1.0,
               {{"version", deps.settings.version}});

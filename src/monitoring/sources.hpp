@@ -2,7 +2,7 @@
 // The scrape-time sources of `zr serve`'s /metrics (issue 8; README "Health and metrics" lists
 // every metric): the database's counts (submissions by status, jobs by state, queue depth and
 // oldest queued job, workers), the counters other modules keep (uploads, e-mail, Mattermost,
-// SQLite busy waits), the queue connection, the data folder's free space, build info and the
+// SQLite busy waits, out-of-space events), the queue connection, the data folder's free space, build info and the
 // process_* metrics.
 // The referenced objects must outlive `metrics`' last Render().
 #include "common/time.hpp"
@@ -12,7 +12,8 @@
 #include "metrics/metrics.hpp"
 #include "notify/mattermost.hpp"
 #include "settings/settings.hpp"
-#include "submissions/submission_service.hpp"
+#include "notify/space_alarm.hpp"
+#include "submissions/upload_service.hpp"
 
 namespace zr::monitoring {
 
@@ -22,7 +23,9 @@ struct SourceDeps {
     const Clock& clock;
     const mail::MailQueue& mail;
     const notify::Mattermost& mattermost;
-    const submissions::SubmissionService& submissions;
+    const notify::SpaceAlarm& space_alarm;
+    FileSystem& fs;
+    const submissions::UploadService& uploads;
     const evaluation::EvaluationService& evaluation;
 };
 

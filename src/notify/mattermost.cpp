@@ -84,20 +84,17 @@ Mattermost::Mattermost(const settings::Settings& settings, std::chrono::millisec
     : url_(WebhookUrl(settings)),
       channel_(settings.mattermost_channel),
       username_(settings.mattermost_username),
-      drain_timeout_(drain_timeout) {
+      drain_timeout_(drain_timeout),
+      queue_("mattermost", [this](const std::string& text) { SendWithRetries(text); }) {
     if (enabled()) EnsureCurlInitialized();
-    thread_ = std::thread([this] { Loop(); });
 }
 
 Mattermost::~Mattermost() {
-    std::unique_lock lock(mutex_);
-    stopping_ = true;
-    cv_.notify_all();
-    const bool drained = cv_.wait_for(lock, drain_timeout_, [this] { return queue_.empty() && !busy_; });
-    if (!drained) aborting_ = true;
-    cv_.notify_all();
-    lock.unlock();
-    thread_.join();
+    const std::vector<std::string> dropped = queue_.Stop(drain_timeout_);
+    if (!dropped.empty()) {
+        spdlog::error("mattermost: {} message(s) dropped at shutdown", dropped.size());
+        counters_.Dropped(dropped.size());
+    }
 }
 
 void Mattermost::Post(std::string text) {
@@ -106,48 +103,22 @@ void Mattermost::Post(std::string text) {
         return;
     }
     try {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(text));
+        if (queue_.Post(std::move(text))) return;
+        spdlog::error("mattermost message dropped: shutting down");
     } catch (const std::exception& e) {
         spdlog::error("mattermost message dropped: {}", e.what());
-        return;
     }
-    cv_.notify_all();
+    counters_.Dropped();
 }
 
-void Mattermost::Flush() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
-}
-
-void Mattermost::Loop() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-        cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-        if (aborting_ || (stopping_ && queue_.empty())) break;
-        std::string text = std::move(queue_.front());
-        queue_.pop_front();
-        busy_ = true;
-        lock.unlock();
-        SendWithRetries(text);
-        lock.lock();
-        busy_ = false;
-        cv_.notify_all();
-    }
-    if (!queue_.empty()) {
-        spdlog::error("mattermost: {} message(s) dropped at shutdown", queue_.size());
-        counters_.Dropped(queue_.size());
-    }
-    queue_.clear();
-    cv_.notify_all();
-}
+void Mattermost::Flush() { queue_.Flush(); }
 
 void Mattermost::SendWithRetries(const std::string& text) {
     // Invalid UTF-8 in the text is replaced rather than making dump() throw.
     const std::string body = nlohmann::json{{"channel", channel_}, {"username", username_}, {"text", text}}.dump(
         -1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (std::size_t attempt = 0;; ++attempt) {
-        const std::optional<std::string> failure = PostOnce(url_, body, aborting_);
+        const std::optional<std::string> failure = PostOnce(url_, body, queue_.aborting());
         if (!failure) {
             counters_.Sent();
             return;
@@ -159,8 +130,7 @@ void Mattermost::SendWithRetries(const std::string& text) {
             return;
         }
         spdlog::warn("mattermost post failed, retrying in {} ms: {}", kRetryDelays[attempt].count(), *failure);
-        std::unique_lock lock(mutex_);
-        if (cv_.wait_for(lock, kRetryDelays[attempt], [this] { return aborting_.load(); })) {
+        if (!queue_.Pause(kRetryDelays[attempt])) {
             spdlog::error("mattermost message dropped at shutdown: {}", *failure);
             counters_.Dropped();
             return;

@@ -4,15 +4,11 @@
 // background with retries (1 s, 5 s); failures are logged and dropped, never reaching the caller.
 // Disabled (messages logged at debug level) when mattermost_url is empty.
 // Thread-safety: thread-safe.
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/delivery_counters.hpp"
+#include "common/work_queue.hpp"
 #include "settings/settings.hpp"
 
 namespace zr::notify {
@@ -35,20 +31,13 @@ public:
     DeliveryCounts counts() const { return counters_.Read(); }
 
 private:
-    void Loop();
     void SendWithRetries(const std::string& text);
     std::string url_;
     std::string channel_;
     std::string username_;
     std::chrono::milliseconds drain_timeout_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<std::string> queue_;
-    bool busy_ = false;
-    bool stopping_ = false;
-    std::atomic<bool> aborting_ = false;  // drain timed out: give up waits and transfers
     DeliveryCounters counters_;
-    std::thread thread_;
+    WorkQueue<std::string> queue_;  // last: its thread uses the members above
 };
 
 }  // namespace zr::notify

@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool IsPlainFileName(std::string_view name) {
-    if (name.empty() || name == "." || name == "..") return false;
-    for (char c : name) {
-        if (c == '/' || c == '\\' || c == '\0') return false;
-    }
-    return true;
-}
-
 // The profile in the file at `path`, and whether it may be cached: only a regular file with no
 // other name (a symbolic link or a hard link could be changed from outside the watched folder).
 std::optional<nlohmann::json> ReadFile(const fs::path& path, bool& cacheable) {
@@ -81,7 +73,8 @@ std::atomic<std::uint64_t> next_serial{1};
 
 }  // namespace
 
-Profiles::Profiles(fs::path user_data_dir) : dir_(std::move(user_data_dir)), serial_(next_serial++) {}
+Profiles::Profiles(FileSystem& fs, fs::path user_data_dir)
+    : fs_(fs), dir_(std::move(user_data_dir)), serial_(next_serial++) {}
 
 Profiles::~Profiles() = default;
 
@@ -135,23 +128,8 @@ std::optional<nlohmann::json> Profiles::Read(std::string_view username) const {
 }
 
 void Profiles::Write(std::string_view username, const nlohmann::json& profile) const {
-    const fs::path target = Path(username);
-    // Unique temporary name in the same folder, then rename: readers never see a torn file.
-    fs::path tmp = target;
-    tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(std::random_device{}());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error("cannot write profile of " + std::string(username));
-        out << profile.dump();
-        out.flush();
-        if (!out) throw std::runtime_error("cannot write profile of " + std::string(username));
-    }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw std::runtime_error("cannot replace profile of " + std::string(username));
-    }
+    // Readers never see a torn file; the profile survives a crash once Write returned.
+    WriteFileAtomically(fs_, Path(username), profile.dump());
 }
 
 std::optional<fs::path> ResolveUnder(const fs::path& root, std::string_view relative) {

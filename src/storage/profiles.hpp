@@ -3,7 +3,7 @@
 // "last_name", ...extra keys}. The only code that knows this layout.
 //
 // Usernames reaching this class must be valid (accounts::IsValidUsername); Path() refuses anything
-// that is not a plain file name. Writes go to a temporary file then rename (no torn profile).
+// that is not a plain file name (IsPlainFileName). Writes go to a temporary file then rename (no torn profile).
 // Thread-safety: safe for different usernames; concurrent writes to one profile: last one wins.
 //
 // Profiles read are kept in memory (at most kCacheSize per thread) and reused until anything in
@@ -21,19 +21,23 @@
 #include <string_view>
 #include <thread>
 
+#include "common/file_system.hpp"
+
 namespace zr::storage {
 
 class Profiles {
 public:
     static constexpr std::size_t kCacheSize = 4096;
 
-    explicit Profiles(std::filesystem::path user_data_dir);
+    // `fs` (every write goes through it) must outlive the object.
+    Profiles(FileSystem& fs, std::filesystem::path user_data_dir);
     ~Profiles();
     Profiles(const Profiles&) = delete;
     Profiles& operator=(const Profiles&) = delete;
     // The profile object, or nullopt if the file is absent or not a JSON object.
     std::optional<nlohmann::json> Read(std::string_view username) const;
-    // Replaces the profile file atomically. Throws std::runtime_error on I/O failure.
+    // Replaces the profile file atomically and durably. Throws FileError on I/O failure,
+    // zr::Error::OutOfSpace on a full disk.
     void Write(std::string_view username, const nlohmann::json& profile) const;
 
 private:
@@ -42,6 +46,7 @@ private:
     // The calling thread's cache, created on its first Read().
     Cache& ThreadCache() const;
 
+    FileSystem& fs_;
     std::filesystem::path dir_;
     const std::uint64_t serial_;  // unique per instance, never reused: the key of ThreadCache()'s memo
     mutable std::mutex caches_mutex_;

@@ -1,14 +1,10 @@
+// SubmissionStore: the folder's layout, creation, manifest, lock and logs (see the header).
 #include "storage/submission_store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
 
 #include "storage/profiles.hpp"
 
@@ -17,39 +13,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kStagingPrefix = ".staging-";
-constexpr std::string_view kManifestTemp = "upload.json.tmp";
-
-[[noreturn]] void ThrowErrno(const std::string& what, const fs::path& path) {
-    throw std::system_error(errno, std::generic_category(), what + " " + path.string());
-}
-
-void SyncPath(const fs::path& path, int flags) {
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-    if (fd < 0) ThrowErrno("open", path);
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) ThrowErrno("fsync", path);
-}
-
-// Writes (replacing) a whole file; with sync, its data reaches the disk before returning.
-void WriteFile(const fs::path& path, std::string_view content, bool sync) {
-    {
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error("cannot create " + path.string());
-        out.write(content.data(), static_cast<std::streamsize>(content.size()));
-        out.flush();
-        if (!out) throw std::runtime_error("cannot write " + path.string());
-    }
-    if (sync) SyncPath(path, O_RDONLY);
-}
-
-std::optional<std::string> ReadWholeFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 nlohmann::json PartJson(const ManifestPart& part) {
     return {{"file_name", part.file_name}, {"file_size", part.file_size}, {"file_hash", part.file_hash}};
@@ -85,6 +48,13 @@ std::string LogHeader(const NewSubmissionFolder& folder) {
            "\n--> as multipart: " + (folder.multipart ? "True" : "False") + "\n";
 }
 
+std::string Lower(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const UploadManifest& manifest) {
@@ -118,25 +88,18 @@ UploadManifest ManifestFromJson(const nlohmann::json& json) {
     }
 }
 
-std::string LogLine(TimePoint when, std::string_view text) {
-    return "[" + SecondsText(when) + "] " + std::string(text);
-}
+std::string LogLine(TimePoint when, std::string_view text) { return "[" + SecondsText(when) + "] " + std::string(text); }
 
-bool IsPlainName(std::string_view name) {
-    if (name.empty() || name.size() > 255 || name.front() == '.') return false;
-    if (name.find("..") != std::string_view::npos) return false;
-    return name.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
-}
-
-SubmissionStore::SubmissionStore(fs::path submission_dir) : root_(fs::absolute(submission_dir)) {}
+SubmissionStore::SubmissionStore(FileSystem& fs, fs::path submission_dir)
+    : fs_(fs), root_(fs::absolute(submission_dir)) {}
 
 fs::path SubmissionStore::Folder(std::string_view id) const {
-    if (!IsPlainName(id)) throw std::invalid_argument("not a submission id: " + std::string(id));
+    if (!IsPlainFileName(id)) throw std::invalid_argument("not a submission id: " + std::string(id));
     return root_ / std::string(id);
 }
 
 fs::path SubmissionStore::PartPath(std::string_view id, std::string_view part_name) const {
-    if (!IsPlainName(part_name)) throw std::invalid_argument("not a part name: " + std::string(part_name));
+    if (!IsPlainFileName(part_name)) throw std::invalid_argument("not a part name: " + std::string(part_name));
     return TmpDir(id) / std::string(part_name);
 }
 
@@ -145,60 +108,76 @@ fs::path SubmissionStore::StagingFolder(std::string_view id) const {
 }
 
 bool SubmissionStore::Exists(std::string_view id) const {
-    std::error_code ec;
-    return IsPlainName(id) && fs::is_directory(Folder(id), ec);
+    return IsPlainFileName(id) && fs_.Kind(Folder(id)) == EntryKind::kDirectory;
+}
+
+// --- Creation ------------------------------------------------------------------------------------
+
+void SubmissionStore::WriteNewFile(const fs::path& path, std::string_view content) const {
+    auto file = fs_.OpenForWrite(path, FileSystem::WriteMode::kCreateNew);
+    file->Append(content);
+    file->Sync();
+    file->Close();
 }
 
 void SubmissionStore::CreateStaging(const NewSubmissionFolder& folder) const {
     const std::string& id = folder.submission_id;
     const fs::path dir = StagingFolder(id);
-    fs::create_directories(root_);
-    if (!fs::create_directory(dir)) throw std::runtime_error("staging folder exists: " + dir.string());
-    const nlohmann::json info = {{"user", folder.username}, {"track", folder.track_label}, {"submission_id", id}};
-    WriteFile(dir / "info.json", info.dump(), false);
-    fs::create_directory(dir / "scores");
-    fs::create_directory(dir / "input");
-    WriteFile(dir / "upload.lock", "", false);
-    WriteFile(dir / "out.log", LogHeader(folder), false);
-    if (folder.multipart) {
-        fs::create_directory(dir / "tmp");
-        UploadManifest manifest;
-        manifest.store_location = TmpDir(id).string();
-        manifest.merge_hash = folder.archive_hash;
-        manifest.index = folder.index;
-        manifest.target_location = ArchivePath(id).string();
-        WriteFile(dir / "tmp" / "upload.json", ToJson(manifest).dump(), true);
-    } else {
-        WriteFile(dir / "archive.hash", folder.archive_hash, true);
+    fs_.CreateDirs(root_);
+    if (!fs_.CreateDir(dir)) throw std::runtime_error("staging folder exists: " + dir.string());
+    try {
+        const nlohmann::json info = {{"user", folder.username}, {"track", folder.track_label}, {"submission_id", id}};
+        WriteNewFile(dir / "info.json", info.dump());
+        fs_.CreateDir(dir / "scores");
+        fs_.CreateDir(dir / "input");
+        WriteNewFile(dir / "upload.lock", "");
+        WriteNewFile(dir / "out.log", LogHeader(folder));
+        if (folder.multipart) {
+            fs_.CreateDir(dir / "tmp");
+            UploadManifest manifest;
+            manifest.store_location = TmpDir(id).string();
+            manifest.merge_hash = folder.archive_hash;
+            manifest.index = folder.index;
+            manifest.target_location = ArchivePath(id).string();
+            WriteNewFile(dir / "tmp" / "upload.json", ToJson(manifest).dump());
+            fs_.SyncDir(dir / "tmp");
+        } else {
+            WriteNewFile(dir / "archive.hash", folder.archive_hash);
+        }
+        fs_.SyncDir(dir);
+    } catch (...) {
+        fs_.RemoveAll(dir);
+        throw;
     }
-    SyncPath(dir, O_RDONLY | O_DIRECTORY);
 }
 
 void SubmissionStore::Publish(std::string_view id) const {
-    fs::rename(StagingFolder(id), Folder(id));
-    SyncPath(root_, O_RDONLY | O_DIRECTORY);
+    fs_.Rename(StagingFolder(id), Folder(id));
+    fs_.SyncDir(root_);
 }
 
-void SubmissionStore::DiscardStaging(std::string_view id) const {
-    std::error_code ec;
-    fs::remove_all(StagingFolder(id), ec);
-}
+void SubmissionStore::DiscardStaging(std::string_view id) const { fs_.RemoveAll(StagingFolder(id)); }
 
-int SubmissionStore::RemoveStaleStaging() const {
-    std::error_code ec;
-    int removed = 0;
-    for (const auto& entry : fs::directory_iterator(root_, ec)) {
-        if (entry.path().filename().string().starts_with(kStagingPrefix)) {
-            std::error_code remove_ec;
-            fs::remove_all(entry.path(), remove_ec);
-            ++removed;
+std::pair<int, int> SubmissionStore::RecoverStaging(const std::function<bool(std::string_view)>& exists) const {
+    std::pair<int, int> counts{0, 0};
+    for (const auto& name : fs_.List(root_)) {
+        if (!name.starts_with(kStagingPrefix)) continue;
+        const std::string id = name.substr(kStagingPrefix.size());
+        if (IsPlainFileName(id) && exists(id) && !Exists(id)) {
+            Publish(id);
+            ++counts.first;
+        } else {
+            fs_.RemoveAll(root_ / name);
+            ++counts.second;
         }
     }
-    return removed;
+    return counts;
 }
 
+// --- Reading -------------------------------------------------------------------------------------
+
 std::optional<nlohmann::json> SubmissionStore::ReadInfo(std::string_view id) const {
-    auto text = ReadWholeFile(Folder(id) / "info.json");
+    auto text = fs_.ReadFile(Folder(id) / "info.json");
     if (!text) return std::nullopt;
     auto json = nlohmann::json::parse(*text, nullptr, false);
     if (!json.is_object()) return std::nullopt;
@@ -206,7 +185,7 @@ std::optional<nlohmann::json> SubmissionStore::ReadInfo(std::string_view id) con
 }
 
 std::optional<std::string> SubmissionStore::ReadArchiveHash(std::string_view id) const {
-    auto text = ReadWholeFile(ArchiveHashPath(id));
+    auto text = fs_.ReadFile(ArchiveHashPath(id));
     if (!text) return std::nullopt;
     const auto first = text->find_first_not_of(" \t\r\n");
     if (first == std::string::npos) return std::string();
@@ -215,42 +194,24 @@ std::optional<std::string> SubmissionStore::ReadArchiveHash(std::string_view id)
 }
 
 std::optional<UploadManifest> SubmissionStore::ReadManifest(std::string_view id) const {
-    auto text = ReadWholeFile(ManifestPath(id));
+    auto text = fs_.ReadFile(ManifestPath(id));
     if (!text) return std::nullopt;
     auto json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded()) throw std::runtime_error("upload.json of " + std::string(id) + " is not JSON");
     return ManifestFromJson(json);
 }
 
-void SubmissionStore::WriteManifest(std::string_view id, const UploadManifest& manifest) const {
-    const fs::path temp = TmpDir(id) / std::string(kManifestTemp);
-    WriteFile(temp, ToJson(manifest).dump(), true);
-    fs::rename(temp, ManifestPath(id));
-    SyncPath(TmpDir(id), O_RDONLY | O_DIRECTORY);
+std::optional<std::string> SubmissionStore::ExpectedArchiveMd5(std::string_view id) const {
+    if (auto hash = ReadArchiveHash(id)) return Lower(std::move(*hash));
+    if (auto manifest = ReadManifest(id)) return Lower(std::move(manifest->merge_hash));
+    return std::nullopt;
 }
 
-bool SubmissionStore::HasUploadLock(std::string_view id) const {
-    std::error_code ec;
-    return fs::exists(LockPath(id), ec);
-}
-
-void SubmissionStore::RemoveUploadLock(std::string_view id) const {
-    fs::remove(LockPath(id));
-    SyncPath(Folder(id), O_RDONLY | O_DIRECTORY);
-}
-
-void SubmissionStore::AppendLog(std::string_view id, TimePoint when, std::string_view text) const {
-    const fs::path path = LogPath(id);
-    std::ofstream out(path, std::ios::binary | std::ios::app);
-    if (!out) throw std::runtime_error("cannot open " + path.string());
-    out << LogLine(when, text) << '\n';
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+bool SubmissionStore::HasUploadLock(std::string_view id) const { return fs_.Kind(LockPath(id)) != EntryKind::kNone; }
 
 std::vector<std::string> SubmissionStore::ReadLog(std::string_view id) const {
     std::vector<std::string> lines;
-    auto text = ReadWholeFile(LogPath(id));
+    auto text = fs_.ReadFile(LogPath(id));
     if (!text) return lines;
     std::istringstream in(*text);
     std::string line;
@@ -261,81 +222,43 @@ std::vector<std::string> SubmissionStore::ReadLog(std::string_view id) const {
     return lines;
 }
 
-void SubmissionStore::PublishInput(std::string_view id) const {
-    fs::remove_all(InputDir(id));
-    fs::rename(PartialInputDir(id), InputDir(id));
-}
-
-void SubmissionStore::PublishArchive(std::string_view id) const { fs::rename(PartialArchivePath(id), ArchivePath(id)); }
-
-void SubmissionStore::AppendRawLog(std::string_view id, std::string_view text) const {
-    std::string data(text);
-    if (data.empty() || data.back() != '\n') data += '\n';
-    const fs::path path = LogPath(id);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) ThrowErrno("open", path);
-    std::size_t written = 0;
-    while (written < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int saved = errno;
-            ::close(fd);
-            errno = saved;
-            ThrowErrno("write", path);
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-}
-
-fs::path SubmissionStore::PartialScoresDir(std::string_view id, std::string_view tag) const {
-    if (!IsPlainName(tag)) throw std::invalid_argument("not a plain name: " + std::string(tag));
-    return Folder(id) / ("scores.partial-" + std::string(tag));
-}
-
-void SubmissionStore::PublishScores(std::string_view id, std::string_view tag) const {
-    const fs::path old = Folder(id) / ("scores.old-" + std::string(tag));
-    std::error_code ec;
-    fs::rename(ScoresDir(id), old, ec);  // absent scores/ is fine
-    try {
-        fs::rename(PartialScoresDir(id, tag), ScoresDir(id));
-    } catch (...) {
-        fs::rename(old, ScoresDir(id), ec);  // the previous scores stay
-        throw;
-    }
-    fs::remove_all(old, ec);
-}
-
-int SubmissionStore::RemoveSpoolFiles(std::string_view id) const {
-    std::error_code ec;
-    int removed = 0;
-    for (const auto& entry : fs::directory_iterator(TmpDir(id), ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.starts_with(kSpoolPrefix) && name.ends_with(kSpoolSuffix)) {
-            std::error_code remove_ec;
-            if (fs::remove(entry.path(), remove_ec)) ++removed;
-        }
-    }
-    return removed;
-}
-
-void SubmissionStore::RemoveParts(std::string_view id) const {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(TmpDir(id), ec)) {
-        if (entry.path().filename() == "upload.json") continue;
-        fs::remove_all(entry.path());
-    }
-}
-
 std::optional<nlohmann::json> SubmissionStore::ReadJsonFile(std::string_view id, std::string_view relative) const {
     auto path = ResolveUnder(Folder(id), relative);
     if (!path) return std::nullopt;
-    auto text = ReadWholeFile(*path);
+    std::optional<std::string> text;
+    try {
+        text = fs_.ReadFile(*path);
+    } catch (const FileError&) {
+        return std::nullopt;
+    }
     if (!text) return std::nullopt;
     auto json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded()) return std::nullopt;
     return json;
+}
+
+// --- Logs ----------------------------------------------------------------------------------------
+
+void SubmissionStore::AppendLog(std::string_view id, TimePoint when, std::string_view text) const {
+    AppendRawLog(id, LogLine(when, text));
+}
+
+bool SubmissionStore::TryAppendLog(std::string_view id, TimePoint when, std::string_view text) const noexcept {
+    try {
+        AppendLog(id, when, text);
+        return true;
+    } catch (const std::exception& e) {
+        spdlog::warn("submission {}: out.log line not written ({}): {}", id, e.what(), text);
+        return false;
+    }
+}
+
+void SubmissionStore::AppendRawLog(std::string_view id, std::string_view text) const {
+    std::string data(text);
+    if (data.empty() || data.back() != '\n') data += '\n';
+    auto file = fs_.OpenForWrite(LogPath(id), FileSystem::WriteMode::kAppend);
+    file->Append(data);
+    file->Close();
 }
 
 }  // namespace zr::storage

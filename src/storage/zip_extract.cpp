@@ -1,8 +1,6 @@
 #include "storage/zip_extract.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zip.h>
 
 #include <cerrno>
@@ -10,8 +8,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-
-#include "common/fd.hpp"
 
 namespace zr::storage {
 namespace fs = std::filesystem;
@@ -30,10 +26,6 @@ using ZipHandle = std::unique_ptr<zip_t, ZipCloser>;
 using EntryHandle = std::unique_ptr<zip_file_t, FileCloser>;
 
 [[noreturn]] void Refuse(const std::string& reason) { throw UnzipRefused(reason); }
-
-[[noreturn]] void IoFailure(const std::string& what, const fs::path& path) {
-    throw std::system_error(errno, std::generic_category(), what + " " + path.string());
-}
 
 ZipHandle Open(const fs::path& archive) {
     int error = 0;
@@ -88,8 +80,10 @@ void CheckFileType(zip_t* za, zip_uint64_t index, std::string_view name) {
 
 class Extractor {
 public:
-    Extractor(zip_t* za, const fs::path& destination, const UnzipLimits& limits, std::uint64_t archive_size)
-        : za_(za),
+    Extractor(FileSystem& fs, zip_t* za, const fs::path& destination, const UnzipLimits& limits,
+              std::uint64_t archive_size)
+        : fs_(fs),
+          za_(za),
           destination_(destination),
           limits_(limits),
           archive_size_(archive_size),
@@ -124,24 +118,26 @@ private:
 
     // A folder that cannot be made because a file of an earlier entry has its name is the
     // archive's fault, not ours.
-    static void MakeFolders(const fs::path& folder, std::string_view name) {
-        std::error_code ec;
-        fs::create_directories(folder, ec);
-        if (!ec) return;
-        if (ec == std::errc::file_exists || ec == std::errc::not_a_directory) {
+    void MakeFolders(const fs::path& folder, std::string_view name) {
+        try {
+            fs_.CreateDirs(folder);
+        } catch (const FileError& e) {
+            if (e.code().value() != EEXIST && e.code().value() != ENOTDIR) throw;
             Refuse("entry '" + std::string(name) + "' conflicts with another entry of the archive");
         }
-        throw fs::filesystem_error("cannot create a folder", folder, ec);
     }
 
+    // O_EXCL: an entry never replaces (nor writes through a link named like) an earlier one.
     void WriteEntry(zip_uint64_t index, std::string_view name, const fs::path& target) {
         EntryHandle entry(zip_fopen_index(za_, index, 0));
         if (!entry)
             Refuse("entry '" + std::string(name) + "' cannot be read: " + zip_error_strerror(zip_get_error(za_)));
-        UniqueFd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-        if (out.get() < 0) {
-            if (errno == EEXIST) Refuse("entry '" + std::string(name) + "' appears twice in the archive");
-            IoFailure("cannot create", target);
+        std::unique_ptr<WritableFile> out;
+        try {
+            out = fs_.OpenForWrite(target, FileSystem::WriteMode::kCreateNew);
+        } catch (const FileError& e) {
+            if (e.code().value() != EEXIST) throw;
+            Refuse("entry '" + std::string(name) + "' appears twice in the archive");
         }
         while (true) {
             const zip_int64_t n = zip_fread(entry.get(), buffer_.get(), kBufferBytes);
@@ -151,9 +147,10 @@ private:
             }
             if (n == 0) break;
             Count(static_cast<std::uint64_t>(n));
-            WriteAll(out.get(), static_cast<std::size_t>(n), target);
+            out->Append(std::string_view(buffer_.get(), static_cast<std::size_t>(n)));
+            out->StartWriteback();
         }
-        if (!out.Close()) IoFailure("cannot write", target);
+        out->Close();
     }
 
     void Count(std::uint64_t n) {
@@ -168,18 +165,7 @@ private:
         }
     }
 
-    void WriteAll(int fd, std::size_t size, const fs::path& target) {
-        std::size_t done = 0;
-        while (done < size) {
-            const ssize_t written = ::write(fd, buffer_.get() + done, size - done);
-            if (written < 0) {
-                if (errno == EINTR) continue;
-                IoFailure("cannot write", target);
-            }
-            done += static_cast<std::size_t>(written);
-        }
-    }
-
+    FileSystem& fs_;
     zip_t* za_;
     const fs::path& destination_;
     const UnzipLimits& limits_;
@@ -190,18 +176,22 @@ private:
 
 }  // namespace
 
-UnzipResult ExtractZip(const fs::path& archive, const fs::path& destination, const UnzipLimits& limits) {
-    if (!fs::create_directory(destination)) {
+UnzipResult ExtractZip(FileSystem& fs, const fs::path& archive, const fs::path& destination,
+                       const UnzipLimits& limits) {
+    if (!fs.CreateDir(destination)) {
         throw std::runtime_error("extraction folder already exists: " + destination.string());
     }
     try {
         const ZipHandle za = Open(archive);
-        const std::uint64_t archive_size = fs::file_size(archive);
-        Extractor extractor(za.get(), destination, limits, archive_size == 0 ? 1 : archive_size);
-        return extractor.Run();
-    } catch (...) {
         std::error_code ec;
-        fs::remove_all(destination, ec);
+        const std::uint64_t archive_size = fs::file_size(archive, ec);
+        Extractor extractor(fs, za.get(), destination, limits, ec || archive_size == 0 ? 1 : archive_size);
+        UnzipResult result = extractor.Run();
+        // Durable before the caller publishes it (one syncfs rather than an fsync per entry).
+        fs.SyncAll(destination);
+        return result;
+    } catch (...) {
+        fs.RemoveAll(destination);
         throw;
     }
 }

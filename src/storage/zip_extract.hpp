@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "common/file_system.hpp"
+
 namespace zr::storage {
 
 class UnzipRefused : public std::runtime_error {
@@ -31,10 +33,11 @@ struct UnzipResult {
     std::uint64_t bytes = 0;    // bytes written
 };
 
-// Extracts `archive` into `destination`, which must not exist (created here). On any failure
-// (UnzipRefused for a bad/dangerous archive, std::runtime_error for an I/O error on our side)
+// Extracts `archive` into `destination`, which must not exist (created here), writing through
+// `fs`; the extracted files are durable (synced) when it returns. On any failure (UnzipRefused for
+// a bad/dangerous archive; FileError, or zr::Error::OutOfSpace, for an I/O error on our side)
 // `destination` is removed before the exception leaves.
-UnzipResult ExtractZip(const std::filesystem::path& archive, const std::filesystem::path& destination,
+UnzipResult ExtractZip(FileSystem& fs, const std::filesystem::path& archive, const std::filesystem::path& destination,
                        const UnzipLimits& limits);
 
 }  // namespace zr::storage

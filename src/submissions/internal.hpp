@@ -1,5 +1,5 @@
 #pragma once
-// Internal to zr_submissions: helpers shared by the service's source files.
+// Internal to zr_submissions: helpers shared by the services' source files.
 #include <map>
 #include <optional>
 #include <string>
@@ -11,16 +11,9 @@
 #include "db/evaluation_job_repository.hpp"
 #include "settings/settings.hpp"
 #include "storage/zip_extract.hpp"
-#include "submissions/submission_service.hpp"
+#include "submissions/types.hpp"
 
-namespace zr::submissions {
-
-// A submission row the caller may act on (found, right challenge, right owner).
-struct SubmissionService::Located {
-    domain::Submission submission;
-};
-
-namespace detail {
+namespace zr::submissions::detail {
 
 // "YYYYMM-DDHH-MMSS-<uuid4>" from the local time `now` and a random uuid4.
 std::string NewSubmissionId(TimePoint now);
@@ -37,11 +30,15 @@ FailureInfo DescribeFailure(const std::optional<db::EvaluationJobRow>& current);
 // DescribeFailure with the current job from `failures`, or looked up when it did not fail.
 FailureInfo FailureOf(db::Connection& conn, const std::string& submission_id,
                       const std::map<std::string, db::EvaluationJobRow>& failures);
+// The challenge with that id, or one with only the id set (its row is gone).
+domain::Challenge ChallengeOf(const std::map<domain::ChallengeId, domain::Challenge>& challenges,
+                              domain::ChallengeId id);
+// A job row as the history rules see it.
+std::optional<domain::CurrentJob> AsCurrentJob(const std::optional<db::EvaluationJobRow>& job);
 
 Error UnknownSubmission(std::string_view submission_id);
 Error NotOwner(std::string_view submission_id);
 Error NoMoreParts(std::string_view submission_id);
 Error UnknownChallenge(domain::ChallengeId challenge_id);
 
-}  // namespace detail
-}  // namespace zr::submissions
+}  // namespace zr::submissions::detail

@@ -2,14 +2,10 @@
 
 #include "common/strings.hpp"
 #include "crypto/crypto.hpp"
-#include "storage/submission_store.hpp"
+#include "common/file_system.hpp"
 #include "submissions/internal.hpp"
 
-namespace zr::submissions {
-
-bool IsPlainFileName(std::string_view name) { return storage::IsPlainName(name); }
-
-namespace detail {
+namespace zr::submissions::detail {
 namespace {
 
 void CheckMd5(std::vector<ValidationIssue>& issues, nlohmann::json loc, std::string& value) {
@@ -30,7 +26,7 @@ void CheckIndex(std::vector<ValidationIssue>& issues, std::vector<PartInfo>& ind
         if (part.file_name.empty()) {
             issues.push_back({name_loc, "field required", "value_error.missing"});
         } else if (!IsPlainFileName(part.file_name)) {
-            issues.push_back({name_loc, "not a plain file name (no '/', '\\\\', '..', leading '.', at most 255 bytes)",
+            issues.push_back({name_loc, "not a plain file name (no '/', '\\\\' or NUL, no leading '.', at most 255 bytes)",
                               "value_error.file_name"});
         } else if (!names.insert(part.file_name).second) {
             issues.push_back({name_loc, "duplicate part name: " + part.file_name, "value_error.duplicate"});
@@ -94,5 +90,4 @@ Error UnknownChallenge(domain::ChallengeId challenge_id) {
                           "There is no challenge with the following id: " + std::to_string(challenge_id));
 }
 
-}  // namespace detail
-}  // namespace zr::submissions
+}  // namespace zr::submissions::detail

@@ -18,7 +18,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/file_system.hpp"
 #include "db/database.hpp"
+#include "domain/submission_status.hpp"
 #include "settings/settings.hpp"
 #include "storage/submission_store.hpp"
 
@@ -28,7 +30,13 @@ namespace zr::transfer {
 struct JobView {
     std::string job_id;
     std::string submission_id;
-    std::string state;  // queued, running, completed, failed, canceled
+    domain::JobState state = domain::JobState::kQueued;
+};
+
+// A scores upload that passed the checks before its body (PrepareScores): the job, running and
+// current. AcceptScores consumes it.
+struct ScoresTicket {
+    JobView job;
 };
 
 // The archive a worker downloads and the md5 it must have (from archive.hash or the upload
@@ -54,9 +62,9 @@ public:
 
     // True when a worker token is configured.
     bool Enabled() const;
-    // Checks the value of the Authorization header ("Bearer <token>") in constant time against
-    // the configured token. 404 when disabled (before anything else), 401 otherwise.
-    void Authorize(std::optional<std::string_view> authorization) const;
+    // Checks a bearer token (nullopt: the request had none) in constant time against the
+    // configured token. 404 when disabled (before anything else), 401 otherwise.
+    void Authorize(std::optional<std::string_view> token) const;
 
     // 404 {"detail": "Job not found"} for an unknown job.
     JobView Job(std::string_view job_id);
@@ -65,15 +73,20 @@ public:
     // Appends evaluator output to out.log (lines as sent; a missing final '\n' is added). The
     // job must be running (409) and its submission's current job; 413 beyond kMaxLogBytes.
     void AppendLog(std::string_view job_id, std::string_view text);
-    // The upload_spool check of PUT /worker/jobs/{job_id}/scores: the job must be running (409)
-    // and current; returns the folder where the transport spools the zip (the submission's tmp/).
-    std::filesystem::path PrepareScores(std::string_view job_id);
+    // The check of PUT /worker/jobs/{job_id}/scores before its body: the job must be running (409)
+    // and current.
+    ScoresTicket PrepareScores(std::string_view job_id);
+    // Where the transport writes the zip (a spool file in the submission's tmp/), and the removal
+    // of one it did not hand over.
+    SpoolFile NewSpoolFile(const ScoresTicket& ticket) const;
+    void DiscardSpoolFile(const std::filesystem::path& path) const noexcept;
     // `zip` is the received file and `zip_md5` its md5 computed on the way; `expected_md5` the
     // md5 the worker declared. Mismatch -> 400 with nothing changed; the zip is extracted safely
     // (unzip limits of the settings; a refused archive -> 400 naming the reason, nothing changed)
     // into a staging folder that then replaces scores/. The job must still be running (409).
-    ScoresReceived AcceptScores(std::string_view job_id, const std::filesystem::path& zip, std::string_view zip_md5,
-                                std::string_view expected_md5);
+    // 507 on a full disk, nothing changed.
+    ScoresReceived AcceptScores(const ScoresTicket& ticket, const std::filesystem::path& zip,
+                                std::string_view zip_md5, std::string_view expected_md5);
 
 private:
     struct Located {
@@ -82,7 +95,7 @@ private:
     };
     Located Locate(std::string_view job_id);
     // Locate + state check: 409 unless the job is current and in one of `states`.
-    JobView Require(std::string_view job_id, std::initializer_list<std::string_view> states);
+    JobView Require(std::string_view job_id, std::initializer_list<domain::JobState> states);
 
     db::Database& db_;
     const storage::SubmissionStore& store_;

@@ -12,25 +12,32 @@ const settings::Settings& Prepared(const settings::Settings& settings) {
 
 Services::Services(const settings::Settings& settings)
     : settings_(Prepared(settings)),
-      database_(settings_.db_path()),
-      profiles_(settings_.user_data_dir),
       templates_(settings_.templates_dir),
+      mattermost_(settings_),
+      space_alarm_(mattermost_, templates_),
+      file_system_([this](const std::string& what) { space_alarm_.Report(what); }),
+      database_(settings_.db_path()),
+      profiles_(file_system_, settings_.user_data_dir),
       mailer_(settings_.mail),
       mail_queue_(mailer_),
-      mattermost_(settings_),
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
       challenges_(database_, clock_),
-      submission_store_(settings_.submission_dir),
+      submission_store_(file_system_, settings_.submission_dir),
       leaderboards_(database_, submission_store_, settings_, clock_),
-      submissions_(database_, submission_store_, settings_, mail_queue_, templates_, clock_),
-      evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_},
-                  clock_),
+      records_(database_, submission_store_, clock_),
+      completion_(records_, settings_),
+      uploads_(records_, settings_, completion_),
+      submission_reads_(records_),
+      submission_admin_(records_, uploads_, completion_),
+      evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_}, clock_),
       transfer_(database_, submission_store_, settings_) {
-    submissions_.SetUploadedHook([this](const std::string& id) { evaluation_.OnUploaded(id); });
+    completion_.SetUploadedHook([this](const submissions::UploadedEvent& event) {
+        evaluation_.OnUploaded(event.submission, event.challenge, event.owner);
+    });
 }
 
 Services::~Services() {
-    submissions_.Shutdown();
+    completion_.Shutdown();
     evaluation_.Stop();
     mail_queue_.Flush();
 }

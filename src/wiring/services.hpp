@@ -4,23 +4,29 @@
 //
 // Construction prepares the data folder (creating sub-folders) and opens/migrates the database;
 // it throws settings::SettingsError or db::DbError with a message for the operator.
-// Destruction stops the submissions' background completion (joins it) and the evaluation
-// service's update consumer, then flushes queued e-mails (bounded) before closing. The server calls
-// submissions().ResumePending() then evaluation().Start() at start-up.
+// Destruction stops the uploads' background completion (joins it) and the evaluation service's
+// update consumer, then flushes queued e-mails (bounded) before closing. The server calls
+// completion().RecoverPending() then evaluation().Start() at start-up.
 #include <memory>
 
 #include "accounts/account_service.hpp"
 #include "challenges/challenge_service.hpp"
+#include "common/file_system.hpp"
 #include "common/time.hpp"
 #include "db/database.hpp"
 #include "evaluation/evaluation_service.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
 #include "notify/mattermost.hpp"
+#include "notify/space_alarm.hpp"
 #include "settings/settings.hpp"
 #include "storage/profiles.hpp"
 #include "storage/submission_store.hpp"
-#include "submissions/submission_service.hpp"
+#include "submissions/completion_service.hpp"
+#include "submissions/records.hpp"
+#include "submissions/submission_admin.hpp"
+#include "submissions/submission_reads.hpp"
+#include "submissions/upload_service.hpp"
 #include "templates/templates.hpp"
 #include "transfer/transfer_service.hpp"
 
@@ -33,14 +39,22 @@ public:
 
     const settings::Settings& settings() const { return settings_; }
     db::Database& database() { return database_; }
+    // Every write to the data folder goes through it; out-of-space events reach space_alarm().
+    FileSystem& file_system() { return file_system_; }
     const templates::Engine& templates() const { return templates_; }
     mail::MailQueue& mail() { return mail_queue_; }
     notify::Mattermost& mattermost() { return mattermost_; }
+    notify::SpaceAlarm& space_alarm() { return space_alarm_; }
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
-    submissions::SubmissionService& submissions() { return submissions_; }
-    // Queuing and the workers' updates; uploads are queued through submissions()' uploaded hook.
-    // The server calls evaluation().Start() after ResumePending.
+    // Participants creating submissions and sending parts; completion schedules itself.
+    submissions::UploadService& uploads() { return uploads_; }
+    // Completing uploads in the background; its uploaded events go to evaluation().
+    submissions::CompletionService& completion() { return completion_; }
+    submissions::SubmissionReads& submission_reads() { return submission_reads_; }
+    submissions::SubmissionAdmin& submission_admin() { return submission_admin_; }
+    // Queuing and the workers' updates; completed uploads are queued through the uploaded event.
+    // The server calls evaluation().Start() after completion().RecoverPending().
     evaluation::EvaluationService& evaluation() { return evaluation_; }
     leaderboards::LeaderboardService& leaderboards() { return leaderboards_; }
     transfer::TransferService& transfer() { return transfer_; }
@@ -49,17 +63,23 @@ public:
 private:
     settings::Settings settings_;
     Clock clock_;
+    templates::Engine templates_;
+    notify::Mattermost mattermost_;
+    notify::SpaceAlarm space_alarm_;
+    PosixFileSystem file_system_;
     db::Database database_;
     storage::Profiles profiles_;
-    templates::Engine templates_;
     mail::SmtpMailer mailer_;
     mail::MailQueue mail_queue_;
-    notify::Mattermost mattermost_;
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
     storage::SubmissionStore submission_store_;
     leaderboards::LeaderboardService leaderboards_;
-    submissions::SubmissionService submissions_;
+    submissions::Records records_;
+    submissions::CompletionService completion_;
+    submissions::UploadService uploads_;
+    submissions::SubmissionReads submission_reads_;
+    submissions::SubmissionAdmin submission_admin_;
     evaluation::EvaluationService evaluation_;
     transfer::TransferService transfer_;
 };

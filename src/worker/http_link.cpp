@@ -121,7 +121,7 @@ public:
             throw std::runtime_error("input of job " + job.job_id + ": md5 " + md5 + " is not the job's archive_md5 " +
                                      job.archive_md5);
         }
-        storage::ExtractZip(zip, folder / "input", limits_);
+        storage::ExtractZip(fs_, zip, folder / "input", limits_);
         fs::remove(zip);
         fs::create_directories(folder / "scores");
         return folder;
@@ -175,7 +175,7 @@ private:
     static std::string JobPath(const std::string& job_id) { return "/worker/jobs/" + PercentEncode(job_id); }
 
     fs::path LocalFolder(const evaluation::Job& job) const {
-        if (!storage::IsPlainName(job.submission_id)) {
+        if (!IsPlainFileName(job.submission_id)) {
             throw std::runtime_error("not a submission id: " + job.submission_id);
         }
         return worker_dir_ / job.submission_id;
@@ -288,6 +288,7 @@ private:
     client::HttpClient client_;
     fs::path worker_dir_;
     storage::UnzipLimits limits_;
+    PosixFileSystem fs_;  // the worker's own scratch folders
     std::string log_job_;  // whose output pending_ and lines_ hold
     std::string pending_;  // output after the last newline
     std::string lines_;    // stamped whole lines not yet sent

@@ -19,7 +19,7 @@ public:
     std::string JobState(const std::string& job_id) override {
         auto conn = db_.Acquire();
         auto row = db::EvaluationJobRepository(*conn).Find(job_id);
-        return row ? row->state : std::string();
+        return row ? std::string(domain::ToString(row->state)) : std::string();
     }
 
     fs::path Checkout(const evaluation::Job& job) override {

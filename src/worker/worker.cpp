@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "domain/submission_status.hpp"
 #include "worker/command.hpp"
 #include "worker/runner.hpp"
 
@@ -26,7 +27,8 @@ constexpr std::chrono::milliseconds kMaxPoll{250};
 
 // Jobs not to run: finished, canceled, or unknown to the service (nothing would take their result).
 bool IsSkipped(const std::string& state) {
-    return state == "completed" || state == "failed" || state == "canceled" || state.empty();
+    const auto parsed = domain::ParseJobState(state);
+    return !parsed || domain::IsFinal(*parsed);
 }
 
 // Why a run was stopped by the worker rather than ending on its own.
@@ -322,7 +324,7 @@ std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queu
                 return false;
             }
             Publish(job, delivery, Plain(UpdateType::kHeartbeat));
-            if (link->JobState(job.job_id) == "canceled") {
+            if (domain::ParseJobState(link->JobState(job.job_id)) == domain::JobState::kCanceled) {
                 interrupt = Interrupt::kCanceled;
                 return false;
             }

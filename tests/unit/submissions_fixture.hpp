@@ -1,7 +1,7 @@
 #pragma once
-// Test helper (header only) for submissions_* tests: a service over a temporary data folder, two
-// users, open/closed challenges, a recording mailer, a clock that can move, and upload helpers that
-// do what the HTTP transport does (spool file + md5).
+// Test helper (header only) for submissions_* tests: the submissions services over a temporary
+// data folder, two users, open/closed challenges, the uploaded events recorded, a clock that can
+// move, and upload helpers that do what the HTTP transport does (ticket, spool file + md5).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -15,20 +15,20 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/file_system.hpp"
 #include "crypto/crypto.hpp"
 #include "db/repositories.hpp"
-#include "mail/mailer.hpp"
-#include "recording_mailer.hpp"
 #include "storage/submission_store.hpp"
 #include "storage_zip_fixture.hpp"
-#include "submissions/submission_service.hpp"
-#include "templates/templates.hpp"
+#include "submissions/completion_service.hpp"
+#include "submissions/records.hpp"
+#include "submissions/submission_admin.hpp"
+#include "submissions/submission_reads.hpp"
+#include "submissions/upload_service.hpp"
 
 namespace zr::submissions::testing {
 
 namespace fs = std::filesystem;
-
-using zr::testing::RecordingMailer;
 
 class MovableClock : public Clock {
 public:
@@ -70,26 +70,45 @@ protected:
     }
 
     void TearDown() override {
-        service_.reset();
-        mail_queue_.reset();
+        Stop();
         store_.reset();
         db_.reset();
         fs::remove_all(dir_);
     }
 
     void Open(const fs::path& db_file) {
-        service_.reset();
+        Stop();
         db_ = std::make_unique<db::Database>(db_file);
-        store_ = std::make_unique<storage::SubmissionStore>(settings_.submission_dir);
-        mail_queue_ = std::make_unique<mail::MailQueue>(mailer_, std::vector<std::chrono::milliseconds>{},
-                                                        std::chrono::milliseconds(2000));
+        store_ = std::make_unique<storage::SubmissionStore>(fs_, settings_.submission_dir);
         Restart();
     }
 
-    // A new service instance over the same files (as after a server restart).
+    // The services' objects gone, as after the process stopped.
+    void Stop() {
+        admin_.reset();
+        reads_.reset();
+        uploads_.reset();
+        completion_.reset();
+        records_.reset();
+    }
+
+    // New service instances over the same files (as after a server restart).
     void Restart() {
-        service_.reset();
-        service_ = std::make_unique<SubmissionService>(*db_, *store_, settings_, *mail_queue_, templates_, clock_);
+        Stop();
+        records_ = std::make_unique<Records>(*db_, *store_, clock_);
+        completion_ = std::make_unique<CompletionService>(*records_, settings_);
+        completion_->SetUploadedHook([this](const UploadedEvent& event) {
+            std::lock_guard lock(events_mutex_);
+            events_.push_back(event);
+        });
+        uploads_ = std::make_unique<UploadService>(*records_, settings_, *completion_);
+        reads_ = std::make_unique<SubmissionReads>(*records_);
+        admin_ = std::make_unique<SubmissionAdmin>(*records_, *uploads_, *completion_);
+    }
+
+    std::vector<UploadedEvent> Events() {
+        std::lock_guard lock(events_mutex_);
+        return events_;
     }
 
     static Date Shift(Date date, std::chrono::days delta) { return Date(std::chrono::sys_days(date) + delta); }
@@ -109,7 +128,12 @@ protected:
 
     std::string RowStatus(const std::string& id) {
         auto conn = db_->Acquire();
-        return db::SubmissionRepository(*conn).Find(id)->status;
+        return std::string(domain::ToString(db::SubmissionRepository(*conn).Find(id)->status));
+    }
+
+    // The status the participant reads.
+    std::string StatusOf(const domain::User& user, const std::string& id) {
+        return std::string(domain::ToString(reads_->Details(user, id).status));
     }
 
     // Bytes of a zip made of `entries`.
@@ -120,7 +144,7 @@ protected:
     }
 
     std::string CreateSingle(const domain::User& user, const std::string& archive) {
-        return service_->Create(user, open_id_, {"system.zip", crypto::Md5Hex(archive), false, {}});
+        return uploads_->Create(user, open_id_, {"system.zip", crypto::Md5Hex(archive), false, {}});
     }
 
     // Splits `archive` into `n` parts and creates a multipart submission for them.
@@ -134,20 +158,28 @@ protected:
             request.index.push_back(
                 {"system.zip.part" + std::to_string(i), parts.back().size(), crypto::Md5Hex(parts.back())});
         }
-        return service_->Create(user, open_id_, request);
+        return uploads_->Create(user, open_id_, request);
     }
 
-    // What the transport does: spool the body under a temporary name, with its md5.
-    ReceivedFile Spool(const fs::path& spool, const std::string& content) {
-        const fs::path path = spool / (".upload-" + std::to_string(++spooled_) + ".part");
-        WriteFile(path, content);
-        return {path, content.size(), crypto::Md5Hex(content)};
+    // The check before the body, with the part's size declared as Content-Length would.
+    UploadTicket Prepare(const domain::User& user, const std::string& id, const std::string& part,
+                         std::optional<std::uint64_t> declared = std::nullopt) {
+        return uploads_->PrepareUpload(user, open_id_, id, part, declared);
+    }
+
+    // What the transport does: the body written to the ticket's spool file (synced), with its md5.
+    ReceivedFile Spool(const UploadTicket& ticket, const std::string& content) {
+        SpoolFile spool = uploads_->NewSpoolFile(ticket);
+        spool.file->Append(content);
+        spool.file->Sync();
+        spool.file->Close();
+        return {spool.path, content.size(), crypto::Md5Hex(content)};
     }
 
     UploadState Upload(const domain::User& user, const std::string& id, const std::string& part,
                        const std::string& content) {
-        const fs::path spool = service_->PrepareUpload(user, open_id_, id, part);
-        return service_->AcceptPart(user, open_id_, id, part, Spool(spool, content));
+        const UploadTicket ticket = Prepare(user, id, part, content.size());
+        return uploads_->AcceptPart(ticket, Spool(ticket, content));
     }
 
     std::vector<std::string> Log(const std::string& id) { return store_->ReadLog(id); }
@@ -172,19 +204,22 @@ protected:
     fs::path dir_;
     settings::Settings settings_;
     MovableClock clock_;
-    RecordingMailer mailer_;
-    templates::Engine templates_;
+    PosixFileSystem fs_;
     std::unique_ptr<db::Database> db_;
     std::unique_ptr<storage::SubmissionStore> store_;
-    std::unique_ptr<mail::MailQueue> mail_queue_;
-    std::unique_ptr<SubmissionService> service_;
+    std::unique_ptr<Records> records_;
+    std::unique_ptr<CompletionService> completion_;
+    std::unique_ptr<UploadService> uploads_;
+    std::unique_ptr<SubmissionReads> reads_;
+    std::unique_ptr<SubmissionAdmin> admin_;
+    std::mutex events_mutex_;
+    std::vector<UploadedEvent> events_;
     domain::User alice_;
     domain::User bob_;
     domain::ChallengeId open_id_ = 0;
     domain::ChallengeId inactive_id_ = 0;
     domain::ChallengeId expired_id_ = 0;
     int zips_ = 0;
-    int spooled_ = 0;
 };
 
 }  // namespace zr::submissions::testing

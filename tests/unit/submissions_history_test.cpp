@@ -15,7 +15,7 @@ protected:
         db::EvaluationJobRow job;
         job.id = job_id;
         job.submission_id = submission;
-        job.state = state;
+        job.state = *domain::ParseJobState(state);
         job.host = host;
         job.failure_kind = failure_kind;
         job.reason = failure_kind.empty() ? "" : "reason of " + job_id;
@@ -25,7 +25,7 @@ protected:
     }
     void SetRowStatus(const std::string& id, const std::string& status) {
         auto conn = db_->Acquire();
-        db::SubmissionRepository(*conn).SetStatus(id, status);
+        db::SubmissionRepository(*conn).ForceStatus(id, *domain::ParseSubmissionStatus(status));
     }
     void WriteEntry(const fs::path& scores_dir, const std::string& json) {
         fs::create_directories(scores_dir);
@@ -56,39 +56,39 @@ TEST_F(HistoryTest, PlatformFailuresDoNotCountTowardTheLimitEvaluatorFailuresDo)
 
 TEST_F(HistoryTest, DetailsNameTheFailure) {
     const std::string id = CreateSingle(alice_, "1");
-    StatusDetails details = service_->Details(alice_, id);
-    EXPECT_EQ(details.status, "uploading");
+    StatusDetails details = reads_->Details(alice_, id);
+    EXPECT_EQ(domain::ToString(details.status), "uploading");
     EXPECT_FALSE(details.queue_position);
     EXPECT_FALSE(details.failure);
     EXPECT_EQ(details.evaluations, 0);
 
     SetRowStatus(id, "failed");
-    details = service_->Details(alice_, id);
+    details = reads_->Details(alice_, id);
     ASSERT_TRUE(details.failure);
     EXPECT_EQ(details.failure->kind, domain::FailureKind::kPlatform);  // no job: the upload failed
     EXPECT_FALSE(details.failure->counts_toward_limit);
 
     AddJob("j1", id, 0, "failed", "platform");
-    details = service_->Details(alice_, id);
+    details = reads_->Details(alice_, id);
     EXPECT_EQ(details.failure->kind, domain::FailureKind::kPlatform);
     EXPECT_EQ(details.failure->reason, "reason of j1");
     EXPECT_FALSE(details.failure->counts_toward_limit);
     EXPECT_EQ(details.evaluations, 1);
 
     AddJob("j2", id, 1, "failed", "evaluator");
-    details = service_->Details(alice_, id);
+    details = reads_->Details(alice_, id);
     EXPECT_EQ(details.failure->kind, domain::FailureKind::kEvaluator);
     EXPECT_TRUE(details.failure->counts_toward_limit);
     EXPECT_EQ(details.evaluations, 2);
 
     AddJob("j3", id, 2, "completed");  // failed by hand over a completed evaluation
-    details = service_->Details(alice_, id);
+    details = reads_->Details(alice_, id);
     EXPECT_EQ(details.failure->kind, std::nullopt);
     EXPECT_EQ(details.failure->reason, "status set by an administrator");
     EXPECT_TRUE(details.failure->counts_toward_limit);
 
-    ExpectError([&] { service_->Details(bob_, id); }, ErrorKind::kForbidden);
-    ExpectError([&] { service_->Details(alice_, "nope"); }, ErrorKind::kNotFound);
+    ExpectError([&] { reads_->Details(bob_, id); }, ErrorKind::kForbidden);
+    ExpectError([&] { reads_->Details(alice_, "nope"); }, ErrorKind::kNotFound);
 }
 
 TEST_F(HistoryTest, QueuePositionWhileWaiting) {
@@ -101,19 +101,19 @@ TEST_F(HistoryTest, QueuePositionWhileWaiting) {
     const std::string elsewhere = CreateSingle(alice_, "x");
     SetRowStatus(elsewhere, "on_queue");
     AddJob("qx", elsewhere, -5, "queued", "", "gpu2");
-    EXPECT_EQ(service_->Details(alice_, ids[0]).queue_position, 1);
-    EXPECT_EQ(service_->Details(alice_, ids[2]).queue_position, 3);
-    EXPECT_EQ(service_->Details(alice_, elsewhere).queue_position, 1);  // another host's queue
+    EXPECT_EQ(reads_->Details(alice_, ids[0]).queue_position, 1);
+    EXPECT_EQ(reads_->Details(alice_, ids[2]).queue_position, 3);
+    EXPECT_EQ(reads_->Details(alice_, elsewhere).queue_position, 1);  // another host's queue
     SetRowStatus(ids[0], "evaluating");
     {
         auto conn = db_->Acquire();
         db::EvaluationJobRepository jobs(*conn);
         auto job = *jobs.Find("q0");
-        job.state = "running";
+        job.state = domain::JobState::kRunning;
         jobs.Update(job);
     }
-    EXPECT_FALSE(service_->Details(alice_, ids[0]).queue_position);
-    EXPECT_EQ(service_->Details(alice_, ids[2]).queue_position, 2);
+    EXPECT_FALSE(reads_->Details(alice_, ids[0]).queue_position);
+    EXPECT_EQ(reads_->Details(alice_, ids[2]).queue_position, 2);
 }
 
 TEST_F(HistoryTest, ScoresShowTheKeptVersionWhileARerunIsPending) {
@@ -138,20 +138,20 @@ TEST_F(HistoryTest, ScoresShowTheKeptVersionWhileARerunIsPending) {
         db::ScoreVersionRepository(*conn).Add(row);
     }
     WriteEntry(store_->ScoresDir(id), R"({"score": 1})");
-    EXPECT_EQ(service_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 1}}}}));
+    EXPECT_EQ(reads_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 1}}}}));
 
     ASSERT_TRUE(store_->KeepScoresAside(id, "j1"));  // what a re-queue does
     AddJob("j2", id, 1, "queued");
     SetRowStatus(id, "on_queue");
-    EXPECT_EQ(service_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 1}}}}));
-    EXPECT_EQ(service_->Details(alice_, id).score_versions, 1);
+    EXPECT_EQ(reads_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 1}}}}));
+    EXPECT_EQ(reads_->Details(alice_, id).score_versions, 1);
 
     SetRowStatus(id, "failed");  // the re-run failed: still the kept scores
-    EXPECT_EQ(service_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 1}}}}));
+    EXPECT_EQ(reads_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 1}}}}));
 
     WriteEntry(store_->ScoresDir(id), R"({"score": 2})");  // the re-run completed
     SetRowStatus(id, "completed");
-    EXPECT_EQ(service_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 2}}}}));
+    EXPECT_EQ(reads_->Scores(alice_, id), nlohmann::json({{"main", {{"score", 2}}}}));
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ TEST_F(UploadTest, CreateSinglePartMakesRowAndFolder) {
         for (char& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         return h;
     }();
-    const std::string id = service_->Create(alice_, open_id_, {"system.zip", upper, false, {}});
+    const std::string id = uploads_->Create(alice_, open_id_, {"system.zip", upper, false, {}});
     EXPECT_TRUE(std::regex_match(
         id, std::regex(R"(\d{6}-\d{4}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})")))
         << id;
@@ -44,7 +44,7 @@ TEST_F(UploadTest, CreateSinglePartMakesRowAndFolder) {
 
 TEST_F(UploadTest, ValidationListsEveryProblem) {
     try {
-        service_->Create(alice_, open_id_, {"", "xyz", true, {}});
+        uploads_->Create(alice_, open_id_, {"", "xyz", true, {}});
         FAIL() << "accepted";
     } catch (const Error& e) {
         ASSERT_EQ(e.kind(), ErrorKind::kValidation);
@@ -63,7 +63,7 @@ TEST_F(UploadTest, ValidationListsEveryProblem) {
                            {".hidden", 1, std::string(31, 'a')},
                            {"", 1, good}}};
     try {
-        service_->Create(alice_, open_id_, request);
+        uploads_->Create(alice_, open_id_, request);
         FAIL() << "accepted";
     } catch (const Error& e) {
         ASSERT_EQ(e.kind(), ErrorKind::kValidation);
@@ -81,24 +81,28 @@ TEST_F(UploadTest, ValidationListsEveryProblem) {
 
 TEST_F(UploadTest, CreationNeedsAnOpenChallenge) {
     const CreateRequest request{"a.zip", std::string(32, 'a'), false, {}};
-    ExpectError([&] { service_->Create(alice_, 999, request); }, ErrorKind::kNotFound,
+    ExpectError([&] { uploads_->Create(alice_, 999, request); }, ErrorKind::kNotFound,
                 "There is no challenge with the following id: 999");
-    ExpectError([&] { service_->Create(alice_, inactive_id_, request); }, ErrorKind::kNotFound,
+    ExpectError([&] { uploads_->Create(alice_, inactive_id_, request); }, ErrorKind::kNotFound,
                 "The Challenge zr2015[" + std::to_string(inactive_id_) + "] is not active");
-    ExpectError([&] { service_->Create(alice_, expired_id_, request); }, ErrorKind::kNotFound, "is not active");
+    ExpectError([&] { uploads_->Create(alice_, expired_id_, request); }, ErrorKind::kNotFound, "is not active");
     EXPECT_TRUE(fs::is_empty(settings_.submission_dir));
 }
 
 TEST_F(UploadTest, SinglePartHappyPath) {
     const std::string archive = Zip(kFiles);
     const std::string id = CreateSingle(alice_, archive);
-    EXPECT_EQ(service_->UploadStatus(alice_, open_id_, id).remaining, std::vector<std::string>{"input.zip"});
-    const fs::path spool = service_->PrepareUpload(alice_, open_id_, id, "system.zip");
-    EXPECT_EQ(spool, settings_.submission_dir / id / "tmp");
-    const UploadState state = service_->AcceptPart(alice_, open_id_, id, "system.zip", Spool(spool, archive));
+    EXPECT_EQ(uploads_->UploadStatus(alice_, open_id_, id).remaining, std::vector<std::string>{"input.zip"});
+    const UploadTicket ticket = Prepare(alice_, id, "system.zip", archive.size());
+    EXPECT_EQ(ticket.submission.id, id);
+    EXPECT_EQ(ticket.expected_md5, crypto::Md5Hex(archive));
+    EXPECT_FALSE(ticket.multipart);
+    const ReceivedFile spooled = Spool(ticket, archive);
+    EXPECT_EQ(spooled.path.parent_path(), settings_.submission_dir / id / "tmp");
+    const UploadState state = uploads_->AcceptPart(ticket, spooled);
     EXPECT_TRUE(state.completed);
     EXPECT_TRUE(state.remaining.empty());
-    service_->WaitIdle();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "uploaded");
     const fs::path folder = settings_.submission_dir / id;
     EXPECT_EQ(ReadFile(folder / "input.zip"), archive);
@@ -109,15 +113,17 @@ TEST_F(UploadTest, SinglePartHappyPath) {
     EXPECT_TRUE(LogContains(id, "adding a new part to upload: system.zip"));
     EXPECT_TRUE(LogContains(id, "status changed to uploaded"));
     EXPECT_TRUE(std::regex_match(Log(id).back(), std::regex(R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] .*)")));
-    EXPECT_TRUE(service_->UploadStatus(alice_, open_id_, id).completed);
-    mail_queue_->Flush();
-    const auto sent = mailer_.Sent();
-    ASSERT_EQ(sent.size(), 1u);
-    EXPECT_EQ(sent[0].to, "alice@example.org");
-    EXPECT_NE(sent[0].text_body.find(id), std::string::npos);
-    EXPECT_NE(sent[0].text_body.find("open-track"), std::string::npos);
+    EXPECT_TRUE(uploads_->UploadStatus(alice_, open_id_, id).completed);
+    // The uploaded event carries the rows its receiver needs (the notices, the queuing).
+    const auto events = Events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].submission.id, id);
+    EXPECT_EQ(events[0].submission.status, domain::SubmissionStatus::kUploaded);
+    EXPECT_EQ(events[0].challenge.label, "open-track");
+    ASSERT_TRUE(events[0].owner);
+    EXPECT_EQ(events[0].owner->email, "alice@example.org");
     // no more parts after completion
-    ExpectError([&] { service_->PrepareUpload(alice_, open_id_, id, "system.zip"); }, ErrorKind::kInvalidInput,
+    ExpectError([&] { uploads_->PrepareUpload(alice_, open_id_, id, "system.zip", std::nullopt); }, ErrorKind::kInvalidInput,
                 "does not accept any more parts");
 }
 
@@ -133,11 +139,11 @@ TEST_F(UploadTest, MultipartHappyPathOutOfOrder) {
     EXPECT_EQ(state.remaining, (std::vector<std::string>{"system.zip.part0", "system.zip.part1"}));
     state = Upload(alice_, id, "system.zip.part0", parts[0]);
     EXPECT_EQ(state.remaining, std::vector<std::string>{"system.zip.part1"});
-    EXPECT_EQ(service_->UploadStatus(alice_, open_id_, id).remaining, state.remaining);
+    EXPECT_EQ(uploads_->UploadStatus(alice_, open_id_, id).remaining, state.remaining);
     state = Upload(alice_, id, "system.zip.part1", parts[1]);
     EXPECT_TRUE(state.completed);
     EXPECT_TRUE(state.remaining.empty());
-    service_->WaitIdle();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "uploaded");
     EXPECT_EQ(ReadFile(folder / "input.zip"), archive);
     EXPECT_EQ(ReadFile(folder / "input" / "meta.yaml"), "author: alice");
@@ -149,20 +155,20 @@ TEST_F(UploadTest, MultipartHappyPathOutOfOrder) {
     }
     EXPECT_EQ(manifest["received"].size(), 3u);
     EXPECT_EQ(manifest["target_location"], (folder / "input.zip").string());
-    EXPECT_TRUE(service_->UploadStatus(alice_, open_id_, id).completed);
+    EXPECT_TRUE(uploads_->UploadStatus(alice_, open_id_, id).completed);
 }
 
 TEST_F(UploadTest, WrongMd5ThenRightMd5) {
     const std::string archive = Zip(kFiles);
     std::vector<std::string> parts;
     const std::string id = CreateMultipart(alice_, archive, 2, parts);
-    const fs::path spool = service_->PrepareUpload(alice_, open_id_, id, "system.zip.part0");
-    const ReceivedFile bad = Spool(spool, parts[0] + "corrupted");
-    ExpectError([&] { service_->AcceptPart(alice_, open_id_, id, "system.zip.part0", bad); }, ErrorKind::kInvalidInput,
-                "does not match the expected hash");
+    const UploadTicket ticket = Prepare(alice_, id, "system.zip.part0");
+    const ReceivedFile bad = Spool(ticket, parts[0] + "corrupted");
+    const fs::path spool = bad.path.parent_path();
+    ExpectError([&] { uploads_->AcceptPart(ticket, bad); }, ErrorKind::kInvalidInput, "does not match the expected hash");
     EXPECT_FALSE(fs::exists(bad.path));
     EXPECT_FALSE(fs::exists(spool / "system.zip.part0"));
-    EXPECT_EQ(service_->UploadStatus(alice_, open_id_, id).remaining.size(), 2u);
+    EXPECT_EQ(uploads_->UploadStatus(alice_, open_id_, id).remaining.size(), 2u);
     EXPECT_TRUE(LogContains(id, "refused: its md5 does not match"));
     const UploadState state = Upload(alice_, id, "system.zip.part0", parts[0]);
     EXPECT_EQ(state.remaining, std::vector<std::string>{"system.zip.part1"});
@@ -195,35 +201,29 @@ TEST_F(UploadTest, PartsNotInTheManifestAreRefusedBeforeWriting) {
     const std::string archive = Zip(kFiles);
     std::vector<std::string> parts;
     const std::string id = CreateMultipart(alice_, archive, 2, parts);
-    ExpectError([&] { service_->PrepareUpload(alice_, open_id_, id, "other.part"); }, ErrorKind::kInvalidInput,
-                "not in the submission's index");
-    ExpectError([&] { service_->PrepareUpload(alice_, open_id_, id, "../system.zip.part0"); }, ErrorKind::kInvalidInput,
-                "not a plain file name");
-    const fs::path spool = service_->PrepareUpload(alice_, open_id_, id, "system.zip.part0");
-    const ReceivedFile file = Spool(spool, parts[0]);
-    ExpectError([&] { service_->AcceptPart(alice_, open_id_, id, "other.part", file); }, ErrorKind::kInvalidInput,
-                "not in the submission's index");
-    EXPECT_FALSE(fs::exists(spool / "other.part"));
+    ExpectError([&] { Prepare(alice_, id, "other.part"); }, ErrorKind::kInvalidInput, "not in the submission's index");
+    ExpectError([&] { Prepare(alice_, id, "../system.zip.part0"); }, ErrorKind::kInvalidInput, "not a plain file name");
+    ExpectError([&] { Prepare(alice_, id, ".hidden"); }, ErrorKind::kInvalidInput, "not a plain file name");
+    EXPECT_EQ(fs::directory_iterator(settings_.submission_dir / id / "tmp")->path().filename(), "upload.json");
 }
 
 TEST_F(UploadTest, MergedArchiveWithTheWrongHashIsInvalid) {
     const std::string archive = Zip(kFiles);
     CreateRequest request{"system.zip", std::string(32, '0'), true, {}};
     request.index.push_back({"only.part", archive.size(), crypto::Md5Hex(archive)});
-    const std::string id = service_->Create(alice_, open_id_, request);
+    const std::string id = uploads_->Create(alice_, open_id_, request);
     EXPECT_TRUE(Upload(alice_, id, "only.part", archive).completed);
-    service_->WaitIdle();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "invalid");
     EXPECT_TRUE(LogContains(id, "does not match the expected hash"));
     EXPECT_TRUE(LogContains(id, "status changed to invalid"));
-    mail_queue_->Flush();
-    EXPECT_TRUE(mailer_.Sent().empty());
+    EXPECT_TRUE(Events().empty());
 }
 
 TEST_F(UploadTest, NotAZipIsInvalid) {
     const std::string id = CreateSingle(alice_, "plain text, not a zip");
     Upload(alice_, id, "system.zip", "plain text, not a zip");
-    service_->WaitIdle();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "invalid");
     EXPECT_TRUE(LogContains(id, "cannot be opened as a zip"));
 }
@@ -234,7 +234,7 @@ protected:
     void ExpectRefused(const std::string& archive, const std::string& reason) {
         const std::string id = CreateSingle(alice_, archive);
         Upload(alice_, id, "system.zip", archive);
-        service_->WaitIdle();
+        completion_->WaitIdle();
         EXPECT_EQ(RowStatus(id), "invalid");
         EXPECT_TRUE(LogContains(id, reason)) << reason;
         const fs::path folder = settings_.submission_dir / id;
@@ -288,7 +288,7 @@ TEST_F(UploadTest, CompletionResumesAfterACrash) {
     Upload(alice_, id, "system.zip.part0", parts[0]);
     Upload(alice_, id, "system.zip.part1", parts[1]);
     // The process "dies" right after the last part: completion never runs.
-    service_->Shutdown();
+    completion_->Shutdown();
     EXPECT_TRUE(Upload(alice_, id, "system.zip.part2", parts[2]).completed);
     EXPECT_EQ(RowStatus(id), "uploading");
     EXPECT_FALSE(fs::exists(settings_.submission_dir / id / "upload.lock"));
@@ -297,8 +297,8 @@ TEST_F(UploadTest, CompletionResumesAfterACrash) {
     fs::create_directory(settings_.submission_dir / ".staging-202401-0000-0000-x");
 
     Restart();
-    service_->ResumePending();
-    service_->WaitIdle();
+    completion_->RecoverPending();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "uploaded");
     EXPECT_EQ(ReadFile(settings_.submission_dir / id / "input" / "answers" / "a.txt"), "alpha");
     EXPECT_FALSE(fs::exists(settings_.submission_dir / id / "tmp" / ".upload-deadbeef.part"));
@@ -311,8 +311,8 @@ TEST_F(UploadTest, ResumeFinishesWhenTheLockOutlivedTheLastPart) {
     // crash between the archive's rename and the lock's removal
     WriteFile(settings_.submission_dir / id / "input.zip", archive);
     Restart();
-    service_->ResumePending();
-    service_->WaitIdle();
+    completion_->RecoverPending();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "uploaded");
 }
 
@@ -323,13 +323,13 @@ TEST_F(UploadTest, ResumeLeavesIncompleteUploadsAlone) {
     Upload(alice_, id, "system.zip.part0", parts[0]);
     WriteFile(settings_.submission_dir / id / "tmp" / ".upload-0001.part", "partial");
     Restart();
-    service_->ResumePending();
-    service_->WaitIdle();
+    completion_->RecoverPending();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "uploading");
     EXPECT_FALSE(fs::exists(settings_.submission_dir / id / "tmp" / ".upload-0001.part"));
-    EXPECT_EQ(service_->UploadStatus(alice_, open_id_, id).remaining, std::vector<std::string>{"system.zip.part1"});
+    EXPECT_EQ(uploads_->UploadStatus(alice_, open_id_, id).remaining, std::vector<std::string>{"system.zip.part1"});
     EXPECT_TRUE(Upload(alice_, id, "system.zip.part1", parts[1]).completed);
-    service_->WaitIdle();
+    completion_->WaitIdle();
     EXPECT_EQ(RowStatus(id), "uploaded");
 }
 
