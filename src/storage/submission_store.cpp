@@ -88,7 +88,9 @@ UploadManifest ManifestFromJson(const nlohmann::json& json) {
     }
 }
 
-std::string LogLine(TimePoint when, std::string_view text) { return "[" + SecondsText(when) + "] " + std::string(text); }
+std::string LogLine(TimePoint when, std::string_view text) {
+    return "[" + SecondsText(when) + "] " + std::string(text);
+}
 
 SubmissionStore::SubmissionStore(FileSystem& fs, fs::path submission_dir)
     : fs_(fs), root_(fs::absolute(submission_dir)) {}
@@ -145,6 +147,9 @@ void SubmissionStore::CreateStaging(const NewSubmissionFolder& folder) const {
             WriteNewFile(dir / "archive.hash", folder.archive_hash);
         }
         fs_.SyncDir(dir);
+        // The staging folder itself is durable before the caller commits the row: a crash then
+        // leaves a folder that start-up recovery publishes, never a row without its folder.
+        fs_.SyncDir(root_);
     } catch (...) {
         fs_.RemoveAll(dir);
         throw;

@@ -195,7 +195,12 @@ void SubmissionStore::PublishScores(std::string_view id, std::string_view tag) c
         if (had_scores) fs_.Rename(old, ScoresDir(id));  // the previous scores stay
         throw;
     }
-    fs_.SyncDir(Folder(id));
+    try {
+        fs_.SyncDir(Folder(id));
+    } catch (...) {
+        fs_.RemoveAll(old);  // the new scores are in place: the old ones go either way
+        throw;
+    }
     fs_.RemoveAll(old);
 }
 

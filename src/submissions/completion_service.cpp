@@ -63,6 +63,19 @@ int CompletionService::RecoverPending() {
     });
     if (published > 0) spdlog::warn("published {} submission folder(s) a crash left half-created", published);
     if (removed > 0) spdlog::warn("removed {} half-created submission folder(s)", removed);
+    // Submissions under evaluation may have had scores arriving (a remote worker's upload).
+    for (const auto status : {SubmissionStatus::kOnQueue, SubmissionStatus::kEvaluating}) {
+        std::vector<domain::Submission> evaluated;
+        {
+            auto conn = records_.db().Acquire();
+            evaluated = db::SubmissionRepository(*conn).List(std::nullopt, std::nullopt, status);
+        }
+        for (const auto& submission : evaluated) {
+            if (!IsPlainFileName(submission.id) || !store.Exists(submission.id)) continue;
+            std::lock_guard lock(records_.Lock(submission.id));
+            store.RemoveLeftovers(submission.id);
+        }
+    }
     int scheduled = 0;
     for (const auto& submission : uploading) {
         const std::string& id = submission.id;
@@ -72,8 +85,8 @@ int CompletionService::RecoverPending() {
         if (store.HasUploadLock(id)) {
             // A crash between the last part and the lock's removal leaves every part in place.
             const auto manifest = store.ReadManifest(id);
-            const bool complete = manifest ? AllReceived(*manifest) && store.HasAllParts(id, *manifest)
-                                           : store.HasArchive(id);
+            const bool complete =
+                manifest ? AllReceived(*manifest) && store.HasAllParts(id, *manifest) : store.HasArchive(id);
             if (!complete) continue;
             store.RemoveUploadLock(id);
         }
@@ -142,9 +155,9 @@ std::optional<std::string> CompletionService::PrepareArchive(const std::string& 
     std::string md5;
     if (store.HasAllParts(submission_id, *manifest)) {
         md5 = store.MergeParts(submission_id, *manifest);
-        store.TryAppendLog(submission_id, records_.clock().Now(),
-                           "merged " + std::to_string(manifest->index.size()) + " parts into input.zip (md5 " + md5 +
-                               ")");
+        store.TryAppendLog(
+            submission_id, records_.clock().Now(),
+            "merged " + std::to_string(manifest->index.size()) + " parts into input.zip (md5 " + md5 + ")");
     } else if (store.HasArchive(submission_id)) {
         md5 = store.ArchiveMd5(submission_id);  // merged before a crash
     } else {
@@ -164,8 +177,7 @@ void CompletionService::Postpone(const std::string& submission_id, const std::st
         postponed = ++retries_[submission_id];
     }
     const auto delay = RetryDelay(postponed);
-    const std::string line = "completion postponed (nothing was lost, every part is kept): " + why +
-                             "; next try in " +
+    const std::string line = "completion postponed (nothing was lost, every part is kept): " + why + "; next try in " +
                              std::to_string(std::chrono::duration_cast<std::chrono::minutes>(delay).count()) + " min";
     spdlog::error("submission {}: {}", submission_id, line);
     records_.store().TryAppendLog(submission_id, records_.clock().Now(), line);

@@ -44,10 +44,11 @@ public:
     // Completes it now, on the calling thread (an administrator's creation from an archive).
     void CompleteNow(const std::string& submission_id);
 
-    // Start-up recovery (server only): publishes or removes half-created folders, then for every
-    // "uploading" submission removes what a crash left in its folder and schedules the completion
-    // of those whose parts are all in (upload.lock removed if a crash left it). Returns how many
-    // completions it scheduled.
+    // Start-up recovery (server only): publishes or removes half-created folders; removes what a
+    // crash left in the folders of submissions uploading or under evaluation (spool files, partial
+    // merge, extraction or scores; scores/ put back when a crash cut its replacement in two); and
+    // schedules the completion of uploads whose parts are all in (upload.lock removed if a crash
+    // left it). Returns how many completions it scheduled.
     int RecoverPending();
     // Blocks until no completion is queued or running (retries waiting included) (tests, CLI).
     void WaitIdle();
