@@ -42,8 +42,12 @@ std::vector<SubmissionView> SubmissionAdmin::List(const ListFilter& filter) {
         const domain::ChallengeId challenge_id = submission.track_id;
         std::optional<FailureInfo> failure;
         if (submission.status == SubmissionStatus::kFailed) failure = detail::FailureOf(*conn, submission.id, failures);
-        views.push_back({std::move(submission), std::move(username), detail::ChallengeOf(challenges, challenge_id),
-                         std::nullopt, {}, std::move(failure)});
+        views.push_back({std::move(submission),
+                         std::move(username),
+                         detail::ChallengeOf(challenges, challenge_id),
+                         std::nullopt,
+                         {},
+                         std::move(failure)});
     }
     return views;
 }
@@ -92,7 +96,8 @@ std::string SubmissionAdmin::CreateFromArchive(domain::ChallengeId challenge_id,
             records_.ChangeStatus(id, SubmissionStatus::kFailed, std::string("cannot copy the archive: ") + e.what());
             return id;
         }
-        store.TryAppendLog(id, records_.clock().Now(), "archive " + zip.filename().string() + " added by an administrator");
+        store.TryAppendLog(id, records_.clock().Now(),
+                           "archive " + zip.filename().string() + " added by an administrator");
         store.RemoveUploadLock(id);
     }
     completion_.CompleteNow(id);

@@ -21,8 +21,8 @@ std::map<domain::ChallengeId, domain::Challenge> ChallengesById(db::Connection& 
 }  // namespace
 
 SubmissionView SubmissionReads::Get(const domain::User& user, std::string_view submission_id) {
-    SubmissionView view{records_.Locate(user, std::nullopt, submission_id), user.username, {}, std::nullopt, {},
-                        std::nullopt};
+    SubmissionView view{
+        records_.Locate(user, std::nullopt, submission_id), user.username, {}, std::nullopt, {}, std::nullopt};
     auto conn = records_.db().Acquire();
     db::ReadTransaction snapshot(*conn);
     if (auto challenge = db::ChallengeRepository(*conn).Find(view.submission.track_id)) {
@@ -44,8 +44,12 @@ std::vector<SubmissionView> SubmissionReads::ListForUser(const domain::User& use
     std::vector<SubmissionView> views;
     for (auto& submission : db::SubmissionRepository(*conn).List(user.id, track_id, std::nullopt)) {
         const domain::ChallengeId challenge_id = submission.track_id;
-        views.push_back({std::move(submission), user.username, detail::ChallengeOf(challenges, challenge_id),
-                         std::nullopt, {}, std::nullopt});
+        views.push_back({std::move(submission),
+                         user.username,
+                         detail::ChallengeOf(challenges, challenge_id),
+                         std::nullopt,
+                         {},
+                         std::nullopt});
     }
     return views;
 }
@@ -58,7 +62,8 @@ StatusDetails SubmissionReads::Details(const domain::User& user, std::string_vie
     db::ReadTransaction snapshot(*conn);
     db::EvaluationJobRepository jobs(*conn);
     const auto current = jobs.FindCurrent(submission.id);
-    if (details.status == SubmissionStatus::kOnQueue && current) details.queue_position = jobs.QueuePosition(current->id);
+    if (details.status == SubmissionStatus::kOnQueue && current)
+        details.queue_position = jobs.QueuePosition(current->id);
     if (details.status == SubmissionStatus::kFailed) details.failure = detail::DescribeFailure(current);
     details.evaluations = jobs.CountForSubmission(submission.id);
     details.score_versions = static_cast<int>(db::ScoreVersionRepository(*conn).List(submission.id).size());
@@ -86,8 +91,8 @@ nlohmann::json SubmissionReads::Scores(const domain::User& user, std::string_vie
     }
     std::optional<domain::NewestScores> shown_newest;
     if (newest) {
-        shown_newest =
-            domain::NewestScores{newest->job_id, newest->history_name, store.HasScoresInHistory(id, newest->history_name)};
+        shown_newest = domain::NewestScores{newest->job_id, newest->history_name,
+                                            store.HasScoresInHistory(id, newest->history_name)};
     }
     const bool archived = domain::WhichScoresShown(submission.status, shown_newest,
                                                    detail::AsCurrentJob(current_job)) == domain::ShownScores::kArchived;

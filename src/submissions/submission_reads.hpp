@@ -5,12 +5,11 @@
 // Errors: zr::Error — 404 {"message"} unknown submission (or challenge), 403 {"message"} someone
 // else's submission.
 // Thread-safety: thread-safe.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "submissions/records.hpp"
 #include "submissions/types.hpp"

@@ -1,8 +1,8 @@
 #include <set>
 
+#include "common/file_system.hpp"
 #include "common/strings.hpp"
 #include "crypto/crypto.hpp"
-#include "common/file_system.hpp"
 #include "submissions/internal.hpp"
 
 namespace zr::submissions::detail {
@@ -26,7 +26,8 @@ void CheckIndex(std::vector<ValidationIssue>& issues, std::vector<PartInfo>& ind
         if (part.file_name.empty()) {
             issues.push_back({name_loc, "field required", "value_error.missing"});
         } else if (!IsPlainFileName(part.file_name)) {
-            issues.push_back({name_loc, "not a plain file name (no '/', '\\\\' or NUL, no leading '.', at most 255 bytes)",
+            issues.push_back({name_loc,
+                              "not a plain file name (no '/', '\\\\' or NUL, no leading '.', at most 255 bytes)",
                               "value_error.file_name"});
         } else if (!names.insert(part.file_name).second) {
             issues.push_back({name_loc, "duplicate part name: " + part.file_name, "value_error.duplicate"});
