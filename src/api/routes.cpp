@@ -62,7 +62,8 @@ public:
             RequireAuthenticated(request);
             return prepare(ctx, request);
         };
-        router_.Add(method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, route);
+        router_.Add(
+            method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, route);
     }
 
     // A handler that needs nothing of the context.

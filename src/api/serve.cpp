@@ -19,18 +19,24 @@ int Serve(const settings::Settings& settings) {
     // Before the services: their threads (the update consumer) report to it until they stop.
     metrics::Metrics metrics;
     wiring::Services services(settings);
-    monitoring::AddServiceSources(metrics, {services.database(), services.settings(), services.clock(), services.mail(),
-                                            services.mattermost(), services.space_alarm(), services.file_system(),
-                                            services.uploads(), services.evaluation()});
+    monitoring::AddServiceSources(
+        metrics, {services.database(), services.settings(), services.clock(), services.mail(), services.mattermost(),
+                  services.space_alarm(), services.file_system(), services.uploads(), services.evaluation()});
     services.evaluation().SetJobEvents({[&metrics](unsigned attempt) { metrics.EvaluationStarted(attempt); },
                                         [&metrics](std::string_view state, std::optional<double> seconds) {
                                             metrics.EvaluationFinished(state, seconds);
                                         }});
-    const monitoring::Health health(services.database(), services.file_system(), services.settings(),
-                                    services.clock(), [&services] { return services.evaluation().QueueConnected(); });
-    ApiContext ctx{services.accounts(),      services.challenges(),       services.templates(),
-                   services.settings(),      services.uploads(),          services.submission_reads(),
-                   services.transfer(),      services.leaderboards(),     health,
+    const monitoring::Health health(services.database(), services.file_system(), services.settings(), services.clock(),
+                                    [&services] { return services.evaluation().QueueConnected(); });
+    ApiContext ctx{services.accounts(),
+                   services.challenges(),
+                   services.templates(),
+                   services.settings(),
+                   services.uploads(),
+                   services.submission_reads(),
+                   services.transfer(),
+                   services.leaderboards(),
+                   health,
                    metrics};
     // Puts the submission folders back in order after a crash and completes the uploads a previous
     // run left with every part received (durable completion).

@@ -117,8 +117,8 @@ std::shared_ptr<http::UploadTarget> PrepareSubmissionUpload(ApiContext& ctx, htt
     const auto& caller = CallerOf(request);
     const auto target = ReadUploadTarget(request, true);
     return std::make_shared<PartUpload>(
-        ctx.uploads, ctx.uploads.PrepareUpload(caller.user, target.challenge_id, target.submission_id,
-                                               target.part_name, request.content_length));
+        ctx.uploads, ctx.uploads.PrepareUpload(caller.user, target.challenge_id, target.submission_id, target.part_name,
+                                               request.content_length));
 }
 
 // The prepare step located the submission and checked the caller and the part: the ticket is all

@@ -31,9 +31,8 @@ private:
 
 http::Response WorkerJob(ApiContext& ctx, http::Request& request) {
     const auto job = ctx.transfer.Job(JobId(request));
-    return http::Response::Json(200, {{"job_id", job.job_id},
-                                      {"submission_id", job.submission_id},
-                                      {"state", domain::ToString(job.state)}});
+    return http::Response::Json(
+        200, {{"job_id", job.job_id}, {"submission_id", job.submission_id}, {"state", domain::ToString(job.state)}});
 }
 
 http::Response WorkerJobInput(ApiContext& ctx, http::Request& request) {
@@ -62,10 +61,9 @@ http::Response WorkerJobScores(ApiContext& ctx, http::Request& request) {
     const http::UploadedFile* file = FileField(request, "file_data");
     if (file == nullptr) throw Error::Validation({{{"body", "file_data"}, "field required", "value_error.missing"}});
     const auto received = ctx.transfer.AcceptScores(upload.ticket(), file->path, file->md5, upload.declared_md5());
-    return http::Response::Json(200, {{"job_id", JobId(request)},
-                                      {"md5", received.md5},
-                                      {"entries", received.entries},
-                                      {"bytes", received.bytes}});
+    return http::Response::Json(
+        200,
+        {{"job_id", JobId(request)}, {"md5", received.md5}, {"entries", received.entries}, {"bytes", received.bytes}});
 }
 
 }  // namespace zr::api

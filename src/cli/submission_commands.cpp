@@ -120,13 +120,14 @@ void AddSet(CommandSet& commands) {
         bool json = false;
     };
     auto options = std::make_shared<Options>();
-    auto& command = commands.Add("submissions", "set", "Set a submission's status (any status: no transition check)",
-                                 [options](Context& context) {
-                                     const auto status = ParseStatus(options->status);
-                                     context.services().submission_admin().SetStatus(options->id, status, /*force=*/true);
-                                     PrintOne(context, options->id, options->json);
-                                     return 0;
-                                 });
+    auto& command =
+        commands.Add("submissions", "set", "Set a submission's status (any status: no transition check)",
+                     [options](Context& context) {
+                         const auto status = ParseStatus(options->status);
+                         context.services().submission_admin().SetStatus(options->id, status, /*force=*/true);
+                         PrintOne(context, options->id, options->json);
+                         return 0;
+                     });
     command.add_option("ID", options->id, "The submission's id")->required();
     command.add_option("STATUS", options->status, kStatusNames)->required();
     AddJsonFlag(command, options->json);

@@ -17,16 +17,16 @@
 namespace zr {
 
 enum class ErrorKind {
-    kInvalidInput,      // 400
-    kUnauthenticated,   // 401
-    kForbidden,         // 403
-    kNotFound,          // 404
-    kMethodNotAllowed,  // 405
-    kNotVerified,       // 406
-    kConflict,          // 409
-    kTooLarge,          // 413
-    kValidation,        // 422
-    kRateLimited,       // 429
+    kInvalidInput,         // 400
+    kUnauthenticated,      // 401
+    kForbidden,            // 403
+    kNotFound,             // 404
+    kMethodNotAllowed,     // 405
+    kNotVerified,          // 406
+    kConflict,             // 409
+    kTooLarge,             // 413
+    kValidation,           // 422
+    kRateLimited,          // 429
     kUnavailable,          // 503
     kInsufficientStorage,  // 507: the data folder's file system is full (or over quota)
     kInternal,             // 500

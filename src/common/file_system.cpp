@@ -162,7 +162,8 @@ std::optional<std::string> PosixFileSystem::ReadFile(const fs::path& path) {
 }
 
 void PosixFileSystem::Rename(const fs::path& from, const fs::path& to) {
-    if (::rename(from.c_str(), to.c_str()) != 0) ThrowFileError(errno, "rename to " + to.string(), from, on_out_of_space_);
+    if (::rename(from.c_str(), to.c_str()) != 0)
+        ThrowFileError(errno, "rename to " + to.string(), from, on_out_of_space_);
 }
 
 bool PosixFileSystem::CreateDir(const fs::path& path) {

@@ -98,7 +98,8 @@ private:
         std::lock_guard lock(mutex_);
         if (stopping_) return false;
         if constexpr (kUnique) {
-            const bool queued = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.item == item; });
+            const bool queued =
+                std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.item == item; });
             if (queued || (running_ != nullptr && *running_ == item)) return false;
         }
         Entry entry{Clock::now() + delay, next_sequence_++, std::move(item)};
@@ -149,7 +150,7 @@ private:
     const std::function<void(const Item&)> work_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<Entry> entries_;     // by due time, then sequence
+    std::deque<Entry> entries_;      // by due time, then sequence
     const Item* running_ = nullptr;  // the item `work` has, while it runs
     std::uint64_t next_sequence_ = 0;
     bool stopping_ = false;

@@ -10,8 +10,8 @@
 
 #include "common/time.hpp"
 #include "db/database.hpp"
-#include "domain/submission_history.hpp"
 #include "domain/challenge.hpp"
+#include "domain/submission_history.hpp"
 
 namespace zr::db {
 
@@ -31,7 +31,7 @@ struct ScoreVersionRow {
 struct BoardCandidate {
     std::string submission_id;
     domain::SubmissionStatus status = domain::SubmissionStatus::kCompleted;
-    std::optional<ScoreVersionRow> newest;     // its newest score version (id and version unset)
+    std::optional<ScoreVersionRow> newest;      // its newest score version (id and version unset)
     std::optional<domain::CurrentJob> current;  // its latest evaluation job (id and state)
 };
 

@@ -42,9 +42,9 @@ enum class SubmissionStatus {
     kFailed
 };
 inline constexpr std::array<SubmissionStatus, 9> kAllSubmissionStatuses = {
-    SubmissionStatus::kUploading, SubmissionStatus::kUploaded,  SubmissionStatus::kOnQueue,
+    SubmissionStatus::kUploading,  SubmissionStatus::kUploaded, SubmissionStatus::kOnQueue,
     SubmissionStatus::kValidating, SubmissionStatus::kInvalid,  SubmissionStatus::kEvaluating,
-    SubmissionStatus::kCompleted, SubmissionStatus::kCanceled, SubmissionStatus::kFailed};
+    SubmissionStatus::kCompleted,  SubmissionStatus::kCanceled, SubmissionStatus::kFailed};
 
 // The stored word ("uploading", "on_queue", ...).
 std::string_view ToString(SubmissionStatus status);

@@ -49,8 +49,8 @@ Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submiss
     if (challenge.evaluator) evaluator = db::EvaluatorRepository(conn).Find(*challenge.evaluator);
     if (!evaluator) {
         throw Error::Message(ErrorKind::kInvalidInput,
-                             "The challenge " + (challenge.label.empty() ? std::to_string(submission.track_id)
-                                                                         : challenge.label) +
+                             "The challenge " +
+                                 (challenge.label.empty() ? std::to_string(submission.track_id) : challenge.label) +
                                  " has no evaluator");
     }
     Job job;

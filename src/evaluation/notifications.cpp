@@ -101,7 +101,8 @@ void EvaluationService::Impl::RebuildDue(bool drained, bool all) {
             publications.Failed(std::move(due));
             continue;
         }
-        for (const auto& [submission_id, job] : due.awaiting) Publish(challenge ? &*challenge : nullptr, submission_id, job);
+        for (const auto& [submission_id, job] : due.awaiting)
+            Publish(challenge ? &*challenge : nullptr, submission_id, job);
     }
 }
 
@@ -113,13 +114,15 @@ void EvaluationService::Impl::Publish(const domain::Challenge* challenge, const 
             auto conn = db.Acquire();
             db::SubmissionRepository submissions(*conn);
             if (!submissions.Move(submission_id, domain::SubmissionStatus::kCompleted)) {
-                spdlog::warn("submission {}: evaluation completed, but its status was changed meanwhile", submission_id);
+                spdlog::warn("submission {}: evaluation completed, but its status was changed meanwhile",
+                             submission_id);
                 return;
             }
             submission = submissions.Find(submission_id);
         }
         store.TryAppendLog(submission_id, clock.Now(),
-                           std::string("scores published") + (challenge ? " on the leaderboards of " + challenge->label : "") +
+                           std::string("scores published") +
+                               (challenge ? " on the leaderboards of " + challenge->label : "") +
                                "; status changed to completed");
         if (submission) MailResult(*submission, job);
     } catch (const std::exception& e) {

@@ -35,7 +35,6 @@ std::string IsoLocalTime(TimePoint when) {
 
 fs::path LockPathFor(const fs::path& output) { return fs::path(output.string() + ".lock"); }
 
-
 // Where a ranked submission's newest completed scores are.
 struct RankedScores {
     std::string submission_id;
@@ -191,7 +190,8 @@ int LeaderboardService::RemoveLeftovers() {
         const std::string prefix = "." + output.filename().string();
         try {
             for (const auto& name : disk.List(output.parent_path())) {
-                if (name.starts_with(prefix) && IsAtomicWriteLeftover(name)) removed += disk.Remove(output.parent_path() / name);
+                if (name.starts_with(prefix) && IsAtomicWriteLeftover(name))
+                    removed += disk.Remove(output.parent_path() / name);
             }
         } catch (const std::exception& e) {
             spdlog::warn("leaderboard {}: cannot look for leftovers of its file: {}", board.label, e.what());

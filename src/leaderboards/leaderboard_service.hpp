@@ -13,8 +13,8 @@
 // a stable order (external entries first in file-name order, then submissions by submit date).
 // Each entry gets "rank" (1-based position) and submission entries "submission_id" when absent.
 // The file {"updatedOn": <ISO local time>, "data": [...]} is written atomically (temporary file,
-// fsync, rename, through the store's FileSystem) to path_to; builds of one leaderboard never interleave, also across processes
-// (an flock on "<path_to>.lock").
+// fsync, rename, through the store's FileSystem) to path_to; builds of one leaderboard never interleave, also across
+// processes (an flock on "<path_to>.lock").
 //
 // path_to: a relative path is under ZR_LEADERBOARD_DIR; external_entries: a relative path is under
 // ZR_ARCHIVE_DIR; entry_file: a relative path inside the submission folder (no "..", not absolute).

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-
 #include "common/time.hpp"
 #include "db/monitoring_repository.hpp"
 

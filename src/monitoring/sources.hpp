@@ -11,8 +11,8 @@
 #include "mail/mailer.hpp"
 #include "metrics/metrics.hpp"
 #include "notify/mattermost.hpp"
-#include "settings/settings.hpp"
 #include "notify/space_alarm.hpp"
+#include "settings/settings.hpp"
 #include "submissions/upload_service.hpp"
 
 namespace zr::monitoring {

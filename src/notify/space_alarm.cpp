@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 namespace zr::notify {
@@ -22,11 +21,12 @@ void SpaceAlarm::Report(const std::string& what) noexcept {
             ++unposted_;
             const auto now = std::chrono::steady_clock::now();
             if (last_post_ && now - *last_post_ < min_interval_) return;
-            since = last_post_ ? "since the last alert, " +
-                                     std::to_string(
-                                         std::chrono::duration_cast<std::chrono::minutes>(now - *last_post_).count()) +
-                                     " min ago"
-                               : std::string("since the service started");
+            since =
+                last_post_
+                    ? "since the last alert, " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::minutes>(now - *last_post_).count()) +
+                          " min ago"
+                    : std::string("since the service started");
             last_post_ = now;
             events = std::exchange(unposted_, 0);
         }

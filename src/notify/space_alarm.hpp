@@ -34,7 +34,7 @@ private:
     std::atomic<std::uint64_t> count_{0};
     std::mutex mutex_;
     std::optional<std::chrono::steady_clock::time_point> last_post_;  // guarded by mutex_
-    std::uint64_t unposted_ = 0;                                        // guarded by mutex_
+    std::uint64_t unposted_ = 0;                                      // guarded by mutex_
 };
 
 }  // namespace zr::notify

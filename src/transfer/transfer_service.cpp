@@ -53,9 +53,9 @@ JobView TransferService::Require(std::string_view job_id, std::initializer_list<
         throw Error::Detail(ErrorKind::kConflict, "Job " + located.job.job_id + " is no longer its submission's job");
     }
     if (std::find(states.begin(), states.end(), located.job.state) == states.end()) {
-        throw Error::Detail(ErrorKind::kConflict,
-                            "Job " + located.job.job_id + " is " + std::string(domain::ToString(located.job.state)) +
-                                ", not " + StateList(states));
+        throw Error::Detail(ErrorKind::kConflict, "Job " + located.job.job_id + " is " +
+                                                      std::string(domain::ToString(located.job.state)) + ", not " +
+                                                      StateList(states));
     }
     return located.job;
 }
@@ -67,7 +67,8 @@ InputArchive TransferService::Input(std::string_view job_id) {
     if (!store_.HasArchive(job.submission_id)) {
         throw Error::Detail(ErrorKind::kNotFound, "The submission has no input archive");
     }
-    InputArchive archive{store_.ArchivePath(job.submission_id), store_.ExpectedArchiveMd5(job.submission_id).value_or("")};
+    InputArchive archive{store_.ArchivePath(job.submission_id),
+                         store_.ExpectedArchiveMd5(job.submission_id).value_or("")};
     if (archive.md5.empty()) throw std::runtime_error("no archive hash for submission " + job.submission_id);
     return archive;
 }

@@ -85,8 +85,8 @@ public:
     // (unzip limits of the settings; a refused archive -> 400 naming the reason, nothing changed)
     // into a staging folder that then replaces scores/. The job must still be running (409).
     // 507 on a full disk, nothing changed.
-    ScoresReceived AcceptScores(const ScoresTicket& ticket, const std::filesystem::path& zip,
-                                std::string_view zip_md5, std::string_view expected_md5);
+    ScoresReceived AcceptScores(const ScoresTicket& ticket, const std::filesystem::path& zip, std::string_view zip_md5,
+                                std::string_view expected_md5);
 
 private:
     struct Located {

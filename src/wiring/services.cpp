@@ -29,7 +29,8 @@ Services::Services(const settings::Settings& settings)
       uploads_(records_, settings_, completion_),
       submission_reads_(records_),
       submission_admin_(records_, uploads_, completion_),
-      evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_}, clock_),
+      evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_},
+                  clock_),
       transfer_(database_, submission_store_, settings_) {
     completion_.SetUploadedHook([this](const submissions::UploadedEvent& event) {
         evaluation_.OnUploaded(event.submission, event.challenge, event.owner);

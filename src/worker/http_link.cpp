@@ -288,7 +288,7 @@ private:
     client::HttpClient client_;
     fs::path worker_dir_;
     storage::UnzipLimits limits_;
-    PosixFileSystem fs_;  // the worker's own scratch folders
+    PosixFileSystem fs_;   // the worker's own scratch folders
     std::string log_job_;  // whose output pending_ and lines_ hold
     std::string pending_;  // output after the last newline
     std::string lines_;    // stamped whole lines not yet sent
