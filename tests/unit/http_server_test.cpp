@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -539,17 +542,47 @@ TEST(ServerSignals, SigtermStopsRunGracefully) {
     runner.join();  // returns only because of the signal
 }
 
+// 0 when a TCP connection to 127.0.0.1:port is accepted, the connect() errno otherwise.
+int ConnectError(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return errno;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int error = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 ? 0 : errno;
+    ::close(fd);
+    return error;
+}
+
 TEST(ServerListen, StopBeforeRunReturnsImmediately) {
-    Router router;
+    // Shared with the thread running Run(): if Run() hangs, that thread is detached and keeps it.
+    struct Fixture {
+        Router router;
+        std::unique_ptr<Server> server;
+        std::promise<void> returned;
+    };
+    auto fixture = std::make_shared<Fixture>();
     ServerConfig config;
     config.port = 0;
     config.io_threads = 1;
     config.handle_signals = false;
-    Server server(config, router);
-    server.Listen();
-    server.Stop();
-    server.Run();
-    SUCCEED();
+    fixture->server = std::make_unique<Server>(config, fixture->router);
+    const std::uint16_t port = fixture->server->Listen();
+    ASSERT_EQ(ConnectError(port), 0);  // listening: the kernel completes the handshake before Run()
+    fixture->server->Stop();
+
+    std::future<void> done = fixture->returned.get_future();
+    std::thread runner([fixture] {
+        fixture->server->Run();
+        fixture->returned.set_value();
+    });
+    if (done.wait_for(10s) != std::future_status::ready) {
+        runner.detach();  // fail instead of hanging; the thread keeps its own reference to the fixture
+        FAIL() << "Run() after Stop() did not return within 10 s";
+    }
+    runner.join();
+    EXPECT_EQ(ConnectError(port), ECONNREFUSED) << "the port still accepts connections after Run() returned";
 }
 
 }  // namespace
