@@ -23,7 +23,7 @@ echo "build stage: $((SECONDS - build_start)) s"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:quarantine_size_mb=32"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 unit_start=$SECONDS
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+ctest --test-dir "$build" --output-on-failure --timeout 600 -j "$(nproc)"
 echo "unit stage: $((SECONDS - unit_start)) s"
 
 # Fuzzing: the clang/libFuzzer build and a short run of every target (long runs: fuzz/run.sh).
