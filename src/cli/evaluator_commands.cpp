@@ -1,6 +1,7 @@
 // evaluator:discover, evaluator:list, evaluator:hosts.
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/listing.hpp"
@@ -26,19 +27,32 @@ std::vector<nlohmann::json> EvaluatorRow(const domain::Evaluator& evaluator, boo
 
 const std::vector<std::string> kEvaluatorColumns = {"id", "label", "host", "executor", "script_path", "base_arguments"};
 
+struct DiscoverOptions {
+    std::string host;
+    bool local = false;
+    bool json = false;
+};
+
+// The host to read, nullopt for this host. `--local HOST` is the first implementation's syntax
+// (HOST was always given): accepted when HOST is this host's name as the settings give it.
+std::optional<std::string> ChosenHost(const DiscoverOptions& options, const std::string& this_host) {
+    if (!options.local) {
+        if (options.host.empty()) throw CliError("give HOST or --local");
+        return options.host;
+    }
+    if (!options.host.empty() && options.host != this_host) {
+        throw CliError("--local reads this host (" + this_host + "), not '" + options.host +
+                       "': drop --local to read " + options.host + " over ssh");
+    }
+    return std::nullopt;
+}
+
 void AddDiscover(CommandSet& commands) {
-    struct Options {
-        std::string host;
-        bool local = false;
-        bool json = false;
-    };
-    auto options = std::make_shared<Options>();
+    auto options = std::make_shared<DiscoverOptions>();
     auto& command =
         commands.Add("evaluator", "discover", "Read a host's index.yml (in its bin folder) and register its evaluators",
                      [options](Context& context) {
-                         if (options->host.empty() == !options->local) throw CliError("give either HOST or --local");
-                         const std::optional<std::string> host =
-                             options->local ? std::nullopt : std::optional<std::string>(options->host);
+                         const auto host = ChosenHost(*options, context.settings().hostname);
                          evaluators::EvaluatorService service(context.services().database(), context.settings());
                          const auto result = service.Discover(host);
                          std::vector<std::string> columns = {"result"};
@@ -61,9 +75,12 @@ void AddDiscover(CommandSet& commands) {
                          }
                          return 0;
                      });
-    auto* host = command.add_option("HOST", options->host, "A host of ZR_HOSTS / ZR_REMOTE_BIN, read over ssh");
-    command.add_flag("--local", options->local, "Read this host's bin folder (ZR_REMOTE_BIN[ZR_HOSTNAME])")
-        ->excludes(host);
+    command.add_option("HOST", options->host,
+                       "A host of ZR_HOSTS / ZR_REMOTE_BIN, read over ssh; after --local, this host's name "
+                       "(ZR_HOSTNAME) only");
+    command.add_flag("--local", options->local,
+                     "Read this host's bin folder (ZR_REMOTE_BIN[ZR_HOSTNAME]); '--local HOST' is accepted when HOST "
+                     "is this host");
     AddJsonFlag(command, options->json);
 }
 

@@ -121,6 +121,34 @@ def test_rediscover_reports_updated_and_unchanged(ev):
     assert summary == "0 added, 0 updated, 3 unchanged"
 
 
+def test_discover_local_with_this_hosts_name(ev):
+    """`--local HOST`, the first implementation's syntax (HOST always given), works when HOST is
+    this host (ZR_HOSTNAME) and reads the same bin folder as `--local`; any other host is refused."""
+    ev.index(INDEX)
+    rows, summary = discover(ev, "--local", HOST)
+    assert summary == "2 added, 0 updated, 0 unchanged"
+    assert [(r["result"], r["label"], r["host"]) for r in rows] == [
+        ("added", "zr-score", "(this host)"), ("added", "zr-abx", "(this host)")]
+    registered = ev.rows()
+    assert [r["host"] for r in registered] == [None, None]
+    _, summary = discover(ev, "--local")
+    assert summary == "0 added, 0 updated, 2 unchanged"
+    assert json.loads(ev.cli.ok("evaluator:discover", HOST, "--local", "--json")) == \
+        json.loads(ev.cli.ok("evaluator:discover", "--local", "--json"))
+    assert ev.rows() == registered
+
+    for other in ("gpu1", "other-host"):
+        result = ev.cli.run("evaluator:discover", "--local", other)
+        assert result.returncode == 1, result
+        assert result.stderr == (f"zr: --local reads this host ({HOST}), not '{other}': "
+                                 f"drop --local to read {other} over ssh\n")
+        assert result.stdout == ""
+    assert ev.rows() == registered
+
+    help_text = ev.cli.ok("evaluator:discover", "--help")
+    assert "'--local HOST' is accepted when HOST is this host" in help_text, help_text
+
+
 def test_hosts(ev):
     hosts = json.loads(ev.cli.ok("evaluator:hosts", "--json"))
     assert hosts == [
@@ -219,8 +247,6 @@ def test_host_errors(ev):
         "zr: unknown host 'nowhere': not in ZR_HOSTS or ZR_REMOTE_BIN"
     line = ev.cli.fails("evaluator:discover", "--local", env={"ZR_REMOTE_BIN": "{}"})
     assert line == f"zr: no bin folder for host {HOST}: set ZR_REMOTE_BIN"
-    assert "HOST or --local" in ev.cli.fails("evaluator:discover")
-    result = ev.cli.run("evaluator:discover", "--local", "gpu1")
-    assert result.returncode == 2, result
+    assert ev.cli.fails("evaluator:discover") == "zr: give HOST or --local"
     # No index.yml in the bin folder.
     assert f"cannot read {ev.bin / 'index.yml'}" in ev.cli.fails("evaluator:discover", "--local")

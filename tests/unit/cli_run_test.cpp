@@ -111,6 +111,27 @@ TEST(CliRunTest, CheckSettingsGet) {
     EXPECT_NE(unknown.err.find("NOPE"), std::string::npos);
 }
 
+// `--local HOST` (the first implementation's syntax) names this host or is refused before any
+// database or bin folder is opened.
+TEST(CliRunTest, DiscoverLocalWithAnotherHostIsRefused) {
+    ScopedEnv env({{"ZR_HOSTNAME", "this-host"}, {"ZR_DATA_FOLDER", "/nonexistent/zr-data"}});
+    auto result = RunZr({"evaluator:discover", "--local", "other-host"});
+    EXPECT_EQ(result.status, kExitFailure);
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(result.err,
+              "zr: --local reads this host (this-host), not 'other-host': drop --local to read other-host "
+              "over ssh\n");
+    auto neither = RunZr({"evaluator:discover"});
+    EXPECT_EQ(neither.status, kExitFailure);
+    EXPECT_EQ(neither.err, "zr: give HOST or --local\n");
+}
+
+TEST(CliRunTest, DiscoverHelpSaysLocalMayNameThisHost) {
+    auto result = RunZr({"evaluator:discover", "--help"});
+    EXPECT_EQ(result.status, kExitOk);
+    EXPECT_NE(result.out.find("'--local HOST' is accepted when HOST is this host"), std::string::npos) << result.out;
+}
+
 TEST(CliRunTest, DescribeErrorFoldsLinesAndListsValidationIssues) {
     EXPECT_EQ(DescribeError(std::runtime_error("a\nb")), "a b");
     auto error = Error::Validation(
