@@ -183,7 +183,10 @@ Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestId
 
 Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id) {
     const int status = ToHttpStatus(e.kind());
-    if (status >= 500) {
+    if (e.kind() == ErrorKind::kInsufficientStorage) {
+        // Not a bug of ours: the operators are told (SpaceAlarm), the client may send it again.
+        spdlog::warn("{} {}: {}", request_id, status, e.log_detail());
+    } else if (status >= 500) {
         spdlog::error("{} {}: {} {}", request_id, status, e.message(), e.log_detail());
     } else if (!e.log_detail().empty()) {
         spdlog::info("{} {}: {}", request_id, status, e.log_detail());
