@@ -117,6 +117,30 @@ def test_upload_evaluated_scored_ranked_and_notified(servers, tmp_path, make_use
     assert len(jobs(es)) == 3
 
 
+def test_completed_is_reported_only_once_every_leaderboard_has_the_entry(servers, tmp_path, make_user):
+    """Read-your-writes: a participant polling the status reads the challenge's leaderboards the
+    moment it says "completed", and finds the entry on every one of them."""
+    es = EvalServer(servers, tmp_path, make_user)
+    es.use("good")
+    boards = [create_board(es, tmp_path, "main"), create_board(es, tmp_path, "ascending", sorting_key="score")]
+    for i in range(3):
+        sid = es.submit(score=0.1 * (i + 1), model=f"m{i}")
+        deadline = time.monotonic() + 60
+        seen = set()
+        while (status := es.status(sid)) != "completed":
+            seen.add(status)
+            assert status in ("uploading", "uploaded", "on_queue", "evaluating"), es.log(sid)
+            assert time.monotonic() < deadline, f"still {status}"
+        for board in boards:  # read at once, no waiting
+            body = es.server.get(f"/leaderboards/{board}/json").json()
+            assert sid in [entry["submission_id"] for entry in body["data"]], (board, body)
+        by_label = es.server.get(f"/challenges/{es.challenge}/leaderboard").json()
+        assert all(sid in [e["submission_id"] for e in board["data"]] for board in by_label.values())
+        assert len(by_label["main"]["data"]) == i + 1
+        lines = es.log(sid)
+        assert line_index(lines, "evaluation completed") < line_index(lines, "scores published on the leaderboards")
+
+
 def test_failing_evaluator(servers, tmp_path, make_user, smtp):
     es = EvalServer(servers, tmp_path, make_user)
     es.use("fail")
