@@ -228,7 +228,11 @@ std::vector<std::string> SubmissionStore::ReadLog(std::string_view id) const {
 }
 
 std::optional<nlohmann::json> SubmissionStore::ReadJsonFile(std::string_view id, std::string_view relative) const {
-    auto path = ResolveUnder(Folder(id), relative);
+    return ReadJsonUnder(Folder(id), relative);
+}
+
+std::optional<nlohmann::json> SubmissionStore::ReadJsonUnder(const fs::path& root, std::string_view relative) const {
+    auto path = ResolveUnder(root, relative);
     if (!path) return std::nullopt;
     std::optional<std::string> text;
     try {

@@ -208,6 +208,8 @@ private:
     std::filesystem::path PartialInputDir(std::string_view id) const { return Folder(id) / "input.partial"; }
     std::filesystem::path PartialScoresDir(std::string_view id, std::string_view tag) const;
     std::filesystem::path OldScoresDir(std::string_view id, std::string_view tag) const;
+    // The JSON of `relative` under `root` (ReadJsonFile's rules).
+    std::optional<nlohmann::json> ReadJsonUnder(const std::filesystem::path& root, std::string_view relative) const;
     // Writes a whole new file (not atomically: inside a staging folder), synced.
     void WriteNewFile(const std::filesystem::path& path, std::string_view content) const;
 

@@ -71,18 +71,7 @@ bool SubmissionStore::RestoreScores(std::string_view id, std::string_view name) 
 std::optional<nlohmann::json> SubmissionStore::ReadJsonFileInHistory(std::string_view id, std::string_view name,
                                                                      std::string_view relative) const {
     if (!IsPlainFileName(name)) return std::nullopt;
-    auto path = ResolveUnder(ScoresHistoryRoot(id, name), relative);
-    if (!path) return std::nullopt;
-    std::optional<std::string> text;
-    try {
-        text = fs_.ReadFile(*path);
-    } catch (const FileError&) {
-        return std::nullopt;
-    }
-    if (!text) return std::nullopt;
-    auto json = nlohmann::json::parse(*text, nullptr, false);
-    if (json.is_discarded()) return std::nullopt;
-    return json;
+    return ReadJsonUnder(ScoresHistoryRoot(id, name), relative);
 }
 
 }  // namespace zr::storage

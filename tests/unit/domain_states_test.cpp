@@ -16,12 +16,12 @@ using J = JobState;
 
 // The header comment's submission table, row by row.
 const std::set<std::pair<S, S>> kExpectedMoves = {
-    {S::kUploading, S::kUploaded},    {S::kUploading, S::kInvalid},   {S::kUploading, S::kFailed},
-    {S::kUploaded, S::kOnQueue},      {S::kUploaded, S::kValidating}, {S::kUploaded, S::kInvalid},
-    {S::kValidating, S::kOnQueue},    {S::kValidating, S::kInvalid},  {S::kOnQueue, S::kEvaluating},
-    {S::kOnQueue, S::kCompleted},     {S::kOnQueue, S::kFailed},      {S::kOnQueue, S::kCanceled},
-    {S::kEvaluating, S::kCompleted},  {S::kEvaluating, S::kFailed},   {S::kEvaluating, S::kCanceled},
-    {S::kCompleted, S::kOnQueue},     {S::kFailed, S::kOnQueue},      {S::kCanceled, S::kOnQueue},
+    {S::kUploading, S::kUploaded},   {S::kUploading, S::kInvalid},   {S::kUploading, S::kFailed},
+    {S::kUploaded, S::kOnQueue},     {S::kUploaded, S::kValidating}, {S::kUploaded, S::kInvalid},
+    {S::kValidating, S::kOnQueue},   {S::kValidating, S::kInvalid},  {S::kOnQueue, S::kEvaluating},
+    {S::kOnQueue, S::kCompleted},    {S::kOnQueue, S::kFailed},      {S::kOnQueue, S::kCanceled},
+    {S::kEvaluating, S::kCompleted}, {S::kEvaluating, S::kFailed},   {S::kEvaluating, S::kCanceled},
+    {S::kCompleted, S::kOnQueue},    {S::kFailed, S::kOnQueue},      {S::kCanceled, S::kOnQueue},
 };
 
 const std::set<std::pair<J, J>> kExpectedJobMoves = {
@@ -89,8 +89,8 @@ TEST(JobStateTable, FinalStatesHaveNoMoveOut) {
     for (J state : kAllJobStates) {
         const bool final_state = state == J::kCompleted || state == J::kFailed || state == J::kCanceled;
         EXPECT_EQ(IsFinal(state), final_state) << ToString(state);
-        const bool has_move = std::any_of(kAllJobStates.begin(), kAllJobStates.end(),
-                                          [&](J to) { return IsLegalTransition(state, to); });
+        const bool has_move =
+            std::any_of(kAllJobStates.begin(), kAllJobStates.end(), [&](J to) { return IsLegalTransition(state, to); });
         EXPECT_EQ(has_move, !final_state) << ToString(state);
         EXPECT_EQ(ParseJobState(ToString(state)), state);
     }

@@ -204,8 +204,8 @@ TEST_F(LegacyTest, LegacySubmissionIsReadable) {
     const UploadState state = uploads_->UploadStatus(alice_, 3, id);
     EXPECT_TRUE(state.completed);
     EXPECT_TRUE(state.remaining.empty());
-    ExpectError([&] { uploads_->PrepareUpload(alice_, 3, id, "legacy_submission.zip", std::nullopt); }, ErrorKind::kInvalidInput,
-                "does not accept any more parts");
+    ExpectError([&] { uploads_->PrepareUpload(alice_, 3, id, "legacy_submission.zip", std::nullopt); },
+                ErrorKind::kInvalidInput, "does not accept any more parts");
     ExpectError([&] { reads_->Get(bob_, id); }, ErrorKind::kForbidden);
     completion_->RecoverPending();  // nothing to resume, nothing changed
     completion_->WaitIdle();

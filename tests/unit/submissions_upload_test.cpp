@@ -123,8 +123,8 @@ TEST_F(UploadTest, SinglePartHappyPath) {
     ASSERT_TRUE(events[0].owner);
     EXPECT_EQ(events[0].owner->email, "alice@example.org");
     // no more parts after completion
-    ExpectError([&] { uploads_->PrepareUpload(alice_, open_id_, id, "system.zip", std::nullopt); }, ErrorKind::kInvalidInput,
-                "does not accept any more parts");
+    ExpectError([&] { uploads_->PrepareUpload(alice_, open_id_, id, "system.zip", std::nullopt); },
+                ErrorKind::kInvalidInput, "does not accept any more parts");
 }
 
 TEST_F(UploadTest, MultipartHappyPathOutOfOrder) {
@@ -165,7 +165,8 @@ TEST_F(UploadTest, WrongMd5ThenRightMd5) {
     const UploadTicket ticket = Prepare(alice_, id, "system.zip.part0");
     const ReceivedFile bad = Spool(ticket, parts[0] + "corrupted");
     const fs::path spool = bad.path.parent_path();
-    ExpectError([&] { uploads_->AcceptPart(ticket, bad); }, ErrorKind::kInvalidInput, "does not match the expected hash");
+    ExpectError([&] { uploads_->AcceptPart(ticket, bad); }, ErrorKind::kInvalidInput,
+                "does not match the expected hash");
     EXPECT_FALSE(fs::exists(bad.path));
     EXPECT_FALSE(fs::exists(spool / "system.zip.part0"));
     EXPECT_EQ(uploads_->UploadStatus(alice_, open_id_, id).remaining.size(), 2u);
