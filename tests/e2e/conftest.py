@@ -205,6 +205,9 @@ class ZrServer:
             "ZR_MAIL_PORT": str(smtp_port),
             "ZR_API_BASE_URL": self.base_url,
             "ZR_RESET_RATE_LIMIT": "1000",
+            # Uploads are refused (507) when they would not fit while keeping this much free (1G by
+            # default): the suite must not depend on the test machine's free space.
+            "ZR_HEALTH_MIN_FREE_DISK": "16M",
         })
         self.env.update(extra_env or {})
         self.env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
