@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -68,7 +69,9 @@ Router BuildRouter() {
                 if (multipart != operation.end() &&
                     multipart->dump().find("multipart/form-data") != std::string::npos) {
                     options.max_body = kMaxUpload;
-                    options.upload_spool = [](Request&) { return std::filesystem::path("/nonexistent"); };
+                    options.prepare_upload = [](Request&) -> std::shared_ptr<UploadTarget> {
+                        zr::fuzz::Fail(__FILE__, __LINE__, "prepare_upload", "ran");
+                    };
                 }
                 router.Add(method, pattern, never, options);
             }
@@ -184,7 +187,7 @@ bool HandleOne(std::string_view& data) {
         CheckResponse(DetailResponse(413, "Request body too large"), ex);
         return false;
     }
-    if (route.options.upload_spool) {
+    if (route.options.prepare_upload) {
         try {
             MultipartBoundary(ex.request.Header("content-type").value_or(""));
         } catch (const zr::Error& e) {

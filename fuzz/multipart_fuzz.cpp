@@ -4,8 +4,8 @@
 // The same body is fed three ways: whole, one byte at a time, and in pseudo-random pieces (sizes
 // drawn from the input, so a crash replays). Properties: the three agree (same fields, same file
 // parts with the same sizes and md5s, or the same error status); a refusal is a 4xx; each file's
-// md5 and size are those of the bytes on disk; a parser destroyed before TakeFiles() leaves no file
-// behind, and nothing but the taken files is ever left in the spool folder.
+// md5 and size are those of the bytes on disk; a parser destroyed before TakeFiles() discards every
+// file its UploadTarget created, and nothing but the taken files is ever left in the spool folder.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/file_system.hpp"
 #include "crypto/crypto.hpp"
 #include "error_check.hpp"
 #include "fuzz_support.hpp"
@@ -28,6 +29,27 @@ namespace {
 
 namespace fs = std::filesystem;
 using zr::http::MultipartStream;
+
+// Creates the file parts in the spool folder, as the application's targets do in a submission's
+// tmp/, and counts them.
+class SpoolTarget : public zr::http::UploadTarget {
+public:
+    explicit SpoolTarget(fs::path spool) : spool_(std::move(spool)) {}
+    zr::SpoolFile CreateFile() override {
+        const fs::path path = spool_ / (".upload-" + std::to_string(created++) + ".part");
+        return zr::SpoolFile{path, fs_.OpenForWrite(path, zr::FileSystem::WriteMode::kCreateNew)};
+    }
+    void DiscardFile(const fs::path& path) noexcept override {
+        ++discarded;
+        fs_.Remove(path);
+    }
+    std::size_t created = 0;
+    std::size_t discarded = 0;
+
+private:
+    fs::path spool_;
+    zr::PosixFileSystem fs_;
+};
 
 // Small limits so that short inputs reach them.
 constexpr zr::http::MultipartLimits kLimits{.max_field_bytes = 1024, .max_part_header_bytes = 512, .max_parts = 32};
@@ -59,8 +81,10 @@ bool SpoolIsEmpty(const fs::path& spool) { return fs::is_empty(spool); }
 template <class NextPiece>
 Outcome Run(const std::string& boundary, std::string_view body, const fs::path& spool, NextPiece next_piece) {
     Outcome outcome;
+    SpoolTarget target(spool);
+    std::size_t taken = 0;
     {
-        MultipartStream stream(boundary, spool, kLimits);
+        MultipartStream stream(boundary, target, kLimits);
         try {
             while (!body.empty()) {
                 const std::size_t n = std::min(next_piece(), body.size());
@@ -74,7 +98,10 @@ Outcome Run(const std::string& boundary, std::string_view body, const fs::path& 
         }
         if (outcome.status == 200) {
             outcome.fields = stream.TakeFields();
-            for (const auto& file : stream.TakeFiles()) {
+            stream.SyncFiles();
+            const auto files = stream.TakeFiles();
+            taken = files.size();
+            for (const auto& file : files) {
                 const std::string content = ReadFile(file.path);
                 ZR_FUZZ_CHECK(content.size() == file.size, file.path.string());
                 ZR_FUZZ_CHECK(zr::crypto::Md5Hex(content) == file.md5, file.path.string());
@@ -86,6 +113,9 @@ Outcome Run(const std::string& boundary, std::string_view body, const fs::path& 
         }
     }
     ZR_FUZZ_CHECK(SpoolIsEmpty(spool), "files left in the spool folder");
+    ZR_FUZZ_CHECK(target.discarded == target.created - taken, std::to_string(target.created) + " created, " +
+                                                                  std::to_string(taken) + " taken, " +
+                                                                  std::to_string(target.discarded) + " discarded");
     return outcome;
 }
 

@@ -55,7 +55,7 @@ void CheckAccepted(const zr::submissions::CreateRequest& create) {
     UploadManifest manifest;
     manifest.merge_hash = create.hash;
     for (const auto& part : create.index) {
-        ZR_FUZZ_CHECK(zr::storage::IsPlainName(part.file_name), part.file_name);
+        ZR_FUZZ_CHECK(zr::IsPlainFileName(part.file_name), part.file_name);
         ZR_FUZZ_CHECK(names.insert(part.file_name).second, "duplicate part " + part.file_name);
         ZR_FUZZ_CHECK(zr::submissions::detail::IsMd5(part.file_hash) && part.file_hash == zr::ToLower(part.file_hash),
                       part.file_hash);

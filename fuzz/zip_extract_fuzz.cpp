@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 
+#include "common/file_system.hpp"
 #include "fuzz_support.hpp"
 #include "storage/zip_extract.hpp"
 
@@ -65,8 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const fs::path out = folder / "out";
     fs::create_directories(folder);
     WriteFile(archive, data, size);
+    zr::PosixFileSystem file_system;
     try {
-        const auto result = zr::storage::ExtractZip(archive, out, kLimits);
+        const auto result = zr::storage::ExtractZip(file_system, archive, out, kLimits);
         CheckExtracted(out, result);
     } catch (const zr::storage::UnzipRefused&) {
         ZR_FUZZ_CHECK(!fs::exists(fs::symlink_status(out)), "out/ left after a refusal");

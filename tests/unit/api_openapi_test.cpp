@@ -105,11 +105,13 @@ protected:
     void SetUp() override {
         auto loaded = zr::settings::LoadFrom({{"DATA_FOLDER", data_.path().string()}});
         services_ = std::make_unique<zr::wiring::Services>(loaded.settings);
-        health_ = std::make_unique<zr::monitoring::Health>(services_->database(), services_->settings(),
-                                                           services_->clock(), [] { return true; });
-        context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
-            services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
-            services_->submissions(), services_->transfer(), services_->leaderboards(), *health_, metrics_});
+        health_ =
+            std::make_unique<zr::monitoring::Health>(services_->database(), services_->file_system(),
+                                                     services_->settings(), services_->clock(), [] { return true; });
+        context_ = std::make_unique<zr::api::ApiContext>(
+            zr::api::ApiContext{services_->accounts(), services_->challenges(), services_->templates(),
+                                services_->settings(), services_->uploads(), services_->submission_reads(),
+                                services_->transfer(), services_->leaderboards(), *health_, metrics_});
     }
 
     std::set<Operation> RouterOperations() {

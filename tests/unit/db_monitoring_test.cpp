@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 class MonitoringRepositoryTest : public test_support::TempDatabaseTest {
 protected:
-    void AddJob(const std::string& id, const std::string& state, TimePoint created) {
+    void AddJob(const std::string& id, domain::JobState state, TimePoint created) {
         auto conn = db_->Acquire();
         EvaluationJobRow job;
         job.id = id;
@@ -41,9 +41,9 @@ TEST_F(MonitoringRepositoryTest, CountsByStatusAndState) {
     AddSubmission("b", "completed");
     AddSubmission("c", "on_queue");
     const TimePoint now = std::chrono::system_clock::now();
-    AddJob("j1", "queued", now - 90s);
-    AddJob("j2", "queued", now - 30s);
-    AddJob("j3", "running", now - 300s);
+    AddJob("j1", domain::JobState::kQueued, now - 90s);
+    AddJob("j2", domain::JobState::kQueued, now - 30s);
+    AddJob("j3", domain::JobState::kRunning, now - 300s);
     auto conn = db_->Acquire();
     MonitoringRepository repository(*conn);
     EXPECT_EQ(repository.CountSubmissionsByStatus(), (CountByKey{{"completed", 2}, {"on_queue", 1}}));
@@ -56,7 +56,7 @@ TEST_F(MonitoringRepositoryTest, CountsByStatusAndState) {
 }
 
 TEST_F(MonitoringRepositoryTest, NoQueuedJobMeansNoOldest) {
-    AddJob("j1", "completed", std::chrono::system_clock::now());
+    AddJob("j1", domain::JobState::kCompleted, std::chrono::system_clock::now());
     auto conn = db_->Acquire();
     EXPECT_FALSE(MonitoringRepository(*conn).OldestQueuedJob());
 }

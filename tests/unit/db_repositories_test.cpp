@@ -8,6 +8,7 @@
 
 #include "db/database.hpp"
 #include "db/repositories.hpp"
+#include "domain_printers.hpp"
 #include "temp_database.hpp"
 
 namespace zr::db {
@@ -128,7 +129,7 @@ TEST_F(DbFixture, LegacyChallengesSessionAndSubmissionRead) {
     EXPECT_EQ(submission->user_id, 1);
     EXPECT_EQ(submission->track_id, 3);
     EXPECT_EQ(FormatDateTime(submission->submit_date), "2026-11-26 05:49:49.698944");
-    EXPECT_EQ(submission->status, "uploaded");
+    EXPECT_EQ(submission->status, domain::SubmissionStatus::kUploaded);
     EXPECT_EQ(SubmissionRepository(conn).ListByUser(1).size(), 1u);
     EXPECT_TRUE(SubmissionRepository(conn).ListByUser(2).empty());
     EXPECT_FALSE(SubmissionRepository(conn).Find("nope"));

@@ -11,6 +11,7 @@
 #include "db/repositories.hpp"
 #include "db/score_version_repository.hpp"
 #include "domain/submission_history.hpp"
+#include "domain_printers.hpp"
 #include "temp_database.hpp"
 
 namespace zr::db {
@@ -18,12 +19,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using domain::JobState;
+using domain::SubmissionStatus;
 using test_support::At;
 
 class HistoryDbTest : public test_support::TempDatabaseTest {
 protected:
     void AddJob(const std::string& id, const std::string& submission, const std::string& created,
-                const std::string& state = "queued", const std::string& host = "gpu1",
+                JobState state = JobState::kQueued, const std::string& host = "gpu1",
                 const std::string& failure_kind = "", std::optional<int> exit_code = {}) {
         EvaluationJobRow job;
         job.id = id;
@@ -35,7 +38,7 @@ protected:
         job.exit_code = exit_code;
         EvaluationJobRepository(Conn()).Create(job);
     }
-    void AddSubmission(const std::string& id, const std::string& status, domain::UserId user = 1,
+    void AddSubmission(const std::string& id, SubmissionStatus status, domain::UserId user = 1,
                        domain::ChallengeId track = 1) {
         SubmissionRepository(Conn()).Create({id, user, track, At("2024-05-01 10:00:00.000000"), status});
     }
@@ -44,8 +47,8 @@ protected:
 TEST_F(HistoryDbTest, QueuePositionCountsQueuedJobsOfTheSameHostInCreationOrder) {
     AddJob("a", "s1", "2024-05-06 10:00:00.000000");
     AddJob("b", "s2", "2024-05-06 10:00:01.000000");
-    AddJob("other-host", "s3", "2024-05-06 10:00:00.500000", "queued", "gpu2");
-    AddJob("running", "s4", "2024-05-06 09:00:00.000000", "running");
+    AddJob("other-host", "s3", "2024-05-06 10:00:00.500000", JobState::kQueued, "gpu2");
+    AddJob("running", "s4", "2024-05-06 09:00:00.000000", JobState::kRunning);
     AddJob("same-time", "s5", "2024-05-06 10:00:01.000000");  // same created_at as b: inserted after it
     AddJob("c", "s6", "2024-05-06 10:00:02.000000");
     EvaluationJobRepository jobs(Conn());
@@ -58,7 +61,7 @@ TEST_F(HistoryDbTest, QueuePositionCountsQueuedJobsOfTheSameHostInCreationOrder)
     EXPECT_EQ(jobs.QueuePosition("unknown"), std::nullopt);
 
     auto a = *jobs.Find("a");  // the first one starts: everyone moves up
-    a.state = "running";
+    a.state = JobState::kRunning;
     jobs.Update(a);
     EXPECT_EQ(jobs.QueuePosition("b"), 1);
     EXPECT_EQ(jobs.QueuePosition("c"), 3);
@@ -77,24 +80,24 @@ TEST_F(HistoryDbTest, QueuePositionIsAnIndexRangeScan) {
 
 TEST_F(HistoryDbTest, CountTowardLimitAgreesWithTheDomainRule) {
     struct Case {
-        std::string status;
-        std::optional<std::string> job_state;
+        SubmissionStatus status;
+        std::optional<JobState> job_state;
         std::string failure_kind;
         std::optional<int> exit_code;
     };
     const std::vector<Case> cases = {
-        {"uploading", {}, "", {}},
-        {"completed", "completed", "", 0},
-        {"on_queue", "queued", "", {}},
-        {"invalid", {}, "", {}},
-        {"canceled", "canceled", "", {}},
-        {"failed", {}, "", {}},                // upload never completed
-        {"failed", "failed", "platform", {}},  // lost worker, refusal...
-        {"failed", "failed", "platform", 0},   // scores not returned
-        {"failed", "failed", "evaluator", 1},  // the evaluator said no
-        {"failed", "failed", "", 1},           // no kind recorded: derived (evaluator)
-        {"failed", "failed", "", {}},          // no kind recorded: derived (platform)
-        {"failed", "completed", "", 0},        // set by an administrator
+        {SubmissionStatus::kUploading, {}, "", {}},
+        {SubmissionStatus::kCompleted, JobState::kCompleted, "", 0},
+        {SubmissionStatus::kOnQueue, JobState::kQueued, "", {}},
+        {SubmissionStatus::kInvalid, {}, "", {}},
+        {SubmissionStatus::kCanceled, JobState::kCanceled, "", {}},
+        {SubmissionStatus::kFailed, {}, "", {}},                         // upload never completed
+        {SubmissionStatus::kFailed, JobState::kFailed, "platform", {}},  // lost worker, refusal...
+        {SubmissionStatus::kFailed, JobState::kFailed, "platform", 0},   // scores not returned
+        {SubmissionStatus::kFailed, JobState::kFailed, "evaluator", 1},  // the evaluator said no
+        {SubmissionStatus::kFailed, JobState::kFailed, "", 1},           // no kind recorded: derived (evaluator)
+        {SubmissionStatus::kFailed, JobState::kFailed, "", {}},          // no kind recorded: derived (platform)
+        {SubmissionStatus::kFailed, JobState::kCompleted, "", 0},        // set by an administrator
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {
         const Case& c = cases[i];
@@ -103,32 +106,34 @@ TEST_F(HistoryDbTest, CountTowardLimitAgreesWithTheDomainRule) {
         AddSubmission(id, c.status, user);
         std::optional<domain::CurrentJob> current;
         if (c.job_state) {
-            AddJob("old-" + id, id, "2024-05-01 10:00:00.000000", "failed", "gpu1", "evaluator", 1);  // superseded
+            AddJob("old-" + id, id, "2024-05-01 10:00:00.000000", JobState::kFailed, "gpu1", "evaluator",
+                   1);  // superseded
             AddJob("job-" + id, id, "2024-05-01 11:00:00.000000", *c.job_state, "gpu1", c.failure_kind, c.exit_code);
             current = domain::CurrentJob{"job-" + id, *c.job_state, std::nullopt};
-            if (*c.job_state == "failed") {
+            if (*c.job_state == JobState::kFailed) {
                 current->failure_kind = domain::ParseFailureKind(c.failure_kind);
                 if (!current->failure_kind) current->failure_kind = domain::DeriveFailureKind(c.exit_code);
             }
         }
         const int expected = domain::CountsTowardLimit(c.status, current) ? 1 : 0;
         EXPECT_EQ(SubmissionRepository(Conn()).CountTowardLimit(user, 1, std::nullopt), expected)
-            << c.status << " " << c.job_state.value_or("-") << " " << c.failure_kind;
+            << domain::ToString(c.status) << " " << (c.job_state ? domain::ToString(*c.job_state) : "-") << " "
+            << c.failure_kind;
     }
     // The rule itself, spelled out for the cases that matter.
-    EXPECT_FALSE(
-        domain::CountsTowardLimit("failed", domain::CurrentJob{"j", "failed", domain::FailureKind::kPlatform}));
-    EXPECT_TRUE(
-        domain::CountsTowardLimit("failed", domain::CurrentJob{"j", "failed", domain::FailureKind::kEvaluator}));
-    EXPECT_FALSE(domain::CountsTowardLimit("failed", std::nullopt));
-    EXPECT_TRUE(domain::CountsTowardLimit("completed", std::nullopt));
+    EXPECT_FALSE(domain::CountsTowardLimit(SubmissionStatus::kFailed,
+                                           domain::CurrentJob{"j", JobState::kFailed, domain::FailureKind::kPlatform}));
+    EXPECT_TRUE(domain::CountsTowardLimit(SubmissionStatus::kFailed,
+                                          domain::CurrentJob{"j", JobState::kFailed, domain::FailureKind::kEvaluator}));
+    EXPECT_FALSE(domain::CountsTowardLimit(SubmissionStatus::kFailed, std::nullopt));
+    EXPECT_TRUE(domain::CountsTowardLimit(SubmissionStatus::kCompleted, std::nullopt));
 }
 
 TEST_F(HistoryDbTest, CountTowardLimitHonoursSinceAndOwner) {
-    AddSubmission("old", "completed", 1);
-    SubmissionRepository(Conn()).Create({"new", 1, 1, At("2024-05-03 10:00:00.000000"), "failed"});
-    AddJob("j-new", "new", "2024-05-03 10:00:01.000000", "failed", "gpu1", "evaluator", 1);
-    AddSubmission("theirs", "completed", 2);
+    AddSubmission("old", SubmissionStatus::kCompleted, 1);
+    SubmissionRepository(Conn()).Create({"new", 1, 1, At("2024-05-03 10:00:00.000000"), SubmissionStatus::kFailed});
+    AddJob("j-new", "new", "2024-05-03 10:00:01.000000", JobState::kFailed, "gpu1", "evaluator", 1);
+    AddSubmission("theirs", SubmissionStatus::kCompleted, 2);
     SubmissionRepository repository(Conn());
     EXPECT_EQ(repository.CountTowardLimit(1, 1, std::nullopt), 2);
     EXPECT_EQ(repository.CountTowardLimit(1, 1, At("2024-05-02 00:00:00.000000")), 1);
@@ -166,11 +171,11 @@ TEST_F(HistoryDbTest, ScoreVersionsAreNumberedPerSubmission) {
 }
 
 TEST_F(HistoryDbTest, BoardCandidatesCarryTheNewestVersionAndTheCurrentJob) {
-    AddSubmission("done", "completed");
-    AddSubmission("rerun", "on_queue");
-    AddSubmission("never", "failed");
-    AddSubmission("hidden", "invalid");
-    AddSubmission("elsewhere", "completed", 1, 2);
+    AddSubmission("done", SubmissionStatus::kCompleted);
+    AddSubmission("rerun", SubmissionStatus::kOnQueue);
+    AddSubmission("never", SubmissionStatus::kFailed);
+    AddSubmission("hidden", SubmissionStatus::kInvalid);
+    AddSubmission("elsewhere", SubmissionStatus::kCompleted, 1, 2);
     ScoreVersionRepository versions(Conn());
     ScoreVersionRow row;
     row.created_at = At("2024-05-06 10:00:00.000000");
@@ -184,18 +189,22 @@ TEST_F(HistoryDbTest, BoardCandidatesCarryTheNewestVersionAndTheCurrentJob) {
     ASSERT_EQ(candidates.size(), 3u);
     EXPECT_EQ(candidates[0].submission_id, "done");
     EXPECT_FALSE(candidates[0].newest);
-    EXPECT_FALSE(candidates[0].current_job_id);
+    EXPECT_EQ(candidates[0].status, SubmissionStatus::kCompleted);
+    EXPECT_FALSE(candidates[0].current);
     EXPECT_EQ(candidates[1].submission_id, "never");
     EXPECT_EQ(candidates[2].submission_id, "rerun");
     ASSERT_TRUE(candidates[2].newest);
     EXPECT_EQ(candidates[2].newest->history_name, "v2");
-    EXPECT_EQ(candidates[2].current_job_id, "rerun-job");
+    EXPECT_EQ(candidates[2].status, SubmissionStatus::kOnQueue);
+    ASSERT_TRUE(candidates[2].current);
+    EXPECT_EQ(candidates[2].current->id, "rerun-job");
+    EXPECT_EQ(candidates[2].current->state, JobState::kQueued);
 }
 
 TEST_F(HistoryDbTest, CurrentFailuresIgnoreSupersededJobs) {
-    AddJob("f1", "s1", "2024-05-06 10:00:00.000000", "failed", "gpu1", "platform");
-    AddJob("f2", "s2", "2024-05-06 10:00:00.000000", "failed", "gpu1", "evaluator", 1);
-    AddJob("f2-rerun", "s2", "2024-05-06 11:00:00.000000", "completed");
+    AddJob("f1", "s1", "2024-05-06 10:00:00.000000", JobState::kFailed, "gpu1", "platform");
+    AddJob("f2", "s2", "2024-05-06 10:00:00.000000", JobState::kFailed, "gpu1", "evaluator", 1);
+    AddJob("f2-rerun", "s2", "2024-05-06 11:00:00.000000", JobState::kCompleted);
     const auto failed = EvaluationJobRepository(Conn()).ListCurrentFailed();
     ASSERT_EQ(failed.size(), 1u);
     EXPECT_EQ(failed[0].id, "f1");

@@ -1,5 +1,7 @@
 // EvaluationService::Apply: status changes, out.log lines, e-mails, and idempotence (duplicates,
-// late updates, old jobs, canceled jobs).
+// late updates, old jobs, canceled jobs). A complete update ends the job at once; the submission
+// becomes completed (with its e-mail) once its challenge's leaderboards were rebuilt, which
+// WaitIdle() waits for (read-your-writes).
 #include "evaluation_fixture.hpp"
 
 namespace zr::evaluation::testing {
@@ -9,8 +11,26 @@ class ApplyTest : public EvaluationTest {
 protected:
     void SetUp() override {
         EvaluationTest::SetUp();
-        id_ = AddSubmission("uploaded");
+        leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
+                                                              {"challenge_id", challenge_},
+                                                              {"path_to", "board.json"},
+                                                              {"entry_file", "scores/entry.json"},
+                                                              {"external_entries", nullptr},
+                                                              {"archived", false},
+                                                              {"static_files", false},
+                                                              {"sorting_key", nullptr}}}));
+        id_ = AddSubmission(SubmissionStatus::kUploaded);
         job_ = service_->Enqueue(id_);
+        std::ofstream(store_->ScoresDir(id_) / "entry.json") << R"({"score": 1})";
+    }
+    // The submission ids on the challenge's leaderboard file.
+    std::vector<std::string> Board() {
+        std::vector<std::string> ids;
+        const nlohmann::json board = leaderboards_->ReadJson(leaderboards_->List().at(0).id);
+        for (const auto& entry : board.at("data")) {
+            ids.push_back(entry.value("submission_id", std::string()));
+        }
+        return ids;
     }
     bool Apply(UpdateType type, unsigned attempt = 1, const std::string& worker = "w1") {
         return service_->Apply(MakeUpdate(type, job_, id_, attempt, worker));
@@ -25,9 +45,9 @@ protected:
 
 TEST_F(ApplyTest, StartedHeartbeatComplete) {
     ASSERT_TRUE(Apply(UpdateType::kStarted));
-    EXPECT_EQ(Status(id_), "evaluating");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kEvaluating);
     auto row = *Job(job_);
-    EXPECT_EQ(row.state, "running");
+    EXPECT_EQ(row.state, JobState::kRunning);
     EXPECT_EQ(row.attempts, 1);
     EXPECT_EQ(row.worker, "w1");
     EXPECT_EQ(row.host, "evalhost");
@@ -38,12 +58,19 @@ TEST_F(ApplyTest, StartedHeartbeatComplete) {
     EXPECT_TRUE(Job(job_)->heartbeat_at);
 
     ASSERT_TRUE(Apply(UpdateType::kComplete));
-    EXPECT_EQ(Status(id_), "completed");
     row = *Job(job_);
-    EXPECT_EQ(row.state, "completed");
+    EXPECT_EQ(row.state, JobState::kCompleted);
     EXPECT_EQ(row.exit_code, 0);
     EXPECT_TRUE(row.finished_at);
     EXPECT_TRUE(LogContains(id_, "evaluation completed"));
+    // Not completed before its leaderboards show it (the rebuild is coalesced: not yet done).
+    EXPECT_EQ(Status(id_), SubmissionStatus::kEvaluating);
+    EXPECT_TRUE(Board().empty());
+    EXPECT_TRUE(Mails().empty());
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCompleted);
+    EXPECT_EQ(Board(), std::vector<std::string>{id_});  // whoever sees "completed" finds the entry
+    EXPECT_TRUE(LogContains(id_, "scores published on the leaderboards of track; status changed to completed"));
     auto mails = Mails();
     ASSERT_EQ(mails.size(), 1u);
     EXPECT_EQ(mails[0].to, "alice@example.org");
@@ -52,10 +79,32 @@ TEST_F(ApplyTest, StartedHeartbeatComplete) {
     EXPECT_NE(mails[0].html_body.find(id_), std::string::npos);
 }
 
+// A result may come before the worker's "started" (out of order): the submission goes from
+// on_queue to completed, still after the rebuild.
+TEST_F(ApplyTest, CompleteWithoutStartedIsPublishedFromOnQueue) {
+    ASSERT_TRUE(Apply(UpdateType::kComplete));
+    EXPECT_EQ(Job(job_)->state, JobState::kCompleted);
+    EXPECT_EQ(Status(id_), SubmissionStatus::kOnQueue);
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCompleted);
+    EXPECT_EQ(Board(), std::vector<std::string>{id_});
+    EXPECT_EQ(Mails().size(), 1u);
+}
+
+// A status an administrator forced while the rebuild was pending wins: nothing is published over it.
+TEST_F(ApplyTest, StatusForcedBeforeThePublicationIsKept) {
+    ASSERT_TRUE(Apply(UpdateType::kStarted));
+    ASSERT_TRUE(Apply(UpdateType::kComplete));
+    SetStatus(id_, SubmissionStatus::kInvalid);
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kInvalid);
+    EXPECT_TRUE(Mails().empty());
+}
+
 TEST_F(ApplyTest, FailedRecordsTheReason) {
     ASSERT_TRUE(Apply(UpdateType::kStarted));
     ASSERT_TRUE(Apply(UpdateType::kFailed));
-    EXPECT_EQ(Status(id_), "failed");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kFailed);
     EXPECT_EQ(Job(job_)->reason, "exit status 1");
     EXPECT_EQ(Job(job_)->exit_code, 1);
     EXPECT_TRUE(LogContains(id_, "evaluation failed: exit status 1 (exit code 1)"));
@@ -72,6 +121,10 @@ TEST_F(ApplyTest, DuplicateCompleteChangesNothing) {
     const auto before = *Job(job_);
     EXPECT_FALSE(Apply(UpdateType::kComplete));
     EXPECT_EQ(Job(job_)->finished_at, before.finished_at);
+    service_->WaitIdle();
+    EXPECT_FALSE(Apply(UpdateType::kComplete));  // after the publication too
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCompleted);
     EXPECT_EQ(Mails().size(), 1u);  // one e-mail only
 }
 
@@ -82,8 +135,10 @@ TEST_F(ApplyTest, LateFailedOrStartedAfterCompleteIsIgnored) {
     EXPECT_FALSE(Apply(UpdateType::kStarted, 2, "w2"));
     EXPECT_FALSE(Apply(UpdateType::kHeartbeat));
     EXPECT_FALSE(Apply(UpdateType::kCanceled));
-    EXPECT_EQ(Status(id_), "completed");
-    EXPECT_EQ(Job(job_)->state, "completed");
+    EXPECT_EQ(Job(job_)->state, JobState::kCompleted);
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCompleted);
+    EXPECT_EQ(Job(job_)->state, JobState::kCompleted);
     EXPECT_EQ(Job(job_)->reason, "");
 }
 
@@ -92,16 +147,18 @@ TEST_F(ApplyTest, UpdateForAnOldJobAfterRequeueIsIgnored) {
     ASSERT_TRUE(Apply(UpdateType::kFailed));
     const std::string old_job = job_;
     job_ = service_->Enqueue(id_);
-    EXPECT_EQ(Status(id_), "on_queue");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kOnQueue);
     EXPECT_FALSE(service_->Apply(MakeUpdate(UpdateType::kStarted, old_job, id_, 2)));
     EXPECT_FALSE(service_->Apply(MakeUpdate(UpdateType::kComplete, old_job, id_)));
-    EXPECT_EQ(Status(id_), "on_queue");
-    EXPECT_EQ(Job(job_)->state, "queued");
-    EXPECT_EQ(Job(old_job)->state, "failed");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kOnQueue);
+    EXPECT_EQ(Job(job_)->state, JobState::kQueued);
+    EXPECT_EQ(Job(old_job)->state, JobState::kFailed);
     // The new job's own updates apply.
     EXPECT_TRUE(Apply(UpdateType::kStarted));
     EXPECT_TRUE(Apply(UpdateType::kComplete));
-    EXPECT_EQ(Status(id_), "completed");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kEvaluating);  // until its leaderboards are rebuilt
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCompleted);
 }
 
 TEST_F(ApplyTest, CanceledStaysCanceled) {
@@ -111,8 +168,8 @@ TEST_F(ApplyTest, CanceledStaysCanceled) {
     EXPECT_FALSE(Apply(UpdateType::kComplete));
     EXPECT_FALSE(Apply(UpdateType::kFailed));
     EXPECT_FALSE(Apply(UpdateType::kCanceled));  // the worker's acknowledgement of the kill
-    EXPECT_EQ(Status(id_), "canceled");
-    EXPECT_EQ(Job(job_)->state, "canceled");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCanceled);
+    EXPECT_EQ(Job(job_)->state, JobState::kCanceled);
     EXPECT_TRUE(Mails().empty());
 }
 
@@ -127,21 +184,22 @@ TEST_F(ApplyTest, HandedOutAgainAfterALostWorker) {
     EXPECT_FALSE(Apply(UpdateType::kHeartbeat, 1, "w1"));
     EXPECT_FALSE(Apply(UpdateType::kFailed, 1, "w1"));
     EXPECT_FALSE(Apply(UpdateType::kStarted, 1, "w1"));
-    EXPECT_EQ(Job(job_)->state, "running");
+    EXPECT_EQ(Job(job_)->state, JobState::kRunning);
     EXPECT_TRUE(Apply(UpdateType::kComplete, 2, "w2"));
-    EXPECT_EQ(Status(id_), "completed");
+    service_->WaitIdle();
+    EXPECT_EQ(Status(id_), SubmissionStatus::kCompleted);
 }
 
 TEST_F(ApplyTest, UnknownJobOrSubmission) {
     EXPECT_FALSE(service_->Apply(MakeUpdate(UpdateType::kStarted, "nope", id_)));
     EXPECT_FALSE(service_->Apply(MakeUpdate(UpdateType::kStarted, job_, "other")));
-    EXPECT_EQ(Status(id_), "on_queue");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kOnQueue);
 }
 
 TEST_F(ApplyTest, FailedWithoutStartedStillFinishesTheJob) {
     // e.g. a worker that gave up after too many attempts reports failed without starting.
     ASSERT_TRUE(Apply(UpdateType::kFailed, 4, "w9"));
-    EXPECT_EQ(Status(id_), "failed");
+    EXPECT_EQ(Status(id_), SubmissionStatus::kFailed);
     EXPECT_EQ(Job(job_)->worker, "w9");
 }
 

@@ -18,8 +18,8 @@ TEST_F(EvaluationTest, ConsumerAppliesQueuedUpdatesAndRebuildsLeaderboards) {
                                                           {"archived", false},
                                                           {"static_files", false},
                                                           {"sorting_key", "-score"}}}));
-    const std::string low = AddSubmission("uploaded");
-    const std::string high = AddSubmission("uploaded");
+    const std::string low = AddSubmission(SubmissionStatus::kUploaded);
+    const std::string high = AddSubmission(SubmissionStatus::kUploaded);
     WriteEntry(store_->ScoresDir(low), 0.25);
     WriteEntry(store_->ScoresDir(high), 0.75);
     const std::string low_job = service_->Enqueue(low);
@@ -35,8 +35,8 @@ TEST_F(EvaluationTest, ConsumerAppliesQueuedUpdatesAndRebuildsLeaderboards) {
         db::QueueRepository(*conn).Insert("update_queue", "not json at all", NowMs());
     }
     service_->WaitIdle();
-    EXPECT_EQ(Status(low), "completed");
-    EXPECT_EQ(Status(high), "completed");
+    EXPECT_EQ(Status(low), SubmissionStatus::kCompleted);
+    EXPECT_EQ(Status(high), SubmissionStatus::kCompleted);
     EXPECT_EQ(Ready("update_queue"), 0u);
 
     const auto board = leaderboards_->ReadJson(leaderboards_->List().at(0).id);
@@ -55,7 +55,7 @@ TEST_F(EvaluationTest, ConsumerRecordsWorkersAndReportsJobEvents) {
                             [&finished](std::string_view state, std::optional<double> seconds) {
                                 finished.emplace_back(std::string(state), seconds.has_value());
                             }});
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     service_->Start();
     Update presence;
@@ -81,7 +81,7 @@ TEST_F(EvaluationTest, ConsumerRecordsWorkersAndReportsJobEvents) {
     PublishUpdate(MakeUpdate(UpdateType::kComplete, job, id, 1, "evalhost:1:w0"));
     PublishUpdate(MakeUpdate(UpdateType::kComplete, job, id, 1, "evalhost:1:w0"));  // a duplicate: no event
     service_->WaitIdle();
-    EXPECT_EQ(Status(id), "completed");
+    EXPECT_EQ(Status(id), SubmissionStatus::kCompleted);
     EXPECT_EQ(Ready("update_queue"), 0u);
     EXPECT_EQ(started, std::vector<unsigned>{1});
     EXPECT_EQ(finished, (std::vector<std::pair<std::string, bool>>{{"completed", true}}));
@@ -90,16 +90,16 @@ TEST_F(EvaluationTest, ConsumerRecordsWorkersAndReportsJobEvents) {
 }
 
 TEST_F(EvaluationTest, StopLeavesUnconsumedUpdatesQueued) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     service_->Start();
     service_->Stop();
     PublishUpdate(MakeUpdate(UpdateType::kStarted, job, id));
     EXPECT_EQ(Ready("update_queue"), 1u);
-    EXPECT_EQ(Status(id), "on_queue");
+    EXPECT_EQ(Status(id), SubmissionStatus::kOnQueue);
     service_->Start();  // restartable
     service_->WaitIdle();
-    EXPECT_EQ(Status(id), "evaluating");
+    EXPECT_EQ(Status(id), SubmissionStatus::kEvaluating);
 }
 
 TEST_F(EvaluationTest, WaitIdleWithoutConsumerRunsPendingRebuilds) {
@@ -111,7 +111,7 @@ TEST_F(EvaluationTest, WaitIdleWithoutConsumerRunsPendingRebuilds) {
                                                           {"archived", false},
                                                           {"static_files", false},
                                                           {"sorting_key", nullptr}}}));
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     WriteEntry(store_->ScoresDir(id), 1);
     const std::string job = service_->Enqueue(id);
     ASSERT_TRUE(service_->Apply(MakeUpdate(UpdateType::kComplete, job, id)));

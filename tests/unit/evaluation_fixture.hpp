@@ -14,9 +14,12 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/file_system.hpp"
 #include "db/evaluation_job_repository.hpp"
 #include "db/queue_repository.hpp"
 #include "db/repositories.hpp"
+#include "domain/submission_status.hpp"
+#include "domain_printers.hpp"
 #include "evaluation/evaluation_service.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
@@ -29,6 +32,8 @@ namespace zr::evaluation::testing {
 
 namespace fs = std::filesystem;
 
+using domain::JobState;
+using domain::SubmissionStatus;
 using zr::testing::RecordingMailer;
 
 inline std::int64_t NowMs() {
@@ -52,7 +57,7 @@ protected:
             fs::create_directories(d);
         }
         db_ = std::make_unique<db::Database>(dir_ / "zerospeech.db");
-        store_ = std::make_unique<storage::SubmissionStore>(settings_.submission_dir);
+        store_ = std::make_unique<storage::SubmissionStore>(file_system_, settings_.submission_dir);
         mail_queue_ = std::make_unique<mail::MailQueue>(mailer_, std::vector<std::chrono::milliseconds>{},
                                                         std::chrono::milliseconds(2000));
         mattermost_ = std::make_unique<notify::Mattermost>(settings_);
@@ -87,7 +92,7 @@ protected:
     }
 
     // A submission folder (single-part, archive.hash) and its row.
-    std::string AddSubmission(const std::string& status, std::optional<domain::ChallengeId> challenge = std::nullopt,
+    std::string AddSubmission(SubmissionStatus status, std::optional<domain::ChallengeId> challenge = std::nullopt,
                               TimePoint when = std::chrono::system_clock::now()) {
         const std::string id = "sub-" + std::to_string(++submissions_);
         storage::NewSubmissionFolder folder;
@@ -103,13 +108,14 @@ protected:
         return id;
     }
 
-    std::string Status(const std::string& id) {
+    SubmissionStatus Status(const std::string& id) {
         auto conn = db_->Acquire();
         return db::SubmissionRepository(*conn).Find(id)->status;
     }
-    void SetStatus(const std::string& id, const std::string& status) {
+    // As an administrator's forced change.
+    void SetStatus(const std::string& id, SubmissionStatus status) {
         auto conn = db_->Acquire();
-        db::SubmissionRepository(*conn).SetStatus(id, status);
+        db::SubmissionRepository(*conn).ForceStatus(id, status);
     }
     std::optional<db::EvaluationJobRow> Job(const std::string& job_id) {
         auto conn = db_->Acquire();
@@ -167,6 +173,7 @@ protected:
     }
 
     fs::path dir_;
+    PosixFileSystem file_system_;
     settings::Settings settings_;
     Clock clock_;
     RecordingMailer mailer_;

@@ -20,7 +20,8 @@ protected:
         board.entry_file = "scores/entry.json";
         db::LeaderboardRepository(*conn).Create(board);
     }
-    // Runs the submission's current job to its end: started (with a script checksum), then `end`.
+    // Runs the submission's current job to its end: started (with a script checksum), then `end`,
+    // and its publication.
     void Finish(const std::string& id, const std::string& job, UpdateType end, std::optional<FailureKind> kind = {},
                 std::optional<int> exit_code = {}) {
         Update started = MakeUpdate(UpdateType::kStarted, job, id);
@@ -31,6 +32,10 @@ protected:
         update.failure_kind = kind;
         if (end == UpdateType::kFailed) update.exit_code = exit_code;
         ASSERT_TRUE(service_->Apply(update));
+        service_->WaitIdle();  // a completion is published (status completed) once its boards are rebuilt
+        if (end == UpdateType::kComplete) {
+            ASSERT_EQ(Status(id), SubmissionStatus::kCompleted);
+        }
     }
     void WriteEntry(const std::string& id, const std::string& json) {
         fs::create_directories(store_->ScoresDir(id));
@@ -91,7 +96,7 @@ TEST(MessagesTest, FailureKindTravelsAndOldMessagesGetADerivedOne) {
 }
 
 TEST_F(HistoryTest, JobRecordsTheEvaluatorAndItsHost) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     auto row = *Job(job);
     EXPECT_EQ(row.evaluator_label, "abx");
@@ -105,10 +110,10 @@ TEST_F(HistoryTest, JobRecordsTheEvaluatorAndItsHost) {
 }
 
 TEST_F(HistoryTest, PlatformFailureIsMarkedLoggedAndMailedAsSuch) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     Finish(id, job, UpdateType::kFailed, FailureKind::kPlatform);
-    EXPECT_EQ(Status(id), "failed");  // the first implementation's status
+    EXPECT_EQ(Status(id), SubmissionStatus::kFailed);  // the first implementation's status
     EXPECT_EQ(Job(job)->failure_kind, "platform");
     EXPECT_TRUE(LogContains(id, "does not count toward the submission limits"));
     auto mails = Mails();
@@ -121,7 +126,7 @@ TEST_F(HistoryTest, PlatformFailureIsMarkedLoggedAndMailedAsSuch) {
 }
 
 TEST_F(HistoryTest, AttemptsExhaustedFailsTheRunningJob) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     ASSERT_TRUE(service_->Apply(MakeUpdate(UpdateType::kStarted, job, id, 1, "w1")));
     // w1 died; the next delivery's worker finds the attempts exhausted and fails it without starting.
@@ -132,9 +137,9 @@ TEST_F(HistoryTest, AttemptsExhaustedFailsTheRunningJob) {
     exhausted.reason = "the job lost its worker 1 times";
     exhausted.failure_kind = FailureKind::kPlatform;
     ASSERT_TRUE(service_->Apply(exhausted));
-    EXPECT_EQ(Status(id), "failed");
+    EXPECT_EQ(Status(id), SubmissionStatus::kFailed);
     const auto row = *Job(job);
-    EXPECT_EQ(row.state, "failed");
+    EXPECT_EQ(row.state, JobState::kFailed);
     EXPECT_EQ(row.failure_kind, "platform");
     EXPECT_EQ(row.attempts, 2);
     EXPECT_EQ(row.reason, "the job lost its worker 1 times");
@@ -143,7 +148,7 @@ TEST_F(HistoryTest, AttemptsExhaustedFailsTheRunningJob) {
 }
 
 TEST_F(HistoryTest, EvaluatorFailureIsMarkedAndMailedPlainly) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     Finish(id, job, UpdateType::kFailed, std::nullopt, 2);  // an older worker: no kind, exit 2
     EXPECT_EQ(Job(job)->failure_kind, "evaluator");
@@ -156,7 +161,7 @@ TEST_F(HistoryTest, EvaluatorFailureIsMarkedAndMailedPlainly) {
 }
 
 TEST_F(HistoryTest, RerunKeepsTheEarlierScoresAsAVersion) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string first = service_->Enqueue(id);
     WriteEntry(id, R"({"score": 1})");
     Finish(id, first, UpdateType::kComplete);
@@ -203,7 +208,7 @@ TEST_F(HistoryTest, RerunKeepsTheEarlierScoresAsAVersion) {
 
 TEST_F(HistoryTest, ScoresWithoutARecordAreKeptOnRerun) {
     // A completed submission of the first implementation: scores, no job.
-    const std::string id = AddSubmission("completed");
+    const std::string id = AddSubmission(SubmissionStatus::kCompleted);
     WriteEntry(id, R"({"score": 7})");
     EXPECT_EQ(service_->History(id).versions.size(), 1u);  // shown as unrecorded (version 0)
     EXPECT_EQ(service_->History(id).versions[0].version.version, 0);
@@ -217,7 +222,7 @@ TEST_F(HistoryTest, ScoresWithoutARecordAreKeptOnRerun) {
 }
 
 TEST_F(HistoryTest, OutputOfAFailedRunIsNoVersion) {
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job = service_->Enqueue(id);
     WriteEntry(id, R"({"partial": true})");
     Finish(id, job, UpdateType::kFailed, FailureKind::kEvaluator, 1);
@@ -230,15 +235,15 @@ TEST_F(HistoryTest, OutputOfAFailedRunIsNoVersion) {
 TEST_F(HistoryTest, EnqueueChallengeRequeuesEveryCompletedSubmission) {
     std::vector<std::string> completed;
     for (int i = 0; i < 3; ++i) {
-        completed.push_back(AddSubmission("completed"));
+        completed.push_back(AddSubmission(SubmissionStatus::kCompleted));
         WriteEntry(completed.back(), R"({"score": )" + std::to_string(i) + "}");
     }
-    const std::string failed = AddSubmission("failed");
-    const std::string other = AddSubmission("completed", bare_challenge_);
+    const std::string failed = AddSubmission(SubmissionStatus::kFailed);
+    const std::string other = AddSubmission(SubmissionStatus::kCompleted, bare_challenge_);
 
     const Rerun dry = service_->EnqueueChallenge(challenge_, true);
     EXPECT_EQ(dry.queued.size(), 3u);
-    EXPECT_EQ(Status(completed[0]), "completed");
+    EXPECT_EQ(Status(completed[0]), SubmissionStatus::kCompleted);
     EXPECT_EQ(Ready("eval_queue"), 0u);
 
     const Rerun rerun = service_->EnqueueChallenge(challenge_, false);
@@ -248,17 +253,17 @@ TEST_F(HistoryTest, EnqueueChallengeRequeuesEveryCompletedSubmission) {
     for (std::size_t i = 0; i < 3; ++i) {
         EXPECT_EQ(rerun.queued[i].first, completed[i]);
         EXPECT_EQ(Job(rerun.queued[i].second)->submission_id, completed[i]);
-        EXPECT_EQ(Status(completed[i]), "on_queue");
+        EXPECT_EQ(Status(completed[i]), SubmissionStatus::kOnQueue);
     }
-    EXPECT_EQ(Status(failed), "failed");
-    EXPECT_EQ(Status(other), "completed");
+    EXPECT_EQ(Status(failed), SubmissionStatus::kFailed);
+    EXPECT_EQ(Status(other), SubmissionStatus::kCompleted);
     EXPECT_EQ(Ready("eval_queue"), 3u);
     EXPECT_EQ(Board().size(), 3u);  // nothing blanked while the re-run waits
 
     ExpectError([&] { service_->EnqueueChallenge(9999, false); }, ErrorKind::kNotFound, "9999");
     ExpectError([&] { service_->EnqueueChallenge(bare_challenge_, false); }, ErrorKind::kInvalidInput,
                 "has no evaluator");
-    EXPECT_EQ(Status(other), "completed");
+    EXPECT_EQ(Status(other), SubmissionStatus::kCompleted);
 }
 
 TEST_F(HistoryTest, HistoryOfAnUnknownSubmissionIsNotFound) {
@@ -267,14 +272,14 @@ TEST_F(HistoryTest, HistoryOfAnUnknownSubmissionIsNotFound) {
 }
 
 TEST_F(HistoryTest, JobWhoseEvaluatorVanishedBeforePublishingFailsAsPlatform) {
-    const std::string id = AddSubmission("on_queue");
+    const std::string id = AddSubmission(SubmissionStatus::kOnQueue);
     {
         auto conn = db_->Acquire();
         db::EvaluationJobRow row;
         row.id = "orphan";
         row.submission_id = id;
         row.evaluator_id = evaluator_;
-        row.state = "queued";
+        row.state = JobState::kQueued;
         row.published = false;  // queued for RabbitMQ, the broker never confirmed
         row.created_at = clock_.Now();
         db::EvaluationJobRepository(*conn).Create(row);
@@ -284,8 +289,8 @@ TEST_F(HistoryTest, JobWhoseEvaluatorVanishedBeforePublishingFailsAsPlatform) {
     }
     service_->Start();
     service_->Stop();
-    EXPECT_EQ(Status(id), "failed");
-    EXPECT_EQ(Job("orphan")->state, "failed");
+    EXPECT_EQ(Status(id), SubmissionStatus::kFailed);
+    EXPECT_EQ(Job("orphan")->state, JobState::kFailed);
     EXPECT_EQ(Job("orphan")->failure_kind, "platform");
     EXPECT_NE(Job("orphan")->reason.find("has no evaluator"), std::string::npos) << Job("orphan")->reason;
     EXPECT_EQ(Ready("eval_queue"), 0u);

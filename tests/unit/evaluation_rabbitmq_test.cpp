@@ -38,10 +38,10 @@ protected:
 
 TEST_F(RabbitMqEvaluationTest, EnqueuePublishesAfterTheCommitAndMarksTheRow) {
     UseBroker();
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job_id = service_->Enqueue(id);
     EXPECT_TRUE(Job(job_id)->published);
-    EXPECT_EQ(Status(id), "on_queue");
+    EXPECT_EQ(Status(id), SubmissionStatus::kOnQueue);
     EXPECT_EQ(Ready("eval_queue"), 0u);  // nothing in the embedded table
     auto job = ReceiveJob();
     ASSERT_TRUE(job);
@@ -54,10 +54,10 @@ TEST_F(RabbitMqEvaluationTest, UnreachableBrokerLeavesTheJobInTheOutboxUntilStar
     settings_.rpc_host = "127.0.0.1";
     settings_.rpc_port = 1;  // nothing listens there
     NewService();
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job_id = service_->Enqueue(id);  // recorded; the publish failure is logged
     EXPECT_FALSE(Job(job_id)->published);
-    EXPECT_EQ(Status(id), "on_queue");
+    EXPECT_EQ(Status(id), SubmissionStatus::kOnQueue);
 
     UseBroker();
     service_->Start();
@@ -71,7 +71,7 @@ TEST_F(RabbitMqEvaluationTest, UnreachableBrokerLeavesTheJobInTheOutboxUntilStar
 
 TEST_F(RabbitMqEvaluationTest, UpdatesAreConsumedFromTheBroker) {
     UseBroker();
-    const std::string id = AddSubmission("uploaded");
+    const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     const std::string job_id = service_->Enqueue(id);
     service_->Start();
     auto producer = queue::Open(settings_, nullptr, "test-worker");
@@ -79,7 +79,7 @@ TEST_F(RabbitMqEvaluationTest, UpdatesAreConsumedFromTheBroker) {
     producer->Publish(queue::kUpdateQueue, ToJson(MakeUpdate(UpdateType::kComplete, job_id, id)));
     producer->Publish(queue::kUpdateQueue, ToJson(MakeUpdate(UpdateType::kComplete, job_id, id)));
     service_->WaitIdle();
-    EXPECT_EQ(Status(id), "completed");
+    EXPECT_EQ(Status(id), SubmissionStatus::kCompleted);
     EXPECT_EQ(producer->Ready(queue::kUpdateQueue), 0u);
     service_->Stop();
 }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,11 +13,13 @@
 #include "common/error.hpp"
 #include "crypto/crypto.hpp"
 #include "http/multipart_stream.hpp"
+#include "http_upload_target.hpp"
 
 namespace zr::http {
 namespace {
 
 namespace fs = std::filesystem;
+using test_upload::FolderTarget;
 
 std::string ReadFile(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -87,8 +90,9 @@ protected:
 
     // Feeds `body` in pieces of random sizes in [1, max_piece]; returns the files and fields.
     void Parse(const std::string& boundary, const std::string& body, std::size_t max_piece, std::mt19937& random,
-               std::vector<UploadedFile>* files, std::vector<std::pair<std::string, std::string>>* fields) {
-        MultipartStream stream(boundary, spool_);
+               std::vector<UploadedFile>* files, std::vector<std::pair<std::string, std::string>>* fields,
+               FolderTarget* target) {
+        MultipartStream stream(boundary, *target);
         std::size_t at = 0;
         while (at < body.size()) {
             const std::size_t n = std::min<std::size_t>(body.size() - at, 1 + random() % max_piece);
@@ -103,8 +107,9 @@ protected:
 
     // Expects feeding `body` whole to throw a zr::Error of `kind` and to leave no file behind.
     void ExpectRefused(const std::string& body, ErrorKind kind, MultipartLimits limits = {}) {
+        FolderTarget target(spool_);
         try {
-            MultipartStream stream("XyZ", spool_, limits);
+            MultipartStream stream("XyZ", target, limits);
             stream.Feed(body);
             stream.Finish();
             ADD_FAILURE() << "accepted: " << body.substr(0, 200);
@@ -115,6 +120,7 @@ protected:
             }
         }
         EXPECT_EQ(CountFiles(spool_), 0u);
+        EXPECT_EQ(target.discarded(), static_cast<int>(target.created().size()));
     }
 
     fs::path spool_;
@@ -135,16 +141,21 @@ TEST_F(MultipartTest, RandomPiecesGiveTheSameResultAsTheWhole) {
          {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{4096}, std::size_t{64 * 1024}, body.size()}) {
         std::vector<UploadedFile> files;
         std::vector<std::pair<std::string, std::string>> fields;
-        Parse(boundary, body, max_piece, random, &files, &fields);
+        FolderTarget target(spool_);
+        Parse(boundary, body, max_piece, random, &files, &fields, &target);
         ASSERT_EQ(files.size(), 3u) << max_piece;
+        // The files the target created, in body order, synced and closed; none discarded.
+        const auto created = target.created();
+        ASSERT_EQ(created.size(), 3u);
+        for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(files[i].path, created[i]);
+        EXPECT_EQ(target.syncs(), 3);
+        EXPECT_EQ(target.closes(), 3);
+        EXPECT_EQ(target.discarded(), 0);
         EXPECT_EQ(files[0].field, "file_data");
         EXPECT_EQ(files[0].filename, "a.zip");
         EXPECT_EQ(files[0].size, big.size());
         EXPECT_EQ(files[0].md5, crypto::Md5Hex(big));
         EXPECT_EQ(ReadFile(files[0].path), big) << max_piece;
-        EXPECT_EQ(files[0].path.parent_path(), spool_);
-        EXPECT_EQ(files[0].path.filename().string().rfind(".upload-", 0), 0u);
-        EXPECT_EQ(files[0].path.extension(), ".part");
         EXPECT_EQ(files[1].field, "empty");
         EXPECT_EQ(files[1].size, 0u);
         EXPECT_EQ(files[1].md5, crypto::Md5Hex(""));
@@ -165,29 +176,44 @@ TEST_F(MultipartTest, ContentMadeOfBoundaryPrefixesSurvives) {
     std::mt19937 random(1);
     std::vector<UploadedFile> files;
     std::vector<std::pair<std::string, std::string>> fields;
-    Parse(boundary, Body(boundary, {{"f", "x", content}}), 1, random, &files, &fields);
+    FolderTarget target(spool_);
+    Parse(boundary, Body(boundary, {{"f", "x", content}}), 1, random, &files, &fields, &target);
     ASSERT_EQ(files.size(), 1u);
     EXPECT_EQ(ReadFile(files[0].path), content);
 }
 
 TEST_F(MultipartTest, DestructorRemovesFilesNotTaken) {
+    FolderTarget target(spool_);
     {
-        MultipartStream stream("XyZ", spool_);
+        MultipartStream stream("XyZ", target);
         stream.Feed("--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nhalf of a fi");
         EXPECT_EQ(CountFiles(spool_), 1u);
     }
     EXPECT_EQ(CountFiles(spool_), 0u);
+    EXPECT_EQ(target.discarded(), 1);
     {
-        MultipartStream stream("XyZ", spool_);
+        MultipartStream stream("XyZ", target);
         stream.Feed(Body("XyZ", {{"f", "a", "whole"}}));
         stream.Finish();
         EXPECT_EQ(CountFiles(spool_), 1u);
     }
     EXPECT_EQ(CountFiles(spool_), 0u);
+    EXPECT_EQ(target.discarded(), 2);
+    {
+        MultipartStream stream("XyZ", target);
+        stream.Feed(Body("XyZ", {{"f", "a", "taken"}}));
+        stream.Finish();
+        stream.SyncFiles();
+        const auto files = stream.TakeFiles();
+        ASSERT_EQ(files.size(), 1u);
+    }
+    EXPECT_EQ(CountFiles(spool_), 1u);  // handed out: the caller's now
+    EXPECT_EQ(target.discarded(), 2);
 }
 
 TEST_F(MultipartTest, QuotedAndExtendedFilenames) {
-    MultipartStream stream("XyZ", spool_);
+    FolderTarget target(spool_);
+    MultipartStream stream("XyZ", target);
     stream.Feed(
         "--XyZ\r\ncontent-disposition: form-data; name=\"a\"; filename=\"we \\\"ird; name\\\\.zip\"\r\n\r\n1\r\n"
         "--XyZ  \r\nContent-Disposition: form-data; name=b; filename*=UTF-8''na%C3%AFve.zip\r\n\r\n2\r\n--XyZ--");
@@ -240,8 +266,9 @@ TEST_F(MultipartTest, PartHeaderAtTheLimitDoesNotDependOnPieces) {
         const std::string body = "--XyZ\r\n" + header + "\r\n\r\nvalue\r\n--XyZ--";
         for (const std::size_t piece : {body.size(), std::size_t{1}}) {
             bool accepted = true;
+            FolderTarget target(spool_);
             try {
-                MultipartStream stream("XyZ", spool_, limits);
+                MultipartStream stream("XyZ", target, limits);
                 for (std::size_t at = 0; at < body.size(); at += piece)
                     stream.Feed(std::string_view(body).substr(at, piece));
                 stream.Finish();
@@ -255,22 +282,44 @@ TEST_F(MultipartTest, PartHeaderAtTheLimitDoesNotDependOnPieces) {
 }
 
 TEST_F(MultipartTest, EpilogueIsIgnored) {
-    MultipartStream stream("XyZ", spool_);
+    FolderTarget target(spool_);
+    MultipartStream stream("XyZ", target);
     stream.Feed(Body("XyZ", {{"k", std::nullopt, "v"}}) + "trailing junk\r\n--XyZ\r\n");
     stream.Finish();
     const std::vector<std::pair<std::string, std::string>> expected = {{"k", "v"}};
     EXPECT_EQ(stream.TakeFields(), expected);
 }
 
+// A file the target cannot create is our failure (FileError, answered 500), not the client's.
 TEST_F(MultipartTest, MissingSpoolFolderIsAServerError) {
-    MultipartStream stream("XyZ", spool_ / "absent");
+    FolderTarget target(spool_ / "absent");
+    MultipartStream stream("XyZ", target);
     try {
         stream.Feed(Body("XyZ", {{"f", "a", "x"}}));
         FAIL() << "accepted";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::kInternal);
-        EXPECT_NE(e.log_detail().find("absent"), std::string::npos);
+    } catch (const FileError& e) {
+        EXPECT_EQ(e.code().value(), ENOENT);
+        EXPECT_NE(std::string(e.what()).find("absent"), std::string::npos) << e.what();
     }
+}
+
+// A full disk while a file part is written: zr::Error 507, and the partial files are discarded.
+TEST_F(MultipartTest, RunningOutOfSpaceIs507AndDiscardsThePartialFiles) {
+    const std::string body =
+        Body("XyZ", {{"first", "a", std::string(1000, 'a')}, {"second", "b", std::string(5000, 'b')}});
+    FolderTarget target(spool_, 3000);
+    try {
+        MultipartStream stream("XyZ", target);
+        stream.Feed(body);
+        stream.Finish();
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kInsufficientStorage);
+        EXPECT_EQ(ToHttpStatus(e.kind()), 507);
+    }
+    EXPECT_EQ(target.created().size(), 2u);
+    EXPECT_EQ(target.discarded(), 2);
+    EXPECT_EQ(CountFiles(spool_), 0u);
 }
 
 TEST(MultipartBoundaryTest, FindsTheBoundaryOfFormDataOnly) {

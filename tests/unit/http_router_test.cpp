@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <any>
 #include <stdexcept>
+#include <string>
 
+#include "common/error.hpp"
 #include "http/router.hpp"
 
 namespace zr::http {
@@ -163,6 +166,71 @@ TEST(RouterPatterns, FirstOfTwoIdenticalRoutesWins) {
     ASSERT_NE(m.route, nullptr);
     EXPECT_EQ(Call(m), "first");
     EXPECT_EQ(m.params.at("a"), "1");
+}
+
+RouteOptions WithAuth(Auth auth) {
+    RouteOptions options;
+    options.auth = auth;
+    return options;
+}
+
+// The kind of the zr::Error held in `error` (kInternal for anything else).
+ErrorKind KindOf(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Error& e) {
+        return e.kind();
+    } catch (...) {
+        return ErrorKind::kInternal;
+    }
+}
+
+TEST(RouterAuthentication, TheDeclaredAuthIsResolvedIntoTheRequest) {
+    Router router;
+    int calls = 0;
+    router.SetAuthenticator([&calls](Auth auth, const Request& request) -> std::any {
+        ++calls;
+        if (request.Header("authorization") != "Bearer good") {
+            throw Error::Detail(ErrorKind::kUnauthenticated, "Not authenticated");
+        }
+        return std::string(auth == Auth::kWorkerToken ? "worker" : "user");
+    });
+    router.Add(Method::kGet, "/public", Returns("public"));
+    router.Add(Method::kGet, "/mine", Returns("mine"), WithAuth(Auth::kActiveUser));
+    router.Add(Method::kGet, "/worker", Returns("worker"), WithAuth(Auth::kWorkerToken));
+
+    Request open;
+    router.Authenticate(*router.Find(Method::kGet, "/public").route, open);
+    EXPECT_EQ(calls, 0);  // never called for Auth::kNone
+    EXPECT_FALSE(open.caller.has_value());
+    EXPECT_FALSE(open.auth_error);
+
+    Request good;
+    good.headers.emplace_back("authorization", "Bearer good");
+    router.Authenticate(*router.Find(Method::kGet, "/mine").route, good);
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(std::any_cast<std::string>(good.caller), "user");
+    EXPECT_FALSE(good.auth_error);
+    Request worker = good;
+    worker.caller.reset();
+    router.Authenticate(*router.Find(Method::kGet, "/worker").route, worker);
+    EXPECT_EQ(std::any_cast<std::string>(worker.caller), "worker");
+
+    Request bad;  // the error is kept for the prepare step and the handler, not thrown here
+    router.Authenticate(*router.Find(Method::kGet, "/mine").route, bad);
+    EXPECT_EQ(calls, 3);
+    EXPECT_FALSE(bad.caller.has_value());
+    ASSERT_TRUE(bad.auth_error);
+    EXPECT_EQ(KindOf(bad.auth_error), ErrorKind::kUnauthenticated);
+}
+
+TEST(RouterAuthentication, ARouteWithAuthButNoAuthenticatorIsAnInternalError) {
+    Router router;
+    router.Add(Method::kGet, "/mine", Returns("mine"), WithAuth(Auth::kSession));
+    Request request;
+    router.Authenticate(*router.Find(Method::kGet, "/mine").route, request);
+    ASSERT_TRUE(request.auth_error);
+    EXPECT_EQ(KindOf(request.auth_error), ErrorKind::kInternal);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Streamed multipart uploads (RouteOptions::upload_spool) through the real server, in-process.
+// Streamed multipart uploads (RouteOptions::prepare_upload) through the real server, in-process,
+// and the route's declared authentication resolved once, before the body.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -6,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <any>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -17,11 +19,13 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/error.hpp"
 #include "crypto/crypto.hpp"
 #include "http/server.hpp"
 #include "http_test_client.hpp"
+#include "http_upload_target.hpp"
 
 namespace zr::http {
 namespace {
@@ -34,7 +38,14 @@ constexpr std::size_t kMaxBody = 4 * 1024 * 1024;
 constexpr std::string_view kBoundary = "----zrTestBoundary4f2a";
 
 using test_client::Client;
+using test_upload::FolderTarget;
 using Reply = test_client::RawResponse;
+
+// What the application's handlers do with Request::caller: the authenticator's error, or its value.
+const std::string& CallerOf(const Request& request) {
+    if (request.auth_error) std::rethrow_exception(request.auth_error);
+    return std::any_cast<const std::string&>(request.caller);
+}
 
 std::string RandomBytes(std::size_t size, unsigned seed) {
     std::mt19937 random(seed);
@@ -63,23 +74,58 @@ protected:
         fs::remove_all(root_);
         fs::create_directories(spool_ = root_ / "spool");
         fs::create_directories(kept_ = root_ / "kept");
+        target_ = std::make_shared<FolderTarget>(spool_);
         RouteOptions options;
         options.max_body = kMaxBody;
-        options.upload_spool = [this](Request& request) {
+        options.prepare_upload = [this](Request& request) -> std::shared_ptr<UploadTarget> {
             if (request.path_params.at("mode") == "forbidden") {
                 throw Error::Detail(ErrorKind::kForbidden, "Not your submission");
             }
             EXPECT_TRUE(request.body.empty());
             EXPECT_FALSE(request.request_id.empty());
             EXPECT_EQ(request.remote_address, "127.0.0.1");
-            ++spool_calls_;
-            return spool_;
+            EXPECT_FALSE(request.caller.has_value());  // Auth::kNone: no authentication
+            EXPECT_FALSE(request.auth_error);
+            ++prepare_calls_;
+            if (request.path_params.at("mode") == "full") return std::make_shared<FolderTarget>(spool_, 100000);
+            return target_;
         };
         router_.Add(
             Method::kPut, "/upload/{mode}", [this](Request& r) { return Handle(r); }, options);
         options.offload = true;
         router_.Add(
             Method::kPut, "/offloaded/{mode}", [this](Request& r) { return Handle(r); }, options);
+
+        // A route that declares its authentication: the authenticator resolves it once, before the
+        // prepare step, which gets the caller (or the error) as the handler does.
+        router_.SetAuthenticator([this](Auth auth, const Request& request) -> std::any {
+            const int call = ++auth_calls_;
+            Record("auth");
+            EXPECT_EQ(auth, Auth::kActiveUser);
+            EXPECT_TRUE(request.files.empty());
+            if (request.Header("authorization") != "Bearer good") {
+                throw Error::Detail(ErrorKind::kUnauthenticated, "Could not validate credentials");
+            }
+            return "caller-" + std::to_string(call);
+        });
+        RouteOptions authed;
+        authed.max_body = kMaxBody;
+        authed.auth = Auth::kActiveUser;
+        authed.prepare_upload = [this](Request& request) -> std::shared_ptr<UploadTarget> {
+            Record("prepare");
+            const std::string& caller = CallerOf(request);
+            Record("prepare sees " + caller);
+            return target_;
+        };
+        router_.Add(
+            Method::kPut, "/authed/{mode}",
+            [this](Request& request) {
+                Record("handler");
+                const std::string& caller = CallerOf(request);
+                Record("handler sees " + caller);
+                return Handle(request);
+            },
+            authed);
         router_.Add(Method::kGet, "/hello", [](Request&) { return Response::Json(200, "hi"); });
         RouteOptions offloaded;
         offloaded.offload = true;
@@ -108,6 +154,15 @@ protected:
         fs::remove_all(root_);
     }
 
+    void Record(std::string event) {
+        std::lock_guard lock(events_mutex_);
+        events_.push_back(std::move(event));
+    }
+    std::vector<std::string> Events() {
+        std::lock_guard lock(events_mutex_);
+        return events_;
+    }
+
     Response Handle(Request& r) {
         ++handler_calls_;
         json files = json::array();
@@ -119,6 +174,7 @@ protected:
                              {"exists", fs::exists(file.path)},
                              {"in_spool", file.path.parent_path() == spool_}});
         }
+        EXPECT_TRUE(r.upload);  // what the prepare step returned
         json fields = json::object();
         for (const auto& [name, value] : r.form_fields) fields[name] = value;
         const std::string mode = r.path_params.at("mode");
@@ -154,8 +210,12 @@ protected:
     fs::path root_;
     fs::path spool_;
     fs::path kept_;
-    std::atomic<int> spool_calls_{0};
+    std::shared_ptr<FolderTarget> target_;
+    std::atomic<int> prepare_calls_{0};
     std::atomic<int> handler_calls_{0};
+    std::atomic<int> auth_calls_{0};
+    std::mutex events_mutex_;
+    std::vector<std::string> events_;  // guarded by events_mutex_
 };
 
 TEST_P(UploadTest, HandlerSeesFilesAndFieldsAndTheTempFileIsRemovedAfterwards) {
@@ -178,10 +238,12 @@ TEST_P(UploadTest, HandlerSeesFilesAndFieldsAndTheTempFileIsRemovedAfterwards) {
         EXPECT_TRUE(file["in_spool"]);
         EXPECT_EQ(answer["fields"], json({{"submission_id", "sub42"}}));
         EXPECT_EQ(Count(spool_), 0u);
+        EXPECT_EQ(target_->discarded(), static_cast<int>(target_->created().size()));
         // The connection stays usable.
         client.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
         EXPECT_EQ(client.Read().status, 200);
     }
+    EXPECT_EQ(auth_calls_, 0);  // routes without authentication never call the authenticator
 }
 
 TEST_P(UploadTest, FilesMovedByTheHandlerStay) {
@@ -226,7 +288,7 @@ TEST_P(UploadTest, ExpectContinueOnAnAcceptedUploadGets100First) {
     Client client(port_);
     client.Send(UploadHeader("/upload/look", body.size(), "Expect: 100-continue\r\n"));
     EXPECT_EQ(client.Read().status, 100);
-    EXPECT_EQ(spool_calls_, 1);
+    EXPECT_EQ(prepare_calls_, 1);
     client.Send(body);
     const Reply r = client.Read();
     EXPECT_EQ(r.status, 200);
@@ -237,7 +299,7 @@ TEST_P(UploadTest, BodiesBeyondTheLimitGet413WithNothingWritten) {
     Client client(port_);
     client.Send(UploadHeader("/upload/look", kMaxBody + 1) + "--" + std::string(kBoundary));
     EXPECT_EQ(client.Read().status, 413);
-    EXPECT_EQ(spool_calls_, 0);
+    EXPECT_EQ(prepare_calls_, 0);
     EXPECT_TRUE(client.Closed());
     // Chunked: the limit is found while reading; the partial file is removed.
     Client chunked(port_);
@@ -290,7 +352,7 @@ TEST_P(UploadTest, NonMultipartBodyReachesTheHandlerWithoutFiles) {
     Client empty(port_);
     empty.Send(UploadHeader("/upload/look", 0));
     EXPECT_EQ(empty.Read().status, 422);
-    EXPECT_EQ(spool_calls_, 2);
+    EXPECT_EQ(prepare_calls_, 2);
 }
 
 TEST_P(UploadTest, ClientDisconnectMidBodyRemovesTheTempFile) {
@@ -374,6 +436,59 @@ TEST_P(UploadTest, ConcurrentUploadsDoNotBlockOtherRequests) {
     EXPECT_EQ(json::parse(r1.body)["files"][0]["md5"], crypto::Md5Hex(first));
     EXPECT_EQ(json::parse(r2.body)["files"][0]["md5"], crypto::Md5Hex(second));
     EXPECT_EQ(Count(spool_), 0u);
+}
+
+TEST_P(UploadTest, RunningOutOfSpaceGets507AndLeavesNothing) {
+    const std::string body = MultipartBody(RandomBytes(300000, 11));
+    Client client(port_);
+    client.Send(UploadHeader("/upload/full", body.size()) + body);
+    const Reply r = client.Read();
+    EXPECT_EQ(r.status, 507);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", std::string(Error::kOutOfSpaceMessage)}}));
+    EXPECT_EQ(handler_calls_, 0);
+    EXPECT_TRUE(SpoolReaches(0));
+}
+
+// The authenticator runs once per request, before the prepare step (no body byte read yet); the
+// prepare step and the handler see the same caller.
+TEST_P(UploadTest, AuthenticatorRunsOnceBeforeThePrepareStep) {
+    const std::string content = RandomBytes(400000, 12);
+    const std::string body = MultipartBody(content);
+    Client client(port_);
+    client.Send(UploadHeader("/authed/look", body.size(), "Authorization: Bearer good\r\n") + body);
+    const Reply r = client.Read();
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["files"][0]["md5"], crypto::Md5Hex(content));
+    EXPECT_EQ(auth_calls_, 1);
+    EXPECT_EQ(Events(), (std::vector<std::string>{"auth", "prepare", "prepare sees caller-1", "handler",
+                                                  "handler sees caller-1"}));
+    // The next request on the connection is authenticated again, once.
+    client.Send(UploadHeader("/authed/look", body.size(), "Authorization: Bearer good\r\n") + body);
+    ASSERT_EQ(client.Read().status, 200);
+    EXPECT_EQ(auth_calls_, 2);
+    EXPECT_EQ(Events().back(), "handler sees caller-2");
+    EXPECT_EQ(Count(spool_), 0u);
+}
+
+TEST_P(UploadTest, AuthenticationErrorRefusesTheUploadBeforeAnyByteIsSpooled) {
+    const std::string body = MultipartBody(RandomBytes(100000, 13));
+    Client client(port_);
+    client.Send(UploadHeader("/authed/look", body.size(), "Authorization: Bearer bad\r\n") + body.substr(0, 1000));
+    const Reply r = client.Read();
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(json::parse(r.body), json({{"detail", "Could not validate credentials"}}));
+    EXPECT_EQ(r.headers.at("www-authenticate"), "Bearer");
+    EXPECT_EQ(auth_calls_, 1);
+    EXPECT_EQ(Events(), (std::vector<std::string>{"auth", "prepare"}));  // the prepare step threw
+    EXPECT_EQ(handler_calls_, 0);
+    EXPECT_TRUE(target_->created().empty());
+    EXPECT_EQ(Count(spool_), 0u);
+    // With "Expect: 100-continue" the client gets the 401 instead of a 100 and sends nothing.
+    Client expecting(port_);
+    expecting.Send(UploadHeader("/authed/look", 5000, "Expect: 100-continue\r\n"));
+    EXPECT_EQ(expecting.Read().status, 401);
+    EXPECT_EQ(auth_calls_, 2);
+    EXPECT_TRUE(target_->created().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(IoThreads, UploadTest, ::testing::Values(1u, 2u));

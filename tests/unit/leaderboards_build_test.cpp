@@ -31,11 +31,12 @@ TEST_F(LeaderboardTest, NotBuiltYetReadsEmpty) {
 }
 
 TEST_F(LeaderboardTest, BuildsCompletedSubmissionsSortedAndRanked) {
-    const auto low = AddSubmission(1, "completed", R"({"scores": {"acc": 0.5}})");
-    const auto high = AddSubmission(2, "completed", R"({"scores": {"acc": 0.9}, "submission_id": "kept"})");
-    AddSubmission(3, "evaluating", R"({"scores": {"acc": 1.0}})");
-    AddSubmission(4, "failed", R"({"scores": {"acc": 1.0}})");
-    AddSubmission(5, "completed", R"({"scores": {"acc": 0.99}})", other_challenge_id_);
+    const auto low = AddSubmission(1, domain::SubmissionStatus::kCompleted, R"({"scores": {"acc": 0.5}})");
+    const auto high =
+        AddSubmission(2, domain::SubmissionStatus::kCompleted, R"({"scores": {"acc": 0.9}, "submission_id": "kept"})");
+    AddSubmission(3, domain::SubmissionStatus::kEvaluating, R"({"scores": {"acc": 1.0}})");
+    AddSubmission(4, domain::SubmissionStatus::kFailed, R"({"scores": {"acc": 1.0}})");
+    AddSubmission(5, domain::SubmissionStatus::kCompleted, R"({"scores": {"acc": 0.99}})", other_challenge_id_);
     const auto id = Create(Item("board", "-scores.acc"));
     const auto result = service_->Build(id);
     EXPECT_EQ(result.entries, 2u);
@@ -54,10 +55,10 @@ TEST_F(LeaderboardTest, BuildsCompletedSubmissionsSortedAndRanked) {
 }
 
 TEST_F(LeaderboardTest, MissingOrMalformedEntryFilesAreSkipped) {
-    const auto good = AddSubmission(1, "completed", R"({"v": 1})");
-    AddSubmission(2, "completed", std::nullopt);
-    AddSubmission(3, "completed", "{not json");
-    AddSubmission(4, "completed", "[1, 2]");
+    const auto good = AddSubmission(1, domain::SubmissionStatus::kCompleted, R"({"v": 1})");
+    AddSubmission(2, domain::SubmissionStatus::kCompleted, std::nullopt);
+    AddSubmission(3, domain::SubmissionStatus::kCompleted, "{not json");
+    AddSubmission(4, domain::SubmissionStatus::kCompleted, "[1, 2]");
     const auto id = Create(Item("board"));
     const auto result = service_->Build(id);
     EXPECT_EQ(result.entries, 1u);
@@ -67,9 +68,9 @@ TEST_F(LeaderboardTest, MissingOrMalformedEntryFilesAreSkipped) {
 
 TEST_F(LeaderboardTest, EntryFileSymlinkOutOfTheSubmissionFolderIsSkipped) {
     WriteText(dir_ / "secret.json", R"({"secret": true})");
-    const auto sub = AddSubmission(1, "completed", std::nullopt);
+    const auto sub = AddSubmission(1, domain::SubmissionStatus::kCompleted, std::nullopt);
     fs::create_symlink(dir_ / "secret.json", store_->ScoresDir(sub) / "entry.json");
-    const auto inside = AddSubmission(2, "completed", std::nullopt);
+    const auto inside = AddSubmission(2, domain::SubmissionStatus::kCompleted, std::nullopt);
     WriteText(store_->ScoresDir(inside) / "real.json", R"({"ok": true})");
     fs::create_symlink("real.json", store_->ScoresDir(inside) / "entry.json");  // stays inside: fine
     const auto id = Create(Item("board"));
@@ -81,9 +82,9 @@ TEST_F(LeaderboardTest, EntryFileSymlinkOutOfTheSubmissionFolderIsSkipped) {
 TEST_F(LeaderboardTest, TiesKeepSubmitDateOrderAfterExternalEntries) {
     WriteText(settings_.archive_dir / "base" / "b.json", R"({"name": "ext-b", "s": 1})");
     WriteText(settings_.archive_dir / "base" / "a.json", R"({"name": "ext-a", "s": 1})");
-    AddSubmission(3, "completed", R"({"name": "sub-3", "s": 1})");
-    AddSubmission(1, "completed", R"({"name": "sub-1", "s": 1})");
-    AddSubmission(2, "completed", R"({"name": "sub-2", "s": 0})");
+    AddSubmission(3, domain::SubmissionStatus::kCompleted, R"({"name": "sub-3", "s": 1})");
+    AddSubmission(1, domain::SubmissionStatus::kCompleted, R"({"name": "sub-1", "s": 1})");
+    AddSubmission(2, domain::SubmissionStatus::kCompleted, R"({"name": "sub-2", "s": 0})");
     auto item = Item("board", "s");
     item["external_entries"] = "base";
     const auto id = Create(item);
@@ -92,7 +93,7 @@ TEST_F(LeaderboardTest, TiesKeepSubmitDateOrderAfterExternalEntries) {
 }
 
 TEST_F(LeaderboardTest, ArchivedBoardIgnoresSubmissions) {
-    AddSubmission(1, "completed", R"({"name": "sub", "s": 100})");
+    AddSubmission(1, domain::SubmissionStatus::kCompleted, R"({"name": "sub", "s": 100})");
     WriteText(settings_.archive_dir / "past" / "old.json", R"({"name": "old", "s": 1})");
     auto item = Item("archived", "-s");
     item["archived"] = true;
@@ -140,12 +141,12 @@ TEST_F(LeaderboardTest, MissingExternalFolderGivesNoEntries) {
 }
 
 TEST_F(LeaderboardTest, OutputIsReplacedAtomicallyWithNoLeftovers) {
-    AddSubmission(1, "completed", R"({"v": 1})");
+    AddSubmission(1, domain::SubmissionStatus::kCompleted, R"({"v": 1})");
     const auto id = Create(Item("board"));
     const auto path = service_->OutputPath(service_->Get(id));
     WriteText(path, "old content");
     service_->Build(id);
-    AddSubmission(2, "completed", R"({"v": 2})");
+    AddSubmission(2, domain::SubmissionStatus::kCompleted, R"({"v": 2})");
     service_->Build(id);
     EXPECT_EQ(BuiltFile(id)["data"].size(), 2u);
     std::vector<std::string> names;
@@ -156,7 +157,7 @@ TEST_F(LeaderboardTest, OutputIsReplacedAtomicallyWithNoLeftovers) {
 }
 
 TEST_F(LeaderboardTest, FailedWriteKeepsThePreviousFileAndNoTemporary) {
-    AddSubmission(1, "completed", R"({"v": 1})");
+    AddSubmission(1, domain::SubmissionStatus::kCompleted, R"({"v": 1})");
     const auto id = Create(Item("board"));
     const auto path = service_->OutputPath(service_->Get(id));
     service_->Build(id);
@@ -179,7 +180,8 @@ TEST_F(LeaderboardTest, FailedWriteKeepsThePreviousFileAndNoTemporary) {
 }
 
 TEST_F(LeaderboardTest, ConcurrentBuildsAlwaysLeaveAValidFile) {
-    for (int i = 0; i < 200; ++i) AddSubmission(i, "completed", "{\"v\": " + std::to_string(i) + "}");
+    for (int i = 0; i < 200; ++i)
+        AddSubmission(i, domain::SubmissionStatus::kCompleted, "{\"v\": " + std::to_string(i) + "}");
     const auto id = Create(Item("board", "-v"));
     const auto path = service_->OutputPath(service_->Get(id));
     service_->Build(id);

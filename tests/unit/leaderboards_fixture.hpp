@@ -11,7 +11,9 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/file_system.hpp"
 #include "db/repositories.hpp"
+#include "domain/submission_status.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "storage/submission_store.hpp"
 
@@ -43,7 +45,7 @@ protected:
             fs::create_directories(folder);
         }
         db_ = std::make_unique<db::Database>(dir_ / "zerospeech.db");
-        store_ = std::make_unique<storage::SubmissionStore>(settings_.submission_dir);
+        store_ = std::make_unique<storage::SubmissionStore>(file_system_, settings_.submission_dir);
         service_ = std::make_unique<LeaderboardService>(*db_, *store_, settings_, clock_);
         auto conn = db_->Acquire();
         user_id_ =
@@ -81,7 +83,7 @@ protected:
 
     // A submission row (submitted `n` seconds after a fixed time, so the order is known) and, when
     // `entry` is given, its scores/entry.json.
-    std::string AddSubmission(int n, const std::string& status, const std::optional<std::string>& entry,
+    std::string AddSubmission(int n, domain::SubmissionStatus status, const std::optional<std::string>& entry,
                               domain::ChallengeId challenge = 0) {
         char id[64];
         std::snprintf(id, sizeof id, "202401-0100-%04d-sub", n);
@@ -109,6 +111,7 @@ protected:
     }
 
     fs::path dir_;
+    PosixFileSystem file_system_;
     settings::Settings settings_;
     Clock clock_;
     std::unique_ptr<db::Database> db_;

@@ -32,7 +32,7 @@ protected:
         db_ = std::make_unique<db::Database>(dir_.path() / "zerospeech.db");
     }
     HealthReport Check() {
-        const Health health(*db_, settings_, clock_, [this] { return connected_.load(); });
+        const Health health(*db_, file_system_, settings_, clock_, [this] { return connected_.load(); });
         return health.Check();
     }
     void QueueJob(TimePoint created) {
@@ -40,12 +40,13 @@ protected:
         db::EvaluationJobRow job;
         job.id = "job-1";
         job.submission_id = "sub-1";
-        job.state = "queued";
+        job.state = domain::JobState::kQueued;
         job.created_at = created;
         db::EvaluationJobRepository(*conn).Create(job);
     }
 
     test_support::TempDir dir_;
+    PosixFileSystem file_system_;
     settings::Settings settings_;
     Clock clock_;
     std::atomic<bool> connected_{true};

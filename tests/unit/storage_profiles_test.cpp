@@ -33,7 +33,8 @@ std::string Affiliation(const Profiles& profiles, const std::string& name) {
 class ProfilesTest : public ::testing::Test {
 protected:
     TempDir dir_;
-    Profiles profiles_{dir_.path()};
+    PosixFileSystem file_system_;
+    Profiles profiles_{file_system_, dir_.path()};
 };
 
 TEST_F(ProfilesTest, ReadsWhatWasWritten) {
@@ -43,6 +44,22 @@ TEST_F(ProfilesTest, ReadsWhatWasWritten) {
     EXPECT_EQ(Affiliation(profiles_, "ada"), "Lab A");  // from memory
     profiles_.Write("ada", {{"username", "ada"}, {"affiliation", "Lab B"}});
     EXPECT_EQ(Affiliation(profiles_, "ada"), "Lab B");
+}
+
+TEST_F(ProfilesTest, WriteLeavesOnlyTheProfileFile) {
+    profiles_.Write("ada", {{"affiliation", "one"}});
+    profiles_.Write("ada", {{"affiliation", "two"}});
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_.path())) names.push_back(entry.path().filename().string());
+    EXPECT_EQ(names, (std::vector<std::string>{"ada.json"}));
+}
+
+TEST(ProfilesWithoutFolder, WriteToAMissingFolderThrowsFileError) {
+    TempDir dir;
+    PosixFileSystem file_system;
+    Profiles profiles(file_system, dir.path() / "missing");
+    EXPECT_THROW(profiles.Write("ada", {{"affiliation", "a"}}), FileError);
+    EXPECT_FALSE(fs::exists(dir.path() / "missing"));
 }
 
 TEST_F(ProfilesTest, SeesEveryChangeMadeFromOutside) {
@@ -121,7 +138,7 @@ TEST_F(ProfilesTest, EveryThreadSeesAChangeMadeOnAnother) {
     std::vector<std::unique_ptr<Profiles>> many;
     for (int i = 0; i < 6; ++i) {
         dirs.push_back(std::make_unique<TempDir>());
-        many.push_back(std::make_unique<Profiles>(dirs.back()->path()));
+        many.push_back(std::make_unique<Profiles>(file_system_, dirs.back()->path()));
         many.back()->Write("ada", {{"affiliation", "lab " + std::to_string(i)}});
     }
     for (int round = 0; round < 2; ++round) {
@@ -132,7 +149,8 @@ TEST_F(ProfilesTest, EveryThreadSeesAChangeMadeOnAnother) {
 TEST(ProfilesWithoutFolder, ReadsStillWorkWhenTheFolderCannotBeWatched) {
     TempDir dir;
     const fs::path missing = dir.path() / "later";
-    Profiles profiles(missing);
+    PosixFileSystem file_system;
+    Profiles profiles(file_system, missing);
     EXPECT_EQ(Affiliation(profiles, "ada"), "<absent>");  // the watch fails: no cache
     fs::create_directory(missing);
     profiles.Write("ada", {{"affiliation", "a"}});

@@ -18,7 +18,7 @@ protected:
         std::string pattern = (fs::temp_directory_path() / "zr_scores_XXXXXX").string();
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
-        store_ = std::make_unique<SubmissionStore>(dir_);
+        store_ = std::make_unique<SubmissionStore>(file_system_, dir_);
         fs::create_directories(store_->ScoresDir(kId));
     }
     void TearDown() override { fs::remove_all(dir_); }
@@ -30,6 +30,7 @@ protected:
 
     static constexpr const char* kId = "202401-0203-0405-abc";
     fs::path dir_;
+    PosixFileSystem file_system_;
     std::unique_ptr<SubmissionStore> store_;
 };
 

@@ -11,10 +11,13 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
+#include "common/file_system.hpp"
 #include "crypto/crypto.hpp"
 #include "db/evaluation_job_repository.hpp"
+#include "domain/submission_status.hpp"
 #include "settings/settings.hpp"
 #include "storage/submission_store.hpp"
 #include "storage_zip_fixture.hpp"
@@ -57,7 +60,7 @@ protected:
         root_ = tmpl;
         settings_ = Load(kToken);
         db_ = std::make_unique<db::Database>(root_ / "db.sqlite");
-        store_ = std::make_unique<storage::SubmissionStore>(root_ / "submissions");
+        store_ = std::make_unique<storage::SubmissionStore>(file_system_, root_ / "submissions");
         fs::create_directories(store_->root());
         service_ = std::make_unique<TransferService>(*db_, *store_, settings_);
         MakeSubmission();
@@ -93,7 +96,7 @@ protected:
     }
 
     // Inserts a job of the submission; later jobs are the current one.
-    void AddJob(const std::string& id, const std::string& state, int seconds_later = 0) {
+    void AddJob(const std::string& id, domain::JobState state, int seconds_later = 0) {
         auto conn = db_->Acquire();
         db::EvaluationJobRow row;
         row.id = id;
@@ -103,19 +106,33 @@ protected:
         db::EvaluationJobRepository(*conn).Create(row);
     }
 
-    // A zip of scores as a worker sends it, in the submission's tmp/ as the transport spools it.
-    fs::path SpoolZip(const std::vector<zr::testing_zip::Entry>& entries) {
-        const fs::path tmp = store_->TmpDir(kSubmission);
-        fs::create_directories(tmp);
-        const fs::path zip = tmp / (".upload-" + std::to_string(++spooled_) + ".part");
-        zr::testing_zip::MakeZip(zip, entries);
-        return zip;
+    // A zip of scores as a worker sends it, in the spool file the service gives the transport.
+    fs::path SpoolZip(const ScoresTicket& ticket, const std::vector<zr::testing_zip::Entry>& entries) {
+        const fs::path made = root_ / ("made-" + std::to_string(++spooled_) + ".zip");
+        zr::testing_zip::MakeZip(made, entries);
+        SpoolFile spool = service_->NewSpoolFile(ticket);
+        spool.file->Append(ReadFile(made));
+        spool.file->Sync();
+        spool.file->Close();
+        fs::remove(made);
+        return spool.path;
+    }
+
+    // The entries of the submission folder named "scores.<something>" (staging or old copies).
+    std::vector<std::string> ScoresLeftovers() {
+        std::vector<std::string> names;
+        for (const auto& entry : fs::directory_iterator(store_->Folder(kSubmission))) {
+            const std::string name = entry.path().filename().string();
+            if (name.starts_with("scores.")) names.push_back(name);
+        }
+        return names;
     }
 
     std::string Scores() { return ReadFile(store_->ScoresDir(kSubmission) / "score.txt"); }
     std::string Log() { return ReadFile(store_->LogPath(kSubmission)); }
 
     fs::path root_;
+    PosixFileSystem file_system_;
     settings::Settings settings_;
     std::unique_ptr<db::Database> db_;
     std::unique_ptr<storage::SubmissionStore> store_;

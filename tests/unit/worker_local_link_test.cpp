@@ -25,7 +25,7 @@ protected:
         ASSERT_NE(mkdtemp(pattern.data()), nullptr);
         dir_ = pattern;
         db_ = std::make_unique<db::Database>(dir_ / "zerospeech.db");
-        store_ = std::make_unique<storage::SubmissionStore>(dir_ / "submissions");
+        store_ = std::make_unique<storage::SubmissionStore>(file_system_, dir_ / "submissions");
         link_ = MakeLocalLink(*db_, *store_, clock_);
         job_.job_id = "job-1";
         job_.submission_id = "sub-1";
@@ -38,6 +38,7 @@ protected:
     }
 
     fs::path dir_;
+    PosixFileSystem file_system_;
     FixedClock clock_;
     std::unique_ptr<db::Database> db_;
     std::unique_ptr<storage::SubmissionStore> store_;
@@ -50,7 +51,7 @@ TEST_F(LocalLinkTest, JobStateComesFromTheJobsTable) {
     db::EvaluationJobRow row;
     row.id = "job-1";
     row.submission_id = "sub-1";
-    row.state = "running";
+    row.state = domain::JobState::kRunning;
     row.created_at = clock_.Now();
     {
         auto conn = db_->Acquire();
