@@ -96,7 +96,7 @@ std::string AccountService::QueueResetMail(const domain::User& user) {
         auto conn = db_.Acquire();
         db::PasswordResetRepository(*conn).Create(reset);
     }
-    const std::string link = settings_.api_base_url + "/page/password-update?v=" + PercentEncode(reset.token);
+    std::string link = settings_.api_base_url + "/page/password-update?v=" + PercentEncode(reset.token);
     const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(settings_.password_reset_expiry_delay);
     nlohmann::json data = {{"username", user.username},
                            {"link", link},

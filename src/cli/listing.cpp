@@ -48,6 +48,7 @@ void Listing::PrintTable(std::ostream& out) const {
     }
     PrintPadded(out, columns_, widths);
     std::vector<std::string> rules;
+    rules.reserve(widths.size());
     for (auto width : widths) rules.emplace_back(width, '-');
     PrintPadded(out, rules, widths);
     for (const auto& cells : texts) PrintPadded(out, cells, widths);

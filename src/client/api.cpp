@@ -26,7 +26,8 @@ std::string DescribeIssues(const nlohmann::json& issues) {
         }
         std::string msg =
             issue.contains("msg") && issue["msg"].is_string() ? issue["msg"].get<std::string>() : issue.dump();
-        text += field.empty() ? msg : field + ": " + msg;
+        if (!field.empty()) text.append(field).append(": ");
+        text += msg;
     }
     return text;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 namespace zr::client {
 namespace {
@@ -12,7 +13,7 @@ constexpr auto kSleepSlice = std::chrono::milliseconds(50);
 // The reason to retry a failed attempt, or nothing when it must not be retried (rethrown).
 std::string RetryReason(std::exception_ptr failure) {
     try {
-        std::rethrow_exception(failure);
+        std::rethrow_exception(std::move(failure));
     } catch (const TransportError& e) {
         if (e.interrupted()) throw Interrupted();
         return std::string("network error: ") + e.what();
@@ -55,8 +56,8 @@ const PartInfo& Uploader::Find(const std::string& name) const {
 
 UploadState Uploader::UploadParts(const std::vector<std::string>& names) {
     UploadState state;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const PartInfo& part = Find(names[i]);
+    for (const auto& name : names) {
+        const PartInfo& part = Find(name);
         state = UploadWithRetries(part);
         checkpoint_.MarkDone(part.file_name);
         SaveCheckpoint(checkpoint_, checkpoint_path_);

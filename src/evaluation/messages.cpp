@@ -38,7 +38,7 @@ std::int64_t Integer(const json& message, const char* key) {
 // The message's "type", after checking it is an object of our version.
 std::string TypeOf(const json& message) {
     if (!message.is_object()) throw MessageError("message is not a JSON object");
-    const std::string type = Text(message, "type");
+    std::string type = Text(message, "type");
     if (Integer(message, "version") != kMessageVersion) {
         throw MessageError("message " + type + " has an unsupported version");
     }

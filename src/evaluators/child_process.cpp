@@ -58,6 +58,7 @@ pid_t Spawn(const std::vector<std::string>& argv, Pipe& out, Pipe& err) {
     posix_spawn_file_actions_adddup2(actions.get(), out.write, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(actions.get(), err.write, STDERR_FILENO);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
@@ -123,9 +124,9 @@ bool OnPath(const std::string& program) {
     std::string_view rest = path;
     while (true) {
         const std::size_t colon = rest.find(':');
-        std::string dir(rest.substr(0, colon));
-        if (dir.empty()) dir = ".";
-        const std::string candidate = dir + "/" + program;
+        std::string candidate(rest.substr(0, colon));
+        if (candidate.empty()) candidate = ".";
+        candidate.append("/").append(program);
         std::error_code ec;
         if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return true;
         if (colon == std::string_view::npos) return false;

@@ -112,7 +112,7 @@ std::optional<std::string> MultipartBoundary(std::string_view content_type) {
     return *boundary;
 }
 
-MultipartStream::MultipartStream(std::string boundary, UploadTarget& target, MultipartLimits limits)
+MultipartStream::MultipartStream(const std::string& boundary, UploadTarget& target, MultipartLimits limits)
     : delimiter_("\r\n--" + boundary), target_(target), limits_(limits) {
     // The first delimiter has no CRLF before it: pretend one was seen.
     held_ = "\r\n";

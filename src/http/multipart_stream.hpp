@@ -37,7 +37,7 @@ class MultipartStream {
 public:
     // `boundary` as returned by MultipartBoundary; `target` creates the file of each file part
     // and must outlive the stream.
-    MultipartStream(std::string boundary, UploadTarget& target, MultipartLimits limits = {});
+    MultipartStream(const std::string& boundary, UploadTarget& target, MultipartLimits limits = {});
     // Closes and discards every file not handed out by TakeFiles().
     ~MultipartStream();
     MultipartStream(const MultipartStream&) = delete;

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "common/error.hpp"
@@ -56,7 +57,7 @@ private:
 Response Refuse(Exchange& ex, bool body_left, std::exception_ptr error) {
     if (body_left) ex.close = ex.drain = true;
     try {
-        std::rethrow_exception(error);
+        std::rethrow_exception(std::move(error));
     } catch (const zr::Error& e) {
         return LoggedErrorResponse(e, ex.request.request_id);
     } catch (const std::exception& e) {
@@ -114,7 +115,7 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     }
     if (!co_await SendContinue(conn, parser, ex)) co_return Response{};
 
-    MultipartStream multipart(std::move(*boundary), *ex.request.upload);
+    MultipartStream multipart(*boundary, *ex.request.upload);
     ChunkParser chunk_parser(std::move(parser));
     chunk_parser.body_limit(route.options.max_body);
     buffer.reserve(buffer.size() + kBodyReadReserve);

@@ -213,6 +213,7 @@ std::vector<BuildResult> LeaderboardService::BuildForChallenge(domain::Challenge
         boards = db::LeaderboardRepository(*conn).ListByChallenge(challenge_id);
     }
     std::vector<BuildResult> results;
+    results.reserve(boards.size());
     for (const auto& board : boards) results.push_back(Build(board.id));
     return results;
 }

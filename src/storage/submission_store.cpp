@@ -92,7 +92,7 @@ std::string LogLine(TimePoint when, std::string_view text) {
     return "[" + SecondsText(when) + "] " + std::string(text);
 }
 
-SubmissionStore::SubmissionStore(FileSystem& fs, fs::path submission_dir)
+SubmissionStore::SubmissionStore(FileSystem& fs, const fs::path& submission_dir)
     : fs_(fs), root_(fs::absolute(submission_dir)) {}
 
 fs::path SubmissionStore::Folder(std::string_view id) const {

@@ -72,7 +72,7 @@ std::string LogLine(TimePoint when, std::string_view text);
 class SubmissionStore {
 public:
     // `fs` must outlive the store.
-    SubmissionStore(FileSystem& fs, std::filesystem::path submission_dir);
+    SubmissionStore(FileSystem& fs, const std::filesystem::path& submission_dir);
     const std::filesystem::path& root() const { return root_; }
     FileSystem& file_system() const { return fs_; }
 

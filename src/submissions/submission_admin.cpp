@@ -86,7 +86,7 @@ std::string SubmissionAdmin::CreateFromArchive(domain::ChallengeId challenge_id,
     } catch (const std::exception& e) {
         throw Error::Message(ErrorKind::kInvalidInput, "Cannot read the archive " + zip.string(), e.what());
     }
-    const std::string id = uploads_.CreateUnchecked(*user, *challenge, {zip.filename().string(), md5, false, {}});
+    std::string id = uploads_.CreateUnchecked(*user, *challenge, {zip.filename().string(), md5, false, {}});
     const storage::SubmissionStore& store = records_.store();
     {
         std::lock_guard lock(records_.Lock(id));

@@ -42,7 +42,7 @@ fs::path CheckScript(const fs::path& bin_dir, const std::string& script_path) {
     };
     const fs::path resolved = fs::weakly_canonical(script, error);
     if (error || !IsInside(resolved, real_bin)) throw outside();
-    const fs::path real = fs::canonical(script, error);
+    fs::path real = fs::canonical(script, error);
     if (error) throw Refused("script " + script_path + " does not exist");
     if (!IsInside(real, real_bin)) throw outside();
     if (!fs::is_regular_file(real)) throw Refused("script " + script_path + " is not a regular file");

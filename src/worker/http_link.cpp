@@ -98,7 +98,7 @@ public:
     }
 
     fs::path Checkout(const evaluation::Job& job) override {
-        const fs::path folder = LocalFolder(job);
+        fs::path folder = LocalFolder(job);
         fs::remove_all(folder);
         fs::create_directories(folder);
         const fs::path zip = folder / "input.zip";

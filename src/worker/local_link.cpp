@@ -23,7 +23,7 @@ public:
     }
 
     fs::path Checkout(const evaluation::Job& job) override {
-        const fs::path folder = store_.Folder(job.submission_id);
+        fs::path folder = store_.Folder(job.submission_id);
         if (!fs::is_directory(store_.InputDir(job.submission_id))) {
             throw std::runtime_error("submission " + job.submission_id + " has no input folder");
         }

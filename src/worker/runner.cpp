@@ -65,18 +65,13 @@ struct ChildSetup {
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
     }
-    int error = 0;
-    if (::dup2(setup.dev_null, STDIN_FILENO) < 0 || ::dup2(setup.output, STDOUT_FILENO) < 0 ||
-        ::dup2(setup.output, STDERR_FILENO) < 0) {
-        error = errno;
-    } else if (!setup.cwd.empty() && ::chdir(setup.cwd.c_str()) != 0) {
-        error = errno;
-    } else {
+    if (::dup2(setup.dev_null, STDIN_FILENO) >= 0 && ::dup2(setup.output, STDOUT_FILENO) >= 0 &&
+        ::dup2(setup.output, STDERR_FILENO) >= 0 && (setup.cwd.empty() || ::chdir(setup.cwd.c_str()) == 0)) {
         // Descriptors other threads opened without O_CLOEXEC must not reach the evaluator.
         ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         ::execv(setup.program.c_str(), setup.argv.data());
-        error = errno;
     }
+    const int error = errno;  // of the dup2 or chdir that failed, or of execv
     const char* bytes = reinterpret_cast<const char*>(&error);
     [[maybe_unused]] ssize_t written = ::write(setup.status, bytes, sizeof error);
     ::_exit(127);
@@ -298,9 +293,9 @@ std::string FindProgram(const std::string& name) {
     while (start <= dirs.size()) {
         std::size_t end = dirs.find(':', start);
         if (end == std::string::npos) end = dirs.size();
-        std::string dir = dirs.substr(start, end - start);
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + name;
+        std::string candidate = dirs.substr(start, end - start);
+        if (candidate.empty()) candidate = ".";
+        candidate.append("/").append(name);
         if (::access(candidate.c_str(), X_OK) == 0) return candidate;
         start = end + 1;
     }
