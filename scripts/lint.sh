@@ -5,7 +5,7 @@
 #   scripts/lint.sh fix           rewrites those files with clang-format
 #   scripts/lint.sh tidy --all    fails, listing the findings, unless every src/ .cpp (with the src/
 #                                 headers it includes) is clang-tidy clean against .clang-tidy; one
-#                                 clang-tidy per core (~15 min on 2 cores) on a compile database
+#                                 clang-tidy per core (~13 min on 2 cores) on a compile database
 #                                 without unity builds, build-tidy/ (configured when absent or older
 #                                 than a CMakeLists.txt). On success writes the commit to
 #                                 scripts/tidy-baseline (commit it): where the whole tree was clean
