@@ -23,9 +23,9 @@ struct Options {
 // Room for the multipart framing and text fields around the part itself.
 constexpr std::size_t kMultipartOverhead = 128 * 1024;
 
-// The one place routes are added: the declared authentication was resolved by the transport
-// before the body; a route that declares one refuses the request here, before its handler runs,
-// when it failed.
+// The one place routes are added. The declared authentication is resolved by the transport before
+// the body, and a failure answered by it before the prepare step or the handler; JSON-body routes
+// defer that answer until their body is decoded, as FastAPI did.
 class Table {
 public:
     Table(http::Router& router, ApiContext& ctx) : router_(router), ctx_(ctx) {}
@@ -33,12 +33,7 @@ public:
     void Add(Method method, const char* path, HandlerFn fn, Options options = {}) {
         ApiContext& ctx = ctx_;
         router_.Add(
-            method, path,
-            [&ctx, fn](http::Request& request) {
-                RequireAuthenticated(request);
-                return fn(ctx, request);
-            },
-            RouteOptions(options));
+            method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, RouteOptions(options));
     }
 
     void AddJson(Method method, const char* path, JsonHandlerFn fn, Options options = {}) {
@@ -50,18 +45,14 @@ public:
                 RequireAuthenticated(request);
                 return fn(ctx, request, std::move(body));
             },
-            RouteOptions(options));
+            RouteOptions(options, /*defer_auth_failure=*/true));
     }
 
-    // A streamed upload: `prepare` runs before the body (after the authentication check), the
-    // handler once the parts are on disk.
+    // A streamed upload: `prepare` runs before the body, the handler once the parts are on disk.
     void AddUpload(Method method, const char* path, PrepareFn prepare, HandlerFn fn, Options options) {
         ApiContext& ctx = ctx_;
         http::RouteOptions route = RouteOptions(options);
-        route.prepare_upload = [&ctx, prepare](http::Request& request) {
-            RequireAuthenticated(request);
-            return prepare(ctx, request);
-        };
+        route.prepare_upload = [&ctx, prepare](http::Request& request) { return prepare(ctx, request); };
         router_.Add(
             method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, route);
     }
@@ -72,9 +63,10 @@ public:
     }
 
 private:
-    http::RouteOptions RouteOptions(const Options& options) const {
+    http::RouteOptions RouteOptions(const Options& options, bool defer_auth_failure = false) const {
         http::RouteOptions route;
         route.auth = options.auth;
+        route.defer_auth_failure = defer_auth_failure;
         route.max_body = options.max_body != 0 ? options.max_body : ctx_.settings.max_json_body;
         route.offload = options.offload;
         return route;

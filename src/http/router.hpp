@@ -27,7 +27,9 @@ using Handler = std::function<Response(Request&)>;
 
 // The authentication a route needs. The transport resolves it once per request, before reading
 // the body, with the router's Authenticator; the result reaches the prepare step and the handler
-// in Request::caller (or Request::auth_error).
+// in Request::caller. When it failed, the transport answers the error itself — before the body for
+// a streamed upload, before the handler otherwise — unless the route defers the failure to its
+// handler (RouteOptions::defer_auth_failure).
 enum class Auth {
     kNone,          // public
     kSession,       // any valid login session (logout)
@@ -43,6 +45,10 @@ using Authenticator = std::function<std::any(Auth auth, const Request& request)>
 
 struct RouteOptions {
     Auth auth = Auth::kNone;
+    // The handler runs even when the authentication failed (Request::auth_error set) and answers
+    // that failure itself, after checks that must come first (FastAPI decoded a JSON body before
+    // its dependencies ran: malformed JSON is a 422 even without a token). Not for streamed uploads.
+    bool defer_auth_failure = false;
     // Largest accepted request body; beyond it the transport answers 413 without reading it.
     std::size_t max_body = 64 * 1024;
     // Run the handler on the blocking pool (CPU-heavy work such as password hashing), not on the

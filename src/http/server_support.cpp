@@ -197,6 +197,8 @@ Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id) 
 Response RunHandler(const Route& route, Request& request) noexcept {
     try {
         try {
+            // A declared authentication that failed ends the request here, whatever the handler.
+            if (request.auth_error && !route.options.defer_auth_failure) std::rethrow_exception(request.auth_error);
             return route.handler(request);
         } catch (const zr::Error& e) {
             return LoggedErrorResponse(e, request.request_id);

@@ -92,8 +92,10 @@ Dispatch DispatchRequest(const Router& router, const CorsPolicy& cors, RequestId
 // ErrorResponse(e), logging e.log_detail() with the request id (error level for 5xx, info otherwise).
 Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id);
 
-// Calls the route's handler. zr::Error becomes ErrorResponse (its log_detail logged with the request
-// id); any other exception becomes 500 {"detail": "Internal Server Error"} with what() logged only.
+// Calls the route's handler, or answers the failure of the route's authentication instead (unless
+// the route defers it to its handler). zr::Error becomes ErrorResponse (its log_detail logged with
+// the request id); any other exception becomes 500 {"detail": "Internal Server Error"} with what()
+// logged only.
 Response RunHandler(const Route& route, Request& request) noexcept;
 
 // Adds the CORS headers for the request's Origin (no-op for preflight answers, which have them).

@@ -97,6 +97,8 @@ asio::awaitable<Response> Server::Impl::ReceiveUpload(Connection& conn, beast::f
     std::optional<std::string> boundary;
     std::exception_ptr failure;
     try {
+        // A refused caller is answered before the prepare step and before any body byte.
+        if (ex.request.auth_error) std::rethrow_exception(ex.request.auth_error);
         ex.request.upload = route.options.prepare_upload(ex.request);
         if (!ex.request.upload) throw std::logic_error("prepare_upload returned no target");
         boundary = MultipartBoundary(ex.request.Header("content-type").value_or(""));

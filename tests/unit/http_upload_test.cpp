@@ -126,6 +126,26 @@ protected:
                 return Handle(request);
             },
             authed);
+        // A handler that forgets to look at the caller: the transport refuses a failed
+        // authentication anyway. And one that defers the failure to its handler.
+        RouteOptions careless;
+        careless.auth = Auth::kActiveUser;
+        router_.Add(
+            Method::kGet, "/careless",
+            [this](Request&) {
+                Record("careless handler");
+                return Response::Json(200, "served");
+            },
+            careless);
+        RouteOptions deferred = careless;
+        deferred.defer_auth_failure = true;
+        router_.Add(
+            Method::kGet, "/deferred",
+            [this](Request& request) {
+                Record("deferred handler");
+                return Response::Json(200, request.auth_error ? "refused later" : "accepted");
+            },
+            deferred);
         router_.Add(Method::kGet, "/hello", [](Request&) { return Response::Json(200, "hi"); });
         RouteOptions offloaded;
         offloaded.offload = true;
@@ -479,7 +499,7 @@ TEST_P(UploadTest, AuthenticationErrorRefusesTheUploadBeforeAnyByteIsSpooled) {
     EXPECT_EQ(json::parse(r.body), json({{"detail", "Could not validate credentials"}}));
     EXPECT_EQ(r.headers.at("www-authenticate"), "Bearer");
     EXPECT_EQ(auth_calls_, 1);
-    EXPECT_EQ(Events(), (std::vector<std::string>{"auth", "prepare"}));  // the prepare step threw
+    EXPECT_EQ(Events(), std::vector<std::string>{"auth"});  // refused by the transport: no prepare step
     EXPECT_EQ(handler_calls_, 0);
     EXPECT_TRUE(target_->created().empty());
     EXPECT_EQ(Count(spool_), 0u);
@@ -489,6 +509,23 @@ TEST_P(UploadTest, AuthenticationErrorRefusesTheUploadBeforeAnyByteIsSpooled) {
     EXPECT_EQ(expecting.Read().status, 401);
     EXPECT_EQ(auth_calls_, 2);
     EXPECT_TRUE(target_->created().empty());
+}
+
+// Secure by default: a route that declares an authentication is refused by the transport when it
+// fails, even if its handler never looks at the caller; a route may defer that answer to its handler.
+TEST_P(UploadTest, AFailedAuthenticationNeverReachesAHandlerUnlessItDefersIt) {
+    Client client(port_);
+    client.Send("GET /careless HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer bad\r\n\r\n");
+    const Reply refused = client.Read();
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(json::parse(refused.body), json({{"detail", "Could not validate credentials"}}));
+    client.Send("GET /careless HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n\r\n");
+    EXPECT_EQ(client.Read().status, 200);
+    client.Send("GET /deferred HTTP/1.1\r\nHost: t\r\n\r\n");
+    const Reply deferred = client.Read();
+    EXPECT_EQ(deferred.status, 200);
+    EXPECT_EQ(json::parse(deferred.body), "refused later");
+    EXPECT_EQ(Events(), (std::vector<std::string>{"auth", "auth", "careless handler", "auth", "deferred handler"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(IoThreads, UploadTest, ::testing::Values(1u, 2u));
