@@ -205,6 +205,7 @@ void SubmissionStore::PublishScores(std::string_view id, std::string_view tag) c
 }
 
 void SubmissionStore::DiscardStagedScores(std::string_view id, std::string_view tag) const {
+    if (!IsPlainFileName(id) || !IsPlainFileName(tag)) return;  // nothing of ours can have that name
     fs_.RemoveAll(PartialScoresDir(id, tag));
 }
 
