@@ -37,7 +37,7 @@ std::chrono::milliseconds RetryDelay(int postponed) {
 CompletionService::CompletionService(Records& records, const settings::Settings& settings)
     : records_(records),
       settings_(settings),
-      queue_("completion", [this](const Attempt& attempt) { Complete(attempt.submission_id); }) {}
+      queue_("completion", [this](const Attempt& attempt) { CompleteOrPostpone(attempt.submission_id); }) {}
 
 CompletionService::~CompletionService() { Shutdown(); }
 
@@ -46,6 +46,16 @@ void CompletionService::Schedule(const std::string& submission_id, std::chrono::
 }
 
 void CompletionService::CompleteNow(const std::string& submission_id) { Complete(submission_id); }
+
+// What Complete does not decide itself (the database busy or gone for a moment, an unexpected
+// fault) is not the submission's fault: it is tried again later, nothing lost.
+void CompletionService::CompleteOrPostpone(const std::string& submission_id) {
+    try {
+        Complete(submission_id);
+    } catch (const std::exception& e) {
+        Postpone(submission_id, e.what());
+    }
+}
 
 void CompletionService::WaitIdle() { queue_.Flush(); }
 

@@ -5,9 +5,9 @@
 // match its hash or is refused) or failed (a fault of ours that a retry cannot fix). Each step is
 // durable before the next (storage/submission_store.hpp).
 //
-// A full disk or an I/O error postpones the completion, nothing lost: the submission stays
-// "uploading" with its parts and is tried again after a delay (1 min, doubling up to 30 min) and
-// at every start-up.
+// A full disk, an I/O error or any other fault of ours (the database unavailable for a moment)
+// postpones the completion, nothing lost: the submission stays "uploading" with its parts and is
+// tried again after a delay (1 min, doubling up to 30 min) and at every start-up.
 //
 // The uploaded event carries the submission, its challenge and its owner, read once here; the
 // hook (evaluation) sends the notices and queues it.
@@ -63,6 +63,7 @@ private:
         bool operator==(const Attempt& other) const { return submission_id == other.submission_id; }
     };
     void Complete(const std::string& submission_id);
+    void CompleteOrPostpone(const std::string& submission_id);
     // Makes input.zip whole and checked. Returns the reason when the archive is invalid.
     std::optional<std::string> PrepareArchive(const std::string& submission_id);
     void Postpone(const std::string& submission_id, const std::string& why);
