@@ -11,14 +11,7 @@ class ApplyTest : public EvaluationTest {
 protected:
     void SetUp() override {
         EvaluationTest::SetUp();
-        leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
-                                                              {"challenge_id", challenge_},
-                                                              {"path_to", "board.json"},
-                                                              {"entry_file", "scores/entry.json"},
-                                                              {"external_entries", nullptr},
-                                                              {"archived", false},
-                                                              {"static_files", false},
-                                                              {"sorting_key", nullptr}}}));
+        AddBoard();
         id_ = AddSubmission(SubmissionStatus::kUploaded);
         job_ = service_->Enqueue(id_);
         std::ofstream(store_->ScoresDir(id_) / "entry.json") << R"({"score": 1})";

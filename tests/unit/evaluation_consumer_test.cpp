@@ -10,14 +10,7 @@ void WriteEntry(const fs::path& scores, double score) {
 }
 
 TEST_F(EvaluationTest, ConsumerAppliesQueuedUpdatesAndRebuildsLeaderboards) {
-    leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
-                                                          {"challenge_id", challenge_},
-                                                          {"path_to", "board.json"},
-                                                          {"entry_file", "scores/entry.json"},
-                                                          {"external_entries", nullptr},
-                                                          {"archived", false},
-                                                          {"static_files", false},
-                                                          {"sorting_key", "-score"}}}));
+    AddBoard("-score");
     const std::string low = AddSubmission(SubmissionStatus::kUploaded);
     const std::string high = AddSubmission(SubmissionStatus::kUploaded);
     WriteEntry(store_->ScoresDir(low), 0.25);
@@ -103,14 +96,7 @@ TEST_F(EvaluationTest, StopLeavesUnconsumedUpdatesQueued) {
 }
 
 TEST_F(EvaluationTest, WaitIdleWithoutConsumerRunsPendingRebuilds) {
-    leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
-                                                          {"challenge_id", challenge_},
-                                                          {"path_to", "board.json"},
-                                                          {"entry_file", "scores/entry.json"},
-                                                          {"external_entries", nullptr},
-                                                          {"archived", false},
-                                                          {"static_files", false},
-                                                          {"sorting_key", nullptr}}}));
+    AddBoard();
     const std::string id = AddSubmission(SubmissionStatus::kUploaded);
     WriteEntry(store_->ScoresDir(id), 1);
     const std::string job = service_->Enqueue(id);

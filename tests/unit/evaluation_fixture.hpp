@@ -91,6 +91,19 @@ protected:
                                                        Notifiers{*mail_queue_, *mattermost_, templates_}, clock_);
     }
 
+    // A leaderboard "board" of the challenge, built from each submission's scores/entry.json into
+    // board.json (sorted by `sorting_key` when given).
+    void AddBoard(const nlohmann::json& sorting_key = nullptr) {
+        leaderboards_->CreateFromJson(nlohmann::json::array({{{"label", "board"},
+                                                              {"challenge_id", challenge_},
+                                                              {"path_to", "board.json"},
+                                                              {"entry_file", "scores/entry.json"},
+                                                              {"external_entries", nullptr},
+                                                              {"archived", false},
+                                                              {"static_files", false},
+                                                              {"sorting_key", sorting_key}}}));
+    }
+
     // A submission folder (single-part, archive.hash) and its row.
     std::string AddSubmission(SubmissionStatus status, std::optional<domain::ChallengeId> challenge = std::nullopt,
                               TimePoint when = std::chrono::system_clock::now()) {
