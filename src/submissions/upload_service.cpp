@@ -131,7 +131,7 @@ std::string UploadService::InsertWithFolder(const domain::User& owner, const dom
         // that fails, start-up recovery publishes the staging folder).
         try {
             auto conn = records_.db().Acquire();
-            db::SubmissionRepository(*conn).ForceStatus(id, SubmissionStatus::kFailed);
+            db::SubmissionRepository(*conn).Move(id, SubmissionStatus::kFailed);  // uploading -> failed
         } catch (const std::exception& e) {
             spdlog::error("submission {}: not published and not marked failed: {}", id, e.what());
             throw;
