@@ -62,7 +62,8 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
                          true,
                          verified ? std::string(domain::kVerifiedMarker) : crypto::NewToken(kVerificationCodeBytes),
                          std::move(hash),
-                         std::move(salt)};
+                         std::move(salt),
+                         clock_.Now()};
     auto conn = db_.Acquire();
     db::Transaction tx(*conn);
     db::UserRepository users(*conn);

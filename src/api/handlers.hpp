@@ -68,6 +68,16 @@ http::Response OpenApi(ApiContext& ctx, http::Request& request);
 http::Response Health(ApiContext& ctx, http::Request& request);
 http::Response MetricsText(ApiContext& ctx, http::Request& request);
 
+// Second API generation (api-v2.md), one file per area.
+
+// v2_account_handlers.cpp
+
+// v2_model_handlers.cpp
+
+// v2_submission_handlers.cpp
+
+// v2_leaderboard_handlers.cpp
+
 // worker_handlers.cpp (remote workers, "Authorization: Bearer <ZR_WORKER_TOKEN>")
 http::Response WorkerJob(ApiContext& ctx, http::Request& request);
 http::Response WorkerJobInput(ApiContext& ctx, http::Request& request);

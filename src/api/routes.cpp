@@ -141,6 +141,18 @@ http::Router BuildRouter(ApiContext& ctx) {
               {.auth = Auth::kWorkerToken, .max_body = transfer::TransferService::kMaxLogBytes});
     table.AddUpload(Method::kPut, "/worker/jobs/{job_id}/scores", PrepareWorkerScores, WorkerJobScores,
                     {.auth = Auth::kWorkerToken, .max_body = part_body, .offload = true});
+
+    // The second API generation (api-v2.md: the `zrc` client's), over the same data. Routes whose
+    // path the first generation also has are served once, above, with both answers merged.
+
+    // v2: accounts and users (section 1.3 P1-a/b, 1.4 rows 5-8).
+
+    // v2: models and benchmarks (1.3 P1-c/d, 1.4 rows 9, 13-20).
+
+    // v2: submissions (1.3 P1-e/f/g, 1.4 rows 11, 21-26).
+
+    // v2: leaderboards (1.4 rows 27-31).
+
     return router;
 }
 

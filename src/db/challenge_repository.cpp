@@ -7,18 +7,18 @@ namespace zr::db {
 namespace {
 
 constexpr std::string_view kSelectChallengeById =
-    "SELECT id, label, start_date, end_date, active, url, evaluator FROM challenges WHERE id = ?1";
+    "SELECT id, label, start_date, end_date, active, url, evaluator, auto_eval FROM challenges WHERE id = ?1";
 constexpr std::string_view kSelectChallengeByLabel =
-    "SELECT id, label, start_date, end_date, active, url, evaluator FROM challenges WHERE label = ?1";
+    "SELECT id, label, start_date, end_date, active, url, evaluator, auto_eval FROM challenges WHERE label = ?1";
 constexpr std::string_view kSelectAllChallenges =
-    "SELECT id, label, start_date, end_date, active, url, evaluator FROM challenges ORDER BY id";
+    "SELECT id, label, start_date, end_date, active, url, evaluator, auto_eval FROM challenges ORDER BY id";
 // No AUTOINCREMENT in the first implementation's table: the id is computed under the insert's lock.
 constexpr std::string_view kInsertChallenge =
-    "INSERT INTO challenges (id, label, start_date, end_date, active, url, evaluator) "
-    "SELECT COALESCE(MAX(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6 FROM challenges";
+    "INSERT INTO challenges (id, label, start_date, end_date, active, url, evaluator, auto_eval) "
+    "SELECT COALESCE(MAX(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM challenges";
 constexpr std::string_view kUpdateChallenge =
     "UPDATE challenges SET label = ?2, start_date = ?3, end_date = ?4, active = ?5, url = ?6, "
-    "evaluator = ?7 WHERE id = ?1";
+    "evaluator = ?7, auto_eval = ?8 WHERE id = ?1";
 
 constexpr std::string_view kSelectEvaluatorById =
     "SELECT id, label, host, executor, script_path, base_arguments FROM evaluators WHERE id = ?1";
@@ -35,6 +35,7 @@ domain::Challenge ReadChallenge(const Statement& stmt) {
     challenge.active = detail::ReadBool(stmt, 4);
     challenge.url = stmt.Text(5);
     challenge.evaluator = detail::ReadOptionalInt(stmt, 6);
+    challenge.auto_eval = detail::ReadBool(stmt, 7);
     return challenge;
 }
 
@@ -49,7 +50,7 @@ domain::Evaluator ReadEvaluator(const Statement& stmt) {
     return evaluator;
 }
 
-// Binds label..evaluator of a challenge at first..first+5.
+// Binds label..evaluator, auto_eval of a challenge at first..first+6.
 template <typename ChallengeLike>
 void BindChallengeFields(Statement& stmt, int first, const ChallengeLike& challenge) {
     stmt.Bind(first, challenge.label);
@@ -58,6 +59,7 @@ void BindChallengeFields(Statement& stmt, int first, const ChallengeLike& challe
     detail::BindBool(stmt, first + 3, challenge.active);
     stmt.Bind(first + 4, challenge.url);
     detail::BindOptionalInt(stmt, first + 5, challenge.evaluator);
+    detail::BindBool(stmt, first + 6, challenge.auto_eval);
 }
 
 }  // namespace

@@ -136,6 +136,23 @@ private:
     Connection& conn_;
 };
 
+// Models of the second API generation (api-v2.md section 2.3).
+class ModelRepository {
+public:
+    explicit ModelRepository(Connection& conn) : conn_(conn) {}
+    std::optional<domain::Model> Find(std::string_view id);
+    // Ordered by created_at, id.
+    std::vector<domain::Model> ListByUser(domain::UserId user_id);
+    std::vector<domain::Model> List();
+    // Ids that start with `prefix` (case-sensitive; `prefix` is letters and digits).
+    std::vector<std::string> IdsStartingWith(std::string_view prefix);
+    // Inserts the row. A taken id throws UniqueViolation("id").
+    void Create(const domain::Model& model);
+
+private:
+    Connection& conn_;
+};
+
 class LeaderboardRepository {
 public:
     explicit LeaderboardRepository(Connection& conn) : conn_(conn) {}

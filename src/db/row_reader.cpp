@@ -48,6 +48,11 @@ std::optional<std::string> ReadOptionalText(const Statement& stmt, int column) {
     return stmt.Text(column);
 }
 
+std::optional<bool> ReadOptionalBool(const Statement& stmt, int column) {
+    if (stmt.IsNull(column)) return std::nullopt;
+    return ReadBool(stmt, column);
+}
+
 void BindDate(Statement& stmt, int index, Date date) { stmt.Bind(index, FormatDate(date)); }
 
 void BindOptionalDate(Statement& stmt, int index, const std::optional<Date>& date) {
@@ -65,6 +70,30 @@ void BindBool(Statement& stmt, int index, bool value) { stmt.Bind(index, std::in
 void BindOptionalInt(Statement& stmt, int index, const std::optional<std::int64_t>& value) {
     if (value) {
         stmt.Bind(index, *value);
+    } else {
+        stmt.BindNull(index);
+    }
+}
+
+void BindOptionalText(Statement& stmt, int index, const std::optional<std::string>& value) {
+    if (value) {
+        stmt.Bind(index, *value);
+    } else {
+        stmt.BindNull(index);
+    }
+}
+
+void BindOptionalBool(Statement& stmt, int index, const std::optional<bool>& value) {
+    if (value) {
+        BindBool(stmt, index, *value);
+    } else {
+        stmt.BindNull(index);
+    }
+}
+
+void BindOptionalDateTime(Statement& stmt, int index, const std::optional<TimePoint>& time) {
+    if (time) {
+        BindDateTime(stmt, index, *time);
     } else {
         stmt.BindNull(index);
     }

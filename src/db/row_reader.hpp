@@ -30,6 +30,7 @@ std::optional<TimePoint> ReadOptionalDateTime(const Statement& stmt, int column,
 inline bool ReadBool(const Statement& stmt, int column) { return stmt.Int(column) != 0; }
 std::optional<std::int64_t> ReadOptionalInt(const Statement& stmt, int column);
 std::optional<std::string> ReadOptionalText(const Statement& stmt, int column);
+std::optional<bool> ReadOptionalBool(const Statement& stmt, int column);
 
 // Binding the stored formats.
 void BindDate(Statement& stmt, int index, Date date);
@@ -37,5 +38,8 @@ void BindOptionalDate(Statement& stmt, int index, const std::optional<Date>& dat
 void BindDateTime(Statement& stmt, int index, TimePoint time);
 void BindBool(Statement& stmt, int index, bool value);
 void BindOptionalInt(Statement& stmt, int index, const std::optional<std::int64_t>& value);
+void BindOptionalText(Statement& stmt, int index, const std::optional<std::string>& value);
+void BindOptionalBool(Statement& stmt, int index, const std::optional<bool>& value);
+void BindOptionalDateTime(Statement& stmt, int index, const std::optional<TimePoint>& time);
 
 }  // namespace zr::db::detail

@@ -12,7 +12,7 @@ constexpr std::string_view kInsertSession =
 // The hot path of every authenticated request: one indexed lookup (primary key prefix on token).
 constexpr std::string_view kSelectSessionWithUser =
     "SELECT s.token, s.user_id, s.expiration_date, u.id, u.username, u.email, u.active, u.verified, "
-    "u.hashed_pswd, u.salt FROM logged_users AS s JOIN users_credentials AS u ON u.id = s.user_id "
+    "u.hashed_pswd, u.salt, u.created_at FROM logged_users AS s JOIN users_credentials AS u ON u.id = s.user_id "
     "WHERE s.token = ?1 LIMIT 1";
 constexpr std::string_view kDeleteSession = "DELETE FROM logged_users WHERE token = ?1";
 constexpr std::string_view kDeleteSessionsOfUser = "DELETE FROM logged_users WHERE user_id = ?1";
@@ -21,7 +21,7 @@ constexpr std::string_view kDeleteAllSessions = "DELETE FROM logged_users";
 constexpr std::string_view kDeleteExpiredSessions =
     "DELETE FROM logged_users WHERE expiration_date IS NULL OR expiration_date <= ?1";
 constexpr std::string_view kSelectLoggedUsers =
-    "SELECT u.id, u.username, u.email, u.active, u.verified, u.hashed_pswd, u.salt, "
+    "SELECT u.id, u.username, u.email, u.active, u.verified, u.hashed_pswd, u.salt, u.created_at, "
     "MAX(s.expiration_date) FROM logged_users AS s JOIN users_credentials AS u ON u.id = s.user_id "
     "WHERE s.expiration_date > ?1 GROUP BY u.id ORDER BY u.id";
 
@@ -87,7 +87,7 @@ std::vector<std::pair<domain::User, TimePoint>> SessionRepository::ListLogged(Ti
     std::vector<std::pair<domain::User, TimePoint>> logged;
     while (stmt.Step()) {
         domain::User user = detail::ReadUser(stmt, 0);
-        const TimePoint expiration = ReadExpiration(stmt, 7, "logged_users", user.id);
+        const TimePoint expiration = ReadExpiration(stmt, 8, "logged_users", user.id);
         logged.emplace_back(std::move(user), expiration);
     }
     return logged;

@@ -7,18 +7,24 @@ namespace zr::db {
 namespace {
 
 constexpr std::string_view kSelectSubmissionById =
-    "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions WHERE id = ?1";
+    "SELECT id, user_id, track_id, submit_date, status, model_id, has_scores, auto_eval, evaluator_id, author_label, "
+    "leaderboard_file "
+    "FROM challenge_submissions WHERE id = ?1";
 constexpr std::string_view kSelectSubmissionsOfUser =
-    "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions "
+    "SELECT id, user_id, track_id, submit_date, status, model_id, has_scores, auto_eval, evaluator_id, author_label, "
+    "leaderboard_file "
+    "FROM challenge_submissions "
     "WHERE user_id = ?1 ORDER BY submit_date, id";
 
 constexpr std::string_view kSelectSubmissionsFiltered =
-    "SELECT id, user_id, track_id, submit_date, status FROM challenge_submissions "
+    "SELECT id, user_id, track_id, submit_date, status, model_id, has_scores, auto_eval, evaluator_id, author_label, "
+    "leaderboard_file "
+    "FROM challenge_submissions "
     "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR track_id = ?2) "
     "AND (?3 IS NULL OR status = ?3) ORDER BY submit_date, id";
 constexpr std::string_view kInsertSubmission =
-    "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status, model_id, has_scores, "
+    "auto_eval, evaluator_id, author_label, leaderboard_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr std::string_view kUpdateSubmissionStatus = "UPDATE challenge_submissions SET status = ?2 WHERE id = ?1";
 // Stored datetimes sort as text; "" is before every one of them. The subquery says whether the
 // current job failed because of the platform (a failed job without kind: derived from its exit
@@ -53,6 +59,12 @@ domain::Submission ReadSubmission(const Statement& stmt) {
         throw DbError("challenge_submissions.status: unknown status '" + status + "' (id=" + submission.id + ")");
     }
     submission.status = *parsed;
+    submission.model_id = detail::ReadOptionalText(stmt, 5);
+    submission.has_scores = detail::ReadBool(stmt, 6);
+    submission.auto_eval = detail::ReadOptionalBool(stmt, 7);
+    submission.evaluator_id = detail::ReadOptionalInt(stmt, 8);
+    submission.author_label = detail::ReadOptionalText(stmt, 9);
+    submission.leaderboard_file = detail::ReadOptionalText(stmt, 10);
     return submission;
 }
 
@@ -114,6 +126,12 @@ void SubmissionRepository::Create(const domain::Submission& submission) {
     stmt.Bind(1, submission.id).Bind(2, submission.user_id).Bind(3, submission.track_id);
     detail::BindDateTime(stmt, 4, submission.submit_date);
     stmt.Bind(5, domain::ToString(submission.status));
+    detail::BindOptionalText(stmt, 6, submission.model_id);
+    detail::BindBool(stmt, 7, submission.has_scores);
+    detail::BindOptionalBool(stmt, 8, submission.auto_eval);
+    detail::BindOptionalInt(stmt, 9, submission.evaluator_id);
+    detail::BindOptionalText(stmt, 10, submission.author_label);
+    detail::BindOptionalText(stmt, 11, submission.leaderboard_file);
     stmt.Run();
 }
 

@@ -8,26 +8,26 @@ namespace zr::db {
 namespace {
 
 constexpr std::string_view kSelectUserById =
-    "SELECT id, username, email, active, verified, hashed_pswd, salt FROM users_credentials "
+    "SELECT id, username, email, active, verified, hashed_pswd, salt, created_at FROM users_credentials "
     "WHERE id = ?1";
 constexpr std::string_view kSelectUserByUsername =
-    "SELECT id, username, email, active, verified, hashed_pswd, salt FROM users_credentials "
+    "SELECT id, username, email, active, verified, hashed_pswd, salt, created_at FROM users_credentials "
     "WHERE username = ?1";
 constexpr std::string_view kSelectUserByEmail =
-    "SELECT id, username, email, active, verified, hashed_pswd, salt FROM users_credentials "
+    "SELECT id, username, email, active, verified, hashed_pswd, salt, created_at FROM users_credentials "
     "WHERE email = ?1";
 // Case-insensitive (ASCII) e-mail match; an exact match wins over a case-folded one.
 constexpr std::string_view kSelectUserByEmailNoCase =
-    "SELECT id, username, email, active, verified, hashed_pswd, salt FROM users_credentials "
+    "SELECT id, username, email, active, verified, hashed_pswd, salt, created_at FROM users_credentials "
     "WHERE email = ?1 COLLATE NOCASE ORDER BY email = ?1 DESC, id LIMIT 1";
 constexpr std::string_view kSelectAllUsers =
-    "SELECT id, username, email, active, verified, hashed_pswd, salt FROM users_credentials "
+    "SELECT id, username, email, active, verified, hashed_pswd, salt, created_at FROM users_credentials "
     "ORDER BY id";
 // The first implementation's tables have no AUTOINCREMENT: the id is computed inside the statement,
 // so that it is taken under the same write lock as the insert.
 constexpr std::string_view kInsertUser =
-    "INSERT INTO users_credentials (id, username, email, active, verified, hashed_pswd, salt) "
-    "SELECT COALESCE(MAX(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6 FROM users_credentials";
+    "INSERT INTO users_credentials (id, username, email, active, verified, hashed_pswd, salt, created_at) "
+    "SELECT COALESCE(MAX(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM users_credentials";
 constexpr std::string_view kUpdateVerified = "UPDATE users_credentials SET verified = ?2 WHERE id = ?1";
 constexpr std::string_view kUpdateActive = "UPDATE users_credentials SET active = ?2 WHERE id = ?1";
 constexpr std::string_view kUpdatePassword = "UPDATE users_credentials SET hashed_pswd = ?2, salt = ?3 WHERE id = ?1";
@@ -50,6 +50,13 @@ domain::User detail::ReadUser(const Statement& stmt, int first) {
     user.verified = stmt.Text(first + 4);
     user.hashed_pswd = stmt.Blob(first + 5);
     user.salt = stmt.Blob(first + 6);
+    // Informative only (v2's profile): a value another program stored in some other format reads
+    // as unknown rather than locking its owner out.
+    try {
+        user.created_at = ReadOptionalDateTime(stmt, first + 7, {"users_credentials", "created_at", ""});
+    } catch (const DbError&) {
+        user.created_at.reset();
+    }
     return user;
 }
 
@@ -90,6 +97,7 @@ domain::UserId UserRepository::Create(const domain::NewUser& user) {
     stmt.Bind(1, user.username).Bind(2, user.email);
     detail::BindBool(stmt, 3, user.active);
     stmt.Bind(4, user.verified).Bind(5, user.hashed_pswd).Bind(6, user.salt);
+    detail::BindOptionalDateTime(stmt, 7, user.created_at);
     stmt.Run();
     return conn_.LastInsertRowId();
 }

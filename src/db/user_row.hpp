@@ -5,7 +5,8 @@
 
 namespace zr::db::detail {
 
-// Reads id, username, email, active, verified, hashed_pswd, salt from columns first..first+6.
+// Reads id, username, email, active, verified, hashed_pswd, salt, created_at from columns
+// first..first+7.
 domain::User ReadUser(const Statement& stmt, int first);
 
 }  // namespace zr::db::detail

@@ -9,7 +9,7 @@ namespace {
 using S = SubmissionStatus;
 using J = JobState;
 
-constexpr std::array<std::pair<S, std::string_view>, 9> kStatusNames{{
+constexpr std::array<std::pair<S, std::string_view>, 12> kStatusNames{{
     {S::kUploading, "uploading"},
     {S::kUploaded, "uploaded"},
     {S::kOnQueue, "on_queue"},
@@ -19,28 +19,23 @@ constexpr std::array<std::pair<S, std::string_view>, 9> kStatusNames{{
     {S::kCompleted, "completed"},
     {S::kCanceled, "canceled"},
     {S::kFailed, "failed"},
+    {S::kNoEval, "no_eval"},
+    {S::kNoAutoEval, "no_auto_eval"},
+    {S::kExcluded, "excluded"},
 }};
 
 // The table of the header's comment, row by row.
-constexpr std::array<std::pair<S, S>, 18> kStatusMoves{{
-    {S::kUploading, S::kUploaded},
-    {S::kUploading, S::kInvalid},
-    {S::kUploading, S::kFailed},
-    {S::kUploaded, S::kOnQueue},
-    {S::kUploaded, S::kValidating},
-    {S::kUploaded, S::kInvalid},
-    {S::kValidating, S::kOnQueue},
-    {S::kValidating, S::kInvalid},
-    {S::kOnQueue, S::kEvaluating},
-    {S::kOnQueue, S::kCompleted},
-    {S::kOnQueue, S::kFailed},
-    {S::kOnQueue, S::kCanceled},
-    {S::kEvaluating, S::kCompleted},
-    {S::kEvaluating, S::kFailed},
-    {S::kEvaluating, S::kCanceled},
-    {S::kCompleted, S::kOnQueue},
-    {S::kFailed, S::kOnQueue},
-    {S::kCanceled, S::kOnQueue},
+constexpr std::array<std::pair<S, S>, 29> kStatusMoves{{
+    {S::kUploading, S::kUploaded},   {S::kUploading, S::kInvalid},    {S::kUploading, S::kFailed},
+    {S::kUploaded, S::kOnQueue},     {S::kUploaded, S::kValidating},  {S::kUploaded, S::kInvalid},
+    {S::kValidating, S::kOnQueue},   {S::kValidating, S::kInvalid},   {S::kOnQueue, S::kEvaluating},
+    {S::kOnQueue, S::kCompleted},    {S::kOnQueue, S::kFailed},       {S::kOnQueue, S::kCanceled},
+    {S::kEvaluating, S::kCompleted}, {S::kEvaluating, S::kFailed},    {S::kEvaluating, S::kCanceled},
+    {S::kCompleted, S::kOnQueue},    {S::kFailed, S::kOnQueue},       {S::kCanceled, S::kOnQueue},
+    {S::kUploaded, S::kNoEval},      {S::kUploaded, S::kNoAutoEval},  {S::kCompleted, S::kExcluded},
+    {S::kNoEval, S::kOnQueue},       {S::kNoEval, S::kCompleted},     {S::kNoEval, S::kExcluded},
+    {S::kNoAutoEval, S::kOnQueue},   {S::kNoAutoEval, S::kCompleted}, {S::kNoAutoEval, S::kExcluded},
+    {S::kExcluded, S::kCompleted},   {S::kExcluded, S::kOnQueue},
 }};
 
 constexpr std::array<std::pair<J, std::string_view>, 5> kJobStateNames{{

@@ -12,8 +12,14 @@
 //                       completed | failed                    its result came first (out of order) | not runnable
 //                       canceled                              an administrator canceled it
 //   evaluating          completed | failed | canceled         the worker's result, or a cancel
+//   uploaded            no_eval | no_auto_eval                nothing to queue: no evaluator | auto_eval off
 //   completed, failed,  on_queue                              queued again (zr submissions:evaluate, re-runs)
 //   canceled
+//   completed           excluded                              an organiser keeps it out of the leaderboards
+//   no_eval,            on_queue                              an organiser queues it (zr submissions:evaluate)
+//   no_auto_eval        completed                             an organiser publishes the client's scores
+//                       excluded                              an organiser keeps it out of the leaderboards
+//   excluded            completed | on_queue                  included again | evaluated again
 //   invalid             (nothing: final)
 //
 //   job state           moves to
@@ -39,12 +45,18 @@ enum class SubmissionStatus {
     kEvaluating,
     kCompleted,
     kCanceled,
-    kFailed
+    kFailed,
+    // The second API generation's (api-v2.md section 2.5): nothing to queue because the challenge
+    // has no evaluator, or because automatic evaluation is off; kept out of the leaderboards.
+    kNoEval,
+    kNoAutoEval,
+    kExcluded
 };
-inline constexpr std::array<SubmissionStatus, 9> kAllSubmissionStatuses = {
-    SubmissionStatus::kUploading,  SubmissionStatus::kUploaded, SubmissionStatus::kOnQueue,
-    SubmissionStatus::kValidating, SubmissionStatus::kInvalid,  SubmissionStatus::kEvaluating,
-    SubmissionStatus::kCompleted,  SubmissionStatus::kCanceled, SubmissionStatus::kFailed};
+inline constexpr std::array<SubmissionStatus, 12> kAllSubmissionStatuses = {
+    SubmissionStatus::kUploading,  SubmissionStatus::kUploaded,   SubmissionStatus::kOnQueue,
+    SubmissionStatus::kValidating, SubmissionStatus::kInvalid,    SubmissionStatus::kEvaluating,
+    SubmissionStatus::kCompleted,  SubmissionStatus::kCanceled,   SubmissionStatus::kFailed,
+    SubmissionStatus::kNoEval,     SubmissionStatus::kNoAutoEval, SubmissionStatus::kExcluded};
 
 // The stored word ("uploading", "on_queue", ...).
 std::string_view ToString(SubmissionStatus status);

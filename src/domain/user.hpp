@@ -24,6 +24,7 @@ struct User {
     std::string verified;
     std::vector<unsigned char> hashed_pswd;  // 32 bytes
     std::vector<unsigned char> salt;         // 32 bytes
+    std::optional<TimePoint> created_at;     // none for accounts older than schema version 7
 
     bool IsVerified() const { return verified == kVerifiedMarker; }
 };
@@ -36,6 +37,7 @@ struct NewUser {
     std::string verified;  // pending code, or "True"
     std::vector<unsigned char> hashed_pswd;
     std::vector<unsigned char> salt;
+    std::optional<TimePoint> created_at;
 };
 
 // A row of logged_users.

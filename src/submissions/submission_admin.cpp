@@ -86,7 +86,10 @@ std::string SubmissionAdmin::CreateFromArchive(domain::ChallengeId challenge_id,
     } catch (const std::exception& e) {
         throw Error::Message(ErrorKind::kInvalidInput, "Cannot read the archive " + zip.string(), e.what());
     }
-    std::string id = uploads_.CreateUnchecked(*user, *challenge, {zip.filename().string(), md5, false, {}});
+    CreateRequest request;
+    request.filename = zip.filename().string();
+    request.hash = md5;
+    std::string id = uploads_.CreateUnchecked(*user, *challenge, request);
     const storage::SubmissionStore& store = records_.store();
     {
         std::lock_guard lock(records_.Lock(id));

@@ -20,12 +20,18 @@ struct PartInfo {
     std::string file_hash;  // md5, 32 lower-case hex digits
 };
 
-// Body of POST /challenges/{id}/submission/create.
+// Body of POST /challenges/{id}/submission/create, or of the second generation's
+// POST /users/{username}/submissions/create (api-v2.md P1-e) with its extra fields.
 struct CreateRequest {
     std::string filename;
     std::string hash;  // md5 of the whole archive
     bool multipart = false;
     std::vector<PartInfo> index;  // multipart only, in merge order
+    // Second generation only (none / false from the first's route).
+    std::optional<std::string> model_id;
+    bool has_scores = false;
+    std::optional<std::string> author_label;
+    std::optional<std::string> leaderboard_file;  // the client's entry file, relative to input/
 };
 
 // Answer of the upload routes: {"completed", "remaining"}.

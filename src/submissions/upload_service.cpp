@@ -118,7 +118,17 @@ std::string UploadService::InsertWithFolder(const domain::User& owner, const dom
         auto conn = records_.db().Acquire();
         db::Transaction transaction(*conn);
         if (check_limits) CheckLimits(*conn, owner, challenge.id);
-        db::SubmissionRepository(*conn).Create({id, owner.id, challenge.id, now, SubmissionStatus::kUploading});
+        domain::Submission row;
+        row.id = id;
+        row.user_id = owner.id;
+        row.track_id = challenge.id;
+        row.submit_date = now;
+        row.status = SubmissionStatus::kUploading;
+        row.model_id = request.model_id;
+        row.has_scores = request.has_scores;
+        row.author_label = request.author_label;
+        row.leaderboard_file = request.leaderboard_file;
+        db::SubmissionRepository(*conn).Create(row);
         transaction.Commit();
     } catch (...) {
         store.DiscardStaging(id);

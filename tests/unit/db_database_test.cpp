@@ -65,7 +65,7 @@ TEST(DbDatabase, FreshFileHasEveryTableAtLatestVersion) {
     TempDir dir;
     Database db(dir.path() / "zerospeech.db");
     EXPECT_EQ(db.SchemaVersion(), Database::LatestSchemaVersion());
-    EXPECT_EQ(Database::LatestSchemaVersion(), 6);
+    EXPECT_EQ(Database::LatestSchemaVersion(), 7);
     auto conn = db.Acquire();
     for (const auto& table : kLegacyTables) EXPECT_EQ(CountRows(*conn, table), 0) << table;
     EXPECT_EQ(CountRows(*conn, "leaderboards"), 0);
@@ -73,6 +73,9 @@ TEST(DbDatabase, FreshFileHasEveryTableAtLatestVersion) {
     EXPECT_TRUE(IndexExists(*conn, "ix_challenge_submissions_user_id"));
     EXPECT_EQ(CountRows(*conn, "workers"), 0);
     EXPECT_TRUE(IndexExists(*conn, "ix_workers_last_seen"));
+    EXPECT_EQ(CountRows(*conn, "models"), 0);
+    EXPECT_TRUE(IndexExists(*conn, "ix_models_user_id"));
+    EXPECT_TRUE(IndexExists(*conn, "ix_challenge_submissions_model_id"));
 }
 
 TEST(DbDatabase, FreshSchemaTextEqualsLegacySchemaText) {
@@ -87,7 +90,7 @@ TEST(DbDatabase, FreshSchemaTextEqualsLegacySchemaText) {
     EXPECT_EQ(SchemaOf(*fresh_conn, "users_credentials"),
               "CREATE TABLE users_credentials (\n\tid INTEGER NOT NULL, \n\tusername VARCHAR, \n\temail "
               "VARCHAR, \n\tactive BOOLEAN, \n\tverified VARCHAR, \n\thashed_pswd BLOB, \n\tsalt BLOB, "
-              "\n\tPRIMARY KEY (id), \n\tUNIQUE (username), \n\tUNIQUE (email)\n)");
+              "created_at DATETIME, \n\tPRIMARY KEY (id), \n\tUNIQUE (username), \n\tUNIQUE (email)\n)");
 }
 
 TEST(DbDatabase, EveryConnectionUsesWalBusyTimeoutAndNormalSync) {

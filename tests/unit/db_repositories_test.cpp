@@ -328,7 +328,9 @@ TEST_F(DbFixture, MalformedStoredDateIsADbErrorNamingTheCell) {
         EXPECT_NE(what.find("challenges.start_date"), std::string::npos) << what;
         EXPECT_NE(what.find("id=7"), std::string::npos) << what;
     }
-    conn.Exec("INSERT INTO challenge_submissions VALUES ('s1', 1, 7, 'yesterday', 'uploaded')");
+    conn.Exec(
+        "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) "
+        "VALUES ('s1', 1, 7, 'yesterday', 'uploaded')");
     EXPECT_THROW(SubmissionRepository(conn).Find("s1"), DbError);
     UserRepository(conn).Create(MakeUser("u1", "u1@example.org"));
     conn.Exec("INSERT INTO logged_users VALUES ('tok', 1, 'soon')");

@@ -16,12 +16,16 @@ using J = JobState;
 
 // The header comment's submission table, row by row.
 const std::set<std::pair<S, S>> kExpectedMoves = {
-    {S::kUploading, S::kUploaded},   {S::kUploading, S::kInvalid},   {S::kUploading, S::kFailed},
-    {S::kUploaded, S::kOnQueue},     {S::kUploaded, S::kValidating}, {S::kUploaded, S::kInvalid},
-    {S::kValidating, S::kOnQueue},   {S::kValidating, S::kInvalid},  {S::kOnQueue, S::kEvaluating},
-    {S::kOnQueue, S::kCompleted},    {S::kOnQueue, S::kFailed},      {S::kOnQueue, S::kCanceled},
-    {S::kEvaluating, S::kCompleted}, {S::kEvaluating, S::kFailed},   {S::kEvaluating, S::kCanceled},
-    {S::kCompleted, S::kOnQueue},    {S::kFailed, S::kOnQueue},      {S::kCanceled, S::kOnQueue},
+    {S::kUploading, S::kUploaded},   {S::kUploading, S::kInvalid},    {S::kUploading, S::kFailed},
+    {S::kUploaded, S::kOnQueue},     {S::kUploaded, S::kValidating},  {S::kUploaded, S::kInvalid},
+    {S::kValidating, S::kOnQueue},   {S::kValidating, S::kInvalid},   {S::kOnQueue, S::kEvaluating},
+    {S::kOnQueue, S::kCompleted},    {S::kOnQueue, S::kFailed},       {S::kOnQueue, S::kCanceled},
+    {S::kEvaluating, S::kCompleted}, {S::kEvaluating, S::kFailed},    {S::kEvaluating, S::kCanceled},
+    {S::kCompleted, S::kOnQueue},    {S::kFailed, S::kOnQueue},       {S::kCanceled, S::kOnQueue},
+    {S::kUploaded, S::kNoEval},      {S::kUploaded, S::kNoAutoEval},  {S::kCompleted, S::kExcluded},
+    {S::kNoEval, S::kOnQueue},       {S::kNoEval, S::kCompleted},     {S::kNoEval, S::kExcluded},
+    {S::kNoAutoEval, S::kOnQueue},   {S::kNoAutoEval, S::kCompleted}, {S::kNoAutoEval, S::kExcluded},
+    {S::kExcluded, S::kCompleted},   {S::kExcluded, S::kOnQueue},
 };
 
 const std::set<std::pair<J, J>> kExpectedJobMoves = {
@@ -55,10 +59,13 @@ TEST(SubmissionStatusTable, StatusesLeadingToAreTheTableReadBackwards) {
 
 TEST(SubmissionStatusTable, InvalidIsFinalAndEvaluationsEndInReQueueableStatuses) {
     for (S to : kAllSubmissionStatuses) EXPECT_FALSE(IsLegalTransition(S::kInvalid, to)) << ToString(to);
-    for (S end : {S::kCompleted, S::kFailed, S::kCanceled}) {
+    for (S end : {S::kFailed, S::kCanceled}) {
         for (S to : kAllSubmissionStatuses) {
             EXPECT_EQ(IsLegalTransition(end, to), to == S::kOnQueue) << ToString(end) << " -> " << ToString(to);
         }
+    }
+    for (S to : kAllSubmissionStatuses) {
+        EXPECT_EQ(IsLegalTransition(S::kCompleted, to), to == S::kOnQueue || to == S::kExcluded) << ToString(to);
     }
     for (S status : kAllSubmissionStatuses) EXPECT_FALSE(IsLegalTransition(status, status)) << ToString(status);
 }
@@ -71,6 +78,7 @@ TEST(SubmissionStatusTable, NamesRoundTrip) {
     }
     EXPECT_EQ(names.size(), kAllSubmissionStatuses.size());
     EXPECT_EQ(ToString(S::kOnQueue), "on_queue");
+    EXPECT_EQ(ToString(S::kNoAutoEval), "no_auto_eval");
     EXPECT_FALSE(ParseSubmissionStatus("Uploaded"));
     EXPECT_FALSE(ParseSubmissionStatus(""));
     EXPECT_FALSE(ParseSubmissionStatus("done"));

@@ -1,0 +1,79 @@
+#include "api/v2_json.hpp"
+
+#include <string>
+
+namespace zr::api::v2 {
+namespace {
+
+nlohmann::json TextOrNull(const std::optional<std::string>& text) {
+    return text ? nlohmann::json(*text) : nlohmann::json();
+}
+
+}  // namespace
+
+std::string IsoDateTime(TimePoint time) {
+    std::string text = FormatDateTime(time);  // "YYYY-MM-DD HH:MM:SS.ffffff"
+    if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
+    return text;
+}
+
+nlohmann::json IsoDateTimeOrNull(const std::optional<TimePoint>& time) {
+    return time ? nlohmann::json(IsoDateTime(*time)) : nlohmann::json();
+}
+
+nlohmann::json BenchmarkJson(const domain::Challenge& challenge) {
+    nlohmann::json out = nlohmann::json::object();
+    out["label"] = challenge.label;
+    out["start_date"] = FormatDate(challenge.start_date);
+    out["end_date"] = challenge.end_date ? nlohmann::json(FormatDate(*challenge.end_date)) : nlohmann::json();
+    out["active"] = challenge.active;
+    out["url"] = challenge.url;
+    out["evaluator"] = challenge.evaluator ? nlohmann::json(*challenge.evaluator) : nlohmann::json();
+    out["auto_eval"] = challenge.auto_eval;
+    return out;
+}
+
+nlohmann::json ModelJson(const domain::Model& model) {
+    nlohmann::json out = nlohmann::json::object();
+    out["id"] = model.id;
+    out["user_id"] = model.user_id;
+    out["created_at"] = IsoDateTimeOrNull(model.created_at);
+    out["description"] = model.description;
+    out["gpu_budget"] = TextOrNull(model.gpu_budget);
+    out["train_set"] = model.train_set;
+    out["authors"] = model.authors;
+    out["institution"] = model.institution;
+    out["team"] = TextOrNull(model.team);
+    out["paper_url"] = TextOrNull(model.paper_url);
+    out["code_url"] = TextOrNull(model.code_url);
+    return out;
+}
+
+nlohmann::json SubmissionJson(const domain::Submission& submission, const domain::Challenge& challenge,
+                              bool with_user) {
+    nlohmann::json out = nlohmann::json::object();
+    out["id"] = submission.id;
+    if (with_user) out["user_id"] = submission.user_id;
+    out["benchmark_id"] = challenge.label;
+    out["model_id"] = TextOrNull(submission.model_id);
+    out["submit_date"] = IsoDateTime(submission.submit_date);
+    out["status"] = domain::ToString(submission.status);
+    out["auto_eval"] = submission.EffectiveAutoEval(challenge);
+    out["has_scores"] = submission.has_scores;
+    const auto evaluator = submission.EffectiveEvaluator(challenge);
+    out["evaluator_id"] = evaluator ? nlohmann::json(*evaluator) : nlohmann::json();
+    out["author_label"] = TextOrNull(submission.author_label);
+    return out;
+}
+
+nlohmann::json LeaderboardJson(const domain::Leaderboard& board, std::string_view challenge_label) {
+    nlohmann::json out = nlohmann::json::object();
+    out["label"] = board.label;
+    out["benchmark_id"] = challenge_label;
+    out["archived"] = board.archived;
+    out["static_files"] = board.static_files;
+    out["sorting_key"] = board.sorting_key.empty() ? nlohmann::json() : nlohmann::json(board.sorting_key);
+    return out;
+}
+
+}  // namespace zr::api::v2
