@@ -48,6 +48,9 @@ http::Authenticator MakeAuthenticator(ApiContext& ctx) {
                 return UserCaller(ctx, request, accounts::AuthLevel::kAnySession);
             case http::Auth::kActiveUser:
                 return UserCaller(ctx, request, accounts::AuthLevel::kActiveUser);
+            case http::Auth::kOptionalUser:
+                if (!BearerToken(request)) return {};
+                return UserCaller(ctx, request, accounts::AuthLevel::kActiveUser);
             case http::Auth::kWorkerToken:
                 ctx.transfer.Authorize(BearerToken(request));
                 return {};
@@ -67,6 +70,11 @@ const accounts::Caller& CallerOf(const http::Request& request) {
                             "no user authentication declared for " + request.path);
     }
     return *caller;
+}
+
+const accounts::Caller* OptionalCallerOf(const http::Request& request) {
+    RequireAuthenticated(request);
+    return std::any_cast<accounts::Caller>(&request.caller);
 }
 
 void RequireAuthenticated(const http::Request& request) {

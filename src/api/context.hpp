@@ -50,6 +50,8 @@ http::Authenticator MakeAuthenticator(ApiContext& ctx);
 // The caller the route's declared authentication found; rethrows its error (401, 406...) when it
 // failed. Only for routes declaring kSession or kActiveUser.
 const accounts::Caller& CallerOf(const http::Request& request);
+// The caller of an Auth::kOptionalUser route: nullptr when no token was sent (a bad one throws).
+const accounts::Caller* OptionalCallerOf(const http::Request& request);
 // Rethrows the error of the route's declared authentication, if it failed.
 void RequireAuthenticated(const http::Request& request);
 

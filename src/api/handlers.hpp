@@ -75,6 +75,19 @@ http::Response MetricsText(ApiContext& ctx, http::Request& request);
 // v2_model_handlers.cpp
 
 // v2_submission_handlers.cpp
+// The caller of a /users/{username}/... route, who must be that user (403 {"detail": "Operation
+// not allowed"} otherwise).
+const accounts::Caller& PathUserOf(const http::Request& request);
+http::Response CreateSubmissionV2(ApiContext& ctx, http::Request& request, Fields body);
+// The check of POST /submissions/{id}/content/add before its body (UploadService::PrepareUpload).
+std::shared_ptr<http::UploadTarget> PrepareContentAdd(ApiContext& ctx, http::Request& request);
+http::Response AddContent(ApiContext& ctx, http::Request& request);
+http::Response ContentStatus(ApiContext& ctx, http::Request& request);
+http::Response SubmissionInfo(ApiContext& ctx, http::Request& request);
+http::Response SubmissionScoresV2(ApiContext& ctx, http::Request& request);
+http::Response ListPublishedSubmissions(ApiContext& ctx, http::Request& request);
+http::Response ListOwnSubmissionsV2(ApiContext& ctx, http::Request& request);
+http::Response RemoveSubmission(ApiContext& ctx, http::Request& request);
 
 // v2_leaderboard_handlers.cpp
 

@@ -150,6 +150,16 @@ http::Router BuildRouter(ApiContext& ctx) {
     // v2: models and benchmarks (1.3 P1-c/d, 1.4 rows 9, 13-20).
 
     // v2: submissions (1.3 P1-e/f/g, 1.4 rows 11, 21-26).
+    const Options optional_user{.auth = Auth::kOptionalUser};
+    table.AddJson(Method::kPost, "/users/{username}/submissions/create", CreateSubmissionV2, user);
+    table.Add(Method::kGet, "/users/{username}/submissions/list", ListOwnSubmissionsV2, user);
+    table.AddUpload(Method::kPost, "/submissions/{submission_id}/content/add", PrepareContentAdd, AddContent,
+                    {.auth = Auth::kActiveUser, .max_body = part_body});
+    table.Add(Method::kGet, "/submissions/{submission_id}/content/status", ContentStatus);
+    table.Add(Method::kGet, "/submissions/{submission_id}/info", SubmissionInfo, optional_user);
+    table.Add(Method::kGet, "/submissions/{submission_id}/scores", SubmissionScoresV2, optional_user);
+    table.Add(Method::kGet, "/submissions/list", ListPublishedSubmissions);
+    table.Add(Method::kDelete, "/submissions/{submission_id}/remove", RemoveSubmission, user);
 
     // v2: leaderboards (1.4 rows 27-31).
 

@@ -125,7 +125,9 @@ std::shared_ptr<http::UploadTarget> PrepareSubmissionUpload(ApiContext& ctx, htt
 // this needs, nothing is looked up again.
 http::Response UploadSubmissionPart(ApiContext& ctx, http::Request& request) {
     const auto& upload = UploadOf<PartUpload>(request);
+    // The zrc client names its file field "file": one upload engine takes both names.
     const http::UploadedFile* file = FileField(request, "file_data");
+    if (file == nullptr) file = FileField(request, "file");
     if (file == nullptr) throw Error::Validation({{{"body", "file_data"}, "field required", "value_error.missing"}});
     const submissions::ReceivedFile received{file->path, file->size, file->md5};
     return http::Response::Json(200, ToJson(ctx.uploads.AcceptPart(upload.ticket(), received)));

@@ -17,4 +17,17 @@ submissions::CreateRequest ParseCreateRequest(const http::Request& request);
 // did: malformed JSON is a 422 even without a token).
 submissions::CreateRequest ParseCreateRequest(Fields body);
 
+// The body of the second generation's POST /users/{username}/submissions/create (api-v2.md
+// P1-e): model_id, benchmark_id (a challenge label), author_label, filename, hash (str),
+// has_scores, multipart (bool) required; index (list | null) of {"filename": str, "filesize":
+// int >= 0, "filehash": str}; leaderboard (str | null). Same rules and 422s as above.
+struct SecondGenerationCreate {
+    std::string benchmark_label;
+    submissions::CreateRequest request;
+};
+SecondGenerationCreate ParseSecondGenerationCreate(Fields body);
+// A 422 of the submissions service with the index keys as the second generation names them
+// ("file_name" -> "filename", ...); any other error as it is.
+Error WithSecondGenerationKeys(const Error& error);
+
 }  // namespace zr::api

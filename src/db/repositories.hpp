@@ -124,6 +124,9 @@ public:
     // Moves the submission to `to` when the transition table (domain/submission_status.hpp)
     // allows it from its current status, in one conditional UPDATE; returns whether it did.
     bool Move(std::string_view id, domain::SubmissionStatus to);
+    // Deletes the row if it is still uploading (a participant withdrawing an unfinished upload);
+    // returns whether it did.
+    bool DeleteUploading(std::string_view id);
     // Sets the status whatever it was: an administrator's forced change, the one way around the
     // table.
     void ForceStatus(std::string_view id, domain::SubmissionStatus status);

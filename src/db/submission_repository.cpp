@@ -25,6 +25,8 @@ constexpr std::string_view kSelectSubmissionsFiltered =
 constexpr std::string_view kInsertSubmission =
     "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status, model_id, has_scores, "
     "auto_eval, evaluator_id, author_label, leaderboard_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr std::string_view kDeleteUploadingSubmission =
+    "DELETE FROM challenge_submissions WHERE id = ?1 AND status = 'uploading'";
 constexpr std::string_view kUpdateSubmissionStatus = "UPDATE challenge_submissions SET status = ?2 WHERE id = ?1";
 // Stored datetimes sort as text; "" is before every one of them. The subquery says whether the
 // current job failed because of the platform (a failed job without kind: derived from its exit
@@ -133,6 +135,13 @@ void SubmissionRepository::Create(const domain::Submission& submission) {
     detail::BindOptionalText(stmt, 10, submission.author_label);
     detail::BindOptionalText(stmt, 11, submission.leaderboard_file);
     stmt.Run();
+}
+
+bool SubmissionRepository::DeleteUploading(std::string_view id) {
+    auto stmt = conn_.Prepare(kDeleteUploadingSubmission);
+    stmt.Bind(1, id);
+    stmt.Run();
+    return conn_.Changes() > 0;
 }
 
 void SubmissionRepository::ForceStatus(std::string_view id, domain::SubmissionStatus status) {

@@ -34,6 +34,7 @@ enum class Auth {
     kNone,          // public
     kSession,       // any valid login session (logout)
     kActiveUser,    // a session of an active, verified user
+    kOptionalUser,  // as kActiveUser when a bearer token is sent; anonymous without one
     kWorkerToken,   // remote evaluation workers' shared secret
     kMetricsToken,  // the operators' /metrics token (when one is set)
 };

@@ -128,7 +128,10 @@ void SubmissionStore::CreateStaging(const NewSubmissionFolder& folder) const {
     fs_.CreateDirs(root_);
     if (!fs_.CreateDir(dir)) throw std::runtime_error("staging folder exists: " + dir.string());
     try {
-        const nlohmann::json info = {{"user", folder.username}, {"track", folder.track_label}, {"submission_id", id}};
+        nlohmann::json info = {{"user", folder.username}, {"track", folder.track_label}, {"submission_id", id}};
+        if (folder.extra_info.is_object()) {
+            for (const auto& [key, value] : folder.extra_info.items()) info.emplace(key, value);
+        }
         WriteNewFile(dir / "info.json", info.dump());
         fs_.CreateDir(dir / "scores");
         fs_.CreateDir(dir / "input");
@@ -162,6 +165,11 @@ void SubmissionStore::Publish(std::string_view id) const {
 }
 
 void SubmissionStore::DiscardStaging(std::string_view id) const { fs_.RemoveAll(StagingFolder(id)); }
+
+void SubmissionStore::Unpublish(std::string_view id) const {
+    fs_.Rename(Folder(id), StagingFolder(id));
+    fs_.SyncDir(root_);
+}
 
 std::pair<int, int> SubmissionStore::RecoverStaging(const std::function<bool(std::string_view)>& exists) const {
     std::pair<int, int> counts{0, 0};

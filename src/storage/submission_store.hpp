@@ -64,6 +64,7 @@ struct NewSubmissionFolder {
     bool multipart = false;
     std::string archive_hash;         // single-part: written to archive.hash
     std::vector<ManifestPart> index;  // multipart: the manifest's index
+    nlohmann::json extra_info;        // keys added to info.json (an object; null: none)
 };
 
 // "[YYYY-MM-DD HH:MM:SS] text" (local time), the out.log line form.
@@ -99,6 +100,10 @@ public:
     void Publish(std::string_view id) const;
     // Removes a staging folder (no error if absent).
     void DiscardStaging(std::string_view id) const;
+    // Publish undone (the folder back under its staging name, synced): the first step of removing
+    // a submission, so that a crash before its row is gone leaves what RecoverStaging publishes
+    // again, and one after it what RecoverStaging removes.
+    void Unpublish(std::string_view id) const;
     // After a crash: publishes each staging folder whose submission `exists` (its row was
     // committed), removes the others. Returns {published, removed}.
     std::pair<int, int> RecoverStaging(const std::function<bool(std::string_view id)>& exists) const;

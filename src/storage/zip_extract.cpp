@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include <cerrno>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -105,15 +106,33 @@ private:
         const char* raw_name = zip_get_name(za_, index, ZIP_FL_ENC_GUESS);
         if (raw_name == nullptr) Refuse("an entry name cannot be read");
         const std::string_view name(raw_name);
-        const fs::path target = destination_ / SafeRelativePath(name);
+        const fs::path relative = SafeRelativePath(name);
+        const fs::path target = destination_ / relative;
         CheckFileType(za_, index, name);
         ++result_.entries;
+        if (IsRepeat(index, name, relative)) return;
         if (name.back() == '/' || name.back() == '\\') {
             MakeFolders(target, name);
             return;
         }
         MakeFolders(target.parent_path(), name);
         WriteEntry(index, name, target);
+    }
+
+    // An entry named like an earlier one: the zrc client writes some files twice (its sLM21
+    // archives), with the same bytes, and the copy is skipped; a second entry with other bytes
+    // makes the archive ambiguous and is refused. Size and CRC-32 from the central directory.
+    bool IsRepeat(zip_uint64_t index, std::string_view name, const fs::path& relative) {
+        zip_stat_t stat;
+        zip_stat_init(&stat);
+        if (zip_stat_index(za_, index, 0, &stat) != 0) Refuse("entry '" + std::string(name) + "' cannot be read");
+        const std::pair<zip_uint64_t, zip_uint32_t> content{stat.size, stat.crc};
+        const auto [it, first] = seen_.emplace(relative.generic_string(), content);
+        if (first) return false;
+        if (it->second != content) {
+            Refuse("entry '" + std::string(name) + "' appears twice in the archive with different contents");
+        }
+        return true;
     }
 
     // A folder that cannot be made because a file of an earlier entry has its name is the
@@ -172,6 +191,7 @@ private:
     std::uint64_t archive_size_;
     std::unique_ptr<char[]> buffer_;  // not zero-filled: only what zip_fread wrote is used
     UnzipResult result_;
+    std::map<std::string, std::pair<zip_uint64_t, zip_uint32_t>> seen_;  // entry path -> size, CRC-32
 };
 
 }  // namespace

@@ -76,7 +76,44 @@ std::vector<std::string> SubmissionReads::LogLines(const domain::User& user, std
 }
 
 nlohmann::json SubmissionReads::Scores(const domain::User& user, std::string_view submission_id) {
-    const domain::Submission submission = records_.Locate(user, std::nullopt, submission_id);
+    return ScoresOfSubmission(records_.Locate(user, std::nullopt, submission_id));
+}
+
+nlohmann::json SubmissionReads::ScoresOf(const domain::User* user, std::string_view submission_id) {
+    const domain::Submission submission = records_.Find(submission_id);
+    const bool mine = user != nullptr && submission.user_id == user->id;
+    if (!mine && submission.status != SubmissionStatus::kCompleted) throw detail::UnknownSubmission(submission_id);
+    return ScoresOfSubmission(submission);
+}
+
+SubmissionView SubmissionReads::Find(std::string_view submission_id) {
+    SubmissionView view{records_.Find(submission_id), {}, {}, std::nullopt, {}, std::nullopt};
+    auto conn = records_.db().Acquire();
+    db::ReadTransaction snapshot(*conn);
+    if (auto challenge = db::ChallengeRepository(*conn).Find(view.submission.track_id)) {
+        view.challenge = std::move(*challenge);
+    } else {
+        view.challenge.id = view.submission.track_id;
+    }
+    if (auto owner = db::UserRepository(*conn).FindById(view.submission.user_id)) view.username = owner->username;
+    return view;
+}
+
+std::vector<SubmissionView> SubmissionReads::ListPublished() {
+    auto conn = records_.db().Acquire();
+    db::ReadTransaction snapshot(*conn);
+    const auto challenges = ChallengesById(*conn);
+    std::vector<SubmissionView> views;
+    for (auto& submission :
+         db::SubmissionRepository(*conn).List(std::nullopt, std::nullopt, SubmissionStatus::kCompleted)) {
+        const domain::ChallengeId challenge_id = submission.track_id;
+        views.push_back(
+            {std::move(submission), {}, detail::ChallengeOf(challenges, challenge_id), std::nullopt, {}, std::nullopt});
+    }
+    return views;
+}
+
+nlohmann::json SubmissionReads::ScoresOfSubmission(const domain::Submission& submission) {
     const storage::SubmissionStore& store = records_.store();
     const std::string& id = submission.id;
     std::vector<domain::Leaderboard> leaderboards;

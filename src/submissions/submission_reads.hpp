@@ -35,7 +35,18 @@ public:
     // or canceled (domain::WhichScoresShown).
     nlohmann::json Scores(const domain::User& user, std::string_view submission_id);
 
+    // Second generation's public reads. Any submission with its challenge (404 {"message"}
+    // unknown), for GET /submissions/{id}/content/status and the owner's /info.
+    SubmissionView Find(std::string_view submission_id);
+    // Published submissions (status completed), ordered by submit_date.
+    std::vector<SubmissionView> ListPublished();
+    // The scores of a submission anyone may see: `user`'s own, or a published one (404 otherwise,
+    // as if it did not exist).
+    nlohmann::json ScoresOf(const domain::User* user, std::string_view submission_id);
+
 private:
+    nlohmann::json ScoresOfSubmission(const domain::Submission& submission);
+
     Records& records_;
 };
 

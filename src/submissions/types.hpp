@@ -40,6 +40,12 @@ struct UploadState {
     std::vector<std::string> remaining;  // manifest order
 };
 
+// Which generation's route a part comes through: the second (POST /submissions/{id}/content/add,
+// the zrc client) answers a part sent again after the upload completed with the same bytes as
+// received (zrc re-sends whatever it did not see acknowledged), and its refusals point to
+// `zrc submit --resume`. The first keeps its answers (400 once the upload is complete).
+enum class UploadRoute { kFirstGeneration, kSecondGeneration };
+
 // A part request that passed every check before its body was read (UploadService::PrepareUpload):
 // the submission located and owned by the caller (its row read once), the part it will receive
 // and the md5 that part must have. AcceptPart consumes it: nothing is looked up twice.
@@ -48,6 +54,9 @@ struct UploadTicket {
     std::string part_name;
     std::string expected_md5;  // lower case: the manifest item's (multipart) or archive.hash
     bool multipart = false;
+    UploadRoute route = UploadRoute::kFirstGeneration;
+    // Second generation: the upload had completed when the request came (a re-send).
+    bool after_completion = false;
 };
 
 // A received part, as the HTTP transport left it on disk.

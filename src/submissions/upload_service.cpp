@@ -28,6 +28,20 @@ Error UnknownPart(std::string_view part_name) {
                           "ValueError: part '" + std::string(part_name) + "' is not in the submission's index");
 }
 
+// What the zrc client's user can do about a part that does not match its submission: the client
+// re-zips on a fresh run, and a new zip differs from the registered one even with the same content.
+constexpr std::string_view kResumeHint =
+    " If the archive was made again, resume the original upload instead (zrc submit --resume <work dir>), "
+    "or remove submission_id from meta.yaml to submit it as a new submission.";
+
+Error NotOpen(const domain::Challenge& challenge, Date today) {
+    if (challenge.active && today < challenge.start_date) {
+        return Error::Message(ErrorKind::kNotFound, "The Challenge " + challenge.label + " is not open yet (starts " +
+                                                        FormatDate(challenge.start_date) + ")");
+    }
+    return Error::Message(ErrorKind::kNotFound, "The Challenge " + challenge.label + " is not active");
+}
+
 Error LimitReached(const std::string& what, unsigned limit) {
     return Error::Message(ErrorKind::kRateLimited, "You have reached the limit of " + std::to_string(limit) +
                                                        " submissions " + what + " to this challenge");
@@ -76,6 +90,35 @@ std::string UploadService::Create(const domain::User& owner, domain::ChallengeId
     return InsertWithFolder(owner, *challenge, normalized, true);
 }
 
+std::string UploadService::CreateByLabel(const domain::User& owner, std::string_view challenge_label,
+                                         const CreateRequest& request) {
+    CreateRequest normalized = request;
+    if (auto issues = detail::ValidateCreateRequest(normalized); !issues.empty()) {
+        throw Error::Validation(std::move(issues));
+    }
+    std::optional<domain::Challenge> challenge;
+    {
+        auto conn = records_.db().Acquire();
+        challenge = db::ChallengeRepository(*conn).FindByLabel(challenge_label);
+        if (challenge && normalized.model_id) CheckModel(*conn, owner, *normalized.model_id);
+    }
+    if (!challenge) {
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no challenge with the following id: " + std::string(challenge_label));
+    }
+    const Date today = LocalDate(records_.clock().Now());
+    if (!challenge->IsOpen(today)) throw NotOpen(*challenge, today);
+    return InsertWithFolder(owner, *challenge, normalized, true);
+}
+
+void UploadService::CheckModel(db::Connection& conn, const domain::User& owner, const std::string& model_id) const {
+    const auto model = db::ModelRepository(conn).Find(model_id);
+    if (!model) throw Error::Message(ErrorKind::kNotFound, "There is no model with the following id: " + model_id);
+    if (model->user_id != owner.id) {
+        throw Error::Message(ErrorKind::kForbidden, "Model " + model_id + " does not belong to you");
+    }
+}
+
 std::string UploadService::CreateUnchecked(const domain::User& owner, const domain::Challenge& challenge,
                                            const CreateRequest& request) {
     return InsertWithFolder(owner, challenge, request, false);
@@ -112,6 +155,16 @@ std::string UploadService::InsertWithFolder(const domain::User& owner, const dom
     folder.multipart = request.multipart;
     folder.archive_hash = request.hash;
     for (const auto& part : request.index) folder.index.push_back({part.file_name, part.file_size, part.file_hash});
+    if (request.model_id) {
+        // A second-generation submission: its info.json also carries what that generation kept
+        // there (api-v2.md section 4.5); readers of the first ignore the extra keys.
+        folder.extra_info = {{"model_id", *request.model_id},
+                             {"benchmark_label", challenge.label},
+                             {"created_at", FormatDateTime(now)},
+                             {"leaderboard_entry", request.leaderboard_file.value_or("")},
+                             {"author_label", request.author_label.value_or("")},
+                             {"has_scores", request.has_scores}};
+    }
     const std::string& id = folder.submission_id;
     store.CreateStaging(folder);
     try {
@@ -155,15 +208,21 @@ std::string UploadService::InsertWithFolder(const domain::User& owner, const dom
 
 // --- Parts ---------------------------------------------------------------------------------------
 
-UploadTicket UploadService::PrepareUpload(const domain::User& user, domain::ChallengeId challenge_id,
+UploadTicket UploadService::PrepareUpload(const domain::User& user, std::optional<domain::ChallengeId> challenge_id,
                                           std::string_view submission_id, std::string_view part_name,
-                                          std::optional<std::uint64_t> declared_bytes) {
+                                          std::optional<std::uint64_t> declared_bytes, UploadRoute route) {
     const storage::SubmissionStore& store = records_.store();
     UploadTicket ticket;
+    ticket.route = route;
     ticket.submission = records_.Locate(user, challenge_id, submission_id);
     const std::string& id = ticket.submission.id;
-    if (ticket.submission.status != SubmissionStatus::kUploading || !store.HasUploadLock(id)) {
-        throw detail::NoMoreParts(id);
+    const SubmissionStatus status = ticket.submission.status;
+    if (status != SubmissionStatus::kUploading || !store.HasUploadLock(id)) {
+        // A refused archive or a canceled upload takes nothing, not even a re-send.
+        const bool resend = route == UploadRoute::kSecondGeneration && status != SubmissionStatus::kInvalid &&
+                            status != SubmissionStatus::kCanceled && UploadStatusOf(id).completed;
+        if (!resend) throw detail::NoMoreParts(id);
+        ticket.after_completion = true;
     }
     if (!IsPlainFileName(part_name)) throw BadPartName(part_name);
     ticket.part_name = std::string(part_name);
@@ -177,7 +236,7 @@ UploadTicket UploadService::PrepareUpload(const domain::User& user, domain::Chal
         if (!hash) throw detail::NoMoreParts(id);
         ticket.expected_md5 = ToLower(*hash);
     }
-    if (declared_bytes) {
+    if (declared_bytes && !ticket.after_completion) {
         store.file_system().EnsureRoom(store.root(), *declared_bytes, settings_.health_min_free_disk);
     }
     return ticket;
@@ -192,9 +251,13 @@ void UploadService::DiscardSpoolFile(const fs::path& path) const noexcept { reco
 UploadState UploadService::AcceptPart(const UploadTicket& ticket, const ReceivedFile& file) {
     const std::string& id = ticket.submission.id;
     std::lock_guard lock(records_.Lock(id));
+    if (ticket.after_completion) return AcceptResend(ticket, file);
     // The ticket was checked before the body; since then another request may have brought the
     // last part (or an administrator changed the status): the lock says whether parts are taken.
-    if (!records_.store().HasUploadLock(id)) throw detail::NoMoreParts(id);
+    if (!records_.store().HasUploadLock(id)) {
+        if (ticket.route == UploadRoute::kSecondGeneration) return AcceptResend(ticket, file);
+        throw detail::NoMoreParts(id);
+    }
     if (ToLower(file.md5) != ticket.expected_md5) RejectHash(ticket, file);
     return ticket.multipart ? AcceptManifestPart(ticket, file) : AcceptArchive(ticket, file);
 }
@@ -204,8 +267,34 @@ void UploadService::RejectHash(const UploadTicket& ticket, const ReceivedFile& f
     rejected_parts_.fetch_add(1, std::memory_order_relaxed);
     records_.store().TryAppendLog(ticket.submission.id, records_.clock().Now(),
                                   PartLogLine(ticket.part_name, "refused: its md5 does not match the expected hash"));
+    std::string message = "ValueError: the md5 of part " + ticket.part_name + " does not match the expected hash";
+    if (ticket.route == UploadRoute::kSecondGeneration) {
+        message = "ValueError: the md5 of part " + ticket.part_name +
+                  " does not match the one registered for submission " + ticket.submission.id + "." +
+                  std::string(kResumeHint);
+    }
+    throw Error::Message(ErrorKind::kInvalidInput, message);
+}
+
+// A part sent again once every part was in: the same bytes change nothing and are acknowledged
+// (the client did not see the first answer); other bytes cannot belong to this submission.
+UploadState UploadService::AcceptResend(const UploadTicket& ticket, const ReceivedFile& file) {
+    const std::string& id = ticket.submission.id;
+    if (ToLower(file.md5) == ticket.expected_md5) {
+        records_.store().TryAppendLog(id, records_.clock().Now(),
+                                      PartLogLine(ticket.part_name,
+                                                  "sent again after the upload completed: same "
+                                                  "bytes as received, nothing changed"));
+        return {true, {}};
+    }
+    rejected_parts_.fetch_add(1, std::memory_order_relaxed);
+    records_.store().TryAppendLog(id, records_.clock().Now(),
+                                  PartLogLine(ticket.part_name,
+                                              "refused: sent after the upload completed, with "
+                                              "other bytes than the part received"));
     throw Error::Message(ErrorKind::kInvalidInput,
-                         "ValueError: the md5 of part " + ticket.part_name + " does not match the expected hash");
+                         "ValueError: submission " + id + " has received all its parts and takes no others: part " +
+                             ticket.part_name + " differs from the one received." + std::string(kResumeHint));
 }
 
 // The part is durable (spool synced, renamed, tmp/ synced) before the manifest says it was
@@ -246,6 +335,36 @@ void UploadService::FinishUpload(const std::string& submission_id) {
     completion_.Schedule(submission_id);
 }
 
+void UploadService::Withdraw(const domain::User& user, std::string_view submission_id) {
+    const domain::Submission submission = records_.Locate(user, std::nullopt, submission_id);
+    const std::string& id = submission.id;
+    std::lock_guard lock(records_.Lock(id));
+    const storage::SubmissionStore& store = records_.store();
+    if (submission.status != SubmissionStatus::kUploading || !store.HasUploadLock(id)) {
+        throw Error::Message(ErrorKind::kInvalidInput, "Submission " + id +
+                                                           " has received all its parts: only an unfinished upload "
+                                                           "can be removed (ask the organisers)");
+    }
+    // Folder first, under its staging name: a crash before the row is gone leaves a staging
+    // folder that start-up recovery publishes again (nothing removed), one after it a staging
+    // folder that recovery removes.
+    store.Unpublish(id);
+    bool deleted = false;
+    try {
+        auto conn = records_.db().Acquire();
+        deleted = db::SubmissionRepository(*conn).DeleteUploading(id);
+    } catch (...) {
+        store.Publish(id);
+        throw;
+    }
+    if (!deleted) {  // an administrator changed its status meanwhile
+        store.Publish(id);
+        throw detail::NoMoreParts(id);
+    }
+    store.DiscardStaging(id);
+    spdlog::info("submission {} removed by its owner {} before its upload completed", id, user.username);
+}
+
 void UploadService::CountAccepted(const ReceivedFile& file) {
     accepted_parts_.fetch_add(1, std::memory_order_relaxed);
     accepted_bytes_.fetch_add(file.size, std::memory_order_relaxed);
@@ -258,7 +377,10 @@ UploadCounts UploadService::upload_counts() const {
 
 UploadState UploadService::UploadStatus(const domain::User& user, domain::ChallengeId challenge_id,
                                         std::string_view submission_id) {
-    const std::string id = records_.Locate(user, challenge_id, submission_id).id;
+    return UploadStatusOf(records_.Locate(user, challenge_id, submission_id).id);
+}
+
+UploadState UploadService::UploadStatusOf(const std::string& id) const {
     const storage::SubmissionStore& store = records_.store();
     if (auto manifest = store.ReadManifest(id)) {
         UploadState state{false, Remaining(*manifest)};

@@ -41,6 +41,13 @@ public:
     // once the row is committed: a crash leaves a staging folder that RecoverPending sorts out,
     // never a row without its folder once recovered.
     std::string Create(const domain::User& owner, domain::ChallengeId challenge_id, const CreateRequest& request);
+    // The second generation's creation (api-v2.md P1-e): the challenge named by its label, the
+    // request's model_id an existing model of `owner`. Everything is checked before anything is
+    // written. Errors as Create, plus: 404 {"message"} unknown label or model, or a challenge
+    // that is not open ("... is not open yet (starts <date>)" before its start); 403 {"message"}
+    // someone else's model; 422 a leaderboard path that is not a plain relative path.
+    std::string CreateByLabel(const domain::User& owner, std::string_view challenge_label,
+                              const CreateRequest& request);
     // Create without the open-challenge check and the limits (an administrator's creation);
     // `request` is assumed valid.
     std::string CreateUnchecked(const domain::User& owner, const domain::Challenge& challenge,
@@ -52,9 +59,13 @@ public:
     // uploading or its upload.lock is gone; 400 {"message"} part_name not in the manifest
     // (multipart) or not a plain file name (single-part accepts any plain name); 507 when
     // `declared_bytes` would not fit in the data folder while keeping ZR_HEALTH_MIN_FREE_DISK free.
-    UploadTicket PrepareUpload(const domain::User& user, domain::ChallengeId challenge_id,
+    // With `challenge_id` nullopt (the second generation's route) the submission may be of any
+    // challenge. Through the second generation's route, a submission whose upload is complete
+    // (and was not refused) still takes a part of its manifest, for AcceptPart to compare.
+    UploadTicket PrepareUpload(const domain::User& user, std::optional<domain::ChallengeId> challenge_id,
                                std::string_view submission_id, std::string_view part_name,
-                               std::optional<std::uint64_t> declared_bytes);
+                               std::optional<std::uint64_t> declared_bytes,
+                               UploadRoute route = UploadRoute::kFirstGeneration);
     // Where the transport writes the ticket's part (a spool file in the submission's tmp/), and
     // the removal of one it did not hand over.
     SpoolFile NewSpoolFile(const UploadTicket& ticket) const;
@@ -67,12 +78,22 @@ public:
     // have completed it meanwhile): 400 otherwise. A part received twice replaces the earlier one
     // and counts once. When the last part is in, upload.lock is removed and completion is
     // scheduled. The answer is given once the part is durable.
+    // Second generation, after completion: the same bytes as received -> {completed: true,
+    // remaining: []} with nothing changed (the file is left for the transport to discard); other
+    // bytes -> 400. Its md5 refusals say how to resume.
     UploadState AcceptPart(const UploadTicket& ticket, const ReceivedFile& file);
 
     // GET .../submission/upload: the state the last AcceptPart returned (remaining in manifest
     // order; completed once every part is in, also after completion). 404/403 as above.
     UploadState UploadStatus(const domain::User& user, domain::ChallengeId challenge_id,
                              std::string_view submission_id);
+    // The same state of a submission already located.
+    UploadState UploadStatusOf(const std::string& submission_id) const;
+
+    // DELETE /submissions/{id}/remove (second generation): the owner withdraws a submission whose
+    // upload is not complete; its row and folder go. 404/403 as above; 400 {"message"} once every
+    // part is in (it is then the organisers' to remove).
+    void Withdraw(const domain::User& user, std::string_view submission_id);
 
     UploadCounts upload_counts() const;
 
@@ -83,6 +104,8 @@ private:
     UploadState AcceptManifestPart(const UploadTicket& ticket, const ReceivedFile& file);
     UploadState AcceptArchive(const UploadTicket& ticket, const ReceivedFile& file);
     [[noreturn]] void RejectHash(const UploadTicket& ticket, const ReceivedFile& file);
+    UploadState AcceptResend(const UploadTicket& ticket, const ReceivedFile& file);
+    void CheckModel(db::Connection& conn, const domain::User& owner, const std::string& model_id) const;
     void FinishUpload(const std::string& submission_id);
     void CountAccepted(const ReceivedFile& file);
 

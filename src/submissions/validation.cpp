@@ -36,6 +36,20 @@ void CheckIndex(std::vector<ValidationIssue>& issues, std::vector<PartInfo>& ind
     }
 }
 
+// A path inside the submission's input/ folder, as the client names its leaderboard entry
+// ("scores/leaderboard.json"): plain names joined by '/', nothing that could leave the folder.
+bool IsPlainRelativePath(std::string_view path) {
+    if (path.empty() || path.size() > 1024) return false;
+    while (true) {
+        const auto slash = path.find('/');
+        if (!IsPlainFileName(path.substr(0, slash))) return false;
+        if (slash == std::string_view::npos) return true;
+        path.remove_prefix(slash + 1);
+    }
+}
+
+constexpr std::size_t kMaxAuthorLabel = 1000;
+
 }  // namespace
 
 std::string NewSubmissionId(TimePoint now) {
@@ -64,6 +78,18 @@ std::vector<ValidationIssue> ValidateCreateRequest(CreateRequest& request) {
             {{"body", "index"}, "a multipart submission needs the index of its parts", "value_error.missing"});
     }
     if (request.multipart) CheckIndex(issues, request.index);
+    if (request.leaderboard_file && request.leaderboard_file->empty()) request.leaderboard_file.reset();
+    if (request.leaderboard_file && !IsPlainRelativePath(*request.leaderboard_file)) {
+        issues.push_back({{"body", "leaderboard"},
+                          "not a relative path of plain names inside the submission (no '..', no leading '/' or '.')",
+                          "value_error.path"});
+    }
+    if (request.author_label && request.author_label->size() > kMaxAuthorLabel) {
+        issues.push_back({{"body", "author_label"},
+                          "ensure this value has at most " + std::to_string(kMaxAuthorLabel) + " characters",
+                          "value_error.any_str.max_length",
+                          {{"limit_value", kMaxAuthorLabel}}});
+    }
     return issues;
 }
 

@@ -74,6 +74,22 @@ TEST_F(ZipExtractTest, ExtractsFilesAndFolders) {
     EXPECT_TRUE(fs::exists(Dest() / "dot" / "y.txt"));
 }
 
+// zrc writes some files twice into its archives (sLM21); entries that name one file ("a/x.txt"
+// and "./a/x.txt" here: libzip will not write two equal names) are one file when their bytes are
+// the same, and an ambiguous archive otherwise.
+TEST_F(ZipExtractTest, AFileWrittenTwiceWithTheSameBytesIsExtractedOnce) {
+    MakeZip(Archive(), {{"a/x.txt", "same", std::nullopt, false}, {"./a/x.txt", "same", std::nullopt, false}});
+    const UnzipResult result = ExtractZip(file_system_, Archive(), Dest(), {});
+    EXPECT_EQ(result.entries, 2u);
+    EXPECT_EQ(result.bytes, 4u);
+    EXPECT_EQ(fs::file_size(Dest() / "a" / "x.txt"), 4u);
+}
+
+TEST_F(ZipExtractTest, RefusesAFileWrittenTwiceWithOtherBytes) {
+    MakeZip(Archive(), {{"a/x.txt", "same", std::nullopt, false}, {"./a/x.txt", "diff", std::nullopt, false}});
+    EXPECT_NE(ExpectRefused().find("appears twice in the archive with different contents"), std::string::npos);
+}
+
 TEST_F(ZipExtractTest, RefusesZipSlip) {
     MakeZip(Archive(), {{"ok.txt", "fine", std::nullopt, false}, {"../x", "escaped", std::nullopt, false}});
     EXPECT_NE(ExpectRefused().find(".."), std::string::npos);
