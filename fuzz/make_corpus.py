@@ -200,7 +200,18 @@ def create_seeds():
     manifest = {"store_location": "/data/submissions/s/tmp", "merge_hash": MD5,
                 "index": zips.manifest(PIECES), "received": zips.manifest(PIECES[:1]), "multipart": True,
                 "hashed_parts": True, "target_location": "/data/submissions/s/input.zip"}
-    for name, value in {"single": single, "multipart": multi, "bad_fields": bad, "manifest": manifest}.items():
+    # The second generation's body, as the zrc client sends it (api-v2.md P1-e).
+    zrc_index = [{"filename": p["file_name"], "filesize": p["file_size"], "filehash": p["file_hash"]}
+                 for p in zips.manifest(PIECES)]
+    zrc_single = {"model_id": "Be26a", "benchmark_id": "sLM21", "filename": "sub-single.zip",
+                  "hash": zips.md5(ARCHIVE), "has_scores": True, "multipart": False, "author_label": "Be et al.",
+                  "index": None, "leaderboard": "scores/leaderboard.json"}
+    zrc_multi = dict(zrc_single, multipart=True, index=zrc_index, filename="sub-multi.zip")
+    zrc_bad = dict(zrc_single, multipart=True, author_label=None, leaderboard="../../etc/passwd",
+                   index=[{"filename": "a/b", "filesize": 1}, {"filename": "x_1.zip", "filesize": 2, "filehash": None}])
+    seeds = {"single": single, "multipart": multi, "bad_fields": bad, "manifest": manifest, "zrc_single": zrc_single,
+             "zrc_multipart": zrc_multi, "zrc_bad": zrc_bad}
+    for name, value in seeds.items():
         write("submission_create", name, json.dumps(value))
     write("submission_create", "not_json", "{\"filename\": ")
 

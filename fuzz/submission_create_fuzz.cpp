@@ -1,12 +1,17 @@
 // The body of POST /challenges/{id}/submission/create (api::ParseCreateRequest, then the service's
-// checks, submissions::detail::ValidateCreateRequest) and the md5 manifest it becomes
+// checks, submissions::detail::ValidateCreateRequest), the same read as the second generation's
+// POST /users/{username}/submissions/create (api::ParseSecondGenerationCreate, the zrc client's
+// body, whose 422s are renamed by WithSecondGenerationKeys), and the md5 manifest it becomes
 // (storage::ToJson / ManifestFromJson, also read back from tmp/upload.json of existing folders).
-// Input: the request body (any bytes; seeds are the tests' create requests and upload.json files).
+// Input: the request body (any bytes; seeds are the tests' create requests, zrc's and upload.json
+// files).
 //
 // Properties: a refusal is a 422 (or another 4xx) with a JSON body; an accepted request has a
 // lower-case md5, and when multipart a non-empty index of distinct plain part names with lower-case
-// md5s; its manifest survives ToJson -> ManifestFromJson unchanged; ManifestFromJson on any JSON
-// either returns a manifest that round-trips or throws std::runtime_error (nothing else).
+// md5s; a second-generation request also has a model id and an author label, and its leaderboard
+// file, when kept, is plain names joined by '/' (nothing that leaves input/); its manifest survives ToJson ->
+// ManifestFromJson unchanged; ManifestFromJson on any JSON either returns a manifest that round-trips or throws
+// std::runtime_error (nothing else).
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -14,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "api/fields.hpp"
 #include "api/submission_request.hpp"
 #include "common/error.hpp"
 #include "common/strings.hpp"
@@ -84,6 +90,50 @@ void CreateRequest(const std::string& body) {
     CheckAccepted(create);
 }
 
+// Every segment of a kept leaderboard path is a plain file name: no "..", no absolute path.
+bool InsideInput(const std::string& path) {
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t slash = path.find('/', start);
+        if (!zr::IsPlainFileName(std::string_view(path).substr(start, slash - start))) return false;
+        if (slash == std::string::npos) return true;
+        start = slash + 1;
+    }
+}
+
+void SecondGenerationCreate(const std::string& body) {
+    zr::api::SecondGenerationCreate create;
+    try {
+        create = zr::api::ParseSecondGenerationCreate(zr::api::Fields::FromJsonBody([&] {
+            zr::http::Request request;
+            request.method = zr::http::Method::kPost;
+            request.headers.emplace_back("content-type", "application/json");
+            request.body = body;
+            return request;
+        }()));
+    } catch (const zr::Error& e) {
+        zr::fuzz::CheckClientError(e);
+        return;
+    }
+    auto issues = zr::submissions::detail::ValidateCreateRequest(create.request);
+    if (!issues.empty()) {
+        const zr::Error renamed = zr::api::WithSecondGenerationKeys(zr::Error::Validation(std::move(issues)));
+        zr::fuzz::CheckClientError(renamed);
+        for (const auto& issue : renamed.issues()) {
+            for (const auto& key : issue.loc) {
+                ZR_FUZZ_CHECK(!key.is_string() || (key != "file_name" && key != "file_hash" && key != "file_size"),
+                              "first-generation key in a second-generation 422: " + issue.loc.dump());
+            }
+        }
+        return;
+    }
+    CheckAccepted(create.request);
+    ZR_FUZZ_CHECK(create.request.model_id && create.request.author_label, "model_id or author_label missing");
+    if (create.request.leaderboard_file) {
+        ZR_FUZZ_CHECK(InsideInput(*create.request.leaderboard_file), *create.request.leaderboard_file);
+    }
+}
+
 void StoredManifest(const std::string& text) {
     const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
     if (json.is_discarded()) return;
@@ -101,6 +151,7 @@ void StoredManifest(const std::string& text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string body(zr::fuzz::AsText(data, size));
     CreateRequest(body);
+    SecondGenerationCreate(body);
     StoredManifest(body);
     return 0;
 }

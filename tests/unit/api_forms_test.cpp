@@ -201,6 +201,43 @@ TEST(ApiFields, SubmissionIndexAsPydantic) {
     }
 }
 
+// The zrc client's body (api-v2.md P1-e): its own index keys, its extra fields; the 422s of the
+// service's checks name its keys too.
+TEST(ApiFields, SecondGenerationSubmissionCreate) {
+    const auto create = ParseSecondGenerationCreate(Fields::FromJsonBody(Req(
+        R"({"model_id": "Be26a", "benchmark_id": "sLM21", "filename": "s.zip", "hash": "AB", "has_scores": true,
+            "multipart": true, "author_label": "Be et al.", "leaderboard": "scores/leaderboard.json",
+            "index": [{"filename": "s_1.zip", "filesize": 4096, "filehash": "cd"}]})",
+        "application/json")));
+    EXPECT_EQ(create.benchmark_label, "sLM21");
+    EXPECT_EQ(create.request.model_id, "Be26a");
+    EXPECT_EQ(create.request.author_label, "Be et al.");
+    EXPECT_EQ(create.request.leaderboard_file, "scores/leaderboard.json");
+    EXPECT_TRUE(create.request.has_scores && create.request.multipart);
+    ASSERT_EQ(create.request.index.size(), 1u);
+    EXPECT_EQ(create.request.index[0].file_name, "s_1.zip");
+    EXPECT_EQ(create.request.index[0].file_size, 4096u);
+    EXPECT_EQ(create.request.index[0].file_hash, "cd");
+    try {
+        ParseSecondGenerationCreate(Fields::FromJsonBody(Req(
+            R"({"model_id": "m", "benchmark_id": "b", "filename": "s.zip", "hash": "h", "multipart": true,
+                "author_label": null, "index": [{"file_name": "x", "filesize": 1, "filehash": null}]})",
+            "application/json")));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(Types(e), (std::vector<std::string>{R"(["body","author_label"] type_error.none.not_allowed)",
+                                                      R"(["body","has_scores"] value_error.missing)",
+                                                      R"(["body","index",0,"filename"] value_error.missing)",
+                                                      R"(["body","index",0,"filehash"] value_error.missing)"}));
+    }
+    const Error renamed = WithSecondGenerationKeys(Error::Validation(
+        {{{"body", "index", 0, "file_name"}, "m", "t"}, {{"body", "index", 1, "file_hash"}, "m", "t"}}));
+    EXPECT_EQ(Types(renamed),
+              (std::vector<std::string>{R"(["body","index",0,"filename"] t)", R"(["body","index",1,"filehash"] t)"}));
+    const Error other = WithSecondGenerationKeys(Error::Message(ErrorKind::kNotFound, "nope"));
+    EXPECT_EQ(other.kind(), ErrorKind::kNotFound);
+}
+
 TEST(ApiFields, PathIntAsPythonInt) {
     http::Request request;
     for (const auto& [text, value] : std::vector<std::pair<std::string, std::int64_t>>{

@@ -153,6 +153,23 @@ TEST(DbDatabase, LegacyFileIsMigratedInPlace) {
     EXPECT_TRUE(IndexExists(*conn, "ix_users_credentials_email_nocase"));
 }
 
+// Schema version 7 (the second API generation) on a first-generation file: every existing row
+// reads as before, with the new values' defaults.
+TEST(DbDatabase, LegacyRowsReadWithTheSecondGenerationsDefaults) {
+    TempDir dir;
+    Database db(CopyLegacy(dir));
+    auto conn = db.Acquire();
+    for (const auto& challenge : ChallengeRepository(*conn).List()) EXPECT_TRUE(challenge.auto_eval) << challenge.label;
+    for (const auto& user : UserRepository(*conn).List()) EXPECT_FALSE(user.created_at) << user.username;
+    const auto submissions = SubmissionRepository(*conn).List(std::nullopt, std::nullopt, std::nullopt);
+    ASSERT_EQ(submissions.size(), 1u);
+    const auto& submission = submissions[0];
+    EXPECT_FALSE(submission.model_id || submission.auto_eval || submission.evaluator_id || submission.author_label ||
+                 submission.leaderboard_file);
+    EXPECT_FALSE(submission.has_scores);
+    EXPECT_TRUE(ModelRepository(*conn).List().empty());
+}
+
 TEST(DbDatabase, NewerFileIsRefused) {
     TempDir dir;
     const fs::path file = dir.path() / "zerospeech.db";
