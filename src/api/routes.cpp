@@ -151,7 +151,11 @@ http::Router BuildRouter(ApiContext& ctx) {
 
     // v2: submissions (1.3 P1-e/f/g, 1.4 rows 11, 21-26).
 
-    // v2: leaderboards (1.4 rows 27-31).
+    // v2: leaderboards (1.4 rows 27-31). GET /leaderboards/{label}/json is the seed route above.
+    table.Add(Method::kGet, "/leaderboards/list", V2ListLeaderboards);
+    table.Add(Method::kGet, "/leaderboards/{label}/info", V2LeaderboardInfo);
+    table.Add(Method::kGet, "/leaderboards/{leaderboard}/csv", V2LeaderboardCsv);
+    table.Add(Method::kGet, "/leaderboards/{leaderboard}/entry/{entry_id}", V2LeaderboardEntry);
 
     return router;
 }
