@@ -264,6 +264,7 @@ void AddWorkersList(CommandSet& commands) {
 void AddEvaluationCommands(CommandSet& commands) {
     evaluation_cmds::AddEvaluate(commands);
     evaluation_cmds::AddCancel(commands);
+    evaluation_cmds::AddScores(commands);
     evaluation_cmds::AddModeration(
         commands, "publish",
         "Publish the scores a submission carries (has_scores; status no_eval or no_auto_eval): it becomes completed "
@@ -278,7 +279,6 @@ void AddEvaluationCommands(CommandSet& commands) {
     evaluation_cmds::AddModeration(
         commands, "include", "Put an excluded submission back on the leaderboards (status completed); rebuilds them",
         &evaluation::EvaluationService::Include, "included (completed)");
-    evaluation_cmds::AddScores(commands);
     evaluation_cmds::AddJobsList(commands);
     evaluation_cmds::AddWorkersList(commands);
 }
