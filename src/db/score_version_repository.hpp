@@ -58,8 +58,9 @@ public:
     std::optional<ScoreVersionRow> FindByJob(std::string_view job_id);
     // Oldest first.
     std::vector<ScoreVersionRow> List(std::string_view submission_id);
-    // The challenge's submissions in status completed, on_queue, evaluating, failed or canceled,
-    // by submit_date then id (one query).
+    // The challenge's submissions in status completed, on_queue, evaluating, failed or canceled
+    // (never excluded, no_eval, no_auto_eval), by submit_date then id, with their owner's username
+    // and v2 columns (one query).
     std::vector<BoardCandidate> ListBoardCandidates(domain::ChallengeId challenge_id);
 
 private:
