@@ -21,7 +21,10 @@ void Flatten(const nlohmann::json& value, const std::string& prefix, Cells& cell
              std::map<std::string, bool>& seen) {
     if (value.is_object() && (!value.empty() || prefix.empty())) {
         for (const auto& [key, child] : value.items()) {
-            Flatten(child, prefix.empty() ? key : prefix + "." + key, cells, order, seen);
+            std::string path = prefix;
+            if (!path.empty()) path += '.';
+            path += key;
+            Flatten(child, path, cells, order, seen);
         }
         return;
     }
