@@ -53,6 +53,9 @@ http::Response UserSubmissionScores(ApiContext& ctx, http::Request& request);
 
 // leaderboard_handlers.cpp
 http::Response ListLeaderboards(ApiContext& ctx, http::Request& request);
+// GET /leaderboards/{leaderboard_id}/json, both generations (api-v2.md section 4.3): an all-digit
+// segment is an id, anything else a label; {"updatedOn", "last_modified", "data"}. A segment that
+// is neither a number nor a known label keeps the first generation's 422.
 http::Response LeaderboardJson(ApiContext& ctx, http::Request& request);
 http::Response ChallengeLeaderboards(ApiContext& ctx, http::Request& request);
 
@@ -90,6 +93,14 @@ http::Response ListOwnSubmissionsV2(ApiContext& ctx, http::Request& request);
 http::Response RemoveSubmission(ApiContext& ctx, http::Request& request);
 
 // v2_leaderboard_handlers.cpp
+// GET /leaderboards/list: ["<label>", ...].
+http::Response V2ListLeaderboards(ApiContext& ctx, http::Request& request);
+// GET /leaderboards/{label}/info: v2::LeaderboardJson; 404 {"message"} unknown label.
+http::Response V2LeaderboardInfo(ApiContext& ctx, http::Request& request);
+// GET /leaderboards/{leaderboard}/csv (id or label): the built board as text/csv, an attachment.
+http::Response V2LeaderboardCsv(ApiContext& ctx, http::Request& request);
+// GET /leaderboards/{leaderboard}/entry/{entry_id}: the entry whose submission_id is entry_id; 404.
+http::Response V2LeaderboardEntry(ApiContext& ctx, http::Request& request);
 
 // worker_handlers.cpp (remote workers, "Authorization: Bearer <ZR_WORKER_TOKEN>")
 http::Response WorkerJob(ApiContext& ctx, http::Request& request);

@@ -1,4 +1,4 @@
-// /leaderboards/* and /challenges/{challenge_id}/leaderboard
+// /leaderboards/* and /challenges/{challenge_id}/leaderboard (the v2 additions: v2_leaderboard_handlers.cpp)
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
 
@@ -11,6 +11,14 @@ http::Response ListLeaderboards(ApiContext& ctx, http::Request&) {
 }
 
 http::Response LeaderboardJson(ApiContext& ctx, http::Request& request) {
+    const std::string& segment = request.path_params.at("leaderboard_id");
+    const bool digits = !segment.empty() && segment.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits) {
+        if (auto board = ctx.leaderboards.FindByLabel(segment)) {
+            return http::Response::Json(200, ctx.leaderboards.ReadJson(*board));
+        }
+    }
+    // Ids (and what is neither an id nor a label: the first generation's 422) as before.
     const auto id = PathInt(request, "leaderboard_id");
     return http::Response::Json(200, ctx.leaderboards.ReadJson(id));
 }

@@ -161,7 +161,11 @@ http::Router BuildRouter(ApiContext& ctx) {
     table.Add(Method::kGet, "/submissions/list", ListPublishedSubmissions);
     table.Add(Method::kDelete, "/submissions/{submission_id}/remove", RemoveSubmission, user);
 
-    // v2: leaderboards (1.4 rows 27-31).
+    // v2: leaderboards (1.4 rows 27-31). GET /leaderboards/{label}/json is the seed route above.
+    table.Add(Method::kGet, "/leaderboards/list", V2ListLeaderboards);
+    table.Add(Method::kGet, "/leaderboards/{label}/info", V2LeaderboardInfo);
+    table.Add(Method::kGet, "/leaderboards/{leaderboard}/csv", V2LeaderboardCsv);
+    table.Add(Method::kGet, "/leaderboards/{leaderboard}/entry/{entry_id}", V2LeaderboardEntry);
 
     return router;
 }

@@ -68,7 +68,8 @@ void AddEvaluate(CommandSet& commands) {
     auto options = std::make_shared<Options>();
     auto& command = commands.Add(
         "submissions", "evaluate",
-        "(Re-)queue a submission for evaluation (from uploaded, completed, failed or canceled) and print the job "
+        "(Re-)queue a submission for evaluation (from uploaded, completed, failed, canceled, no_eval, no_auto_eval "
+        "or excluded) and print the job "
         "id; or, with --all --challenge ID, every completed submission of a challenge (after an evaluator fix: "
         "their scores are kept as a previous version and stay on the leaderboards until the new ones are in)",
         [options](Context& context) {
@@ -176,6 +177,23 @@ void AddCancel(CommandSet& commands) {
     command.add_option("SUBMISSION_ID", *id, "The submission's id")->required();
 }
 
+// publish, exclude, include: an organiser's say on what the leaderboards show.
+void AddModeration(CommandSet& commands, const char* name, const char* help,
+                   std::vector<leaderboards::BuildResult> (evaluation::EvaluationService::*move)(std::string_view),
+                   const char* done) {
+    auto id = std::make_shared<std::string>();
+    auto& command = commands.Add("submissions", name, help, [id, move, done](Context& context) {
+        const auto rebuilt = (context.services().evaluation().*move)(*id);
+        context.out() << "submission " << *id << ' ' << done << '\n';
+        for (const auto& board : rebuilt) {
+            context.out() << "leaderboard " << board.id << " (" << board.label << "): " << board.entries
+                          << " entries\n";
+        }
+        return 0;
+    });
+    command.add_option("SUBMISSION_ID", *id, "The submission's id")->required();
+}
+
 void AddJobsList(CommandSet& commands) {
     struct Options {
         std::vector<std::string> states;
@@ -247,6 +265,20 @@ void AddEvaluationCommands(CommandSet& commands) {
     evaluation_cmds::AddEvaluate(commands);
     evaluation_cmds::AddCancel(commands);
     evaluation_cmds::AddScores(commands);
+    evaluation_cmds::AddModeration(
+        commands, "publish",
+        "Publish the scores a submission carries (has_scores; status no_eval or no_auto_eval): it becomes completed "
+        "and its own leaderboard entry is ranked (an evaluator's entry, once there is one, wins); rebuilds its "
+        "challenge's leaderboards",
+        &evaluation::EvaluationService::Publish, "published (completed)");
+    evaluation_cmds::AddModeration(
+        commands, "exclude",
+        "Keep a submission (completed, no_eval or no_auto_eval) out of every leaderboard: status excluded; rebuilds "
+        "its challenge's leaderboards (back with submissions:include, or submissions:evaluate to evaluate it again)",
+        &evaluation::EvaluationService::Exclude, "excluded");
+    evaluation_cmds::AddModeration(
+        commands, "include", "Put an excluded submission back on the leaderboards (status completed); rebuilds them",
+        &evaluation::EvaluationService::Include, "included (completed)");
     evaluation_cmds::AddJobsList(commands);
     evaluation_cmds::AddWorkersList(commands);
 }

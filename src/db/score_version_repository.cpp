@@ -23,9 +23,11 @@ constexpr std::string_view kSelectOfSubmission =
 constexpr std::string_view kSelectBoardCandidates =
     "SELECT s.id, s.status, v.job_id, v.created_at, v.evaluator_label, v.script_sha256, v.history_name, "
     "(SELECT j.id || ' ' || j.state FROM evaluation_jobs AS j WHERE j.submission_id = s.id "
-    "ORDER BY j.created_at DESC, j.rowid DESC LIMIT 1) "
+    "ORDER BY j.created_at DESC, j.rowid DESC LIMIT 1), "
+    "s.submit_date, u.username, s.model_id, s.author_label, s.has_scores, s.leaderboard_file "
     "FROM challenge_submissions AS s LEFT JOIN submission_scores AS v ON v.submission_id = s.id "
     "AND v.version = (SELECT MAX(w.version) FROM submission_scores AS w WHERE w.submission_id = s.id) "
+    "LEFT JOIN users_credentials AS u ON u.id = s.user_id "
     "WHERE s.track_id = ?1 AND s.status IN ('completed', 'on_queue', 'evaluating', 'failed', 'canceled') "
     "ORDER BY s.submit_date, s.id";
 
@@ -125,6 +127,13 @@ std::vector<BoardCandidate> ScoreVersionRepository::ListBoardCandidates(domain::
             if (space == std::string::npos || !state) throw DbError("evaluation_jobs.state: unknown state in " + *job);
             candidate.current = domain::CurrentJob{job->substr(0, space), *state, std::nullopt};
         }
+        candidate.identity.submit_date =
+            detail::ReadDateTime(stmt, 8, {"challenge_submissions", "submit_date", "id=" + candidate.submission_id});
+        candidate.identity.username = detail::ReadOptionalText(stmt, 9);
+        candidate.identity.model_id = detail::ReadOptionalText(stmt, 10);
+        candidate.identity.author_label = detail::ReadOptionalText(stmt, 11);
+        candidate.has_scores = detail::ReadBool(stmt, 12);
+        candidate.leaderboard_file = detail::ReadOptionalText(stmt, 13);
         candidates.push_back(std::move(candidate));
     }
     return candidates;

@@ -26,13 +26,24 @@ struct ScoreVersionRow {
     std::string history_name;     // its folder name under the submission's scores_history/
 };
 
+// What a leaderboard entry says about who submitted what, from our records.
+struct EntryIdentity {
+    TimePoint submit_date;
+    std::optional<std::string> username;  // none: the owner's row is gone
+    std::optional<std::string> model_id;
+    std::optional<std::string> author_label;
+};
+
 // A submission of a challenge that may have scores on its leaderboards, with what
-// domain::WhichScoresShown needs.
+// domain::WhichScoresShown needs, and what its entry is stamped with.
 struct BoardCandidate {
     std::string submission_id;
     domain::SubmissionStatus status = domain::SubmissionStatus::kCompleted;
     std::optional<ScoreVersionRow> newest;      // its newest score version (id and version unset)
     std::optional<domain::CurrentJob> current;  // its latest evaluation job (id and state)
+    EntryIdentity identity;
+    bool has_scores = false;                      // the client computed scores (api-v2.md section 4.6)
+    std::optional<std::string> leaderboard_file;  // the client's entry, relative to input/
 };
 
 class ScoreVersionRepository {
@@ -47,8 +58,9 @@ public:
     std::optional<ScoreVersionRow> FindByJob(std::string_view job_id);
     // Oldest first.
     std::vector<ScoreVersionRow> List(std::string_view submission_id);
-    // The challenge's submissions in status completed, on_queue, evaluating, failed or canceled,
-    // by submit_date then id (one query).
+    // The challenge's submissions in status completed, on_queue, evaluating, failed or canceled
+    // (never excluded, no_eval, no_auto_eval), by submit_date then id, with their owner's username
+    // and v2 columns (one query).
     std::vector<BoardCandidate> ListBoardCandidates(domain::ChallengeId challenge_id);
 
 private:

@@ -46,7 +46,7 @@ Update EvaluatorGone(const db::EvaluationJobRow& row, const std::string& why) {
 Job EvaluationService::Impl::MakeJob(db::Connection& conn, const domain::Submission& submission,
                                      const domain::Challenge& challenge, const std::string& job_id) {
     std::optional<domain::Evaluator> evaluator;
-    if (challenge.evaluator) evaluator = db::EvaluatorRepository(conn).Find(*challenge.evaluator);
+    if (const auto id = submission.EffectiveEvaluator(challenge)) evaluator = db::EvaluatorRepository(conn).Find(*id);
     if (!evaluator) {
         throw Error::Message(ErrorKind::kInvalidInput,
                              "The challenge " +
@@ -163,15 +163,39 @@ void EvaluationService::OnUploaded(const domain::Submission& submission, const d
                                    const std::optional<domain::User>& owner) {
     Impl& s = *impl_;
     s.AnnounceUpload(submission, challenge, owner);
-    if (!challenge.evaluator) {
-        s.store.TryAppendLog(submission.id, s.clock.Now(), "the challenge has no evaluator yet: not queued");
-        return;
-    }
     try {
+        switch (DecideAfterUpload(submission, challenge)) {
+            case AfterUpload::kStayUploaded:
+                s.store.TryAppendLog(submission.id, s.clock.Now(), "the challenge has no evaluator yet: not queued");
+                return;
+            case AfterUpload::kNoEval:
+                s.Park(submission.id, SubmissionStatus::kNoEval, "the challenge has no evaluator: not queued");
+                return;
+            case AfterUpload::kNoAutoEval:
+                s.Park(submission.id, SubmissionStatus::kNoAutoEval,
+                       "automatic evaluation is off for this challenge: not queued, an organiser decides");
+                return;
+            case AfterUpload::kQueue:
+                break;
+        }
         s.Queue(submission.id, std::make_pair(submission, challenge));
     } catch (const std::exception& e) {
         spdlog::error("submission {}: cannot queue it for evaluation: {}", submission.id, e.what());
     }
+}
+
+bool EvaluationService::Impl::Park(const std::string& submission_id, SubmissionStatus to, std::string_view reason) {
+    {
+        auto conn = db.Acquire();
+        if (!db::SubmissionRepository(*conn).Move(submission_id, to)) {
+            spdlog::warn("submission {}: not moved to {}: its status changed meanwhile", submission_id,
+                         domain::ToString(to));
+            return false;
+        }
+    }
+    store.TryAppendLog(submission_id, clock.Now(),
+                       "status changed to " + std::string(domain::ToString(to)) + ": " + std::string(reason));
+    return true;
 }
 
 queue::MessageQueue& EvaluationService::Impl::Publisher() {
@@ -239,8 +263,13 @@ std::vector<std::string> EvaluationService::Impl::ForgottenUploads() {
     db::ChallengeRepository challenges(*conn);
     for (const auto& submission :
          db::SubmissionRepository(*conn).List(std::nullopt, std::nullopt, SubmissionStatus::kUploaded)) {
+        // Only what the upload would have queued: a submission that waits for an organiser or an
+        // evaluator is left where it is.
         auto challenge = challenges.Find(submission.track_id);
-        if (challenge && challenge->evaluator && !jobs.FindCurrent(submission.id)) forgotten.push_back(submission.id);
+        if (challenge && DecideAfterUpload(submission, *challenge) == AfterUpload::kQueue &&
+            !jobs.FindCurrent(submission.id)) {
+            forgotten.push_back(submission.id);
+        }
     }
     return forgotten;
 }

@@ -111,15 +111,28 @@ public:
     // Calls Stop().
     ~EvaluationService();
 
-    // Queues (or re-queues) a submission: allowed from uploaded, completed, failed, canceled
-    // (409 from uploading, invalid, on_queue, evaluating). Returns the job id.
+    // Queues (or re-queues) a submission: allowed from uploaded, completed, failed, canceled,
+    // no_eval, no_auto_eval, excluded (409 from uploading, invalid, on_queue, evaluating); 400 when
+    // it has no evaluator (its own, else its challenge's). Returns the job id.
     std::string Enqueue(std::string_view submission_id);
     // After an upload completed (the completion's uploaded event, with the rows it read once):
-    // the "new submission" e-mail to the participant and Mattermost post to the organisers, then
-    // the queuing if the challenge has an evaluator (otherwise an out.log line says it waits for
-    // one), without reading the rows again. Never throws (logs).
+    // the "new submission" e-mail to the participant and Mattermost post to the organisers, then,
+    // without reading the rows again (api-v2.md section 4.6): no evaluator (the submission's, else
+    // its challenge's) -> a second-generation submission (one with a model) moves to no_eval, a
+    // first-generation one stays uploaded as it always did; automatic evaluation off (the
+    // submission's auto_eval, else its challenge's) -> no_auto_eval; otherwise queued. Each with
+    // an out.log line. Never throws (logs).
     void OnUploaded(const domain::Submission& submission, const domain::Challenge& challenge,
                     const std::optional<domain::User>& owner);
+    // An organiser's moves, each through the transition table, written to out.log, then the
+    // challenge's leaderboards rebuilt (returned). 404 unknown submission, 409 not allowed.
+    // Publish: no_eval/no_auto_eval -> completed for a has_scores submission with a leaderboard
+    // file: its client entry (input/<leaderboard_file>) is ranked.
+    std::vector<leaderboards::BuildResult> Publish(std::string_view submission_id);
+    // Exclude: completed/no_eval/no_auto_eval -> excluded: left out of every leaderboard.
+    std::vector<leaderboards::BuildResult> Exclude(std::string_view submission_id);
+    // Include: excluded -> completed (Enqueue evaluates it again instead).
+    std::vector<leaderboards::BuildResult> Include(std::string_view submission_id);
     // Cancels a queued or running evaluation: submission canceled, job canceled; a worker running
     // it sees the state and kills the run. 409 in any other status.
     void Cancel(std::string_view submission_id);
@@ -138,10 +151,10 @@ public:
     // Applies one update (see above). Returns true when it changed something.
     bool Apply(const Update& update);
 
-    // Server only: republishes unpublished jobs, queues uploaded submissions whose challenge has an
-    // evaluator and no job yet (a crash between upload and queueing), schedules the publication of
-    // completed evaluations a stop or crash left unpublished, and starts the thread that consumes
-    // update_queue (one MessageQueue of its own). Idempotent.
+    // Server only: republishes unpublished jobs, queues uploaded submissions that OnUploaded would
+    // queue (an evaluator, automatic evaluation on) and that have no job yet (a crash between upload and queueing),
+    // schedules the publication of completed evaluations a stop or crash left unpublished, and starts the thread that
+    // consumes update_queue (one MessageQueue of its own). Idempotent.
     void Start();
     // Stops the consumer (the update being applied is finished; unacknowledged ones stay queued).
     void Stop();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,21 @@
 #include "evaluation/publications.hpp"
 
 namespace zr::evaluation {
+
+// What follows a completed upload (api-v2.md section 4.6).
+enum class AfterUpload {
+    kQueue,
+    kStayUploaded,  // a first-generation submission without evaluator waits in uploaded, as it always did
+    kNoEval,        // a second-generation one (it has a model) says so in its status
+    kNoAutoEval,    // automatic evaluation is off: an organiser queues or publishes it
+};
+
+inline AfterUpload DecideAfterUpload(const domain::Submission& submission, const domain::Challenge& challenge) {
+    if (!submission.EffectiveEvaluator(challenge)) {
+        return submission.model_id ? AfterUpload::kNoEval : AfterUpload::kStayUploaded;
+    }
+    return submission.EffectiveAutoEval(challenge) ? AfterUpload::kQueue : AfterUpload::kNoAutoEval;
+}
 
 struct EvaluationService::Impl {
     Impl(db::Database& database, const storage::SubmissionStore& submission_store,
@@ -58,6 +74,14 @@ struct EvaluationService::Impl {
     // Uploaded submissions whose challenge has an evaluator and that have no job (a crash between
     // upload and queuing).
     std::vector<std::string> ForgottenUploads();
+    // Moves an uploaded submission to no_eval / no_auto_eval through the table, with an out.log
+    // line; false (nothing written) when its status changed meanwhile.
+    bool Park(const std::string& submission_id, domain::SubmissionStatus to, std::string_view reason);
+    // An organiser's move (publish, exclude, include): 404 unknown, 409 not allowed from its status
+    // (or `check` says why not), then out.log and the challenge's leaderboards rebuilt.
+    std::vector<leaderboards::BuildResult> MoveByOrganiser(
+        const std::string& submission_id, domain::SubmissionStatus to, std::string_view what,
+        const std::function<std::optional<std::string>(const domain::Submission&)>& check);
     // A queue of this process for publishing and counting (opened on first use).
     queue::MessageQueue& Publisher();
     std::mutex publisher_mutex;

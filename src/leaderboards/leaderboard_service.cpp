@@ -11,6 +11,7 @@
 #include "db/score_version_repository.hpp"
 #include "domain/submission_history.hpp"
 #include "leaderboards/board_fields.hpp"
+#include "leaderboards/entries.hpp"
 #include "leaderboards/files.hpp"
 #include "leaderboards/sorting.hpp"
 
@@ -35,14 +36,27 @@ std::string IsoLocalTime(TimePoint when) {
 
 fs::path LockPathFor(const fs::path& output) { return fs::path(output.string() + ".lock"); }
 
-// Where a ranked submission's newest completed scores are.
+// Where a ranked submission's entry is read.
 struct RankedScores {
     std::string submission_id;
     std::optional<std::string> history_name;  // nullopt: the submission folder's scores/
+    // The client's own entry (input/<file>), read when the evaluator left none: a has_scores
+    // submission an organiser published (completed without evaluation).
+    std::optional<std::string> client_entry;
+    db::EntryIdentity identity;
 };
 
+// The client's entry of a completed has_scores submission, as a path under its folder: only a
+// safe path relative to input/ (the creation checked it; a row edited by hand is not trusted).
+std::optional<std::string> ClientEntry(const db::BoardCandidate& candidate) {
+    if (candidate.status != domain::SubmissionStatus::kCompleted || !candidate.has_scores) return std::nullopt;
+    if (!candidate.leaderboard_file || !detail::IsSafeRelativePath(*candidate.leaderboard_file)) return std::nullopt;
+    return "input/" + *candidate.leaderboard_file;
+}
+
 // The challenge's submissions that have scores to rank (domain::WhichScoresShown), by submit date
-// (one query; a stat per submission whose newest scores may have been kept aside).
+// (one query; a stat per submission whose newest scores may have been kept aside). Excluded
+// submissions are not candidates at all.
 std::vector<RankedScores> ShownScores(db::Database& db, const storage::SubmissionStore& store,
                                       domain::ChallengeId challenge_id) {
     std::vector<db::BoardCandidate> candidates;
@@ -62,17 +76,20 @@ std::vector<RankedScores> ShownScores(db::Database& db, const storage::Submissio
             case domain::ShownScores::kNone:
                 break;
             case domain::ShownScores::kCurrent:
-                ranked.push_back({std::move(candidate.submission_id), std::nullopt});
+                ranked.push_back(
+                    {candidate.submission_id, std::nullopt, ClientEntry(candidate), std::move(candidate.identity)});
                 break;
             case domain::ShownScores::kArchived:
-                ranked.push_back({std::move(candidate.submission_id), newest->history_name});
+                ranked.push_back(
+                    {candidate.submission_id, newest->history_name, std::nullopt, std::move(candidate.identity)});
                 break;
         }
     }
     return ranked;
 }
 
-// Reads each submission's entry file; returns how many were skipped.
+// Reads each submission's entry file (the evaluator's, else the client's published one) and
+// stamps it from our records; returns how many were skipped.
 std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const std::vector<RankedScores>& ranked,
                                  const std::string& entry_file, std::vector<nlohmann::json>& entries) {
     std::vector<std::string_view> skipped;
@@ -84,11 +101,15 @@ std::size_t AddSubmissionEntries(const storage::SubmissionStore& store, const st
         const fs::path root = scores.history_name ? store.ScoresHistoryRoot(scores.submission_id, *scores.history_name)
                                                   : store.Folder(scores.submission_id);
         std::optional<nlohmann::json> entry = detail::ReadEntryObject(root, entry_file);
+        if (!entry && scores.client_entry) {
+            entry = store.ReadJsonFile(scores.submission_id, *scores.client_entry);
+            if (entry && !entry->is_object()) entry.reset();
+        }
         if (!entry) {
             skipped.push_back(scores.submission_id);
             continue;
         }
-        if (!entry->contains("submission_id")) (*entry)["submission_id"] = scores.submission_id;
+        StampIdentity(*entry, scores.submission_id, scores.identity);
         entries.push_back(std::move(*entry));
     }
     if (!skipped.empty()) {
@@ -172,7 +193,8 @@ BuildResult LeaderboardService::Build(domain::LeaderboardId id) {
                                                   board.entry_file, collected.entries);
     }
     SortAndRank(collected.entries, ParseSortingKey(board.sorting_key));
-    const nlohmann::json file = {{"updatedOn", IsoLocalTime(clock_.Now())}, {"data", std::move(collected.entries)}};
+    const std::string now = IsoLocalTime(clock_.Now());
+    const nlohmann::json file = {{"updatedOn", now}, {"last_modified", now}, {"data", std::move(collected.entries)}};
     WriteFileAtomically(disk, result.path, file.dump());
     result.entries = file["data"].size();
     result.skipped = collected.skipped;
@@ -218,14 +240,25 @@ std::vector<BuildResult> LeaderboardService::BuildForChallenge(domain::Challenge
     return results;
 }
 
-nlohmann::json LeaderboardService::ReadJson(domain::LeaderboardId id) {
-    auto built = ReadBuilt(id);
-    if (built) return std::move(*built);
-    return {{"updatedOn", IsoLocalTime(clock_.Now())}, {"data", nlohmann::json::array()}};
+nlohmann::json LeaderboardService::ReadJson(domain::LeaderboardId id) { return ReadJson(Get(id)); }
+
+nlohmann::json LeaderboardService::ReadJson(const domain::Leaderboard& board) {
+    auto built = ReadBuilt(board);
+    if (!built) {
+        const std::string now = IsoLocalTime(clock_.Now());
+        return {{"updatedOn", now}, {"last_modified", now}, {"data", nlohmann::json::array()}};
+    }
+    // Files built before the second generation carry updatedOn only.
+    if (built->is_object() && !built->contains("last_modified") && built->contains("updatedOn")) {
+        (*built)["last_modified"] = (*built)["updatedOn"];
+    }
+    return std::move(*built);
 }
 
-std::optional<nlohmann::json> LeaderboardService::ReadBuilt(domain::LeaderboardId id) {
-    const fs::path path = OutputPath(Get(id));
+std::optional<nlohmann::json> LeaderboardService::ReadBuilt(domain::LeaderboardId id) { return ReadBuilt(Get(id)); }
+
+std::optional<nlohmann::json> LeaderboardService::ReadBuilt(const domain::Leaderboard& board) {
+    const fs::path path = OutputPath(board);
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     std::ostringstream text;
@@ -236,6 +269,52 @@ std::optional<nlohmann::json> LeaderboardService::ReadBuilt(domain::LeaderboardI
                              "malformed leaderboard file " + path.string());
     }
     return json;
+}
+
+std::optional<domain::Leaderboard> LeaderboardService::FindByLabel(std::string_view label) {
+    // A handful of boards: one listing beats a query of its own.
+    for (auto& board : List()) {
+        if (board.label == label) return std::move(board);
+    }
+    return std::nullopt;
+}
+
+domain::Leaderboard LeaderboardService::GetByLabel(std::string_view label) {
+    auto board = FindByLabel(label);
+    if (!board) {
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no leaderboard with the following label: " + std::string(label));
+    }
+    return std::move(*board);
+}
+
+domain::Leaderboard LeaderboardService::Resolve(std::string_view id_or_label) {
+    const bool digits = !id_or_label.empty() && id_or_label.find_first_not_of("0123456789") == std::string_view::npos;
+    if (digits && id_or_label.size() < 19) return Get(std::stoll(std::string(id_or_label)));
+    return GetByLabel(id_or_label);
+}
+
+std::string LeaderboardService::ChallengeLabel(domain::ChallengeId challenge_id) {
+    auto conn = db_.Acquire();
+    auto challenge = db::ChallengeRepository(*conn).Find(challenge_id);
+    return challenge ? challenge->label : std::to_string(challenge_id);
+}
+
+std::string LeaderboardService::ReadCsv(const domain::Leaderboard& board) {
+    const nlohmann::json built = ReadJson(board);
+    return EntriesToCsv(built.contains("data") ? built["data"] : nlohmann::json::array());
+}
+
+nlohmann::json LeaderboardService::ReadEntry(const domain::Leaderboard& board, std::string_view submission_id) {
+    const nlohmann::json built = ReadJson(board);
+    if (built.contains("data") && built["data"].is_array()) {
+        for (const auto& entry : built["data"]) {
+            const auto it = entry.find("submission_id");
+            if (it != entry.end() && it->is_string() && it->get<std::string>() == submission_id) return entry;
+        }
+    }
+    throw Error::Message(ErrorKind::kNotFound, "The leaderboard " + board.label + " has no entry for the submission " +
+                                                   std::string(submission_id));
 }
 
 nlohmann::json LeaderboardService::ReadForChallenge(domain::ChallengeId challenge_id) {

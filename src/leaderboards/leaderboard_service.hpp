@@ -11,10 +11,14 @@
 // ascending or, with a leading '-', descending ("-scores.accuracy,details.time"); numbers compare
 // numerically, strings lexically; an entry missing a key sorts after those having it; ties keep
 // a stable order (external entries first in file-name order, then submissions by submit date).
-// Each entry gets "rank" (1-based position) and submission entries "submission_id" when absent.
-// The file {"updatedOn": <ISO local time>, "data": [...]} is written atomically (temporary file,
-// fsync, rename, through the store's FileSystem) to path_to; builds of one leaderboard never interleave, also across
-// processes (an flock on "<path_to>.lock").
+// Each entry gets "rank" (1-based position); submission entries are stamped from our records
+// (entries.hpp StampIdentity: model_id, submission_id, submitted_by, submission_date,
+// publication.author_short). A completed has_scores submission without an evaluator entry (its
+// client scores, published by an organiser) contributes input/<leaderboard_file> instead.
+// Excluded submissions are never collected.
+// The file {"updatedOn": <ISO local time>, "last_modified": <same>, "data": [...]} is written atomically (temporary
+// file, fsync, rename, through the store's FileSystem) to path_to; builds of one leaderboard never interleave, also
+// across processes (an flock on "<path_to>.lock").
 //
 // path_to: a relative path is under ZR_LEADERBOARD_DIR; external_entries: a relative path is under
 // ZR_ARCHIVE_DIR; entry_file: a relative path inside the submission folder (no "..", not absolute).
@@ -29,6 +33,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/time.hpp"
@@ -65,11 +70,26 @@ public:
     // Every leaderboard of the challenge (none is fine).
     std::vector<BuildResult> BuildForChallenge(domain::ChallengeId challenge_id);
 
-    // GET /leaderboards/{id}/json: the built file, or {"updatedOn": <now>, "data": []} when not built
-    // yet (as the first implementation answered). 404 unknown.
+    // GET /leaderboards/{id}/json: the built file, or {"updatedOn": <now>, "last_modified": <now>,
+    // "data": []} when not built yet (as the first implementation answered). last_modified (the
+    // second generation's name) equals updatedOn; a file built without it gets it. 404 unknown.
     nlohmann::json ReadJson(domain::LeaderboardId id);
+    nlohmann::json ReadJson(const domain::Leaderboard& board);
     // The built file, or nothing when not built yet. 404 unknown.
     std::optional<nlohmann::json> ReadBuilt(domain::LeaderboardId id);
+    std::optional<nlohmann::json> ReadBuilt(const domain::Leaderboard& board);
+
+    // The second generation names boards by label (api-v2.md section 4.3).
+    std::optional<domain::Leaderboard> FindByLabel(std::string_view label);
+    domain::Leaderboard GetByLabel(std::string_view label);  // 404
+    // An all-digit segment is an id, anything else a label. 404 unknown.
+    domain::Leaderboard Resolve(std::string_view id_or_label);
+    // The label of a board's challenge (its id as text when the row is gone).
+    std::string ChallengeLabel(domain::ChallengeId challenge_id);
+    // The built board's entries as CSV (entries.hpp EntriesToCsv: empty text for no entries).
+    std::string ReadCsv(const domain::Leaderboard& board);
+    // The built board's entry whose submission_id is `submission_id`. 404 {"message"} none.
+    nlohmann::json ReadEntry(const domain::Leaderboard& board, std::string_view submission_id);
     // GET /challenges/{id}/leaderboard: {<leaderboard label>: ReadJson(...)} for each of its
     // leaderboards. 404 {"message": "There is no challenge with the following id: N"}.
     nlohmann::json ReadForChallenge(domain::ChallengeId challenge_id);

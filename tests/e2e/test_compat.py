@@ -131,7 +131,9 @@ def test_json_shapes_of_the_read_routes(server, make_user):
     boards = json_answer(server.get("/leaderboards/"))
     assert shape(boards[0]) == {"id": "int", "challenge_id": "int", "label": "str", "entry_file": "str",
                                 "archived": "bool", "static_files": "bool"}
-    assert shape(json_answer(server.get(f"/leaderboards/{boards[0]['id']}/json"))) == {"updatedOn": "str", "data": []}
+    # The second generation added last_modified (api-v2.md section 4.3).
+    assert shape(json_answer(server.get(f"/leaderboards/{boards[0]['id']}/json"))) == {
+        "updatedOn": "str", "last_modified": "str", "data": []}
 
 
 # ------------------------------------------------------------------------------------------------

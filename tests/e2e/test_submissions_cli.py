@@ -148,7 +148,8 @@ def test_help_lists_the_commands(cli):
     section = out.split("\nsubmissions:\n", 1)[1].split("\n\n", 1)[0]
     assert [line.split()[0] for line in section.splitlines()] == [
         "submissions:list", "submissions:set", "submissions:create", "submissions:evaluate",
-        "submissions:cancel", "submissions:scores"]
+        "submissions:cancel", "submissions:scores", "submissions:publish", "submissions:exclude",
+        "submissions:include"]
 
 
 def test_legacy_submission_is_listed(tmp_path):
