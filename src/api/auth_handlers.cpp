@@ -125,15 +125,17 @@ namespace {
 
 struct PasswordUpdateInput {
     std::string token, session_code, password, password_validation;
-    std::optional<bool> html_response;  // the second generation's choice of answer, when given
+    std::optional<bool> html_response;  // the second generation's choice of answer, when given (POST)
 };
 
-PasswordUpdateInput ReadPasswordUpdate(const http::Request& request) {
+// `html_choice`: read ?html_response too (POST, which both generations share; the PUT route is
+// the first generation's alone and ignores it).
+PasswordUpdateInput ReadPasswordUpdate(const http::Request& request, bool html_choice) {
     Fields query = Fields::FromQuery(request);
     Fields form = Fields::FromFormBody(request);
     PasswordUpdateInput in;
     in.token = query.RequiredString("v");
-    in.html_response = query.OptionalBool("html_response");
+    if (html_choice) in.html_response = query.OptionalBool("html_response");
     in.password = form.RequiredString("password");
     in.password_validation = form.RequiredString("password_validation");
     in.session_code = form.RequiredString("session_code");
@@ -161,7 +163,7 @@ http::Response PasswordUpdateJson(const accounts::Outcome& outcome) {
 
 http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
     // HTML unless ?html_response=false is given (the first generation always answered HTML here).
-    const auto in = ReadPasswordUpdate(request);
+    const auto in = ReadPasswordUpdate(request, /*html_choice=*/true);
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
     if (!in.html_response.value_or(true)) return PasswordUpdateJson(outcome);
     if (outcome.ok) {
@@ -176,7 +178,7 @@ http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
-    const auto in = ReadPasswordUpdate(request);
+    const auto in = ReadPasswordUpdate(request, /*html_choice=*/false);
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
     if (outcome.ok) return http::Response::Empty();
     if (outcome.session_invalid) throw Error::Detail(ErrorKind::kNotFound, "Page not found");

@@ -269,6 +269,9 @@ def test_password_update_answers(server, smtp, make_user):
                     data={"password": "a-123456", "password_validation": "a-123456", "session_code": "other"})
     assert r.status_code == 200 and r.json()["success"] is False
     assert r.json()["body"] == "session validation not passed !!!"
+    r = server.post("/auth/password/update", params={"v": token, "html_response": "maybe"},
+                    data={"password": "a-123456", "password_validation": "a-123456", "session_code": token})
+    assert_validation(r, [(["query", "html_response"], None)])
     # default (seed): HTML
     r = server.post("/auth/password/update", params={"v": token},
                     data={"password": "a-123456", "password_validation": "b-123456", "session_code": token})
