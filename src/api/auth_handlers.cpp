@@ -143,6 +143,13 @@ PasswordUpdateInput ReadPasswordUpdate(const http::Request& request, bool html_c
     return in;
 }
 
+// Where a failed update sends the user: a new link when the reset session is unusable, else back
+// to the form.
+std::pair<std::string, std::string> FailureLink(const accounts::Outcome& outcome) {
+    if (outcome.session_invalid) return {"/page/request-password-update", "Ask for a new link"};
+    return {"javascript:history.back()", "go back to form"};
+}
+
 // The second generation's JSON answer of the update (html_response=false): always 200, the
 // outcome in "success" (api-v2.md section 1.4 row 6).
 http::Response PasswordUpdateJson(const accounts::Outcome& outcome) {
@@ -151,12 +158,12 @@ http::Response PasswordUpdateJson(const accounts::Outcome& outcome) {
                                           {"body", ""},
                                           {"success", true}});
     }
-    return http::Response::Json(
-        200, {{"title", "Password update failed !!"},
-              {"body", outcome.reason},
-              {"success", false},
-              {"redirect_url", outcome.session_invalid ? "/page/request-password-update" : "javascript:history.back()"},
-              {"redirect_label", outcome.session_invalid ? "Ask for a new link" : "go back to form"}});
+    auto [url, label] = FailureLink(outcome);
+    return http::Response::Json(200, {{"title", "Password update failed !!"},
+                                      {"body", outcome.reason},
+                                      {"success", false},
+                                      {"redirect_url", std::move(url)},
+                                      {"redirect_label", std::move(label)}});
 }
 
 }  // namespace
@@ -170,11 +177,8 @@ http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
         return MessagePage(ctx, {"Password of " + outcome.username + " was updated successfully",
                                  {"You can now log in with your new password."}});
     }
-    return MessagePage(ctx, {"Password update failed !!",
-                             {outcome.reason},
-                             false,
-                             outcome.session_invalid ? "/page/request-password-update" : "javascript:history.back()",
-                             outcome.session_invalid ? "Ask for a new link" : "go back to form"});
+    auto [url, label] = FailureLink(outcome);
+    return MessagePage(ctx, {"Password update failed !!", {outcome.reason}, false, std::move(url), std::move(label)});
 }
 
 http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
