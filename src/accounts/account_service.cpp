@@ -47,6 +47,11 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
                           "username must be 1-64 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
                           "value_error.username"});
     }
+    if (IsReservedUsername(request.username)) {
+        issues.push_back({{"body", "username"},
+                          "the username '" + request.username + "' is reserved, please choose another one",
+                          "value_error.username.reserved"});
+    }
     if (!IsValidEmail(request.email)) {
         issues.push_back({{"body", "email"}, "value is not a valid email address", "value_error.email"});
     }
@@ -89,7 +94,7 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
     return id;
 }
 
-std::string AccountService::Login(std::string_view login, std::string_view password) {
+LoginResult AccountService::Login(std::string_view login, std::string_view password) {
     std::optional<domain::User> user;
     {
         auto conn = db_.Acquire();
@@ -113,7 +118,7 @@ std::string AccountService::Login(std::string_view login, std::string_view passw
     sessions.DeleteExpired(now);
     sessions.Create(session);
     spdlog::info("user {} logged in", user->username);
-    return session.token;
+    return {std::move(session.token), user->username};
 }
 
 void AccountService::Logout(std::string_view token) {

@@ -32,6 +32,10 @@ namespace zr::accounts {
 bool IsValidUsername(std::string_view username);
 // A plausible e-mail address: one '@', non-empty local part, a dot in the domain, no spaces.
 bool IsValidEmail(std::string_view email);
+// Usernames no account may take: the second API generation's /users/{username}/... routes would
+// be shadowed by the first's /users/submissions/... and /users/profile (api-v2.md section 4.3).
+inline constexpr std::string_view kReservedUsernames[] = {"submissions", "profile"};
+bool IsReservedUsername(std::string_view username);
 
 struct SignupRequest {
     std::string username;
@@ -61,6 +65,11 @@ struct Outcome {
     bool session_invalid = false;  // when !ok because the reset token is unknown/expired/mismatched
 };
 
+struct LoginResult {
+    std::string token;
+    std::string username;  // canonical, also when the login was an e-mail address
+};
+
 struct LoggedUser {
     domain::User user;
     TimePoint expires;
@@ -73,15 +82,16 @@ public:
 
     // Creates an unverified user and their profile, and queues the verification e-mail.
     // 409 {"detail": "This username already exists !!"} / "This email already exists !!";
-    // 422 for an invalid username or e-mail (loc ["body", field]).
+    // 422 for an invalid or reserved username or an invalid e-mail (loc ["body", field]).
     domain::UserId Signup(const SignupRequest& request);
     // Admin creation: same checks; `verified` skips the e-mail verification.
     domain::UserId CreateUser(const SignupRequest& request, bool verified);
 
-    // Checks the password of `login` (username or e-mail) and opens a session; returns the token.
-    // 401 "Incorrect username or password"; 401 "User inactive, should not connect" for a
-    // deactivated user whose password is right.
-    std::string Login(std::string_view login, std::string_view password);
+    // Checks the password of `login` (username, or e-mail in any case) and opens a session; returns
+    // its token and the account's username. 401 "Incorrect username or password"; 401 "User
+    // inactive, should not connect" for a deactivated user whose password is right. An unverified
+    // user gets a session (its use answers 406).
+    LoginResult Login(std::string_view login, std::string_view password);
     void Logout(std::string_view token);
     // 401 "Token is not found or invalid !" (unknown/expired); with kActiveUser also
     // 406 "User not verified" and 401 "User inactive, should not connect". A known token's session
@@ -108,6 +118,10 @@ public:
     // Keeps extra keys; "username" is always the caller's (cannot write another user's file).
     // 422 when affiliation is missing or fields have wrong types.
     void UpdateProfile(const domain::User& user, const nlohmann::json& body);
+
+    // Logs a warning naming each existing account whose username is reserved (IsReservedUsername);
+    // returns how many. Called at start-up.
+    int WarnReservedUsernames();
 
     // Admin operations (CLI). Unknown user ids: 404 {"message": "..."}.
     std::vector<domain::User> ListUsers();

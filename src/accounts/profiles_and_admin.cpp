@@ -42,6 +42,23 @@ void AccountService::UpdateProfile(const domain::User& user, const nlohmann::jso
     profiles_.Write(user.username, profile);
 }
 
+int AccountService::WarnReservedUsernames() {
+    int found = 0;
+    auto conn = db_.Acquire();
+    db::UserRepository users(*conn);
+    for (const std::string_view name : kReservedUsernames) {
+        if (auto user = users.FindByUsername(name)) {
+            ++found;
+            spdlog::warn(
+                "user '{}' (id {}) has a reserved username: its second-generation routes /users/{}/... clash "
+                "with the first generation's /users/submissions/... and /users/profile (the first generation "
+                "wins); the account keeps working with the first-generation routes only",
+                user->username, user->id, user->username);
+        }
+    }
+    return found;
+}
+
 std::vector<domain::User> AccountService::ListUsers() {
     auto conn = db_.Acquire();
     return db::UserRepository(*conn).List();

@@ -14,6 +14,14 @@ bool IsValidUsername(std::string_view username) {
     return true;
 }
 
+bool IsReservedUsername(std::string_view username) {
+    // Exact names: the router compares path segments byte for byte.
+    for (const std::string_view reserved : kReservedUsernames) {
+        if (username == reserved) return true;
+    }
+    return false;
+}
+
 bool IsValidEmail(std::string_view email) {
     if (email.size() < 3 || email.size() > 254) return false;
     const auto at = email.find('@');

@@ -52,6 +52,15 @@ bool WantsHtml(const http::Request& request) {
     return accept && ToLower(*accept).find("text/html") != std::string::npos;
 }
 
+// The second generation's ?html_response=<bool> (FastAPI's booleans; 422 otherwise), nullopt
+// when absent: then the first generation's rule of each route applies.
+std::optional<bool> HtmlResponseParameter(const http::Request& request) {
+    Fields query = Fields::FromQuery(request);
+    const auto html = query.OptionalBool("html_response");
+    query.ThrowIfInvalid();
+    return html;
+}
+
 }  // namespace
 
 http::Response Login(ApiContext& ctx, http::Request& request) {
@@ -59,8 +68,11 @@ http::Response Login(ApiContext& ctx, http::Request& request) {
     const std::string username = form.RequiredString("username");
     const std::string password = form.RequiredString("password");
     form.ThrowIfInvalid();
-    const std::string token = ctx.accounts.Login(username, password);
-    return http::Response::Json(200, {{"access_token", token}, {"token_type", "bearer"}});
+    const auto login = ctx.accounts.Login(username, password);
+    // "username" for the second generation's client, which puts it in every /users/{username}/
+    // path (also after a login by e-mail); the first generation's clients ignore it.
+    return http::Response::Json(
+        200, {{"access_token", login.token}, {"token_type", "bearer"}, {"username", login.username}});
 }
 
 http::Response Logout(ApiContext& ctx, http::Request& request) {
@@ -95,12 +107,14 @@ http::Response SignupForm(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request) {
+    // The first generation's JSON or form body; the second generation's form with ?html_response.
+    const std::optional<bool> html = HtmlResponseParameter(request);
     Fields body = Fields::FromJsonOrFormBody(request);
     const std::string username = body.RequiredString("username");
     const std::string email = body.RequiredString("email");
     body.ThrowIfInvalid();
     ctx.accounts.RequestPasswordReset(username, email, request.remote_address);
-    if (!WantsHtml(request)) return http::Response::Empty();
+    if (!html.value_or(WantsHtml(request))) return http::Response::Empty();
     // The first implementation's heading; the text does not tell whether the account exists.
     return MessagePage(ctx, {"Password Change Request Received !",
                              {"If an account matches this username and e-mail, a link to set a new password "
@@ -111,13 +125,17 @@ namespace {
 
 struct PasswordUpdateInput {
     std::string token, session_code, password, password_validation;
+    std::optional<bool> html_response;  // the second generation's choice of answer, when given (POST)
 };
 
-PasswordUpdateInput ReadPasswordUpdate(const http::Request& request) {
+// `html_choice`: read ?html_response too (POST, which both generations share; the PUT route is
+// the first generation's alone and ignores it).
+PasswordUpdateInput ReadPasswordUpdate(const http::Request& request, bool html_choice) {
     Fields query = Fields::FromQuery(request);
     Fields form = Fields::FromFormBody(request);
     PasswordUpdateInput in;
     in.token = query.RequiredString("v");
+    if (html_choice) in.html_response = query.OptionalBool("html_response");
     in.password = form.RequiredString("password");
     in.password_validation = form.RequiredString("password_validation");
     in.session_code = form.RequiredString("session_code");
@@ -125,24 +143,46 @@ PasswordUpdateInput ReadPasswordUpdate(const http::Request& request) {
     return in;
 }
 
+// Where a failed update sends the user: a new link when the reset session is unusable, else back
+// to the form.
+std::pair<std::string, std::string> FailureLink(const accounts::Outcome& outcome) {
+    if (outcome.session_invalid) return {"/page/request-password-update", "Ask for a new link"};
+    return {"javascript:history.back()", "go back to form"};
+}
+
+// The second generation's JSON answer of the update (html_response=false): always 200, the
+// outcome in "success" (api-v2.md section 1.4 row 6).
+http::Response PasswordUpdateJson(const accounts::Outcome& outcome) {
+    if (outcome.ok) {
+        return http::Response::Json(200, {{"title", "Password of " + outcome.username + " was updated successfully"},
+                                          {"body", ""},
+                                          {"success", true}});
+    }
+    auto [url, label] = FailureLink(outcome);
+    return http::Response::Json(200, {{"title", "Password update failed !!"},
+                                      {"body", outcome.reason},
+                                      {"success", false},
+                                      {"redirect_url", std::move(url)},
+                                      {"redirect_label", std::move(label)}});
+}
+
 }  // namespace
 
 http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
-    const auto in = ReadPasswordUpdate(request);
+    // HTML unless ?html_response=false is given (the first generation always answered HTML here).
+    const auto in = ReadPasswordUpdate(request, /*html_choice=*/true);
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
+    if (!in.html_response.value_or(true)) return PasswordUpdateJson(outcome);
     if (outcome.ok) {
         return MessagePage(ctx, {"Password of " + outcome.username + " was updated successfully",
                                  {"You can now log in with your new password."}});
     }
-    return MessagePage(ctx, {"Password update failed !!",
-                             {outcome.reason},
-                             false,
-                             outcome.session_invalid ? "/page/request-password-update" : "javascript:history.back()",
-                             outcome.session_invalid ? "Ask for a new link" : "go back to form"});
+    auto [url, label] = FailureLink(outcome);
+    return MessagePage(ctx, {"Password update failed !!", {outcome.reason}, false, std::move(url), std::move(label)});
 }
 
 http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
-    const auto in = ReadPasswordUpdate(request);
+    const auto in = ReadPasswordUpdate(request, /*html_choice=*/false);
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
     if (outcome.ok) return http::Response::Empty();
     if (outcome.session_invalid) throw Error::Detail(ErrorKind::kNotFound, "Page not found");

@@ -16,6 +16,7 @@
 #include "metrics/metrics.hpp"
 #include "monitoring/health.hpp"
 #include "settings/settings.hpp"
+#include "storage/site_state.hpp"
 #include "submissions/submission_reads.hpp"
 #include "submissions/upload_service.hpp"
 #include "templates/templates.hpp"
@@ -34,6 +35,8 @@ struct ApiContext {
     leaderboards::LeaderboardService& leaderboards;
     const monitoring::Health& health;
     const metrics::Metrics& metrics;
+    // Lock mode: write routes are refused (423) while it is on.
+    const storage::SiteState& site;
 };
 
 // The token of "Authorization: Bearer <token>" (scheme in any case, blanks trimmed); nullopt when

@@ -60,8 +60,9 @@ http::Response LeaderboardJson(ApiContext& ctx, http::Request& request);
 http::Response ChallengeLeaderboards(ApiContext& ctx, http::Request& request);
 
 // site_handlers.cpp
-// The body of GET / (the app, its version, maintainers and contact), from the settings.
-std::string RootJson(const settings::Settings& settings);
+// The body of GET / (the app, its version, maintainers and contact, from the settings; and when
+// the data folder was first set up, as the second generation's "installation_datetime").
+std::string RootJson(const settings::Settings& settings, TimePoint installed_at);
 http::Response StaticFile(ApiContext& ctx, http::Request& request);
 http::Response DocsPage(ApiContext& ctx, http::Request& request);
 http::Response DocsAsset(ApiContext& ctx, http::Request& request);
@@ -74,6 +75,18 @@ http::Response MetricsText(ApiContext& ctx, http::Request& request);
 // Second API generation (api-v2.md), one file per area.
 
 // v2_account_handlers.cpp
+// 423 {"message": "APILockedException: The <app> is in LOCKED mode, write operations are not
+// allowed", "data": "None"}: what every write route answers while the data folder is locked.
+Error LockedError(const settings::Settings& settings);
+// The caller of a /users/{username}/... route, who must be that user: 403 {"detail": "Operation
+// not allowed"} otherwise (the second generation said 401; ours is the seed's 403 for someone
+// else's resource). Only for routes declaring kActiveUser.
+const accounts::Caller& PathOwner(http::Request& request);
+// GET /users/{username}/profile: the Profile (v2::ProfileJson) of the caller.
+http::Response V2GetProfile(ApiContext& ctx, http::Request& request);
+// POST /users/{username}/profile: writes the profile file's keys of a Profile (never e-mail,
+// verified, created); 403 when the body's username is not the caller's.
+http::Response V2UpdateProfile(ApiContext& ctx, http::Request& request, Fields body);
 
 // v2_model_handlers.cpp
 

@@ -18,7 +18,14 @@ struct Options {
     Auth auth = Auth::kNone;
     std::size_t max_body = 0;  // 0 = the JSON default from settings
     bool offload = false;      // CPU-heavy (password hashing): run on the blocking pool
+    // A write route (POST, PUT, DELETE, PATCH) that stays open in lock mode (readonly.lock): login,
+    // logout and the workers' routes, which change no participant data.
+    bool lock_exempt = false;
 };
+
+bool IsWrite(Method method) {
+    return method == Method::kPost || method == Method::kPut || method == Method::kDelete || method == Method::kPatch;
+}
 
 // Room for the multipart framing and text fields around the part itself.
 constexpr std::size_t kMultipartOverhead = 128 * 1024;
@@ -33,7 +40,8 @@ public:
     void Add(Method method, const char* path, HandlerFn fn, Options options = {}) {
         ApiContext& ctx = ctx_;
         router_.Add(
-            method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, RouteOptions(options));
+            method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); },
+            RouteOptions(method, options));
     }
 
     void AddJson(Method method, const char* path, JsonHandlerFn fn, Options options = {}) {
@@ -45,13 +53,13 @@ public:
                 RequireAuthenticated(request);
                 return fn(ctx, request, std::move(body));
             },
-            RouteOptions(options, /*defer_auth_failure=*/true));
+            RouteOptions(method, options, /*defer_auth_failure=*/true));
     }
 
     // A streamed upload: `prepare` runs before the body, the handler once the parts are on disk.
     void AddUpload(Method method, const char* path, PrepareFn prepare, HandlerFn fn, Options options) {
         ApiContext& ctx = ctx_;
-        http::RouteOptions route = RouteOptions(options);
+        http::RouteOptions route = RouteOptions(method, options);
         route.prepare_upload = [&ctx, prepare](http::Request& request) { return prepare(ctx, request); };
         router_.Add(
             method, path, [&ctx, fn](http::Request& request) { return fn(ctx, request); }, route);
@@ -59,16 +67,23 @@ public:
 
     // A handler that needs nothing of the context.
     void AddFixed(Method method, const char* path, http::Handler handler) {
-        router_.Add(method, path, std::move(handler), RouteOptions({}));
+        router_.Add(method, path, std::move(handler), RouteOptions(method, {}));
     }
 
 private:
-    http::RouteOptions RouteOptions(const Options& options, bool defer_auth_failure = false) const {
+    http::RouteOptions RouteOptions(Method method, const Options& options, bool defer_auth_failure = false) const {
         http::RouteOptions route;
         route.auth = options.auth;
         route.defer_auth_failure = defer_auth_failure;
         route.max_body = options.max_body != 0 ? options.max_body : ctx_.settings.max_json_body;
         route.offload = options.offload;
+        // Lock mode is checked before the body (an upload is refused before its first byte), with
+        // one stat of readonly.lock per write request.
+        if (IsWrite(method) && !options.lock_exempt) {
+            route.admit = [&site = ctx_.site, &settings = ctx_.settings](const http::Request&) {
+                if (site.Locked()) throw LockedError(settings);
+            };
+        }
         return route;
     }
 
@@ -84,12 +99,13 @@ http::Router BuildRouter(ApiContext& ctx) {
     Table table(router, ctx);
     const Options hashing{.offload = true};
     const Options user{.auth = Auth::kActiveUser};
-    const Options worker{.auth = Auth::kWorkerToken};
+    const Options worker{.auth = Auth::kWorkerToken, .lock_exempt = true};
     const std::size_t part_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
 
     // GET /: the settings do not change while serving, so the answer is serialised once.
-    table.AddFixed(Method::kGet, "/",
-                   [body = RootJson(ctx.settings)](http::Request&) { return http::Response::JsonText(200, body); });
+    table.AddFixed(Method::kGet, "/", [body = RootJson(ctx.settings, ctx.site.installed_at())](http::Request&) {
+        return http::Response::JsonText(200, body);
+    });
     table.Add(Method::kGet, "/docs", DocsPage);
     table.Add(Method::kGet, "/docs/assets/{file}", DocsAsset);
     table.Add(Method::kGet, "/openapi.json", OpenApi);
@@ -97,8 +113,8 @@ http::Router BuildRouter(ApiContext& ctx) {
     table.Add(Method::kGet, "/metrics", MetricsText, {.auth = Auth::kMetricsToken});
     table.Add(Method::kGet, "/static/{path:path}", StaticFile);
 
-    table.Add(Method::kPost, "/auth/login", Login, hashing);
-    table.Add(Method::kDelete, "/auth/logout", Logout, {.auth = Auth::kSession});
+    table.Add(Method::kPost, "/auth/login", Login, {.offload = true, .lock_exempt = true});
+    table.Add(Method::kDelete, "/auth/logout", Logout, {.auth = Auth::kSession, .lock_exempt = true});
     table.Add(Method::kPut, "/auth/signup", SignupJson, hashing);
     table.Add(Method::kPost, "/auth/signup", SignupForm, hashing);
     table.Add(Method::kPost, "/auth/password/reset", PasswordResetRequest);
@@ -134,18 +150,24 @@ http::Router BuildRouter(ApiContext& ctx) {
     table.Add(Method::kGet, "/users/submissions/{submission_id}/scores", UserSubmissionScores, user);
 
     // Remote workers (ZR_WORKER_TOKEN). The scores zip is streamed to the submission's tmp/ once
-    // the ticket (token, running job) is issued; unzipping it runs on the blocking pool.
+    // the ticket (token, running job) is issued; unzipping it runs on the blocking pool. They keep
+    // working in lock mode: a job finishing during a backup is no participant's write, and
+    // refusing it would fail the evaluation.
     table.Add(Method::kGet, "/worker/jobs/{job_id}", WorkerJob, worker);
     table.Add(Method::kGet, "/worker/jobs/{job_id}/input", WorkerJobInput, worker);
     table.Add(Method::kPost, "/worker/jobs/{job_id}/log", WorkerJobLog,
-              {.auth = Auth::kWorkerToken, .max_body = transfer::TransferService::kMaxLogBytes});
+              {.auth = Auth::kWorkerToken, .max_body = transfer::TransferService::kMaxLogBytes, .lock_exempt = true});
     table.AddUpload(Method::kPut, "/worker/jobs/{job_id}/scores", PrepareWorkerScores, WorkerJobScores,
-                    {.auth = Auth::kWorkerToken, .max_body = part_body, .offload = true});
+                    {.auth = Auth::kWorkerToken, .max_body = part_body, .offload = true, .lock_exempt = true});
 
     // The second API generation (api-v2.md: the `zrc` client's), over the same data. Routes whose
     // path the first generation also has are served once, above, with both answers merged.
 
     // v2: accounts and users (section 1.3 P1-a/b, 1.4 rows 5-8).
+    // /users/submissions/... and /users/profile above win over these (literal segments first):
+    // usernames "submissions" and "profile" are reserved.
+    table.Add(Method::kGet, "/users/{username}/profile", V2GetProfile, user);
+    table.AddJson(Method::kPost, "/users/{username}/profile", V2UpdateProfile, user);
 
     // v2: models and benchmarks (1.3 P1-c/d, 1.4 rows 9, 13-20).
 

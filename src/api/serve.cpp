@@ -37,9 +37,11 @@ int Serve(const settings::Settings& settings) {
                    services.transfer(),
                    services.leaderboards(),
                    health,
-                   metrics};
+                   metrics,
+                   services.site()};
     // Puts the submission folders back in order after a crash and completes the uploads a previous
     // run left with every part received (durable completion).
+    services.accounts().WarnReservedUsernames();
     services.completion().RecoverPending();
     services.leaderboards().RemoveLeftovers();
     // Republishes jobs a crash left unpublished, queues forgotten uploads, consumes update_queue.

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/handlers.hpp"
+#include "api/v2_json.hpp"
 #include "common/error.hpp"
 #include "common/resources.hpp"
 #include "common/strings.hpp"
@@ -57,9 +58,12 @@ Error NotFound() { return Error::Detail(ErrorKind::kNotFound, "Not Found"); }
 
 }  // namespace
 
-std::string RootJson(const settings::Settings& s) {
-    const nlohmann::json root = {
-        {"app", s.app_name}, {"version", s.version}, {"maintainers", s.maintainers}, {"contact", s.admin_email}};
+std::string RootJson(const settings::Settings& s, TimePoint installed_at) {
+    const nlohmann::json root = {{"app", s.app_name},
+                                 {"version", s.version},
+                                 {"maintainers", s.maintainers},
+                                 {"contact", s.admin_email},
+                                 {"installation_datetime", v2::IsoDateTime(installed_at)}};
     return http::Response::Json(200, root).body;
 }
 

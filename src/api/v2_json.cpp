@@ -76,4 +76,31 @@ nlohmann::json LeaderboardJson(const domain::Leaderboard& board, std::string_vie
     return out;
 }
 
+bool IsAccountProfileKey(std::string_view key) { return key == "email" || key == "verified" || key == "created"; }
+
+nlohmann::json ProfileJson(const domain::User& user, const nlohmann::json& profile_file) {
+    // A text field as pydantic's str would take it: numbers and booleans by their JSON text.
+    auto text = [&](const char* key) -> std::string {
+        const auto it = profile_file.find(key);
+        if (it == profile_file.end() || it->is_null()) return "";
+        if (it->is_string()) return it->get<std::string>();
+        return it->dump();
+    };
+    nlohmann::json out = nlohmann::json::object();
+    out["username"] = user.username;
+    out["affiliation"] = text("affiliation");
+    out["first_name"] = text("first_name");
+    out["last_name"] = text("last_name");
+    out["verified"] = user.IsVerified();
+    out["email"] = user.email;
+    out["created"] = IsoDateTimeOrNull(user.created_at);
+    if (profile_file.is_object()) {
+        for (const auto& [key, value] : profile_file.items()) {
+            // zrc builds CurrentUser(token=..., **profile): a "token" key would be given twice.
+            if (!out.contains(key) && !IsAccountProfileKey(key) && key != "token") out[key] = value;
+        }
+    }
+    return out;
+}
+
 }  // namespace zr::api::v2

@@ -9,6 +9,7 @@
 
 #include "common/time.hpp"
 #include "domain/challenge.hpp"
+#include "domain/user.hpp"
 
 namespace zr::api::v2 {
 
@@ -29,5 +30,15 @@ nlohmann::json SubmissionJson(const domain::Submission& submission, const domain
                               bool with_user = true);
 // Leaderboard: label, benchmark_id (the challenge's label), archived, static_files, sorting_key.
 nlohmann::json LeaderboardJson(const domain::Leaderboard& board, std::string_view challenge_label);
+
+// Profile: username, affiliation, first_name, last_name, verified, email, created|null, then the
+// profile file's other keys. Account fields come from the account (the file's "email",
+// "verified" and "created" are ignored: section 4.2, and so is a "token" key, which zrc could not
+// take); the three text fields are strings, "" when
+// the file lacks them or holds null (zrc's CurrentUser needs strings: section 1.3 P1-b).
+// `profile_file` is the stored profile object (empty for none).
+nlohmann::json ProfileJson(const domain::User& user, const nlohmann::json& profile_file);
+// The keys of a Profile that belong to the account, never written to the profile file.
+bool IsAccountProfileKey(std::string_view key);
 
 }  // namespace zr::api::v2

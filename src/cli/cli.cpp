@@ -66,6 +66,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddEvaluatorCommands(commands);
     AddMessagingCommands(commands);
     AddSettingsCommands(commands);
+    AddLockCommands(commands);
     AddWorkerCommand(commands);
     client::AddSubmitCommand(commands);
 }

@@ -22,6 +22,8 @@ void AddEvaluationCommands(CommandSet& commands);
 void AddMessagingCommands(CommandSet& commands);
 // check:settings
 void AddSettingsCommands(CommandSet& commands);
+// api:lock, api:unlock
+void AddLockCommands(CommandSet& commands);
 // worker (evaluation workers of this host)
 void AddWorkerCommand(CommandSet& commands);
 

@@ -1,10 +1,13 @@
-// check:settings: the effective settings, the known keys, how to set them. Needs no database.
+// check:settings: the effective settings, the known keys, how to set them, and whether lock mode
+// is on. Needs no database.
 #include <algorithm>
 #include <cctype>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/listing.hpp"
+#include "common/file_system.hpp"
+#include "storage/site_state.hpp"
 
 namespace zr::cli {
 namespace settings_cmds {  // named, so the unity build keeps each file's helpers apart
@@ -64,6 +67,13 @@ int Run(const Options& options, Context& context) {
         return 0;
     }
     auto values = EffectiveValues(context.settings());
+    // Not a setting, but what an organiser checking the set-up wants to see next to them.
+    PosixFileSystem fs;
+    const storage::SiteState site(fs, context.settings().data_folder);
+    const auto reason = site.LockReason();
+    values.emplace_back("LOCK_MODE", !reason           ? "off"
+                                     : reason->empty() ? "on (zr api:unlock to leave it)"
+                                                       : "on: " + *reason + " (zr api:unlock to leave it)");
     if (!options.get.empty()) {
         for (const auto& [name, value] : values) {
             if (Canonical(name) == Canonical(options.get)) {

@@ -51,6 +51,10 @@ void CheckAll(const std::vector<SignupRequest>& requests, const std::vector<doma
     for (const auto& request : requests) {
         const std::string who = "user '" + request.username + "'";
         if (!accounts::IsValidUsername(request.username)) throw CliError(who + ": invalid username");
+        if (accounts::IsReservedUsername(request.username)) {
+            throw CliError(who + ": the username is reserved (it would clash with the API's /users/" +
+                           request.username + " routes), choose another one");
+        }
         if (!accounts::IsValidEmail(request.email)) throw CliError(who + ": invalid e-mail '" + request.email + "'");
         if (request.password.empty()) throw CliError(who + ": empty password");
         if (!usernames.insert(request.username).second) throw CliError(who + ": username already exists");

@@ -5,6 +5,8 @@
 // body forms of the first implementation (see ToHttpStatus and http/error_response.hpp):
 //   BodyForm::kDetail      {"detail": "<message>"}           auth and HTTP errors
 //   BodyForm::kMessage     {"message": "<message>"}          domain errors
+//   BodyForm::kMessageData {"message": "<message>", "data": "<data or None>"}  the second
+//                          generation's domain errors (its VocoLabException: data always there)
 //   ErrorKind::kValidation {"detail": [{"loc","msg","type"}]} 422, one item per problem
 // `log_detail` goes to the log only, never to the client.
 #include <nlohmann/json.hpp>
@@ -26,13 +28,14 @@ enum class ErrorKind {
     kConflict,             // 409
     kTooLarge,             // 413
     kValidation,           // 422
+    kLocked,               // 423: the data folder is in lock mode (readonly.lock), writes refused
     kRateLimited,          // 429
     kUnavailable,          // 503
     kInsufficientStorage,  // 507: the data folder's file system is full (or over quota)
     kInternal,             // 500
 };
 
-enum class BodyForm { kDetail, kMessage };
+enum class BodyForm { kDetail, kMessage, kMessageData };
 
 // One problem found while validating a request, in FastAPI's 422 shape.
 // loc is e.g. ["body", "email"] or ["query", "include_inactive"] or ["body", "index", 0, "file_hash"].
@@ -59,6 +62,10 @@ public:
     // {"message": message}
     static Error Message(ErrorKind kind, std::string message, std::string log_detail = {}) {
         return Error(kind, BodyForm::kMessage, std::move(message), std::move(log_detail));
+    }
+    // {"message": message, "data": data() or "None"}
+    static Error MessageData(ErrorKind kind, std::string message, std::string log_detail = {}) {
+        return Error(kind, BodyForm::kMessageData, std::move(message), std::move(log_detail));
     }
     // 507 {"detail": kOutOfSpaceMessage}: the disk is full. `log_detail` names what could not be
     // written. Raised by the file system and the database layers (ENOSPC, EDQUOT, SQLITE_FULL).
@@ -120,6 +127,8 @@ constexpr int ToHttpStatus(ErrorKind kind) {
             return 413;
         case ErrorKind::kValidation:
             return 422;
+        case ErrorKind::kLocked:
+            return 423;
         case ErrorKind::kRateLimited:
             return 429;
         case ErrorKind::kUnavailable:

@@ -23,6 +23,9 @@ Response ErrorResponse(const zr::Error& e) {
     Response r;
     if (e.kind() == ErrorKind::kValidation) {
         r = Response::Json(status, {{"detail", IssuesJson(e.issues())}});
+    } else if (e.form() == BodyForm::kMessageData) {
+        // Python's str(None) when the error carries nothing, as the second generation answered.
+        r = Response::Json(status, {{"message", e.message()}, {"data", e.data().empty() ? "None" : e.data()}});
     } else if (e.form() == BodyForm::kMessage) {
         r = Response::Json(status, {{"message", e.message()}});
     } else {

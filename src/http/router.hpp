@@ -55,6 +55,12 @@ struct RouteOptions {
     // Run the handler on the blocking pool (CPU-heavy work such as password hashing), not on the
     // threads that serve connections.
     bool offload = false;
+    // Admission before the body (optional): called once the route matched and its authentication
+    // succeeded, before any body byte is read (and before an "Expect: 100-continue" is answered).
+    // Throwing zr::Error refuses the request with that answer, nothing read (the connection
+    // closes after it when a body was sent). Runs on an IO thread: must be cheap (a stat at most).
+    // Not called when the authentication failed: that answer comes first.
+    std::function<void(const Request&)> admit;
     // Streamed multipart/form-data upload. When set, the transport calls it once the header is
     // read, the route matched and its authentication resolved, BEFORE reading any body byte (and
     // before answering an "Expect: 100-continue"). It checks the request (caller, ownership,

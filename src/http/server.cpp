@@ -311,6 +311,10 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
         if (const auto length = parser.content_length()) ex.request.content_length = *length;
     }
     router.Authenticate(*dispatch.route, ex.request);  // once, before the body: every later step has the caller
+    if (auto refused = Admit(*dispatch.route, ex.request)) {
+        if (!parser.is_done()) ex.close = ex.drain = true;
+        co_return std::move(*refused);
+    }
     Response response = co_await ReadBodyAndRun(conn, buffer, parser, ex, *dispatch.route);
     co_return response;
 }

@@ -216,6 +216,21 @@ Response RunHandler(const Route& route, Request& request) noexcept {
     }
 }
 
+std::optional<Response> Admit(const Route& route, const Request& request) noexcept {
+    if (!route.options.admit || request.auth_error) return std::nullopt;
+    try {
+        route.options.admit(request);
+        return std::nullopt;
+    } catch (const zr::Error& e) {
+        return LoggedErrorResponse(e, request.request_id);
+    } catch (const std::exception& e) {
+        spdlog::error("{} admission for {} failed: {}", request.request_id, route.pattern, e.what());
+    } catch (...) {
+        spdlog::error("{} admission for {} failed", request.request_id, route.pattern);
+    }
+    return DetailResponse(500, "Internal Server Error");
+}
+
 void AddCorsHeaders(const CorsPolicy& cors, const Exchange& ex, Response& response) {
     if (IsPreflight(ex.request)) return;
     if (const auto origin = ex.request.Header("origin")) cors.AddHeaders(*origin, response);

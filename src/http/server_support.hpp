@@ -97,6 +97,9 @@ Response LoggedErrorResponse(const zr::Error& e, const std::string& request_id);
 // the request id); any other exception becomes 500 {"detail": "Internal Server Error"} with what()
 // logged only.
 Response RunHandler(const Route& route, Request& request) noexcept;
+// The route's admission check (RouteOptions::admit) for a request whose authentication did not
+// fail: the refusal's answer, or nullopt to go on (also when the route has no check).
+std::optional<Response> Admit(const Route& route, const Request& request) noexcept;
 
 // Adds the CORS headers for the request's Origin (no-op for preflight answers, which have them).
 void AddCorsHeaders(const CorsPolicy& cors, const Exchange& ex, Response& response);

@@ -18,6 +18,7 @@ Services::Services(const settings::Settings& settings)
       file_system_([this](const std::string& what) { space_alarm_.Report(what); }),
       database_(settings_.db_path()),
       profiles_(file_system_, settings_.user_data_dir),
+      site_(file_system_, settings_.data_folder),
       mailer_(settings_.mail),
       mail_queue_(mailer_),
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
@@ -32,6 +33,7 @@ Services::Services(const settings::Settings& settings)
       evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_},
                   clock_),
       transfer_(database_, submission_store_, settings_) {
+    site_.RecordInstallation(clock_.Now());
     completion_.SetUploadedHook([this](const submissions::UploadedEvent& event) {
         evaluation_.OnUploaded(event.submission, event.challenge, event.owner);
     });

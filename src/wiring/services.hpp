@@ -2,7 +2,8 @@
 // The objects of the service, built once from the settings and wired together; used by
 // `zr serve` and by the admin commands so both see the same database, files and mail set-up.
 //
-// Construction prepares the data folder (creating sub-folders) and opens/migrates the database;
+// Construction prepares the data folder (creating sub-folders, recording the installation time
+// the first time) and opens/migrates the database;
 // it throws settings::SettingsError or db::DbError with a message for the operator.
 // Destruction stops the uploads' background completion (joins it) and the evaluation service's
 // update consumer, then flushes queued e-mails (bounded) before closing. The server calls
@@ -21,6 +22,7 @@
 #include "notify/space_alarm.hpp"
 #include "settings/settings.hpp"
 #include "storage/profiles.hpp"
+#include "storage/site_state.hpp"
 #include "storage/submission_store.hpp"
 #include "submissions/completion_service.hpp"
 #include "submissions/records.hpp"
@@ -45,6 +47,8 @@ public:
     mail::MailQueue& mail() { return mail_queue_; }
     notify::Mattermost& mattermost() { return mattermost_; }
     notify::SpaceAlarm& space_alarm() { return space_alarm_; }
+    // Lock mode (readonly.lock) and the installation time of the data folder.
+    const storage::SiteState& site() const { return site_; }  // installation recorded
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
     // Participants creating submissions and sending parts; completion schedules itself.
@@ -69,6 +73,7 @@ private:
     PosixFileSystem file_system_;
     db::Database database_;
     storage::Profiles profiles_;
+    storage::SiteState site_;
     mail::SmtpMailer mailer_;
     mail::MailQueue mail_queue_;
     accounts::AccountService accounts_;

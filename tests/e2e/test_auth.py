@@ -16,7 +16,9 @@ def test_login_by_username_opens_a_session(server, make_user):
     r = server.post("/auth/login", data={"username": user["username"], "password": user["pwd"]})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"access_token", "token_type"}
+    # + "username" since the second API generation (api-v2.md 4.3: one answer for both)
+    assert set(body) == {"access_token", "token_type", "username"}
+    assert body["username"] == user["username"]
     assert body["token_type"] == "bearer"
     token = body["access_token"]
     assert TOKEN_RE.match(token), token

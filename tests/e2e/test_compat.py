@@ -87,10 +87,12 @@ def test_routes_that_answered_an_empty_200(server, smtp, make_user):
 # ------------------------------------------------------------------------------------------------
 def test_json_shapes_of_the_read_routes(server, make_user):
     assert shape(json_answer(server.get("/"))) == {
-        "app": "str", "version": "str", "maintainers": "str", "contact": "str"}
+        "app": "str", "version": "str", "maintainers": "str", "contact": "str",
+        "installation_datetime": "str"}  # + the second generation's key (api-v2.md 4.3)
     user = make_user()
     login_body = json_answer(server.post("/auth/login", data={"username": user["username"], "password": user["pwd"]}))
-    assert shape(login_body) == {"access_token": "str", "token_type": "str"} and login_body["token_type"] == "bearer"
+    assert shape(login_body) == {"access_token": "str", "token_type": "str", "username": "str"}
+    assert login_body["token_type"] == "bearer"
     # get_user: schema.User.verified is the text "True"
     assert json_answer(server.get("/users/", headers=user.auth)) == {
         "username": user["username"], "email": user["email"], "verified": "True"}

@@ -22,5 +22,16 @@ TEST(AccountsValidation, Emails) {
     }
 }
 
+TEST(AccountsValidation, ReservedUsernamesAreExactNames) {
+    // Valid as file names, but path segments of the first generation's /users/... routes.
+    for (const char* reserved : {"submissions", "profile"}) {
+        EXPECT_TRUE(IsValidUsername(reserved)) << reserved;
+        EXPECT_TRUE(IsReservedUsername(reserved)) << reserved;
+    }
+    for (const char* free : {"Submissions", "profiles", "submission", "profile_", "alice"}) {
+        EXPECT_FALSE(IsReservedUsername(free)) << free;
+    }
+}
+
 }  // namespace
 }  // namespace zr::accounts

@@ -129,6 +129,17 @@ protected:
             },
             Limited(16));
         router_.Add(Method::kPost, "/echo", [](Request& r) { return Response::Json(200, {{"body", r.body}}); });
+        RouteOptions guarded;
+        guarded.admit = [this](const Request&) {
+            if (locked_) throw Error::MessageData(ErrorKind::kLocked, "locked");
+        };
+        router_.Add(
+            Method::kPost, "/guarded",
+            [this](Request& r) {
+                ++guarded_calls_;
+                return Response::Json(200, {{"body", r.body}});
+            },
+            guarded);
         router_.Add(Method::kGet, "/missing", [](Request&) -> Response {
             throw Error::Message(ErrorKind::kNotFound, "There is no challenge with the following id: 9999");
         });
@@ -177,6 +188,8 @@ protected:
     std::thread thread_;
     std::filesystem::path file_;
     std::atomic<int> small_calls_{0};
+    std::atomic<int> guarded_calls_{0};
+    std::atomic<bool> locked_{false};
     std::atomic<bool> slow_started_{false};
     std::mutex mutex_;
     std::thread::id io_thread_;
@@ -285,6 +298,25 @@ TEST_P(ServerTest, ExpectContinueOnOversizedBodyGets413Directly) {
     const RawResponse r =
         client.Request("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(r.status, 413);
+}
+
+TEST_P(ServerTest, AdmissionRefusesBeforeTheBody) {
+    locked_ = true;
+    Client client(port_);
+    // No "100 Continue": the refusal is the first answer, and the body is never read.
+    const RawResponse r =
+        client.Request("POST /guarded HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
+    EXPECT_EQ(r.status, 423);
+    EXPECT_EQ(json::parse(r.body), json({{"message", "locked"}, {"data", "None"}}));
+    EXPECT_EQ(guarded_calls_, 0);
+    EXPECT_TRUE(client.Closed());
+
+    locked_ = false;
+    Client again(port_);
+    const RawResponse ok = again.Request("POST /guarded HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(json::parse(ok.body)["body"], "hi");
+    EXPECT_EQ(guarded_calls_, 1);
 }
 
 TEST_P(ServerTest, MalformedRequestsGet400AndClose) {
