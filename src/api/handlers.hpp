@@ -91,9 +91,6 @@ http::Response V2UpdateProfile(ApiContext& ctx, http::Request& request, Fields b
 // v2_model_handlers.cpp
 
 // v2_submission_handlers.cpp
-// The caller of a /users/{username}/... route, who must be that user (403 {"detail": "Operation
-// not allowed"} otherwise).
-const accounts::Caller& PathUserOf(const http::Request& request);
 http::Response CreateSubmissionV2(ApiContext& ctx, http::Request& request, Fields body);
 // The check of POST /submissions/{id}/content/add before its body (UploadService::PrepareUpload).
 std::shared_ptr<http::UploadTarget> PrepareContentAdd(ApiContext& ctx, http::Request& request);

@@ -33,17 +33,9 @@ nlohmann::json Items(const std::vector<submissions::SubmissionView>& views, bool
 
 }  // namespace
 
-const accounts::Caller& PathUserOf(const http::Request& request) {
-    const auto& caller = CallerOf(request);
-    if (request.path_params.at("username") != caller.user.username) {
-        throw Error::Detail(ErrorKind::kForbidden, "Operation not allowed");
-    }
-    return caller;
-}
-
 http::Response CreateSubmissionV2(ApiContext& ctx, http::Request& request, Fields body) {
     auto create = ParseSecondGenerationCreate(std::move(body));
-    const auto& caller = PathUserOf(request);
+    const auto& caller = PathOwner(request);
     std::string id;
     try {
         id = ctx.uploads.CreateByLabel(caller.user, create.benchmark_label, create.request);
@@ -109,7 +101,7 @@ http::Response ListPublishedSubmissions(ApiContext& ctx, http::Request&) {
 }
 
 http::Response ListOwnSubmissionsV2(ApiContext& ctx, http::Request& request) {
-    const auto& caller = PathUserOf(request);
+    const auto& caller = PathOwner(request);
     return http::Response::Json(200, Items(ctx.submissions.ListForUser(caller.user, std::nullopt), true));
 }
 
