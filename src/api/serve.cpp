@@ -36,6 +36,7 @@ int Serve(const settings::Settings& settings) {
                    services.submission_reads(),
                    services.transfer(),
                    services.leaderboards(),
+                   services.models(),
                    health,
                    metrics};
     // Puts the submission folders back in order after a crash and completes the uploads a previous

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "db/repositories.hpp"
@@ -93,6 +95,22 @@ domain::Challenge ChallengeService::Get(domain::ChallengeId id) {
     return *challenge;
 }
 
+std::optional<domain::Challenge> ChallengeService::FindByLabel(std::string_view label) {
+    std::vector<domain::Challenge> all = All();
+    const auto it = std::find_if(all.begin(), all.end(), [&](const domain::Challenge& c) { return c.label == label; });
+    if (it == all.end()) return std::nullopt;
+    return std::move(*it);
+}
+
+domain::Challenge ChallengeService::GetByLabel(std::string_view label) {
+    auto challenge = FindByLabel(label);
+    if (!challenge) {
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no challenge with the following id: " + std::string(label));
+    }
+    return std::move(*challenge);
+}
+
 domain::ChallengeId ChallengeService::Create(const domain::NewChallenge& challenge) {
     Validate(challenge);
     auto conn = db_.Acquire();
@@ -160,6 +178,10 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
         c.active = *b;
     } else if (name == "url") {
         c.url = std::string(Trim(value));
+    } else if (name == "auto_eval") {
+        auto b = ParseBoolWord(value);
+        if (!b) throw BadValue("ValueError: auto_eval must be true or false, got '" + std::string(value) + "'");
+        c.auto_eval = *b;
     } else if (name == "evaluator") {
         if (IsNullWord(value)) {
             c.evaluator = std::nullopt;
@@ -176,7 +198,7 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
         }
     } else {
         throw BadValue("ValueError: unknown field '" + std::string(field) +
-                       "' (expected label, start_date, end_date, active, url or evaluator)");
+                       "' (expected label, start_date, end_date, active, url, evaluator or auto_eval)");
     }
     Validate({c.label, c.start_date, c.end_date, c.active, c.url, c.evaluator});
     db::ChallengeRepository(*conn).Update(c);

@@ -17,6 +17,7 @@
 #include "evaluation/evaluation_service.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
+#include "models/model_service.hpp"
 #include "notify/mattermost.hpp"
 #include "notify/space_alarm.hpp"
 #include "settings/settings.hpp"
@@ -47,6 +48,8 @@ public:
     notify::SpaceAlarm& space_alarm() { return space_alarm_; }
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
+    // Models of the second API generation and the public listings of models and benchmarks.
+    models::ModelService& models() { return models_; }
     // Participants creating submissions and sending parts; completion schedules itself.
     submissions::UploadService& uploads() { return uploads_; }
     // Completing uploads in the background; its uploaded events go to evaluation().
@@ -73,6 +76,7 @@ private:
     mail::MailQueue mail_queue_;
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
+    models::ModelService models_;
     storage::SubmissionStore submission_store_;
     leaderboards::LeaderboardService leaderboards_;
     submissions::Records records_;

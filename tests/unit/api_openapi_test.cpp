@@ -108,10 +108,10 @@ protected:
         health_ =
             std::make_unique<zr::monitoring::Health>(services_->database(), services_->file_system(),
                                                      services_->settings(), services_->clock(), [] { return true; });
-        context_ = std::make_unique<zr::api::ApiContext>(
-            zr::api::ApiContext{services_->accounts(), services_->challenges(), services_->templates(),
-                                services_->settings(), services_->uploads(), services_->submission_reads(),
-                                services_->transfer(), services_->leaderboards(), *health_, metrics_});
+        context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
+            services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
+            services_->uploads(), services_->submission_reads(), services_->transfer(), services_->leaderboards(),
+            services_->models(), *health_, metrics_});
     }
 
     std::set<Operation> RouterOperations() {
