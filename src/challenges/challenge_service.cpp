@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 
 #include "common/error.hpp"
 #include "common/strings.hpp"
@@ -63,26 +65,29 @@ bool ChallengeService::IsOpen(const domain::Challenge& challenge) const {
     return challenge.IsOpen(LocalDate(clock_.Now()));
 }
 
-std::vector<domain::Challenge> ChallengeService::All() {
+std::shared_ptr<const std::vector<domain::Challenge>> ChallengeService::All() {
     const auto stamp = db_.LastCommit();  // before reading: see db::CommitCache
     if (stamp) {
         if (auto hit = all_.Find(0, *stamp)) return std::move(*hit);
     }
-    std::vector<domain::Challenge> all;
+    std::vector<domain::Challenge> rows;
     {
         auto conn = db_.Acquire();
-        all = db::ChallengeRepository(*conn).List();
+        rows = db::ChallengeRepository(*conn).List();
     }
+    auto all = std::make_shared<const std::vector<domain::Challenge>>(std::move(rows));
     if (stamp) all_.Store(0, all, *stamp);
     return all;
 }
 
 std::vector<domain::Challenge> ChallengeService::List(bool include_inactive) {
-    std::vector<domain::Challenge> all = All();
-    if (include_inactive) return all;
+    const auto all = All();
+    if (include_inactive) return *all;
     const Date today = LocalDate(clock_.Now());
-    std::erase_if(all, [&](const domain::Challenge& c) { return !c.IsOpen(today); });
-    return all;
+    std::vector<domain::Challenge> open;
+    std::copy_if(all->begin(), all->end(), std::back_inserter(open),
+                 [&](const domain::Challenge& c) { return c.IsOpen(today); });
+    return open;
 }
 
 domain::Challenge ChallengeService::Get(domain::ChallengeId id) {
@@ -96,10 +101,11 @@ domain::Challenge ChallengeService::Get(domain::ChallengeId id) {
 }
 
 std::optional<domain::Challenge> ChallengeService::FindByLabel(std::string_view label) {
-    std::vector<domain::Challenge> all = All();
-    const auto it = std::find_if(all.begin(), all.end(), [&](const domain::Challenge& c) { return c.label == label; });
-    if (it == all.end()) return std::nullopt;
-    return std::move(*it);
+    const auto all = All();
+    const auto it =
+        std::find_if(all->begin(), all->end(), [&](const domain::Challenge& c) { return c.label == label; });
+    if (it == all->end()) return std::nullopt;
+    return *it;
 }
 
 domain::Challenge ChallengeService::GetByLabel(std::string_view label) {

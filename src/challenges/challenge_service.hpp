@@ -2,6 +2,7 @@
 // Challenges (tracks): listing, lookup, creation and admin edits.
 // Errors: zr::Error (404 {"message": "There is no challenge with the following id: N"}, 409 for a
 // duplicate label, 400 for a bad field value). Thread-safe.
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -41,11 +42,12 @@ public:
     bool IsOpen(const domain::Challenge& challenge) const;
 
 private:
-    std::vector<domain::Challenge> All();
+    // The whole table, shared read-only: readers search it without copying it.
+    std::shared_ptr<const std::vector<domain::Challenge>> All();
 
     db::Database& db_;
     const Clock& clock_;
-    db::CommitCache<int, std::vector<domain::Challenge>> all_{1};  // one entry: the whole table
+    db::CommitCache<int, std::shared_ptr<const std::vector<domain::Challenge>>> all_{1};  // one entry: the table
 };
 
 // {"id","label","start_date","end_date","active","url","evaluator"}
