@@ -26,7 +26,7 @@ std::optional<std::uint64_t> CounterValue(std::string_view letters) {
     std::uint64_t value = 0;
     for (const char c : letters) {
         if (c < 'a' || c > 'z') return std::nullopt;
-        const auto digit = static_cast<std::uint64_t>(c - 'a' + 1);
+        const std::uint64_t digit = static_cast<std::uint64_t>(c - 'a') + 1;
         if (value > (kMax - digit) / 26) return std::nullopt;
         value = value * 26 + digit;
     }
