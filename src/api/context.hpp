@@ -14,6 +14,7 @@
 #include "http/router.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "metrics/metrics.hpp"
+#include "models/model_service.hpp"
 #include "monitoring/health.hpp"
 #include "settings/settings.hpp"
 #include "storage/site_state.hpp"
@@ -33,6 +34,7 @@ struct ApiContext {
     submissions::SubmissionReads& submissions;
     transfer::TransferService& transfer;
     leaderboards::LeaderboardService& leaderboards;
+    models::ModelService& models;
     const monitoring::Health& health;
     const metrics::Metrics& metrics;
     // Lock mode: write routes are refused (423) while it is on.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/time.hpp"
 #include "http/message.hpp"
 
 namespace zr::api {
@@ -43,6 +44,11 @@ public:
     std::optional<std::string> OptionalString(const std::string& name);
     bool RequiredBool(const std::string& name);
     std::optional<bool> OptionalBool(const std::string& name);
+    // pydantic v1's Optional[AnyHttpUrl]: absent or null is nullopt, otherwise PydanticHttpUrl.
+    std::optional<std::string> OptionalHttpUrl(const std::string& name);
+    // A pydantic v1 `datetime` field with a default: absent is nullopt, null is "none is not an
+    // allowed value", otherwise PydanticDateTime.
+    std::optional<TimePoint> OptionalDateTime(const std::string& name);
     // Adds an issue for `name` (e.g. a format check done by the caller).
     void Invalid(const std::string& name, std::string msg, std::string type);
     bool Has(const std::string& name) const { return values_.contains(name); }
@@ -75,6 +81,22 @@ std::optional<std::int64_t> PydanticInt(const nlohmann::json& value, const nlohm
 // object and [["k", v], ...] pairs are one. nullopt after appending the issue at `loc`.
 std::optional<nlohmann::json> PydanticDict(const nlohmann::json& value, const nlohmann::json& loc,
                                            std::vector<ValidationIssue>& issues);
+
+// pydantic v1's AnyHttpUrl (pydantic_values.cpp): str coercion, blanks stripped, 1 to 65536
+// characters (value_error.any_str.min_length / max_length), then "<scheme>://[user[:password]@]
+// host[:port][/path][?query][#fragment]": no or another scheme is value_error.url.scheme, a port
+// above 65535 value_error.url.port, anything left over value_error.url.extra, no host or a host
+// name with a bad label value_error.url.host. Returns the stripped text as given (an
+// international host name is not converted to punycode).
+std::optional<std::string> PydanticHttpUrl(const nlohmann::json& value, const nlohmann::json& loc,
+                                           std::vector<ValidationIssue>& issues);
+// pydantic v1's datetime: a number (or text Python's float() reads) is Unix seconds (divided by
+// 1000 while beyond 2e10, so milliseconds work too); text "YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]" with
+// an optional zone "Z" / "+HH" / "+HH:MM" / "+HHMM" (no zone: local time); anything else is
+// value_error.datetime ("invalid datetime format"), an array or object type_error. Our clock
+// holds 1678 to 2261 only: datetimes outside are refused as invalid too.
+std::optional<TimePoint> PydanticDateTime(const nlohmann::json& value, const nlohmann::json& loc,
+                                          std::vector<ValidationIssue>& issues);
 
 // Parses a path parameter as an integer; 422 type_error.integer at ["path", name] otherwise.
 std::int64_t PathInt(const http::Request& request, const std::string& name);

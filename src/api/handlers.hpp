@@ -89,6 +89,17 @@ http::Response V2GetProfile(ApiContext& ctx, http::Request& request);
 http::Response V2UpdateProfile(ApiContext& ctx, http::Request& request, Fields body);
 
 // v2_model_handlers.cpp
+http::Response CreateModel(ApiContext& ctx, http::Request& request, Fields body);
+http::Response ListUserModels(ApiContext& ctx, http::Request& request);
+http::Response ListModels(ApiContext& ctx, http::Request& request);
+http::Response ModelInfo(ApiContext& ctx, http::Request& request);
+// Public: published submissions only, without user_id (api-v2.md section 5 row 26).
+http::Response ModelSubmissions(ApiContext& ctx, http::Request& request);
+http::Response ModelChallenges(ApiContext& ctx, http::Request& request);
+http::Response ListBenchmarks(ApiContext& ctx, http::Request& request);
+http::Response BenchmarkInfo(ApiContext& ctx, http::Request& request);
+http::Response BenchmarkSubmissions(ApiContext& ctx, http::Request& request);
+http::Response BenchmarkLeaderboards(ApiContext& ctx, http::Request& request);
 
 // v2_submission_handlers.cpp
 http::Response CreateSubmissionV2(ApiContext& ctx, http::Request& request, Fields body);

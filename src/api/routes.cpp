@@ -170,6 +170,16 @@ http::Router BuildRouter(ApiContext& ctx) {
     table.AddJson(Method::kPost, "/users/{username}/profile", V2UpdateProfile, user);
 
     // v2: models and benchmarks (1.3 P1-c/d, 1.4 rows 9, 13-20).
+    table.AddJson(Method::kPost, "/users/{username}/models/create", CreateModel, user);
+    table.Add(Method::kGet, "/users/{username}/models/list", ListUserModels, user);
+    table.Add(Method::kGet, "/models/list", ListModels);
+    table.Add(Method::kGet, "/models/{model_id}/info", ModelInfo);
+    table.Add(Method::kGet, "/models/{model_id}/submissions/list", ModelSubmissions);
+    table.Add(Method::kGet, "/models/{model_id}/challenges/list", ModelChallenges);
+    table.Add(Method::kGet, "/benchmarks/list", ListBenchmarks);
+    table.Add(Method::kGet, "/benchmarks/{benchmark_id}/info", BenchmarkInfo);
+    table.Add(Method::kGet, "/benchmarks/{benchmark_id}/submissions/list", BenchmarkSubmissions);
+    table.Add(Method::kGet, "/benchmarks/{benchmark_id}/leaderboards/list", BenchmarkLeaderboards);
 
     // v2: submissions (1.3 P1-e/f/g, 1.4 rows 11, 21-26).
     const Options optional_user{.auth = Auth::kOptionalUser};

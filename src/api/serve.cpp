@@ -36,6 +36,7 @@ int Serve(const settings::Settings& settings) {
                    services.submission_reads(),
                    services.transfer(),
                    services.leaderboards(),
+                   services.models(),
                    health,
                    metrics,
                    services.site()};

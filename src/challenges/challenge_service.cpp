@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <iterator>
+#include <memory>
+
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "db/repositories.hpp"
@@ -61,26 +65,29 @@ bool ChallengeService::IsOpen(const domain::Challenge& challenge) const {
     return challenge.IsOpen(LocalDate(clock_.Now()));
 }
 
-std::vector<domain::Challenge> ChallengeService::All() {
+std::shared_ptr<const std::vector<domain::Challenge>> ChallengeService::All() {
     const auto stamp = db_.LastCommit();  // before reading: see db::CommitCache
     if (stamp) {
         if (auto hit = all_.Find(0, *stamp)) return std::move(*hit);
     }
-    std::vector<domain::Challenge> all;
+    std::vector<domain::Challenge> rows;
     {
         auto conn = db_.Acquire();
-        all = db::ChallengeRepository(*conn).List();
+        rows = db::ChallengeRepository(*conn).List();
     }
+    auto all = std::make_shared<const std::vector<domain::Challenge>>(std::move(rows));
     if (stamp) all_.Store(0, all, *stamp);
     return all;
 }
 
 std::vector<domain::Challenge> ChallengeService::List(bool include_inactive) {
-    std::vector<domain::Challenge> all = All();
-    if (include_inactive) return all;
+    const auto all = All();
+    if (include_inactive) return *all;
     const Date today = LocalDate(clock_.Now());
-    std::erase_if(all, [&](const domain::Challenge& c) { return !c.IsOpen(today); });
-    return all;
+    std::vector<domain::Challenge> open;
+    std::copy_if(all->begin(), all->end(), std::back_inserter(open),
+                 [&](const domain::Challenge& c) { return c.IsOpen(today); });
+    return open;
 }
 
 domain::Challenge ChallengeService::Get(domain::ChallengeId id) {
@@ -91,6 +98,23 @@ domain::Challenge ChallengeService::Get(domain::ChallengeId id) {
                              "There is no challenge with the following id: " + std::to_string(id));
     }
     return *challenge;
+}
+
+std::optional<domain::Challenge> ChallengeService::FindByLabel(std::string_view label) {
+    const auto all = All();
+    const auto it =
+        std::find_if(all->begin(), all->end(), [&](const domain::Challenge& c) { return c.label == label; });
+    if (it == all->end()) return std::nullopt;
+    return *it;
+}
+
+domain::Challenge ChallengeService::GetByLabel(std::string_view label) {
+    auto challenge = FindByLabel(label);
+    if (!challenge) {
+        throw Error::Message(ErrorKind::kNotFound,
+                             "There is no challenge with the following id: " + std::string(label));
+    }
+    return std::move(*challenge);
 }
 
 domain::ChallengeId ChallengeService::Create(const domain::NewChallenge& challenge) {
@@ -160,6 +184,10 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
         c.active = *b;
     } else if (name == "url") {
         c.url = std::string(Trim(value));
+    } else if (name == "auto_eval") {
+        auto b = ParseBoolWord(value);
+        if (!b) throw BadValue("ValueError: auto_eval must be true or false, got '" + std::string(value) + "'");
+        c.auto_eval = *b;
     } else if (name == "evaluator") {
         if (IsNullWord(value)) {
             c.evaluator = std::nullopt;
@@ -176,7 +204,7 @@ domain::Challenge ChallengeService::Set(domain::ChallengeId id, std::string_view
         }
     } else {
         throw BadValue("ValueError: unknown field '" + std::string(field) +
-                       "' (expected label, start_date, end_date, active, url or evaluator)");
+                       "' (expected label, start_date, end_date, active, url, evaluator or auto_eval)");
     }
     Validate({c.label, c.start_date, c.end_date, c.active, c.url, c.evaluator});
     db::ChallengeRepository(*conn).Update(c);

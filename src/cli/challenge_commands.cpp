@@ -13,7 +13,14 @@ namespace challenge_cmds {  // named, so the unity build keeps each file's helpe
 namespace {
 
 const std::vector<std::string> kChallengeColumns = {"id",     "label", "start_date", "end_date",
-                                                    "active", "url",   "evaluator"};
+                                                    "active", "url",   "evaluator",  "auto_eval"};
+
+// The API's challenge object and whether completed uploads are queued by themselves.
+nlohmann::json ChallengeRow(const domain::Challenge& challenge) {
+    nlohmann::json row = challenges::ToJson(challenge);
+    row["auto_eval"] = challenge.auto_eval;
+    return row;
+}
 
 nlohmann::json NewChallengeJson(const domain::NewChallenge& challenge) {
     return {{"label", challenge.label},
@@ -33,7 +40,7 @@ void AddList(CommandSet& commands) {
     auto& command = commands.Add("challenges", "list", "List open challenges", [options](Context& context) {
         Listing listing(kChallengeColumns);
         for (const auto& challenge : context.services().challenges().List(options->include_all)) {
-            listing.AddObject(challenges::ToJson(challenge));
+            listing.AddObject(ChallengeRow(challenge));
         }
         listing.Print(context.out(), options->json);
         return 0;
@@ -132,15 +139,17 @@ void AddSet(CommandSet& commands) {
     auto& command = commands.Add("challenges", "set", "Change one field of a challenge", [options](Context& context) {
         auto challenge = context.services().challenges().Set(options->id, options->field, options->value);
         Listing listing(kChallengeColumns);
-        listing.AddObject(challenges::ToJson(challenge));
+        listing.AddObject(ChallengeRow(challenge));
         listing.Print(context.out(), options->json);
         return 0;
     });
     command.add_option("ID", options->id, "The challenge's id")->required();
-    command.add_option("FIELD", options->field, "label, start_date, end_date, active, url or evaluator")->required();
+    command.add_option("FIELD", options->field, "label, start_date, end_date, active, url, evaluator or auto_eval")
+        ->required();
     command
         .add_option("VALUE", options->value,
-                    "The new value; dates as dd/mm/yyyy (ISO accepted), 'null' clears end_date/evaluator")
+                    "The new value; dates as dd/mm/yyyy (ISO accepted), 'null' clears end_date/evaluator, "
+                    "true/false for active and auto_eval")
         ->required();
     AddJsonFlag(command, options->json);
 }

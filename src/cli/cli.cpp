@@ -61,6 +61,7 @@ void BuildApp(CLI::App& app, CommandSet& commands, const ServeFunction& serve) {
     AddUserCommands(commands);
     AddChallengeCommands(commands);
     AddSubmissionCommands(commands);
+    AddModelCommands(commands);
     AddEvaluationCommands(commands);
     AddLeaderboardCommands(commands);
     AddEvaluatorCommands(commands);

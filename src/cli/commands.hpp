@@ -12,6 +12,8 @@ void AddUserCreateCommand(CommandSet& commands);
 void AddChallengeCommands(CommandSet& commands);
 // submissions:list, submissions:set, submissions:create
 void AddSubmissionCommands(CommandSet& commands);
+// models:list
+void AddModelCommands(CommandSet& commands);
 // evaluator:discover, evaluator:list, evaluator:hosts
 void AddEvaluatorCommands(CommandSet& commands);
 // leaderboards:list, leaderboards:create, leaderboards:build, leaderboards:show

@@ -14,9 +14,11 @@ constexpr std::string_view kSelectModelById = "SELECT " ZR_MODEL_COLUMNS " FROM 
 constexpr std::string_view kSelectModelsOfUser =
     "SELECT " ZR_MODEL_COLUMNS " FROM models WHERE user_id = ?1 ORDER BY created_at, id";
 constexpr std::string_view kSelectAllModels = "SELECT " ZR_MODEL_COLUMNS " FROM models ORDER BY created_at, id";
-// Model ids are ASCII letters and digits only, so a prefix never holds LIKE's wildcards; GLOB is
-// case-sensitive, as ids are.
-constexpr std::string_view kSelectIdsWithPrefix = "SELECT id FROM models WHERE id GLOB ?1 || '*'";
+// A range of the primary key's index, [prefix, prefix with its last byte raised): GLOB with a
+// computed pattern would read every id. Text compares byte by byte (BINARY), as ids are matched.
+constexpr std::string_view kSelectIdsWithPrefix = "SELECT id FROM models WHERE id >= ?1 AND id < ?2";
+// For a prefix without an upper bound ("" or only 0xff bytes).
+constexpr std::string_view kSelectIdsFrom = "SELECT id FROM models WHERE id >= ?1";
 constexpr std::string_view kInsertModel =
     "INSERT INTO models (" ZR_MODEL_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
@@ -70,8 +72,12 @@ std::vector<domain::Model> ModelRepository::List() {
 }
 
 std::vector<std::string> ModelRepository::IdsStartingWith(std::string_view prefix) {
-    auto stmt = conn_.Prepare(kSelectIdsWithPrefix);
+    std::string end(prefix);
+    while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+    if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+    auto stmt = conn_.Prepare(end.empty() ? kSelectIdsFrom : kSelectIdsWithPrefix);
     stmt.Bind(1, prefix);
+    if (!end.empty()) stmt.Bind(2, end);
     std::vector<std::string> ids;
     while (stmt.Step()) ids.push_back(stmt.Text(0));
     return ids;

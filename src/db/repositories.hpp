@@ -119,6 +119,10 @@ public:
     std::vector<domain::Submission> List(std::optional<domain::UserId> user_id,
                                          std::optional<domain::ChallengeId> track_id,
                                          std::optional<domain::SubmissionStatus> status);
+    // The submissions made with model `model_id` (with `status` only, when set), ordered by
+    // submit_date, id.
+    std::vector<domain::Submission> ListByModel(std::string_view model_id,
+                                                std::optional<domain::SubmissionStatus> status);
     // Inserts the row. A taken id throws UniqueViolation("id").
     void Create(const domain::Submission& submission);
     // Moves the submission to `to` when the transition table (domain/submission_status.hpp)

@@ -22,6 +22,11 @@ constexpr std::string_view kSelectSubmissionsFiltered =
     "FROM challenge_submissions "
     "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR track_id = ?2) "
     "AND (?3 IS NULL OR status = ?3) ORDER BY submit_date, id";
+constexpr std::string_view kSelectSubmissionsOfModel =
+    "SELECT id, user_id, track_id, submit_date, status, model_id, has_scores, auto_eval, evaluator_id, author_label, "
+    "leaderboard_file "
+    "FROM challenge_submissions "
+    "WHERE model_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY submit_date, id";
 constexpr std::string_view kInsertSubmission =
     "INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status, model_id, has_scores, "
     "auto_eval, evaluator_id, author_label, leaderboard_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
@@ -117,6 +122,20 @@ std::vector<domain::Submission> SubmissionRepository::List(std::optional<domain:
         stmt.Bind(3, domain::ToString(*status));
     } else {
         stmt.BindNull(3);
+    }
+    std::vector<domain::Submission> submissions;
+    while (stmt.Step()) submissions.push_back(ReadSubmission(stmt));
+    return submissions;
+}
+
+std::vector<domain::Submission> SubmissionRepository::ListByModel(std::string_view model_id,
+                                                                  std::optional<domain::SubmissionStatus> status) {
+    auto stmt = conn_.Prepare(kSelectSubmissionsOfModel);
+    stmt.Bind(1, model_id);
+    if (status) {
+        stmt.Bind(2, domain::ToString(*status));
+    } else {
+        stmt.BindNull(2);
     }
     std::vector<domain::Submission> submissions;
     while (stmt.Step()) submissions.push_back(ReadSubmission(stmt));

@@ -165,6 +165,11 @@ std::vector<domain::Leaderboard> LeaderboardService::List() {
     return db::LeaderboardRepository(*conn).List();
 }
 
+std::vector<domain::Leaderboard> LeaderboardService::ListForChallenge(domain::ChallengeId challenge_id) {
+    auto conn = db_.Acquire();
+    return db::LeaderboardRepository(*conn).ListByChallenge(challenge_id);
+}
+
 domain::Leaderboard LeaderboardService::Get(domain::LeaderboardId id) {
     auto conn = db_.Acquire();
     auto board = db::LeaderboardRepository(*conn).Find(id);

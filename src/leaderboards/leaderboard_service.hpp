@@ -63,6 +63,8 @@ public:
     // taken). Returns the new ids.
     std::vector<domain::LeaderboardId> CreateFromJson(const nlohmann::json& items);
     std::vector<domain::Leaderboard> List();
+    // The leaderboards of one challenge, ordered by id (none for an unknown challenge).
+    std::vector<domain::Leaderboard> ListForChallenge(domain::ChallengeId challenge_id);
     domain::Leaderboard Get(domain::LeaderboardId id);  // 404
 
     BuildResult Build(domain::LeaderboardId id);  // 404

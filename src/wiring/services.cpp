@@ -23,6 +23,7 @@ Services::Services(const settings::Settings& settings)
       mail_queue_(mailer_),
       accounts_(database_, profiles_, mail_queue_, templates_, settings_, clock_),
       challenges_(database_, clock_),
+      models_(database_, challenges_, clock_),
       submission_store_(file_system_, settings_.submission_dir),
       leaderboards_(database_, submission_store_, settings_, clock_),
       records_(database_, submission_store_, clock_),

@@ -18,6 +18,7 @@
 #include "evaluation/evaluation_service.hpp"
 #include "leaderboards/leaderboard_service.hpp"
 #include "mail/mailer.hpp"
+#include "models/model_service.hpp"
 #include "notify/mattermost.hpp"
 #include "notify/space_alarm.hpp"
 #include "settings/settings.hpp"
@@ -51,6 +52,8 @@ public:
     const storage::SiteState& site() const { return site_; }  // installation recorded
     accounts::AccountService& accounts() { return accounts_; }
     challenges::ChallengeService& challenges() { return challenges_; }
+    // Models of the second API generation and the public listings of models and benchmarks.
+    models::ModelService& models() { return models_; }
     // Participants creating submissions and sending parts; completion schedules itself.
     submissions::UploadService& uploads() { return uploads_; }
     // Completing uploads in the background; its uploaded events go to evaluation().
@@ -78,6 +81,7 @@ private:
     mail::MailQueue mail_queue_;
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
+    models::ModelService models_;
     storage::SubmissionStore submission_store_;
     leaderboards::LeaderboardService leaderboards_;
     submissions::Records records_;

@@ -329,8 +329,10 @@ def test_challenges_list_open_and_all(legacy):
     assert [(c["id"], c["label"], c["end_date"]) for c in rows] == [
         ("1", "zr2015", "2015-04-30"), ("2", "zr2021", "2021-03-31"), ("3", "open-track", "-")]
     listed = json.loads(legacy.ok("challenges:list", "--include-all", "--json"))
+    # auto_eval (schema version 7): existing challenges queue completed uploads by themselves
     assert listed[0] == {"id": 1, "label": "zr2015", "start_date": "2015-01-20", "end_date": "2015-04-30",
-                         "active": False, "url": "https://zerospeech.com/track/2015", "evaluator": None}
+                         "active": False, "url": "https://zerospeech.com/track/2015", "evaluator": None,
+                         "auto_eval": True}
     assert listed[2]["end_date"] is None and listed[2]["active"] is True
 
 
@@ -378,7 +380,7 @@ def test_challenges_new_from_prompts(fresh):
     fresh.ok("challenges:new", input=answers)
     assert json.loads(fresh.ok("challenges:list", "-a", "--json")) == [
         {"id": 1, "label": "track-x", "start_date": "2025-02-01", "end_date": "2025-02-28", "active": True,
-         "url": "https://example.org/x", "evaluator": None}]
+         "url": "https://example.org/x", "evaluator": None, "auto_eval": True}]
 
 
 def test_challenges_set_end_date(legacy):

@@ -111,7 +111,7 @@ protected:
         context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
             services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
             services_->uploads(), services_->submission_reads(), services_->transfer(), services_->leaderboards(),
-            *health_, metrics_, services_->site()});
+            services_->models(), *health_, metrics_, services_->site()});
     }
 
     std::set<Operation> RouterOperations() {

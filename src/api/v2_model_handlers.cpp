@@ -1,0 +1,107 @@
+// Second API generation: models and benchmarks (api-v2.md section 1.3 P1-c/d, section 1.4 rows 9
+// and 13-20). A benchmark is our challenge, its id the challenge's label.
+#include "api/fields.hpp"
+#include "api/handlers.hpp"
+#include "api/v2_json.hpp"
+#include "common/error.hpp"
+
+namespace zr::api {
+namespace {
+
+// {"items": [...]}: the envelope of every v2 listing.
+template <class Range, class ToJson>
+http::Response Items(const Range& range, ToJson to_json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& item : range) items.push_back(to_json(item));
+    return http::Response::Json(200, {{"items", std::move(items)}});
+}
+
+http::Response NoItems() { return http::Response::Json(200, {{"items", nlohmann::json::array()}}); }
+
+const std::string& PathParam(const http::Request& request, const std::string& name) {
+    return request.path_params.at(name);
+}
+
+// `/users/{username}/...` belongs to its user alone: 403 for anyone else (api-v2.md section 1.1;
+// the first implementation's 401 would tell a client to log in again).
+const accounts::Caller& RequireSelf(const http::Request& request) {
+    const accounts::Caller& caller = CallerOf(request);
+    if (caller.user.username != PathParam(request, "username")) {
+        throw Error::Detail(ErrorKind::kForbidden, "Operation not allowed");
+    }
+    return caller;
+}
+
+nlohmann::json PublicSubmissionJson(const models::PublishedSubmission& published) {
+    return v2::SubmissionJson(published.submission, published.challenge, /*with_user=*/false);
+}
+
+}  // namespace
+
+http::Response CreateModel(ApiContext& ctx, http::Request& request, Fields body) {
+    Fields query = Fields::FromQuery(request);
+    // FastAPI's `author_name: str` query parameter: required, but an empty value is a value (the
+    // id then starts with the fallback prefix).
+    const auto author_name = query.OptionalString("author_name");
+    if (!author_name) query.Invalid("author_name", "field required", "value_error.missing");
+    models::NewModel model;
+    model.description = body.RequiredString("description");
+    model.gpu_budget = body.RequiredString("gpu_budget");
+    model.train_set = body.RequiredString("train_set");
+    model.authors = body.RequiredString("authors");
+    model.institution = body.RequiredString("institution");
+    model.team = body.RequiredString("team");
+    model.paper_url = body.OptionalHttpUrl("paper_url");
+    model.code_url = body.OptionalHttpUrl("code_url");
+    model.created_at = body.OptionalDateTime("created_at");
+    Fields::ThrowIfInvalid({&query, &body});
+    const accounts::Caller& caller = RequireSelf(request);
+    const domain::Model created = ctx.models.Create(caller.user.id, *author_name, model);
+    return http::Response::Json(200, {{"model_id", created.id}, {"user", caller.user.username}});
+}
+
+http::Response ListUserModels(ApiContext& ctx, http::Request& request) {
+    const accounts::Caller& caller = RequireSelf(request);
+    return Items(ctx.models.ListByUser(caller.user.id), v2::ModelJson);
+}
+
+http::Response ListModels(ApiContext& ctx, http::Request&) { return Items(ctx.models.List(), v2::ModelJson); }
+
+http::Response ModelInfo(ApiContext& ctx, http::Request& request) {
+    return http::Response::Json(200, v2::ModelJson(ctx.models.Get(PathParam(request, "model_id"))));
+}
+
+http::Response ModelSubmissions(ApiContext& ctx, http::Request& request) {
+    return Items(ctx.models.PublishedSubmissions(PathParam(request, "model_id")), PublicSubmissionJson);
+}
+
+http::Response ModelChallenges(ApiContext& ctx, http::Request& request) {
+    return Items(ctx.models.ChallengesOf(PathParam(request, "model_id")), v2::BenchmarkJson);
+}
+
+http::Response ListBenchmarks(ApiContext& ctx, http::Request& request) {
+    Fields query = Fields::FromQuery(request);
+    const bool include_inactive = query.OptionalBool("include_inactive").value_or(false);
+    query.ThrowIfInvalid();
+    return Items(ctx.challenges.List(include_inactive), v2::BenchmarkJson);
+}
+
+http::Response BenchmarkInfo(ApiContext& ctx, http::Request& request) {
+    return http::Response::Json(200, v2::BenchmarkJson(ctx.challenges.GetByLabel(PathParam(request, "benchmark_id"))));
+}
+
+http::Response BenchmarkSubmissions(ApiContext& ctx, http::Request& request) {
+    // An unknown label lists nothing, as the first implementation answered.
+    const auto challenge = ctx.challenges.FindByLabel(PathParam(request, "benchmark_id"));
+    if (!challenge) return NoItems();
+    return Items(ctx.models.PublishedSubmissionsOf(*challenge), PublicSubmissionJson);
+}
+
+http::Response BenchmarkLeaderboards(ApiContext& ctx, http::Request& request) {
+    const auto challenge = ctx.challenges.FindByLabel(PathParam(request, "benchmark_id"));
+    if (!challenge) return NoItems();
+    return Items(ctx.leaderboards.ListForChallenge(challenge->id),
+                 [&](const domain::Leaderboard& board) { return v2::LeaderboardJson(board, challenge->label); });
+}
+
+}  // namespace zr::api
