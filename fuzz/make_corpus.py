@@ -217,6 +217,23 @@ def create_seeds():
 
 
 # --------------------------------------------------------------------------------------------
+# Model create (second generation): the query on the first line, the JSON body after
+# --------------------------------------------------------------------------------------------
+def model_seeds():
+    zrc = {"description": "probe model", "gpu_budget": "10", "train_set": "LS960", "authors": "Pro Be",
+           "institution": "ENS", "team": "CoML", "author_label": "Be et al.", "paper_url": None, "code_url": None,
+           "created_at": "2026-12-07T11:56:28.016824"}
+    urls = dict(zrc, paper_url="https://arxiv.org/abs/1234", code_url=" http://example.org:8080/x?y#z ",
+                created_at=1700000000)
+    bad = dict(zrc, paper_url="ftp://x", code_url="http://", created_at="yesterday", team=None, gpu_budget=3)
+    seeds = {"zrc": ("author_name=Be", zrc), "urls": ("author_name=Z%C3%A9d", urls),
+             "path_trick": ("author_name=..%2Fx", zrc), "empty_author": ("author_name=", zrc), "bad": ("", bad)}
+    for name, (query, body) in seeds.items():
+        write("model_create", name, query + "\n" + json.dumps(body))
+    write("model_create", "not_json", "author_name=Be\n{\"description\": ")
+
+
+# --------------------------------------------------------------------------------------------
 # Settings, index.yml, leaderboards
 # --------------------------------------------------------------------------------------------
 def settings_seeds():
@@ -303,6 +320,7 @@ def main():
     multipart_seeds()
     form_seeds()
     create_seeds()
+    model_seeds()
     settings_seeds()
     index_seeds()
     leaderboard_seeds()

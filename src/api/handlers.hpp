@@ -81,7 +81,7 @@ Error LockedError(const settings::Settings& settings);
 // The caller of a /users/{username}/... route, who must be that user: 403 {"detail": "Operation
 // not allowed"} otherwise (the second generation said 401; ours is the seed's 403 for someone
 // else's resource). Only for routes declaring kActiveUser.
-const accounts::Caller& PathOwner(http::Request& request);
+const accounts::Caller& PathOwner(const http::Request& request);
 // GET /users/{username}/profile: the Profile (v2::ProfileJson) of the caller.
 http::Response V2GetProfile(ApiContext& ctx, http::Request& request);
 // POST /users/{username}/profile: writes the profile file's keys of a Profile (never e-mail,

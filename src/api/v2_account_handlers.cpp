@@ -11,9 +11,9 @@ Error LockedError(const settings::Settings& settings) {
                                                       " is in LOCKED mode, write operations are not allowed");
 }
 
-const accounts::Caller& PathOwner(http::Request& request) {
+const accounts::Caller& PathOwner(const http::Request& request) {
     const auto& caller = CallerOf(request);
-    if (request.path_params["username"] != caller.user.username) {
+    if (request.path_params.at("username") != caller.user.username) {
         throw Error::Detail(ErrorKind::kForbidden, "Operation not allowed");
     }
     return caller;

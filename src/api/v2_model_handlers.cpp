@@ -2,6 +2,7 @@
 // and 13-20). A benchmark is our challenge, its id the challenge's label.
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "api/model_request.hpp"
 #include "api/v2_json.hpp"
 #include "common/error.hpp"
 
@@ -22,16 +23,6 @@ const std::string& PathParam(const http::Request& request, const std::string& na
     return request.path_params.at(name);
 }
 
-// `/users/{username}/...` belongs to its user alone: 403 for anyone else (api-v2.md section 1.1;
-// the first implementation's 401 would tell a client to log in again).
-const accounts::Caller& RequireSelf(const http::Request& request) {
-    const accounts::Caller& caller = CallerOf(request);
-    if (caller.user.username != PathParam(request, "username")) {
-        throw Error::Detail(ErrorKind::kForbidden, "Operation not allowed");
-    }
-    return caller;
-}
-
 nlohmann::json PublicSubmissionJson(const models::PublishedSubmission& published) {
     return v2::SubmissionJson(published.submission, published.challenge, /*with_user=*/false);
 }
@@ -39,29 +30,14 @@ nlohmann::json PublicSubmissionJson(const models::PublishedSubmission& published
 }  // namespace
 
 http::Response CreateModel(ApiContext& ctx, http::Request& request, Fields body) {
-    Fields query = Fields::FromQuery(request);
-    // FastAPI's `author_name: str` query parameter: required, but an empty value is a value (the
-    // id then starts with the fallback prefix).
-    const auto author_name = query.OptionalString("author_name");
-    if (!author_name) query.Invalid("author_name", "field required", "value_error.missing");
-    models::NewModel model;
-    model.description = body.RequiredString("description");
-    model.gpu_budget = body.RequiredString("gpu_budget");
-    model.train_set = body.RequiredString("train_set");
-    model.authors = body.RequiredString("authors");
-    model.institution = body.RequiredString("institution");
-    model.team = body.RequiredString("team");
-    model.paper_url = body.OptionalHttpUrl("paper_url");
-    model.code_url = body.OptionalHttpUrl("code_url");
-    model.created_at = body.OptionalDateTime("created_at");
-    Fields::ThrowIfInvalid({&query, &body});
-    const accounts::Caller& caller = RequireSelf(request);
-    const domain::Model created = ctx.models.Create(caller.user.id, *author_name, model);
+    const ModelCreateRequest create = ParseModelCreate(Fields::FromQuery(request), std::move(body));
+    const accounts::Caller& caller = PathOwner(request);
+    const domain::Model created = ctx.models.Create(caller.user.id, create.author_name, create.model);
     return http::Response::Json(200, {{"model_id", created.id}, {"user", caller.user.username}});
 }
 
 http::Response ListUserModels(ApiContext& ctx, http::Request& request) {
-    const accounts::Caller& caller = RequireSelf(request);
+    const accounts::Caller& caller = PathOwner(request);
     return Items(ctx.models.ListByUser(caller.user.id), v2::ModelJson);
 }
 
