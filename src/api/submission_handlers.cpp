@@ -3,6 +3,7 @@
 
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "api/part_upload.hpp"
 #include "api/submission_request.hpp"
 #include "common/error.hpp"
 
@@ -10,20 +11,6 @@ namespace zr::api {
 namespace {
 
 using submissions::SubmissionView;
-
-// The ticket of a part request (UploadService::PrepareUpload), and where its part is written.
-class PartUpload final : public http::UploadTarget {
-public:
-    PartUpload(submissions::UploadService& uploads, submissions::UploadTicket ticket)
-        : uploads_(uploads), ticket_(std::move(ticket)) {}
-    SpoolFile CreateFile() override { return uploads_.NewSpoolFile(ticket_); }
-    void DiscardFile(const std::filesystem::path& path) noexcept override { uploads_.DiscardSpoolFile(path); }
-    const submissions::UploadTicket& ticket() const { return ticket_; }
-
-private:
-    submissions::UploadService& uploads_;
-    submissions::UploadTicket ticket_;
-};
 
 struct UploadTarget {
     domain::ChallengeId challenge_id = 0;

@@ -2,26 +2,13 @@
 // the same services as the first generation's, with v2's names at this edge.
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
+#include "api/part_upload.hpp"
 #include "api/submission_request.hpp"
 #include "api/v2_json.hpp"
 #include "common/error.hpp"
 
 namespace zr::api {
 namespace {
-
-// The ticket of a part request (UploadService::PrepareUpload), and where its part is written.
-class ContentPart final : public http::UploadTarget {
-public:
-    ContentPart(submissions::UploadService& uploads, submissions::UploadTicket ticket)
-        : uploads_(uploads), ticket_(std::move(ticket)) {}
-    SpoolFile CreateFile() override { return uploads_.NewSpoolFile(ticket_); }
-    void DiscardFile(const std::filesystem::path& path) noexcept override { uploads_.DiscardSpoolFile(path); }
-    const submissions::UploadTicket& ticket() const { return ticket_; }
-
-private:
-    submissions::UploadService& uploads_;
-    submissions::UploadTicket ticket_;
-};
 
 const std::string& SubmissionIdParam(const http::Request& request) { return request.path_params.at("submission_id"); }
 
@@ -55,14 +42,14 @@ std::shared_ptr<http::UploadTarget> PrepareContentAdd(ApiContext& ctx, http::Req
     Fields query = Fields::FromQuery(request);
     const std::string part_name = query.RequiredString("part_name");
     query.ThrowIfInvalid();
-    return std::make_shared<ContentPart>(
+    return std::make_shared<PartUpload>(
         ctx.uploads, ctx.uploads.PrepareUpload(caller.user, std::nullopt, SubmissionIdParam(request), part_name,
                                                request.content_length, submissions::UploadRoute::kSecondGeneration));
 }
 
 // zrc names its file field "file", the first generation's scripts "file_data": both are taken.
 http::Response AddContent(ApiContext& ctx, http::Request& request) {
-    const auto& upload = UploadOf<ContentPart>(request);
+    const auto& upload = UploadOf<PartUpload>(request);
     const http::UploadedFile* file = FileField(request, "file");
     if (file == nullptr) file = FileField(request, "file_data");
     if (file == nullptr) throw Error::Validation({{{"body", "file"}, "field required", "value_error.missing"}});

@@ -18,6 +18,14 @@ std::map<domain::ChallengeId, domain::Challenge> ChallengesById(db::Connection& 
     return challenges;
 }
 
+// The submission's challenge, or one with only the id set (its row is gone).
+domain::Challenge ChallengeOfSubmission(db::Connection& conn, const domain::Submission& submission) {
+    if (auto challenge = db::ChallengeRepository(conn).Find(submission.track_id)) return std::move(*challenge);
+    domain::Challenge gone;
+    gone.id = submission.track_id;
+    return gone;
+}
+
 }  // namespace
 
 SubmissionView SubmissionReads::Get(const domain::User& user, std::string_view submission_id) {
@@ -25,11 +33,7 @@ SubmissionView SubmissionReads::Get(const domain::User& user, std::string_view s
         records_.Locate(user, std::nullopt, submission_id), user.username, {}, std::nullopt, {}, std::nullopt};
     auto conn = records_.db().Acquire();
     db::ReadTransaction snapshot(*conn);
-    if (auto challenge = db::ChallengeRepository(*conn).Find(view.submission.track_id)) {
-        view.challenge = std::move(*challenge);
-    } else {
-        view.challenge.id = view.submission.track_id;
-    }
+    view.challenge = ChallengeOfSubmission(*conn, view.submission);
     if (view.challenge.evaluator) view.evaluator = db::EvaluatorRepository(*conn).Find(*view.challenge.evaluator);
     view.leaderboards = db::LeaderboardRepository(*conn).ListByChallenge(view.submission.track_id);
     return view;
@@ -90,11 +94,7 @@ SubmissionView SubmissionReads::Find(std::string_view submission_id) {
     SubmissionView view{records_.Find(submission_id), {}, {}, std::nullopt, {}, std::nullopt};
     auto conn = records_.db().Acquire();
     db::ReadTransaction snapshot(*conn);
-    if (auto challenge = db::ChallengeRepository(*conn).Find(view.submission.track_id)) {
-        view.challenge = std::move(*challenge);
-    } else {
-        view.challenge.id = view.submission.track_id;
-    }
+    view.challenge = ChallengeOfSubmission(*conn, view.submission);
     if (auto owner = db::UserRepository(*conn).FindById(view.submission.user_id)) view.username = owner->username;
     return view;
 }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "common/strings.hpp"
 #include "db/repositories.hpp"
@@ -73,42 +74,46 @@ UploadService::UploadService(Records& records, const settings::Settings& setting
 
 std::string UploadService::Create(const domain::User& owner, domain::ChallengeId challenge_id,
                                   const CreateRequest& request) {
-    CreateRequest normalized = request;
-    if (auto issues = detail::ValidateCreateRequest(normalized); !issues.empty()) {
-        throw Error::Validation(std::move(issues));
-    }
-    std::optional<domain::Challenge> challenge;
-    {
-        auto conn = records_.db().Acquire();
-        challenge = db::ChallengeRepository(*conn).Find(challenge_id);
-    }
-    if (!challenge) throw detail::UnknownChallenge(challenge_id);
-    if (!challenge->IsOpen(LocalDate(records_.clock().Now()))) {
-        throw Error::Message(ErrorKind::kNotFound, "The Challenge " + challenge->label + "[" +
-                                                       std::to_string(challenge->id) + "] is not active");
-    }
-    return InsertWithFolder(owner, *challenge, normalized, true);
+    return CreateChecked(owner, request, [&](db::Connection& conn) {
+        auto challenge = db::ChallengeRepository(conn).Find(challenge_id);
+        if (!challenge) throw detail::UnknownChallenge(challenge_id);
+        if (!challenge->IsOpen(LocalDate(records_.clock().Now()))) {
+            throw Error::Message(ErrorKind::kNotFound, "The Challenge " + challenge->label + "[" +
+                                                           std::to_string(challenge->id) + "] is not active");
+        }
+        return std::move(*challenge);
+    });
 }
 
 std::string UploadService::CreateByLabel(const domain::User& owner, std::string_view challenge_label,
                                          const CreateRequest& request) {
+    return CreateChecked(owner, request, [&](db::Connection& conn) {
+        auto challenge = db::ChallengeRepository(conn).FindByLabel(challenge_label);
+        if (!challenge) {
+            throw Error::Message(ErrorKind::kNotFound,
+                                 "There is no challenge with the following id: " + std::string(challenge_label));
+        }
+        if (request.model_id) CheckModel(conn, owner, *request.model_id);
+        const Date today = LocalDate(records_.clock().Now());
+        if (!challenge->IsOpen(today)) throw NotOpen(*challenge, today);
+        return std::move(*challenge);
+    });
+}
+
+// The request's own checks first (422), then the challenge `find` returns (404/403...), then the
+// row and the folder.
+std::string UploadService::CreateChecked(const domain::User& owner, const CreateRequest& request,
+                                         const std::function<domain::Challenge(db::Connection&)>& find) {
     CreateRequest normalized = request;
     if (auto issues = detail::ValidateCreateRequest(normalized); !issues.empty()) {
         throw Error::Validation(std::move(issues));
     }
-    std::optional<domain::Challenge> challenge;
+    domain::Challenge challenge;
     {
         auto conn = records_.db().Acquire();
-        challenge = db::ChallengeRepository(*conn).FindByLabel(challenge_label);
-        if (challenge && normalized.model_id) CheckModel(*conn, owner, *normalized.model_id);
+        challenge = find(*conn);
     }
-    if (!challenge) {
-        throw Error::Message(ErrorKind::kNotFound,
-                             "There is no challenge with the following id: " + std::string(challenge_label));
-    }
-    const Date today = LocalDate(records_.clock().Now());
-    if (!challenge->IsOpen(today)) throw NotOpen(*challenge, today);
-    return InsertWithFolder(owner, *challenge, normalized, true);
+    return InsertWithFolder(owner, challenge, normalized, true);
 }
 
 void UploadService::CheckModel(db::Connection& conn, const domain::User& owner, const std::string& model_id) const {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +99,8 @@ public:
     UploadCounts upload_counts() const;
 
 private:
+    std::string CreateChecked(const domain::User& owner, const CreateRequest& request,
+                              const std::function<domain::Challenge(db::Connection&)>& find);
     void CheckLimits(db::Connection& conn, const domain::User& owner, domain::ChallengeId challenge_id) const;
     std::string InsertWithFolder(const domain::User& owner, const domain::Challenge& challenge,
                                  const CreateRequest& request, bool check_limits);
