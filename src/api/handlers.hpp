@@ -37,6 +37,8 @@ http::Response ListChallenges(ApiContext& ctx, http::Request& request);
 http::Response GetChallenge(ApiContext& ctx, http::Request& request);
 
 // submission_handlers.cpp
+// The {submission_id} of a submission route's path.
+const std::string& SubmissionIdParam(const http::Request& request);
 http::Response CreateSubmission(ApiContext& ctx, http::Request& request, Fields body);
 // The check of PUT .../submission/upload before any body byte is read: query parameters (422),
 // then UploadService::PrepareUpload; the ticket it returns is where the part is written and what

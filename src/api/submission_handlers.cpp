@@ -89,9 +89,9 @@ nlohmann::json DetailsJson(const submissions::StatusDetails& details) {
             {"score_versions", details.score_versions}};
 }
 
-const std::string& SubmissionIdParam(const http::Request& request) { return request.path_params.at("submission_id"); }
-
 }  // namespace
+
+const std::string& SubmissionIdParam(const http::Request& request) { return request.path_params.at("submission_id"); }
 
 http::Response CreateSubmission(ApiContext& ctx, http::Request& request, Fields body) {
     const auto& caller = CallerOf(request);

@@ -10,9 +10,7 @@
 namespace zr::api {
 namespace {
 
-const std::string& SubmissionIdParam(const http::Request& request) { return request.path_params.at("submission_id"); }
-
-nlohmann::json Items(const std::vector<submissions::SubmissionView>& views, bool with_user) {
+nlohmann::json SubmissionItems(const std::vector<submissions::SubmissionView>& views, bool with_user) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& view : views) items.push_back(v2::SubmissionJson(view.submission, view.challenge, with_user));
     return {{"items", std::move(items)}};
@@ -84,12 +82,12 @@ http::Response SubmissionScoresV2(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response ListPublishedSubmissions(ApiContext& ctx, http::Request&) {
-    return http::Response::Json(200, Items(ctx.submissions.ListPublished(), false));
+    return http::Response::Json(200, SubmissionItems(ctx.submissions.ListPublished(), false));
 }
 
 http::Response ListOwnSubmissionsV2(ApiContext& ctx, http::Request& request) {
     const auto& caller = PathOwner(request);
-    return http::Response::Json(200, Items(ctx.submissions.ListForUser(caller.user, std::nullopt), true));
+    return http::Response::Json(200, SubmissionItems(ctx.submissions.ListForUser(caller.user, std::nullopt), true));
 }
 
 http::Response RemoveSubmission(ApiContext& ctx, http::Request& request) {
