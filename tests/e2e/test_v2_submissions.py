@@ -25,24 +25,24 @@ def add_model(server, user, model_id="Be26a"):
     return model_id
 
 
-@pytest.fixture
-def alice(server, make_user):
+def participant(server, make_user, model_id):
+    """A verified user logged in as zrc logs in, with one model."""
     user = make_user()
     zrc = Zrc(server, user["username"], user["password"])
     zrc.login()
     zrc.user = user
-    zrc.model = add_model(server, user, "Al26a")
+    zrc.model = add_model(server, user, model_id)
     return zrc
+
+
+@pytest.fixture
+def alice(server, make_user):
+    return participant(server, make_user, "Al26a")
 
 
 @pytest.fixture
 def bob(server, make_user):
-    user = make_user()
-    zrc = Zrc(server, user["username"], user["password"])
-    zrc.login()
-    zrc.user = user
-    zrc.model = add_model(server, user, "Bo26a")
-    return zrc
+    return participant(server, make_user, "Bo26a")
 
 
 def row(server, submission_id):
