@@ -28,6 +28,14 @@ nlohmann::json ModelJson(const domain::Model& model);
 // row 26).
 nlohmann::json SubmissionJson(const domain::Submission& submission, const domain::Challenge& challenge,
                               bool with_user = true);
+// {"items": [...]}: the envelope of every v2 listing, one to_json(item) per item.
+template <class Range, class ToJson>
+nlohmann::json ItemsJson(const Range& range, ToJson to_json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& item : range) items.push_back(to_json(item));
+    return {{"items", std::move(items)}};
+}
+
 // Leaderboard: label, benchmark_id (the challenge's label), archived, static_files, sorting_key.
 nlohmann::json LeaderboardJson(const domain::Leaderboard& board, std::string_view challenge_label);
 

@@ -9,12 +9,9 @@
 namespace zr::api {
 namespace {
 
-// {"items": [...]}: the envelope of every v2 listing.
 template <class Range, class ToJson>
 http::Response Items(const Range& range, ToJson to_json) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& item : range) items.push_back(to_json(item));
-    return http::Response::Json(200, {{"items", std::move(items)}});
+    return http::Response::Json(200, v2::ItemsJson(range, to_json));
 }
 
 http::Response NoItems() { return http::Response::Json(200, {{"items", nlohmann::json::array()}}); }

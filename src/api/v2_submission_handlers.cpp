@@ -11,9 +11,9 @@ namespace zr::api {
 namespace {
 
 nlohmann::json SubmissionItems(const std::vector<submissions::SubmissionView>& views, bool with_user) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& view : views) items.push_back(v2::SubmissionJson(view.submission, view.challenge, with_user));
-    return {{"items", std::move(items)}};
+    return v2::ItemsJson(views, [with_user](const submissions::SubmissionView& view) {
+        return v2::SubmissionJson(view.submission, view.challenge, with_user);
+    });
 }
 
 }  // namespace
