@@ -39,39 +39,8 @@ SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR")
 seed_data '[{"label": "bench-track", "start_date": "01/01/2024", "end_date": null, "url": "https://example.org",
   "active": true, "evaluator": null}]'
 
-log "writing $ENTRIES completed submissions with entry files"
-/usr/bin/python3 - "$DATA_DIR" "$ENTRIES" <<'PY'
-import json, os, random, sqlite3, sys
-data, n = sys.argv[1], int(sys.argv[2])
-db = sqlite3.connect(os.path.join(data, "zerospeech.db"))
-user_id = db.execute("SELECT id FROM users_credentials WHERE username = 'bench'").fetchone()[0]
-track_id = db.execute("SELECT id FROM challenges WHERE label = 'bench-track'").fetchone()[0]
-rng = random.Random(42)
-rows = []
-for i in range(n):
-    sid = "202401-%04d-%04d-%s" % (i // 10000, i % 10000, "%032x" % rng.getrandbits(128))
-    date = "2024-01-%02d %02d:%02d:%02d.%06d" % (1 + i // 86400 % 28, i // 3600 % 24, i // 60 % 60, i % 60, i)
-    rows.append((sid, user_id, track_id, date, "completed"))
-    scores = os.path.join(data, "submissions", sid, "scores")
-    os.makedirs(scores)
-    entry = {"model_id": "model-%d" % i, "author_label": "bench", "submission_date": date,
-             "scores": {"accuracy": round(rng.random(), 6), "time": rng.randint(1, 1000),
-                        "per_set": {s: round(rng.random(), 4) for s in ("dev-clean", "dev-other", "test-clean", "test-other")}},
-             "details": {"train_set": "librispeech", "gpu_budget": rng.randint(1, 100), "description": "x" * 200}}
-    with open(os.path.join(scores, "entry.json"), "w") as f:
-        json.dump(entry, f)
-db.executemany("INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) VALUES (?, ?, ?, ?, ?)", rows)
-db.commit()
-PY
-
-cat >"$TMP_DIR/leaderboards.json" <<EOF
-[{"label": "bench-board", "challenge_id": 1, "path_to": "bench-board.json", "entry_file": "scores/entry.json",
-  "external_entries": null, "archived": false, "static_files": false, "sorting_key": "-scores.accuracy,scores.time"}]
-EOF
-run_zr leaderboards:create -f "$TMP_DIR/leaderboards.json" >"$TMP_DIR/create.log" 2>&1 \
-    || { cat "$TMP_DIR/create.log" >&2; die "leaderboards:create failed"; }
-BOARD_ID="$(sed -n 's/^created leaderboard \([0-9]*\).*/\1/p' "$TMP_DIR/create.log")"
-[[ -n "$BOARD_ID" ]] || die "no leaderboard id in: $(cat "$TMP_DIR/create.log")"
+seed_completed_submissions bench-track "$ENTRIES"
+create_leaderboard bench-track bench-board
 
 WALL=()
 SERVICE=()

@@ -78,14 +78,63 @@ seed_bench_data() {
     ]'
 }
 
-# serve_bench_data NAME : a fresh $TMP_DIR (/tmp/zr-NAME.XXXXXX) with seed_bench_data, and
-# `zr serve` on a free loopback port; sets TMP_DIR, DATA_DIR, SERVER_ENV, SERVER_PID, PORT, BASE.
+# seed_completed_submissions CHALLENGE_LABEL COUNT : COUNT completed submissions of $USERNAME to
+# that challenge, each with a scores/entry.json of about 560 bytes (rows written straight into the
+# SQLite file, as an evaluation would leave them; seeded random scores). Needs $DATA_DIR.
+seed_completed_submissions() {
+    log "writing $2 completed submissions with entry files"
+    /usr/bin/python3 - "$DATA_DIR" "$1" "$2" "$USERNAME" <<'PY' || die "seeding the submissions failed"
+import json, os, random, sqlite3, sys
+data, label, n, username = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+db = sqlite3.connect(os.path.join(data, "zerospeech.db"))
+user_id = db.execute("SELECT id FROM users_credentials WHERE username = ?", (username,)).fetchone()[0]
+track_id = db.execute("SELECT id FROM challenges WHERE label = ?", (label,)).fetchone()[0]
+rng = random.Random(42)
+rows = []
+for i in range(n):
+    sid = "202401-%04d-%04d-%s" % (i // 10000, i % 10000, "%032x" % rng.getrandbits(128))
+    date = "2024-01-%02d %02d:%02d:%02d.%06d" % (1 + i // 86400 % 28, i // 3600 % 24, i // 60 % 60, i % 60, i)
+    rows.append((sid, user_id, track_id, date, "completed"))
+    scores = os.path.join(data, "submissions", sid, "scores")
+    os.makedirs(scores)
+    entry = {"model_id": "model-%d" % i, "author_label": username, "submission_date": date,
+             "scores": {"accuracy": round(rng.random(), 6), "time": rng.randint(1, 1000),
+                        "per_set": {s: round(rng.random(), 4) for s in ("dev-clean", "dev-other", "test-clean", "test-other")}},
+             "details": {"train_set": "librispeech", "gpu_budget": rng.randint(1, 100), "description": "x" * 200}}
+    with open(os.path.join(scores, "entry.json"), "w") as f:
+        json.dump(entry, f)
+db.executemany("INSERT INTO challenge_submissions (id, user_id, track_id, submit_date, status) VALUES (?, ?, ?, ?, ?)", rows)
+db.commit()
+PY
+}
+
+# create_leaderboard CHALLENGE_LABEL BOARD_LABEL : a leaderboard of that challenge's scores/entry.json,
+# sorted by "-scores.accuracy,scores.time", created with zr leaderboards:create; sets BOARD_ID.
+create_leaderboard() {
+    local challenge_id
+    challenge_id="$(/usr/bin/python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT id FROM challenges WHERE label = ?", (sys.argv[2],)).fetchone()[0])' \
+        "$DATA_DIR/zerospeech.db" "$1")" || die "no challenge $1"
+    cat >"$TMP_DIR/leaderboards.json" <<EOF
+[{"label": "$2", "challenge_id": $challenge_id, "path_to": "$2.json", "entry_file": "scores/entry.json",
+  "external_entries": null, "archived": false, "static_files": false, "sorting_key": "-scores.accuracy,scores.time"}]
+EOF
+    run_zr leaderboards:create -f "$TMP_DIR/leaderboards.json" >"$TMP_DIR/create.log" 2>&1 \
+        || { cat "$TMP_DIR/create.log" >&2; die "leaderboards:create failed"; }
+    BOARD_ID="$(sed -n 's/^created leaderboard \([0-9]*\).*/\1/p' "$TMP_DIR/create.log")"
+    [[ -n "$BOARD_ID" ]] || die "no leaderboard id in: $(cat "$TMP_DIR/create.log")"
+}
+
+# serve_bench_data NAME [SEED_MORE] : a fresh $TMP_DIR (/tmp/zr-NAME.XXXXXX) with seed_bench_data
+# (then the function SEED_MORE, if given), and `zr serve` on a free loopback port; sets TMP_DIR,
+# DATA_DIR, SERVER_ENV, SERVER_PID, PORT, BASE.
 serve_bench_data() {
     TMP_DIR="$(mktemp -d "/tmp/zr-$1.XXXXXX")"
     DATA_DIR="$TMP_DIR/data"
     mkdir -p "$DATA_DIR"
     SERVER_ENV=(ZR_DATA_FOLDER="$DATA_DIR" ZR_HOST=127.0.0.1 ZR_PORT=0 ZR_SHUTDOWN_GRACE=2s)
     seed_bench_data
+    [[ -z "${2:-}" ]] || "$2"
     start_server
     SERVER_PID=$LAUNCH_PID
     wait_for_port

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU profile of `zr serve` on a read route under load (run on demand, not part of the test suite).
 #
-#   bash bench/profile.sh [ROUTE...]      ROUTE: root, challenges, profile (default: all three)
+#   bash bench/profile.sh [ROUTE...]      ROUTE: root, challenges, profile, benchmark, v2profile
+#                                         (default: root, challenges, profile)
 #
 # Builds Release into <repo>/build-bench, seeds the data folder of bench/run.sh (7 open challenges,
 # one verified user), starts `zr serve` and, per route, runs wrk -t2 -c64 against it while
@@ -19,7 +20,8 @@ TOP="${PROFILE_TOP:-25}"
 ROUTES=("$@")
 [[ ${#ROUTES[@]} -gt 0 ]] || ROUTES=(root challenges profile)
 for route in "${ROUTES[@]}"; do
-    [[ "$route" =~ ^(root|challenges|profile)$ ]] || die "unknown route '$route' (root, challenges, profile)"
+    [[ "$route" =~ ^(root|challenges|profile|benchmark|v2profile)$ ]] \
+        || die "unknown route '$route' (root, challenges, profile, benchmark, v2profile)"
 done
 require_tools cmake ninja wrk curl python3 perf
 
@@ -75,5 +77,7 @@ for route in "${ROUTES[@]}"; do
         root) profile_route root / ;;
         challenges) profile_route challenges /challenges/ ;;
         profile) profile_route profile /users/profile -s "$TMP_DIR/auth.lua" ;;
+        benchmark) profile_route benchmark /benchmarks/bench-2023/info ;;
+        v2profile) profile_route v2profile "/users/$USERNAME/profile" -s "$TMP_DIR/auth.lua" ;;
     esac
 done

@@ -9,23 +9,34 @@
 # 1 closed, one verified user), starts both servers on free loopback ports and measures with wrk:
 #   1. Per route, RUNS rounds (default 3), each: zr's route then the yardstick's /ping, both
 #      wrk -t2 -c64 -d<DURATION>s --latency, one after the other. Routes: GET /, GET /challenges/,
-#      GET /users/profile (Bearer token). Reports the medians of zr's req/s, p99 and CPU per
-#      request, of the yardstick's req/s, and of the per-round ratio zr / yardstick: a ratio of
-#      two neighbouring runs holds on a noisy machine where absolute figures do not.
+#      GET /users/profile (Bearer token), and the second generation's (the zrc client's):
+#      GET /benchmarks/{label}/info, GET /users/{username}/profile (Bearer) and a leaderboard's
+#      JSON by label (BENCH_BOARD_ENTRIES entries, default 50; its size is reported). Reports the
+#      medians of zr's req/s, p99 and CPU per request, of the yardstick's req/s, and of the
+#      per-round ratio zr / yardstick: a ratio of two neighbouring runs holds on a noisy machine
+#      where absolute figures do not.
 #   2. GET /challenges/ alone, wrk -t1 -c32 (baseline), then the same during a login burst (a
 #      second wrk -t1 -c16 POSTing /auth/login); its p99, req/s and the logins/s completed.
 # Prints a summary table. The servers (SIGTERM) and the temporary folder are cleaned up on exit.
-# The measuring part takes about 3 minutes 40 s with the defaults (plus the build).
+# The measuring part takes about 6 minutes 40 s with the defaults (plus the build).
 #
 # Environment: ZR_THREADS / ZR_HASH_THREADS are passed to the server as given (defaults: cores / 1);
 # the yardstick runs ZR_THREADS IO threads too. BENCH_DURATION (seconds per wrk run, default 10)
-# and BENCH_RUNS (default 3) shorten a trial run.
+# and BENCH_RUNS (default 3) shorten a trial run; BENCH_ROUTES (default: all of root challenges
+# profile benchmark v2profile board burst) measures only the parts named.
 set -euo pipefail
 
 LOG_PREFIX="bench"
 source "$(dirname "$0")/lib.sh"
 DURATION="${BENCH_DURATION:-10}"
 RUNS="${BENCH_RUNS:-3}"
+BOARD_ENTRIES="${BENCH_BOARD_ENTRIES:-50}"
+ALL_ROUTES="root challenges profile benchmark v2profile board burst"
+ROUTES=" ${BENCH_ROUTES:-$ALL_ROUTES} "
+for route in $ROUTES; do
+    [[ " $ALL_ROUTES " == *" $route "* ]] || { echo "unknown route '$route' in BENCH_ROUTES ($ALL_ROUTES)" >&2; exit 2; }
+done
+wanted() { [[ "$ROUTES" == *" $1 "* ]]; } # wanted PART : whether BENCH_ROUTES names it
 
 require_tools cmake ninja wrk curl python3
 
@@ -59,7 +70,15 @@ build_release
 log "starting zr serve (ZR_THREADS=${ZR_THREADS:-<default>}, ZR_HASH_THREADS=${ZR_HASH_THREADS:-<default>})"
 # The server and admin commands run in the temp folder so that no stray .env is read; access logs
 # are kept (as in production) but written to a file there.
-serve_bench_data bench
+# The leaderboard of the second generation's read: BOARD_ENTRIES completed submissions of the
+# bench user to bench-2023, built before the server starts.
+seed_board() {
+    seed_completed_submissions bench-2023 "$BOARD_ENTRIES"
+    create_leaderboard bench-2023 bench-board
+    run_zr leaderboards:build "$BOARD_ID" >"$TMP_DIR/build.log" 2>&1 || { cat "$TMP_DIR/build.log" >&2; die "leaderboards:build failed"; }
+}
+serve_bench_data bench seed_board
+BOARD_BYTES="$(stat -c %s "$DATA_DIR/leaderboards/bench-board.json")"
 log "server pid $SERVER_PID on $BASE"
 "$YARDSTICK" 0 "${ZR_THREADS:-0}" >"$TMP_DIR/yardstick.log" 2>&1 &
 YARDSTICK_PID=$!
@@ -83,6 +102,18 @@ assert profile['username'] == '$USERNAME', profile" || die "GET /users/profile d
 curl -sS --max-time 10 -f "$BASE/" | python3 -c '
 import json, sys
 assert "app" in json.load(sys.stdin)' || die "GET / does not answer the app description"
+curl -sS --max-time 10 -f "$BASE/benchmarks/bench-2023/info" | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["label"] == "bench-2023"' || die "GET /benchmarks/bench-2023/info does not answer the benchmark"
+curl -sS --max-time 10 -f -H "Authorization: Bearer $TOKEN" "$BASE/users/$USERNAME/profile" | python3 -c "
+import json, sys
+profile = json.load(sys.stdin)
+assert profile['username'] == '$USERNAME' and profile['verified'], profile" || die "GET /users/$USERNAME/profile does not answer the profile"
+curl -sS --max-time 10 -f "$BASE/leaderboards/bench-board/json" | python3 -c '
+import json, sys
+board = json.load(sys.stdin)
+assert len(board["data"]) == int(sys.argv[1]), len(board["data"])' "$BOARD_ENTRIES" \
+    || die "GET /leaderboards/bench-board/json does not answer the $BOARD_ENTRIES entries"
 curl -sS --max-time 10 -f "$YARDSTICK_BASE/ping" | grep -q pong || die "the yardstick does not answer /ping"
 
 # ---------------------------------------------------------------------------------------------
@@ -170,33 +201,54 @@ log "machine idle before measuring: ${IDLE_BEFORE}%"
 if ((IDLE_BEFORE < 90)); then
     log "WARNING: the machine is busy (compiles? tests?); the figures will be low. Check 'uptime' and retry."
 fi
-log "GET /: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
-compare root /
-log "GET /challenges/: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
-compare challenges /challenges/
-log "GET /users/profile: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
-compare profile /users/profile -s "$TMP_DIR/auth.lua"
+if wanted root; then
+    log "GET /: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+    compare root /
+fi
+if wanted challenges; then
+    log "GET /challenges/: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+    compare challenges /challenges/
+fi
+if wanted profile; then
+    log "GET /users/profile: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+    compare profile /users/profile -s "$TMP_DIR/auth.lua"
+fi
+if wanted benchmark; then
+    log "GET /benchmarks/bench-2023/info: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+    compare benchmark /benchmarks/bench-2023/info
+fi
+if wanted v2profile; then
+    log "GET /users/$USERNAME/profile: $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+    compare v2profile "/users/$USERNAME/profile" -s "$TMP_DIR/auth.lua"
+fi
+if wanted board; then
+    log "GET /leaderboards/bench-board/json ($BOARD_BYTES bytes): $RUNS rounds of zr then yardstick, wrk -t2 -c64 -d${DURATION}s"
+    compare board /leaderboards/bench-board/json
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 4. Login burst.
-log "GET /challenges/ alone: wrk -t1 -c32 -d${DURATION}s (baseline)"
-measure baseline 1 -t1 -c32 -d"${DURATION}s" --latency "$BASE/challenges/"
+LOGIN_BAD=0
+if wanted burst; then
+    log "GET /challenges/ alone: wrk -t1 -c32 -d${DURATION}s (baseline)"
+    measure baseline 1 -t1 -c32 -d"${DURATION}s" --latency "$BASE/challenges/"
 
-BURST_LEAD=2
-BURST_SECONDS=$((DURATION + BURST_LEAD + 1))
-log "login burst: wrk -t1 -c16 -d${BURST_SECONDS}s POST /auth/login, with GET /challenges/ -t1 -c32 -d${DURATION}s"
-timeout $((BURST_SECONDS + 20)) wrk -t1 -c16 -d"${BURST_SECONDS}s" --timeout 10s --latency -s "$TMP_DIR/login.lua" \
-    "$BASE/auth/login" >"$TMP_DIR/burst-logins.out" 2>&1 &
-BURST_PID=$!
-sleep "$BURST_LEAD"
-measure burst 1 -t1 -c32 -d"${DURATION}s" --latency "$BASE/challenges/"
-wait "$BURST_PID" || { cat "$TMP_DIR/burst-logins.out" >&2; die "login burst wrk failed"; }
-BURST_PID=""
-LOGINS_PER_S="$(wrk_req "$TMP_DIR/burst-logins.out")"
-LOGIN_P99="$(wrk_p99 "$TMP_DIR/burst-logins.out")"
-LOGIN_BAD="$(wrk_bad "$TMP_DIR/burst-logins.out")"
-[[ -n "$LOGINS_PER_S" ]] || { cat "$TMP_DIR/burst-logins.out" >&2; die "cannot parse the login burst output"; }
-log "logins: $LOGINS_PER_S/s, p99 $LOGIN_P99 ms, errors $LOGIN_BAD"
+    BURST_LEAD=2
+    BURST_SECONDS=$((DURATION + BURST_LEAD + 1))
+    log "login burst: wrk -t1 -c16 -d${BURST_SECONDS}s POST /auth/login, with GET /challenges/ -t1 -c32 -d${DURATION}s"
+    timeout $((BURST_SECONDS + 20)) wrk -t1 -c16 -d"${BURST_SECONDS}s" --timeout 10s --latency -s "$TMP_DIR/login.lua" \
+        "$BASE/auth/login" >"$TMP_DIR/burst-logins.out" 2>&1 &
+    BURST_PID=$!
+    sleep "$BURST_LEAD"
+    measure burst 1 -t1 -c32 -d"${DURATION}s" --latency "$BASE/challenges/"
+    wait "$BURST_PID" || { cat "$TMP_DIR/burst-logins.out" >&2; die "login burst wrk failed"; }
+    BURST_PID=""
+    LOGINS_PER_S="$(wrk_req "$TMP_DIR/burst-logins.out")"
+    LOGIN_P99="$(wrk_p99 "$TMP_DIR/burst-logins.out")"
+    LOGIN_BAD="$(wrk_bad "$TMP_DIR/burst-logins.out")"
+    [[ -n "$LOGINS_PER_S" ]] || { cat "$TMP_DIR/burst-logins.out" >&2; die "cannot parse the login burst output"; }
+    log "logins: $LOGINS_PER_S/s, p99 $LOGIN_P99 ms, errors $LOGIN_BAD"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. Summary.
@@ -207,18 +259,22 @@ verdict() { # verdict VALUE OP TARGET
         echo "MISSED"
     fi
 }
-ERRORS=$((RESULT_BAD[root] + RESULT_BAD[challenges] + RESULT_BAD[profile] + RESULT_BAD[baseline] + RESULT_BAD[burst] + LOGIN_BAD))
+ERRORS=$LOGIN_BAD
+for key in root challenges profile benchmark v2profile board baseline burst; do ERRORS=$((ERRORS + ${RESULT_BAD[$key]:-0})); done
 
 row() { # row LABEL REQ P99 CPU YARDSTICK YARDSTICK_P99 RATIO TARGET RESULT
-    printf '| %-44s | %9s | %7s | %10s | %9s | %8s | %6s | %-22s | %-6s |\n' "$@"
+    printf '| %-50s | %9s | %7s | %10s | %9s | %8s | %6s | %-22s | %-6s |\n' "$@"
 }
-ratio_row() { # ratio_row KEY LABEL MIN_RATIO
-    local key=$1 label=$2 min=$3 result
-    result="$(verdict "${RESULT_RATIO[$key]}" '>=' "$min")"
-    [[ "$(verdict "${RESULT_P99[$key]}" '<' 5)" == ok ]] || result="MISSED"
+ratio_row() { # ratio_row KEY LABEL [MIN_RATIO] : without MIN_RATIO, reported without a target
+    local key=$1 label=$2 min=${3:-} result="" target="(report)"
+    if [[ -n "$min" ]]; then
+        target=">= ${min}x, p99 < 5 ms"
+        result="$(verdict "${RESULT_RATIO[$key]}" '>=' "$min")"
+        [[ "$(verdict "${RESULT_P99[$key]}" '<' 5)" == ok ]] || result="MISSED"
+    fi
     row "$label" "$(printf '%.0f' "${RESULT_REQ[$key]}")" "${RESULT_P99[$key]}" "${RESULT_CPU[$key]}" \
         "$(printf '%.0f' "${RESULT_YARD[$key]}")" "${RESULT_P99[$key-yardstick]}" "${RESULT_RATIO[$key]}" \
-        ">= ${min}x, p99 < 5 ms" "$result"
+        "$target" "$result"
 }
 echo
 echo "zr benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
@@ -226,15 +282,20 @@ echo "zr benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO_ROOT" des
     "machine ${IDLE_BEFORE}% idle before the run"
 echo
 row "measure (medians of $RUNS rounds)" "req/s" "p99 ms" "CPU us/req" "yardstick" "yard p99" "ratio" "target" "result"
-row "$(printf -- '-%.0s' {1..44})" "---------" "-------" "----------" "---------" "--------" "------" "----------------------" "------"
-ratio_row root "GET / (-t2 -c64)" 0.7
-ratio_row challenges "GET /challenges/, 7 challenges (-t2 -c64)" 0.5
-ratio_row profile "GET /users/profile, Bearer (-t2 -c64)" 0.5
-row "GET /challenges/ alone (-t1 -c32)" "$(printf '%.0f' "${RESULT_REQ[baseline]}")" \
-    "${RESULT_P99[baseline]}" "${RESULT_CPU[baseline]}" "" "" "" "(baseline)" ""
-row "GET /challenges/ during login burst (-t1 -c32)" "$(printf '%.0f' "${RESULT_REQ[burst]}")" \
-    "${RESULT_P99[burst]}" "${RESULT_CPU[burst]}" "" "" "" "p99 < 10 ms" "$(verdict "${RESULT_P99[burst]}" '<' 10)"
-row "POST /auth/login during the burst (-t1 -c16)" "$LOGINS_PER_S" "$LOGIN_P99" "" "" "" "" "" ""
+row "$(printf -- '-%.0s' {1..50})" "---------" "-------" "----------" "---------" "--------" "------" "----------------------" "------"
+wanted root && ratio_row root "GET / (-t2 -c64)" 0.7
+wanted challenges && ratio_row challenges "GET /challenges/, 7 challenges (-t2 -c64)" 0.5
+wanted profile && ratio_row profile "GET /users/profile, Bearer (-t2 -c64)" 0.9
+wanted benchmark && ratio_row benchmark "GET /benchmarks/{label}/info (-t2 -c64)" 0.9
+wanted v2profile && ratio_row v2profile "GET /users/{username}/profile, Bearer (-t2 -c64)" 0.9
+wanted board && ratio_row board "GET /leaderboards/{label}/json, $((BOARD_BYTES / 1024)) KiB (-t2 -c64)"
+if wanted burst; then
+    row "GET /challenges/ alone (-t1 -c32)" "$(printf '%.0f' "${RESULT_REQ[baseline]}")" \
+        "${RESULT_P99[baseline]}" "${RESULT_CPU[baseline]}" "" "" "" "(baseline)" ""
+    row "GET /challenges/ during login burst (-t1 -c32)" "$(printf '%.0f' "${RESULT_REQ[burst]}")" \
+        "${RESULT_P99[burst]}" "${RESULT_CPU[burst]}" "" "" "" "p99 < 10 ms" "$(verdict "${RESULT_P99[burst]}" '<' 10)"
+    row "POST /auth/login during the burst (-t1 -c16)" "$LOGINS_PER_S" "$LOGIN_P99" "" "" "" "" "" ""
+fi
 echo
 echo "yardstick: bench/yardstick's /ping (a bare Beast server, same build and IO threads), measured"
 echo "right after zr's route in each round (yard p99: its median p99); ratio: median of the rounds'"

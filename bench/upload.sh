@@ -6,9 +6,12 @@
 # Builds Release into <repo>/build-bench, seeds a throw-away data folder (challenges + one verified
 # user), starts `zr serve` under `/usr/bin/time -v` on a free loopback port and measures:
 #   1. md5sum's speed on a 1 GiB zip (random data, stored) made in the temporary folder
-#   2. single-part upload with curl: MB/s to the HTTP response, then time to status "uploaded"
+#   2. single-part upload with curl: MB/s to the HTTP response, then time to status "uploaded";
+#      the seed route (PUT .../submission/upload, field file_data) and the second generation's
+#      (POST /submissions/{id}/content/add, field file, as zrc sends it) one after the other
 #   3. the same archive as 4 parts (split -n 4) uploaded one after the other with curl: aggregate
-#      MB/s, time from the last part's response to "uploaded", beside `cat parts | md5sum` + `unzip`
+#      MB/s, time from the last part's response to "uploaded", beside `cat parts | md5sum` + `unzip`;
+#      both routes again
 #   4. `zr submit --part-size 256M`: total time, MB/s, then time to "uploaded"
 #   5. GET /challenges/ p99 (wrk -t1 -c16) alone, then while 4 curl uploads of a part run
 #   6. the server's peak RSS (SIGTERM, then "Maximum resident set size" of time -v)
@@ -167,13 +170,35 @@ create_submission() {
     json_field "" <"$TMP_DIR/create.json"
 }
 
-# upload SUBMISSION_ID PART_NAME FILE OUT_JSON : one PUT with curl; prints "time_total speed_upload".
+# The second generation's submissions (zrc's requests, api-v2.md Appendix A) go to a model of the
+# bench user on the same challenge, by its label.
+CHALLENGE_LABEL=bench-2021
+MODEL_ID="$(curl -sS --max-time 10 -f "${AUTH[@]}" -H 'Content-Type: application/json' \
+    --data '{"description": "bench", "gpu_budget": "1", "train_set": "bench", "authors": "Bench Mark",
+             "institution": "Bench Lab", "team": null, "author_label": "Mark et al.", "paper_url": null,
+             "code_url": null, "created_at": "2026-12-07T12:00:00"}' \
+    "$BASE/users/$USERNAME/models/create?author_name=Mark" | json_field model_id)" || die "models/create failed"
+MODEL_ID="${MODEL_ID//\"/}"
+
+# create_v2_submission JSON_BODY : POST /users/{username}/submissions/create; prints the new id.
+create_v2_submission() {
+    local code
+    code="$(curl -sS --max-time 30 -o "$TMP_DIR/create.json" -w '%{http_code}' "${AUTH[@]}" \
+        -H 'Content-Type: application/json' --data "$1" "$BASE/users/$USERNAME/submissions/create")" \
+        || die "submissions/create: curl failed"
+    [[ "$code" == 200 ]] || { cat "$TMP_DIR/create.json" >&2; die "submissions/create answered $code"; }
+    json_field submission_id <"$TMP_DIR/create.json" | tr -d '"'
+}
+
+# upload SUBMISSION_ID PART_NAME FILE OUT_JSON [ROUTE] : one request with curl; prints "time_total
+# speed_upload". ROUTE: seed (default: PUT .../submission/upload, field file_data) or v2 (POST
+# /submissions/{id}/content/add, field file).
 upload() {
     local out code
-    out="$(curl -sS --max-time "$CURL_TIMEOUT" -X PUT "${AUTH[@]}" -F "file_data=@$3" -o "$4" \
-        -w '%{http_code} %{time_total} %{speed_upload}' \
-        "$BASE/challenges/$CHALLENGE_ID/submission/upload?submission_id=$1&part_name=$2")" \
-        || { log "upload of $2: curl failed"; return 1; }
+    local request=(-X PUT -F "file_data=@$3" "$BASE/challenges/$CHALLENGE_ID/submission/upload?submission_id=$1&part_name=$2")
+    [[ "${5:-seed}" == v2 ]] && request=(-F "file=@$3" "$BASE/submissions/$1/content/add?part_name=$2")
+    out="$(curl -sS --max-time "$CURL_TIMEOUT" "${AUTH[@]}" -o "$4" -w '%{http_code} %{time_total} %{speed_upload}' \
+        "${request[@]}")" || { log "upload of $2: curl failed"; return 1; }
     code="${out%% *}"
     [[ "$code" == 200 ]] || { log "upload of $2 answered $code: $(head -c 300 "$4")"; return 1; }
     printf '%s\n' "${out#* }"
@@ -190,7 +215,7 @@ wait_uploaded() {
     while ((SECONDS < deadline)); do
         status="$(curl -sS --max-time 10 "${AUTH[@]}" "$BASE/users/submissions/$1/status")" || die "status of $1: curl failed"
         case "$status" in
-            '"uploaded"' | '"on_queue"' | '"evaluating"' | '"completed"') now; return 0 ;;
+            '"uploaded"' | '"no_eval"' | '"on_queue"' | '"evaluating"' | '"completed"') now; return 0 ;;
             '"uploading"') sleep 0.02 ;;
             *) log "out.log of $1:"; curl -sS "${AUTH[@]}" "$BASE/users/submissions/$1/log" >&2 || true
                die "submission $1 ended with status $status" ;;
@@ -208,54 +233,90 @@ free_submission() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 4. Single-part with curl.
-log "single-part upload with curl"
-SID="$(create_submission "{\"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"multipart\": false}")"
-SID="${SID//\"/}"
-CPU0="$(server_cpu_seconds)"
-read -r SINGLE_SECONDS SINGLE_CURL_SPEED < <(upload "$SID" archive.zip "$ARCHIVE" "$TMP_DIR/single.json") \
-    || die "single-part upload failed"
-T_RESPONSE="$(now)"
-completed "$TMP_DIR/single.json" || die "single-part upload not completed: $(cat "$TMP_DIR/single.json")"
-T_UPLOADED="$(wait_uploaded "$SID")"
-CPU1="$(server_cpu_seconds)"
-SINGLE_MBPS="$(mbps "$SIZE" "$SINGLE_SECONDS")"
-SINGLE_DONE="$(seconds "$T_RESPONSE" "$T_UPLOADED")"
-SINGLE_CPU="$(awk -v a="$CPU0" -v b="$CPU1" 'BEGIN { printf "%.2f", b - a }')"
-log "single-part: ${SINGLE_SECONDS} s to the response = $SINGLE_MBPS MB/s (curl: $(mbps "$SINGLE_CURL_SPEED" 1) MB/s)," \
-    "uploaded ${SINGLE_DONE} s later; server CPU ${SINGLE_CPU} s for upload + completion"
-free_submission "$SID"
+# 4. Single-part with curl, both routes.
+declare -A SINGLE_SECONDS SINGLE_MBPS SINGLE_DONE SINGLE_CPU MULTI_SECONDS MULTI_MBPS MULTI_DONE
+# single_part ROUTE : creates a single-part submission with ROUTE's generation (seed or v2),
+# uploads the archive, waits for "uploaded"; results in SINGLE_*[ROUTE].
+single_part() {
+    local route=$1 sid cpu0 cpu1 seconds curl_speed t_response t_uploaded
+    log "single-part upload with curl, $route route"
+    if [[ "$route" == v2 ]]; then
+        sid="$(create_v2_submission "{\"model_id\": \"$MODEL_ID\", \"benchmark_id\": \"$CHALLENGE_LABEL\",
+            \"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"has_scores\": true, \"multipart\": false,
+            \"author_label\": \"Mark et al.\", \"index\": null, \"leaderboard\": \"scores/leaderboard.json\"}")"
+    else
+        sid="$(create_submission "{\"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"multipart\": false}")"
+        sid="${sid//\"/}"
+    fi
+    cpu0="$(server_cpu_seconds)"
+    read -r seconds curl_speed < <(upload "$sid" archive.zip "$ARCHIVE" "$TMP_DIR/single.json" "$route") \
+        || die "single-part upload failed ($route)"
+    t_response="$(now)"
+    completed "$TMP_DIR/single.json" || die "single-part upload not completed: $(cat "$TMP_DIR/single.json")"
+    t_uploaded="$(wait_uploaded "$sid")"
+    cpu1="$(server_cpu_seconds)"
+    SINGLE_SECONDS[$route]="$seconds"
+    SINGLE_MBPS[$route]="$(mbps "$SIZE" "$seconds")"
+    SINGLE_DONE[$route]="$(seconds "$t_response" "$t_uploaded")"
+    SINGLE_CPU[$route]="$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')"
+    log "single-part ($route): ${seconds} s to the response = ${SINGLE_MBPS[$route]} MB/s" \
+        "(curl: $(mbps "$curl_speed" 1) MB/s), uploaded ${SINGLE_DONE[$route]} s later;" \
+        "server CPU ${SINGLE_CPU[$route]} s for upload + completion"
+    free_submission "$sid"
+}
+single_part seed
+single_part v2
 
 # ---------------------------------------------------------------------------------------------
-# 5. 4 parts with curl, beside cat parts | md5sum + unzip.
-log "multipart upload ($PARTS parts) with curl"
+# 5. 4 parts with curl (both routes), beside cat parts | md5sum + unzip.
 split -n "$PARTS" -d -a 1 "$ARCHIVE" "$PARTS_DIR/archive.zip.part"
 PART_FILES=("$PARTS_DIR"/archive.zip.part*)
-INDEX="$(cd "$PARTS_DIR" && md5sum archive.zip.part* | python3 -c '
+# index_of KEY_PREFIX : the parts' index, keys file_name/file_size/file_hash (seed) or
+# filename/filesize/filehash (zrc's).
+index_of() {
+    (cd "$PARTS_DIR" && md5sum archive.zip.part* | python3 -c '
 import json, os, sys
+prefix = sys.argv[1]
 index = []
 for line in sys.stdin:
     md5, name = line.split()
-    index.append({"file_name": name, "file_size": os.path.getsize(name), "file_hash": md5})
-print(json.dumps(index))')"
-MULTI_BODY="{\"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"multipart\": true, \"index\": $INDEX}"
-SID="$(create_submission "$MULTI_BODY")"
-SID="${SID//\"/}"
-t0="$(now)"
-for ((i = 0; i < PARTS; i++)); do
-    upload "$SID" "archive.zip.part$i" "${PART_FILES[$i]}" "$TMP_DIR/part$i.json" >/dev/null || die "part $i failed"
-    if ((i < PARTS - 1)); then
-        ! completed "$TMP_DIR/part$i.json" || die "completed after part $i of $PARTS"
+    index.append({prefix + "name": name, prefix + "size": os.path.getsize(name), prefix + "hash": md5})
+print(json.dumps(index))' "$1")
+}
+MULTI_BODY="{\"filename\": \"archive.zip\", \"hash\": \"$HASH\", \"multipart\": true, \"index\": $(index_of file_)}"
+V2_MULTI_BODY="{\"model_id\": \"$MODEL_ID\", \"benchmark_id\": \"$CHALLENGE_LABEL\", \"filename\": \"archive.zip\",
+    \"hash\": \"$HASH\", \"has_scores\": true, \"multipart\": true, \"author_label\": \"Mark et al.\",
+    \"index\": $(index_of file), \"leaderboard\": \"scores/leaderboard.json\"}"
+# multi_part ROUTE : the same with the $PARTS parts, one after the other; results in MULTI_*[ROUTE].
+multi_part() {
+    local route=$1 sid i t0 t_response t_uploaded
+    log "multipart upload ($PARTS parts) with curl, $route route"
+    if [[ "$route" == v2 ]]; then
+        sid="$(create_v2_submission "$V2_MULTI_BODY")"
+    else
+        sid="$(create_submission "$MULTI_BODY")"
+        sid="${sid//\"/}"
     fi
-done
-T_RESPONSE="$(now)"
-completed "$TMP_DIR/part$((PARTS - 1)).json" || die "multipart upload not completed: $(cat "$TMP_DIR/part$((PARTS - 1)).json")"
-T_UPLOADED="$(wait_uploaded "$SID")"
-MULTI_SECONDS="$(seconds "$t0" "$T_RESPONSE")"
-MULTI_MBPS="$(mbps "$SIZE" "$MULTI_SECONDS")"
-MULTI_DONE="$(seconds "$T_RESPONSE" "$T_UPLOADED")"
-log "multipart: ${MULTI_SECONDS} s for the $PARTS parts = $MULTI_MBPS MB/s, uploaded ${MULTI_DONE} s after the last part"
-free_submission "$SID"
+    t0="$(now)"
+    for ((i = 0; i < PARTS; i++)); do
+        upload "$sid" "archive.zip.part$i" "${PART_FILES[$i]}" "$TMP_DIR/part$i.json" "$route" >/dev/null \
+            || die "part $i failed ($route)"
+        if ((i < PARTS - 1)); then
+            ! completed "$TMP_DIR/part$i.json" || die "completed after part $i of $PARTS"
+        fi
+    done
+    t_response="$(now)"
+    completed "$TMP_DIR/part$((PARTS - 1)).json" || die "multipart upload not completed: $(cat "$TMP_DIR/part$((PARTS - 1)).json")"
+    t_uploaded="$(wait_uploaded "$sid")"
+    MULTI_SECONDS[$route]="$(seconds "$t0" "$t_response")"
+    MULTI_MBPS[$route]="$(mbps "$SIZE" "${MULTI_SECONDS[$route]}")"
+    MULTI_DONE[$route]="$(seconds "$t_response" "$t_uploaded")"
+    log "multipart ($route): ${MULTI_SECONDS[$route]} s for the $PARTS parts = ${MULTI_MBPS[$route]} MB/s," \
+        "uploaded ${MULTI_DONE[$route]} s after the last part"
+    free_submission "$sid"
+}
+multi_part seed
+multi_part v2
 
 log "reference: cat parts | md5sum, unzip -q"
 t0="$(now)"
@@ -353,7 +414,11 @@ verdict() { # verdict VALUE OP TARGET
 }
 SINGLE_TARGET="$(awk -v m="$MD5_MBPS" 'BEGIN { printf "%.0f", 0.6 * m }')"
 MULTI_LIMIT="$(awk -v r="$REF_TOTAL" 'BEGIN { printf "%.3f", 2 * r }')"
-row() { printf '| %-52s | %12s | %-24s | %-4s |\n' "$@"; }
+# The second generation's route is the same upload engine behind another request shape: within
+# 10 % of the seed route's throughput measured just before it (issue 20).
+SINGLE_V2_TARGET="$(awk -v m="${SINGLE_MBPS[seed]}" 'BEGIN { printf "%.0f", 0.9 * m }')"
+MULTI_V2_TARGET="$(awk -v m="${MULTI_MBPS[seed]}" 'BEGIN { printf "%.0f", 0.9 * m }')"
+row() { printf '| %-58s | %13s | %-24s | %-4s |\n' "$@"; }
 echo
 echo "zr upload benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
     "$(nproc) cores, archive $SIZE bytes ($ARCHIVE_MIB MiB, 8 stored entries), MB = 10^6 bytes," \
@@ -364,13 +429,16 @@ if awk -v l="$LOAD_START" -v i="$IDLE_BEFORE" 'BEGIN { exit !(l > 3 || i < 90) }
 fi
 echo
 row "measure" "value" "target" "ok"
-row "$(printf -- '-%.0s' {1..52})" "------------" "------------------------" "----"
+row "$(printf -- '-%.0s' {1..58})" "-------------" "------------------------" "----"
 row "md5sum on the archive (best of 2)" "$MD5_MBPS MB/s" "(reference)" ""
-row "single-part curl PUT, to the HTTP response" "$SINGLE_MBPS MB/s" ">= 60% md5sum = $SINGLE_TARGET" "$(verdict "$SINGLE_MBPS" '>=' "$SINGLE_TARGET")"
-row "single-part: response -> uploaded" "$SINGLE_DONE s" "(report)" ""
-row "single-part: server CPU, upload + completion" "$SINGLE_CPU s" "(report)" ""
-row "$PARTS parts curl PUT, sequential, aggregate" "$MULTI_MBPS MB/s" "(report)" ""
-row "$PARTS parts: last part response -> uploaded" "$MULTI_DONE s" "<= 2x ref = $MULTI_LIMIT s" "$(verdict "$MULTI_DONE" '<=' "$MULTI_LIMIT")"
+row "single-part curl PUT (seed route), to the HTTP response" "${SINGLE_MBPS[seed]} MB/s" ">= 60% md5sum = $SINGLE_TARGET" "$(verdict "${SINGLE_MBPS[seed]}" '>=' "$SINGLE_TARGET")"
+row "single-part curl POST content/add (v2), to the response" "${SINGLE_MBPS[v2]} MB/s" ">= 0.9 x seed = $SINGLE_V2_TARGET" "$(verdict "${SINGLE_MBPS[v2]}" '>=' "$SINGLE_V2_TARGET")"
+row "single-part: response -> uploaded (seed / v2)" "${SINGLE_DONE[seed]} / ${SINGLE_DONE[v2]} s" "(report)" ""
+row "single-part: server CPU, upload + completion (seed / v2)" "${SINGLE_CPU[seed]} / ${SINGLE_CPU[v2]} s" "(report)" ""
+row "$PARTS parts curl, sequential, aggregate (seed route)" "${MULTI_MBPS[seed]} MB/s" "(report)" ""
+row "$PARTS parts curl, sequential, aggregate (v2 route)" "${MULTI_MBPS[v2]} MB/s" ">= 0.9 x seed = $MULTI_V2_TARGET" "$(verdict "${MULTI_MBPS[v2]}" '>=' "$MULTI_V2_TARGET")"
+row "$PARTS parts: last part response -> uploaded (seed)" "${MULTI_DONE[seed]} s" "<= 2x ref = $MULTI_LIMIT s" "$(verdict "${MULTI_DONE[seed]}" '<=' "$MULTI_LIMIT")"
+row "$PARTS parts: last part response -> uploaded (v2)" "${MULTI_DONE[v2]} s" "<= 2x ref = $MULTI_LIMIT s" "$(verdict "${MULTI_DONE[v2]}" '<=' "$MULTI_LIMIT")"
 row "ref: cat parts | md5sum + unzip -q" "$REF_TOTAL s" "($REF_MD5 + $REF_UNZIP s)" ""
 row "zr submit --part-size 256M, total" "$SUBMIT_SECONDS s" "(report)" ""
 row "zr submit, archive size / total" "$SUBMIT_MBPS MB/s" "(report)" ""

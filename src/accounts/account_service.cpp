@@ -128,24 +128,27 @@ void AccountService::Logout(std::string_view token) {
 
 Caller AccountService::Authenticate(std::string_view token, AuthLevel level) {
     const auto stamp = db_.LastCommit();  // before reading: see db::CommitCache
-    std::optional<std::pair<domain::Session, domain::User>> found;
-    if (stamp) found = sessions_.Find(token, *stamp);
+    std::shared_ptr<const SessionRecord> found;
+    if (stamp) found = sessions_.Find(token, *stamp).value_or(nullptr);
     if (!found) {
+        std::optional<std::pair<domain::Session, domain::User>> row;
         {
             auto conn = db_.Acquire();
-            found = db::SessionRepository(*conn).FindWithUser(token);
+            row = db::SessionRepository(*conn).FindWithUser(token);
         }
-        if (found && stamp) sessions_.Store(std::string(token), *found, *stamp);
+        if (row) {
+            found = std::make_shared<const SessionRecord>(SessionRecord{std::move(row->first), std::move(row->second)});
+            if (stamp) sessions_.Store(std::string(token), found, *stamp);
+        }
     }
-    if (!found || found->first.expiration_date <= clock_.Now()) {
+    if (!found || found->session.expiration_date <= clock_.Now()) {
         throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadToken));
     }
-    auto& [session, user] = *found;
     if (level == AuthLevel::kActiveUser) {
-        if (!user.active) throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kInactive));
-        if (!user.IsVerified()) throw Error::Detail(ErrorKind::kNotVerified, "User not verified");
+        if (!found->user.active) throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kInactive));
+        if (!found->user.IsVerified()) throw Error::Detail(ErrorKind::kNotVerified, "User not verified");
     }
-    return Caller{std::move(user), std::move(session.token)};
+    return Caller(std::move(found));
 }
 
 Outcome AccountService::VerifyEmail(std::string_view username, std::string_view code) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -46,10 +47,24 @@ struct SignupRequest {
     std::string affiliation;
 };
 
-// The authenticated caller of a request.
-struct Caller {
+// A session and its user as read from the database: shared by the session cache and every caller
+// it authenticates, never copied per request.
+struct SessionRecord {
+    domain::Session session;
     domain::User user;
-    std::string token;
+};
+
+// The authenticated caller of a request: `user` and `token` are the shared record's.
+struct Caller {
+    explicit Caller(std::shared_ptr<const SessionRecord> found)
+        : record(std::move(found)), user(record->user), token(record->session.token) {}
+    Caller(const Caller& other) : Caller(other.record) {}
+    Caller& operator=(const Caller&) = delete;
+    ~Caller() = default;
+
+    std::shared_ptr<const SessionRecord> record;  // never null
+    const domain::User& user;
+    const std::string& token;
 };
 
 enum class AuthLevel {
@@ -115,6 +130,11 @@ public:
     // "first_name", "last_name", ...the file's other keys}; `with_account` adds "email" and
     // "verified" (bool) from the account.
     nlohmann::json GetProfile(const domain::User& user, bool with_account = false);
+    // The same, from a profile file read before (`file`: null when there is none).
+    static nlohmann::json ProfileJson(const domain::User& user, const nlohmann::json* file, bool with_account);
+    // The user's profile file as storage::Profiles reads it, with its version: for callers that
+    // keep what they derive from it (the profile routes' JSON text).
+    storage::ProfileSnapshot ProfileOf(const domain::User& user) const;
     // Keeps extra keys; "username" is always the caller's (cannot write another user's file).
     // 422 when affiliation is missing or fields have wrong types.
     void UpdateProfile(const domain::User& user, const nlohmann::json& body);
@@ -154,7 +174,7 @@ private:
     std::map<std::string, std::vector<TimePoint>> reset_requests_;
     // Token -> its session and user, as last read from the database.
     static constexpr std::size_t kSessionCacheSize = 4096;
-    db::CommitCache<std::string, std::pair<domain::Session, domain::User>> sessions_{kSessionCacheSize};
+    db::CommitCache<std::string, std::shared_ptr<const SessionRecord>> sessions_{kSessionCacheSize};
 };
 
 }  // namespace zr::accounts

@@ -21,7 +21,15 @@ domain::User RequireUser(db::UserRepository& users, domain::UserId id) {
 }  // namespace
 
 nlohmann::json AccountService::GetProfile(const domain::User& user, bool with_account) {
-    nlohmann::json profile = profiles_.Read(user.username).value_or(nlohmann::json::object());
+    return ProfileJson(user, ProfileOf(user).json.get(), with_account);
+}
+
+storage::ProfileSnapshot AccountService::ProfileOf(const domain::User& user) const {
+    return profiles_.Snapshot(user.username);
+}
+
+nlohmann::json AccountService::ProfileJson(const domain::User& user, const nlohmann::json* file, bool with_account) {
+    nlohmann::json profile = file != nullptr ? *file : nlohmann::json::object();
     profile["username"] = user.username;
     for (const char* key : {"affiliation", "first_name", "last_name"}) {
         if (!profile.contains(key)) profile[key] = nullptr;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accounts/account_service.hpp"
+#include "api/profile_bodies.hpp"
 #include "challenges/challenge_service.hpp"
 #include "common/error.hpp"
 #include "http/message.hpp"
@@ -39,6 +40,8 @@ struct ApiContext {
     const metrics::Metrics& metrics;
     // Lock mode: write routes are refused (423) while it is on.
     const storage::SiteState& site;
+    // The profile routes' JSON text, kept while unchanged.
+    const ProfileBodies& profile_bodies;
 };
 
 // The token of "Authorization: Bearer <token>" (scheme in any case, blanks trimmed); nullopt when

@@ -28,6 +28,7 @@ int Serve(const settings::Settings& settings) {
                                         }});
     const monitoring::Health health(services.database(), services.file_system(), services.settings(), services.clock(),
                                     [&services] { return services.evaluation().QueueConnected(); });
+    const ProfileBodies profile_bodies(services.accounts());
     ApiContext ctx{services.accounts(),
                    services.challenges(),
                    services.templates(),
@@ -39,7 +40,8 @@ int Serve(const settings::Settings& settings) {
                    services.models(),
                    health,
                    metrics,
-                   services.site()};
+                   services.site(),
+                   profile_bodies};
     // Puts the submission folders back in order after a crash and completes the uploads a previous
     // run left with every part received (durable completion).
     services.accounts().WarnReservedUsernames();

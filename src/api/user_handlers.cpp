@@ -17,7 +17,9 @@ http::Response GetProfile(ApiContext& ctx, http::Request& request) {
     // ?account=true adds the account's e-mail and verification (not in the first implementation).
     const bool with_account = query.OptionalBool("account").value_or(false);
     query.ThrowIfInvalid();
-    return http::Response::Json(200, ctx.accounts.GetProfile(caller.user, with_account));
+    return http::Response::JsonText(
+        200, ctx.profile_bodies.Body(
+                 caller.user, with_account ? ProfileBodies::Shape::kSeedWithAccount : ProfileBodies::Shape::kSeed));
 }
 
 // The route table decoded the body before checking the caller (malformed JSON is a 422 even

@@ -21,7 +21,7 @@ const accounts::Caller& PathOwner(const http::Request& request) {
 
 http::Response V2GetProfile(ApiContext& ctx, http::Request& request) {
     const auto& caller = PathOwner(request);
-    return http::Response::Json(200, v2::ProfileJson(caller.user, ctx.accounts.GetProfile(caller.user)));
+    return http::Response::JsonText(200, ctx.profile_bodies.Body(caller.user, ProfileBodies::Shape::kSecondGeneration));
 }
 
 // Only the profile's own keys reach the file: the account's e-mail, verification and creation

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "api/json_text.hpp"
+
 namespace zr::api::v2 {
 namespace {
 
@@ -30,6 +32,28 @@ nlohmann::json BenchmarkJson(const domain::Challenge& challenge) {
     out["url"] = challenge.url;
     out["evaluator"] = challenge.evaluator ? nlohmann::json(*challenge.evaluator) : nlohmann::json();
     out["auto_eval"] = challenge.auto_eval;
+    return out;
+}
+
+std::string BenchmarkText(const domain::Challenge& challenge) {
+    // nlohmann's key order: active, auto_eval, end_date, evaluator, label, start_date, url.
+    std::string out = challenge.active ? R"({"active":true,"auto_eval":)" : R"({"active":false,"auto_eval":)";
+    out += challenge.auto_eval ? "true" : "false";
+    out += R"(,"end_date":)";
+    if (challenge.end_date) {
+        AppendJsonString(out, FormatDate(*challenge.end_date));
+    } else {
+        out += "null";
+    }
+    out += R"(,"evaluator":)";
+    out += challenge.evaluator ? std::to_string(*challenge.evaluator) : "null";
+    out += R"(,"label":)";
+    AppendJsonString(out, challenge.label);
+    out += R"(,"start_date":)";
+    AppendJsonString(out, FormatDate(challenge.start_date));
+    out += R"(,"url":)";
+    AppendJsonString(out, challenge.url);
+    out += '}';
     return out;
 }
 

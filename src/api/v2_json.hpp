@@ -19,6 +19,9 @@ nlohmann::json IsoDateTimeOrNull(const std::optional<TimePoint>& time);
 
 // Benchmark: label, start_date, end_date|null, active, url, evaluator|null, auto_eval.
 nlohmann::json BenchmarkJson(const domain::Challenge& challenge);
+// The same object's JSON text written directly (GET /benchmarks/{label}/info: no tree to build),
+// byte for byte BenchmarkJson's dump.
+std::string BenchmarkText(const domain::Challenge& challenge);
 // Model: id, user_id, created_at, description, gpu_budget, train_set, authors, institution,
 // team, paper_url, code_url.
 nlohmann::json ModelJson(const domain::Model& model);

@@ -60,7 +60,8 @@ http::Response ListBenchmarks(ApiContext& ctx, http::Request& request) {
 }
 
 http::Response BenchmarkInfo(ApiContext& ctx, http::Request& request) {
-    return http::Response::Json(200, v2::BenchmarkJson(ctx.challenges.GetByLabel(PathParam(request, "benchmark_id"))));
+    return http::Response::JsonText(200,
+                                    v2::BenchmarkText(ctx.challenges.GetByLabel(PathParam(request, "benchmark_id"))));
 }
 
 http::Response BenchmarkSubmissions(ApiContext& ctx, http::Request& request) {

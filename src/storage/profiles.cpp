@@ -5,16 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
-#include <fstream>
 #include <map>
-#include <mutex>
-#include <random>
-#include <sstream>
+#include <memory>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "storage/folder_watch.hpp"
@@ -50,53 +47,35 @@ std::optional<nlohmann::json> ReadFile(const fs::path& path, bool& cacheable) {
 
 }  // namespace
 
-// One thread's cache. Only that thread uses it after ThreadCache() created it.
+// One thread's cache. Only that thread uses it.
 struct Profiles::Cache {
-    explicit Cache(const fs::path& dir) : watch(dir) {}
-
     // Drops every entry if the folder changed since the last look.
-    void Refresh() {
-        if (watch.Changed()) {
-            ++generation;
+    void Refresh(const FolderWatch& watch) {
+        const std::uint64_t now = watch.generation();
+        if (now != generation) {
+            generation = now;
             entries.clear();
         }
     }
 
-    FolderWatch watch;
-    std::uint64_t generation = 0;  // counts the changes seen
-    std::map<std::string, nlohmann::json, std::less<>> entries;
+    std::uint64_t generation = 0;  // the watch's, when the entries were read
+    std::map<std::string, ProfileSnapshot, std::less<>> entries;
 };
 
 namespace {
 
-std::atomic<std::uint64_t> next_serial{1};
+// Versions of cached snapshots, unique in the process (every thread's cache, every instance).
+std::atomic<std::uint64_t> next_version{1};
 
 }  // namespace
 
 Profiles::Profiles(FileSystem& fs, fs::path user_data_dir)
-    : fs_(fs), dir_(std::move(user_data_dir)), serial_(next_serial++) {}
+    : fs_(fs),
+      dir_(std::move(user_data_dir)),
+      watch_(std::make_unique<FolderWatch>(dir_)),
+      caches_([] { return std::make_unique<Cache>(); }) {}
 
 Profiles::~Profiles() = default;
-
-Profiles::Cache& Profiles::ThreadCache() const {
-    // The caches this thread used last, by instance serial: no lock on the way of a request (a
-    // server has one Profiles; tests make many, one after the other).
-    thread_local std::array<std::pair<std::uint64_t, Cache*>, 4> memo{};
-    thread_local std::size_t memo_next = 0;
-    for (const auto& [serial, cache] : memo) {
-        if (serial == serial_) return *cache;
-    }
-    Cache* cache = nullptr;
-    {
-        std::lock_guard lock(caches_mutex_);
-        auto& slot = caches_[std::this_thread::get_id()];
-        if (!slot) slot = std::make_unique<Cache>(dir_);
-        cache = slot.get();
-    }
-    memo[memo_next] = {serial_, cache};
-    memo_next = (memo_next + 1) % memo.size();
-    return *cache;
-}
 
 fs::path Profiles::Path(std::string_view username) const {
     if (!IsPlainFileName(username)) {
@@ -106,30 +85,40 @@ fs::path Profiles::Path(std::string_view username) const {
 }
 
 std::optional<nlohmann::json> Profiles::Read(std::string_view username) const {
-    Cache& cache = ThreadCache();
-    if (!cache.watch.usable()) {
-        bool cacheable = false;
-        return ReadFile(Path(username), cacheable);
-    }
-    cache.Refresh();
+    auto snapshot = Snapshot(username);
+    if (!snapshot.json) return std::nullopt;
+    return *snapshot.json;
+}
+
+ProfileSnapshot Profiles::Snapshot(std::string_view username) const {
+    auto read = [&](bool& cacheable) -> std::shared_ptr<const nlohmann::json> {
+        auto profile = ReadFile(Path(username), cacheable);
+        if (!profile) return nullptr;
+        return std::make_shared<const nlohmann::json>(std::move(*profile));
+    };
+    bool cacheable = false;
+    if (!watch_->usable()) return {read(cacheable), 0};
+    Cache& cache = caches_.Get();
+    cache.Refresh(*watch_);
     if (const auto it = cache.entries.find(username); it != cache.entries.end()) return it->second;
     const std::uint64_t generation = cache.generation;
-    bool cacheable = false;
-    auto profile = ReadFile(Path(username), cacheable);
-    if (profile && cacheable) {
+    ProfileSnapshot snapshot{read(cacheable), 0};
+    if (snapshot.json && cacheable) {
         // Kept only if nothing changed while the file was read (the change may be this file's).
-        cache.Refresh();
-        if (cache.generation == generation) {
+        cache.Refresh(*watch_);
+        if (cache.generation == generation && watch_->usable()) {
             if (cache.entries.size() >= kCacheSize) cache.entries.clear();
-            cache.entries.insert_or_assign(std::string(username), *profile);
+            snapshot.version = next_version++;
+            cache.entries.insert_or_assign(std::string(username), snapshot);
         }
     }
-    return profile;
+    return snapshot;
 }
 
 void Profiles::Write(std::string_view username, const nlohmann::json& profile) const {
     // Readers never see a torn file; the profile survives a crash once Write returned.
     WriteFileAtomically(fs_, Path(username), profile.dump());
+    watch_->Touch();  // every thread's next read sees it, without waiting for the watch's thread
 }
 
 std::optional<fs::path> ResolveUnder(const fs::path& root, std::string_view relative) {

@@ -108,10 +108,11 @@ protected:
         health_ =
             std::make_unique<zr::monitoring::Health>(services_->database(), services_->file_system(),
                                                      services_->settings(), services_->clock(), [] { return true; });
+        profile_bodies_ = std::make_unique<zr::api::ProfileBodies>(services_->accounts());
         context_ = std::make_unique<zr::api::ApiContext>(zr::api::ApiContext{
             services_->accounts(), services_->challenges(), services_->templates(), services_->settings(),
             services_->uploads(), services_->submission_reads(), services_->transfer(), services_->leaderboards(),
-            services_->models(), *health_, metrics_, services_->site()});
+            services_->models(), *health_, metrics_, services_->site(), *profile_bodies_});
     }
 
     std::set<Operation> RouterOperations() {
@@ -127,6 +128,7 @@ protected:
     std::unique_ptr<zr::wiring::Services> services_;
     zr::metrics::Metrics metrics_;
     std::unique_ptr<zr::monitoring::Health> health_;
+    std::unique_ptr<zr::api::ProfileBodies> profile_bodies_;
     std::unique_ptr<zr::api::ApiContext> context_;
 };
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <barrier>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -28,6 +29,18 @@ void WriteText(const fs::path& path, const std::string& text) {
 std::string Affiliation(const Profiles& profiles, const std::string& name) {
     const auto profile = profiles.Read(name);
     return profile ? profile->value("affiliation", std::string("<none>")) : std::string("<absent>");
+}
+
+// What Read() answers once it answers `expected`, or the last answer after 10 s: a change made
+// by another process is counted by the watch's thread, normally within a millisecond.
+std::string EventualAffiliation(const Profiles& profiles, const std::string& name, const std::string& expected) {
+    std::string seen;
+    for (int i = 0; i < 1000; ++i) {
+        seen = Affiliation(profiles, name);
+        if (seen == expected) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return seen;
 }
 
 class ProfilesTest : public ::testing::Test {
@@ -70,20 +83,30 @@ TEST_F(ProfilesTest, SeesEveryChangeMadeFromOutside) {
 
     // rewritten in place, same size
     WriteText(file, R"({"username":"ada","affiliation":"two"})");
-    EXPECT_EQ(Affiliation(profiles_, "ada"), "two");
+    EXPECT_EQ(EventualAffiliation(profiles_, "ada", "two"), "two");
 
     // replaced by a rename, as another zr process does
     WriteText(dir_.path() / "tmp", R"({"username":"ada","affiliation":"three"})");
     fs::rename(dir_.path() / "tmp", file);
-    EXPECT_EQ(Affiliation(profiles_, "ada"), "three");
+    EXPECT_EQ(EventualAffiliation(profiles_, "ada", "three"), "three");
 
     // not an object any more, then deleted
     WriteText(file, "[1, 2]");
-    EXPECT_EQ(Affiliation(profiles_, "ada"), "<absent>");
+    EXPECT_EQ(EventualAffiliation(profiles_, "ada", "<absent>"), "<absent>");
     WriteText(file, R"({"affiliation":"four"})");
-    EXPECT_EQ(Affiliation(profiles_, "ada"), "four");
+    EXPECT_EQ(Affiliation(profiles_, "ada"), "four");  // absent profiles are never kept
     fs::remove(file);
-    EXPECT_EQ(Affiliation(profiles_, "ada"), "<absent>");
+    EXPECT_EQ(EventualAffiliation(profiles_, "ada", "<absent>"), "<absent>");
+}
+
+// What this object writes is seen by the very next read, on any thread (no wait for the watch).
+TEST_F(ProfilesTest, OwnWritesAreSeenAtOnce) {
+    for (int i = 0; i < 200; ++i) {
+        const std::string value = "v" + std::to_string(i);
+        profiles_.Write("ada", {{"affiliation", value}});
+        ASSERT_EQ(Affiliation(profiles_, "ada"), value);
+        ASSERT_EQ(Affiliation(profiles_, "ada"), value);
+    }
 }
 
 TEST_F(ProfilesTest, FilesWithAnotherNameAreNeverKept) {
@@ -102,6 +125,36 @@ TEST_F(ProfilesTest, FilesWithAnotherNameAreNeverKept) {
     EXPECT_EQ(Affiliation(profiles_, "hard"), "h2");
 }
 
+// A snapshot's version names its content: the same while the file is unchanged, another one
+// after any change, and 0 (derive again) when the read was not kept.
+TEST_F(ProfilesTest, SnapshotVersionChangesWithTheContent) {
+    EXPECT_EQ(profiles_.Snapshot("ada").json, nullptr);
+    EXPECT_EQ(profiles_.Snapshot("ada").version, 0u);
+
+    profiles_.Write("ada", {{"affiliation", "one"}});
+    const auto first = profiles_.Snapshot("ada");
+    ASSERT_NE(first.json, nullptr);
+    EXPECT_EQ(first.json->value("affiliation", ""), "one");
+    EXPECT_NE(first.version, 0u);
+    const auto again = profiles_.Snapshot("ada");
+    EXPECT_EQ(again.version, first.version);
+    EXPECT_EQ(again.json, first.json);  // shared, not copied
+
+    WriteText(dir_.path() / "ada.json", R"({"affiliation":"two"})");
+    EXPECT_EQ(EventualAffiliation(profiles_, "ada", "two"), "two");
+    const auto changed = profiles_.Snapshot("ada");
+    EXPECT_EQ(changed.json->value("affiliation", ""), "two");
+    EXPECT_NE(changed.version, 0u);
+    EXPECT_NE(changed.version, first.version);
+    EXPECT_EQ(first.json->value("affiliation", ""), "one");  // a snapshot held by a caller stays as it was
+
+    TempDir outside;
+    WriteText(outside.path() / "sym.json", R"({"affiliation":"s"})");
+    fs::create_symlink(outside.path() / "sym.json", dir_.path() / "sym.json");
+    EXPECT_EQ(profiles_.Snapshot("sym").version, 0u);
+    EXPECT_EQ(profiles_.Snapshot("sym").json->value("affiliation", ""), "s");
+}
+
 TEST_F(ProfilesTest, RefusesUnsafeNamesEvenAfterCaching) {
     profiles_.Write("ada", {{"affiliation", "x"}});
     EXPECT_EQ(Affiliation(profiles_, "ada"), "x");
@@ -109,7 +162,7 @@ TEST_F(ProfilesTest, RefusesUnsafeNamesEvenAfterCaching) {
     EXPECT_THROW((void)profiles_.Read(""), std::invalid_argument);
 }
 
-// Each thread keeps its own copy: a change is seen by every thread's next read, and two
+// Each thread keeps its own copy: a write is seen by every thread's next read, and two
 // instances on one thread (more than its memo holds) never mix their caches.
 TEST_F(ProfilesTest, EveryThreadSeesAChangeMadeOnAnother) {
     profiles_.Write("ada", {{"affiliation", "one"}});
@@ -125,7 +178,7 @@ TEST_F(ProfilesTest, EveryThreadSeesAChangeMadeOnAnother) {
     std::thread a(reader, 0);
     std::thread b(reader, 1);
     step.arrive_and_wait();
-    WriteText(dir_.path() / "ada.json", R"({"affiliation":"two"})");
+    profiles_.Write("ada", {{"affiliation", "two"}});
     step.arrive_and_wait();
     a.join();
     b.join();
@@ -159,22 +212,39 @@ TEST(ProfilesWithoutFolder, ReadsStillWorkWhenTheFolderCannotBeWatched) {
     EXPECT_EQ(Affiliation(profiles, "ada"), "b");
 }
 
-TEST(FolderWatch, ReportsAChangeOnceAndTheFolderGoingAway) {
+// true once `done()` is, false if it is not after 10 s.
+template <typename Done>
+bool Eventually(Done done) {
+    for (int i = 0; i < 1000; ++i) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+}
+
+TEST(FolderWatch, CountsChangesAndTheFolderGoingAway) {
     TempDir dir;
     const fs::path watched = dir.path() / "w";
     fs::create_directory(watched);
     FolderWatch watch(watched);
     ASSERT_TRUE(watch.usable());
-    EXPECT_FALSE(watch.Changed());
+    const auto start = watch.generation();
+    watch.Touch();
+    EXPECT_EQ(watch.generation(), start + 1);  // at once
     WriteText(watched / "a", "1");
-    EXPECT_TRUE(watch.Changed());
-    EXPECT_FALSE(watch.Changed());
-    fs::create_directory(dir.path() / "sub");  // outside the watched folder
-    EXPECT_FALSE(watch.Changed());
+    EXPECT_TRUE(Eventually([&] { return watch.generation() > start + 1; }));
+    const auto after_write = watch.generation();
+    fs::rename(watched / "a", watched / "b");
+    EXPECT_TRUE(Eventually([&] { return watch.generation() > after_write; }));
+    EXPECT_TRUE(watch.usable());
     fs::rename(watched, dir.path() / "moved");
-    EXPECT_TRUE(watch.Changed());
+    EXPECT_TRUE(Eventually([&] { return !watch.usable(); }));
+}
+
+TEST(FolderWatch, AFolderThatCannotBeWatchedIsNeverUsable) {
+    TempDir dir;
+    FolderWatch watch(dir.path() / "missing");
     EXPECT_FALSE(watch.usable());
-    EXPECT_TRUE(watch.Changed());
 }
 
 }  // namespace
