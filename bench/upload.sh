@@ -175,7 +175,7 @@ create_submission() {
 CHALLENGE_LABEL=bench-2021
 MODEL_ID="$(curl -sS --max-time 10 -f "${AUTH[@]}" -H 'Content-Type: application/json' \
     --data '{"description": "bench", "gpu_budget": "1", "train_set": "bench", "authors": "Bench Mark",
-             "institution": "Bench Lab", "team": null, "author_label": "Mark et al.", "paper_url": null,
+             "institution": "Bench Lab", "team": "Bench", "author_label": "Mark et al.", "paper_url": null,
              "code_url": null, "created_at": "2026-12-07T12:00:00"}' \
     "$BASE/users/$USERNAME/models/create?author_name=Mark" | json_field model_id)" || die "models/create failed"
 MODEL_ID="${MODEL_ID//\"/}"
