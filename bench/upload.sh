@@ -160,13 +160,18 @@ print(items[0]["id"])')" || die "GET /challenges/ does not list the bench challe
 CLK_TCK="$(getconf CLK_TCK)"
 server_cpu_seconds() { awk -v hz="$CLK_TCK" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$SERVER_PID/stat"; }
 
-# create_submission JSON_BODY : prints the new submission id.
-create_submission() {
+# post_create PATH JSON_BODY : POSTs the body to $BASE/PATH with the token; dies unless it answers
+# 200, which is left in $TMP_DIR/create.json.
+post_create() {
     local code
     code="$(curl -sS --max-time 30 -o "$TMP_DIR/create.json" -w '%{http_code}' "${AUTH[@]}" \
-        -H 'Content-Type: application/json' --data "$1" "$BASE/challenges/$CHALLENGE_ID/submission/create")" \
-        || die "submission/create: curl failed"
-    [[ "$code" == 200 ]] || { cat "$TMP_DIR/create.json" >&2; die "submission/create answered $code (routes missing? retry later)"; }
+        -H 'Content-Type: application/json' --data "$2" "$BASE/$1")" || die "$1: curl failed"
+    [[ "$code" == 200 ]] || { cat "$TMP_DIR/create.json" >&2; die "$1 answered $code"; }
+}
+
+# create_submission JSON_BODY : prints the new submission id (JSON text: quoted).
+create_submission() {
+    post_create "challenges/$CHALLENGE_ID/submission/create" "$1"
     json_field "" <"$TMP_DIR/create.json"
 }
 
@@ -182,11 +187,7 @@ MODEL_ID="${MODEL_ID//\"/}"
 
 # create_v2_submission JSON_BODY : POST /users/{username}/submissions/create; prints the new id.
 create_v2_submission() {
-    local code
-    code="$(curl -sS --max-time 30 -o "$TMP_DIR/create.json" -w '%{http_code}' "${AUTH[@]}" \
-        -H 'Content-Type: application/json' --data "$1" "$BASE/users/$USERNAME/submissions/create")" \
-        || die "submissions/create: curl failed"
-    [[ "$code" == 200 ]] || { cat "$TMP_DIR/create.json" >&2; die "submissions/create answered $code"; }
+    post_create "users/$USERNAME/submissions/create" "$1"
     json_field submission_id <"$TMP_DIR/create.json" | tr -d '"'
 }
 
