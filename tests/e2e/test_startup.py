@@ -1,5 +1,6 @@
 """Start-up: the data folder it prepares, settings errors, the access log, mail failures and a
 burst of concurrent requests."""
+import re
 import subprocess
 import threading
 import time
@@ -61,6 +62,10 @@ def test_access_log_has_request_id_method_path_status(server):
     line = lines[-1]
     assert "GET" in line and "/challenges/nope" in line and "422" in line, line
     assert "ms" in line, line
+    # The whole line after spdlog's prefix, as the access log has always written it (it is built by
+    # hand since issue 20): '<id> <address> "<METHOD> <path>" <status> <bytes> <ms, 2 decimals>ms'.
+    assert re.search(rf'\] {re.escape(rid)} 127\.0\.0\.1 "GET /challenges/nope" 422 {len(r.content)} \d+\.\d\dms$',
+                     line), line
 
 
 def test_log_buffered_off_a_terminal_is_all_written_at_exit(server):
