@@ -1,5 +1,7 @@
 // /worker/jobs/*: remote evaluation workers (ZR_WORKER_TOKEN) fetch input and send back log and
 // scores. The logic is in transfer::TransferService; these parse and serialise.
+#include <cmath>
+
 #include "api/fields.hpp"
 #include "api/handlers.hpp"
 #include "common/error.hpp"
@@ -31,8 +33,13 @@ private:
 
 http::Response WorkerJob(ApiContext& ctx, http::Request& request) {
     const auto job = ctx.transfer.Job(JobId(request));
-    return http::Response::Json(
-        200, {{"job_id", job.job_id}, {"submission_id", job.submission_id}, {"state", domain::ToString(job.state)}});
+    nlohmann::json body = {{"job_id", job.job_id},
+                           {"submission_id", job.submission_id},
+                           {"state", domain::ToString(job.state)},
+                           {"attempts", job.attempts},
+                           {"quiet_seconds", nullptr}};
+    if (job.quiet_seconds) body["quiet_seconds"] = std::round(*job.quiet_seconds * 10) / 10;
+    return http::Response::Json(200, body);
 }
 
 http::Response WorkerJobInput(ApiContext& ctx, http::Request& request) {

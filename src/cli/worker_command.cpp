@@ -108,9 +108,12 @@ void CheckSettings(const settings::Settings& settings) {
     if (settings.worker_transfer != "shared" && settings.worker_transfer != "http") {
         throw CliError("ZR_WORKER_TRANSFER must be 'shared' or 'http', not '" + settings.worker_transfer + "'");
     }
-    if (worker::BinFolderOf(settings, settings.hostname).empty()) {
-        throw CliError("no bin folder for host '" + settings.hostname +
-                       "' in ZR_REMOTE_BIN: this host runs no evaluator");
+    if (worker::WorkerBinFolder(settings).empty()) {
+        const std::string pool = worker::PoolOf(settings);
+        throw CliError("no bin folder for " +
+                       (pool == settings.hostname ? "host '" + pool + "'"
+                                                  : "pool '" + pool + "' or host '" + settings.hostname + "'") +
+                       " in ZR_REMOTE_BIN: this host runs no evaluator");
     }
 }
 
@@ -136,8 +139,8 @@ int RunWorkers(Context& context, const Options& options) {
             --running;
         });
     }
-    spdlog::info("zr worker: {} worker(s) on host {} taking jobs ({} queue, {} transfer)", options.threads,
-                 settings.hostname, settings.queue_backend, settings.worker_transfer);
+    spdlog::info("zr worker: {} worker(s) on host {} taking jobs of pool {} ({} queue, {} transfer)", options.threads,
+                 settings.hostname, worker::PoolOf(settings), settings.queue_backend, settings.worker_transfer);
     unsigned received = 0;
     while (running > 0) {
         const int sig = signals.Wait(kSignalPoll);

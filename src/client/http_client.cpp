@@ -10,10 +10,6 @@
 namespace zr::client {
 namespace {
 
-constexpr long kConnectTimeoutSeconds = 30;
-// A transfer slower than 1 byte/s for this long is considered dead (and retried by the caller).
-constexpr long kStallSeconds = 120;
-
 // curl_slist freed on scope exit.
 class Headers {
 public:
@@ -132,9 +128,9 @@ HttpResponse HttpClient::Perform(const std::string& target, Transfer& transfer) 
     Check(curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Transfer::OnProgress));
     Check(curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer));
     Check(curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));
-    Check(curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds));
+    Check(curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, connect_timeout_));
     Check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L));
-    Check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds));
+    Check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_timeout_));
     Check(curl_easy_setopt(curl, CURLOPT_USERAGENT, "zr-submit"));
     CURLcode code = curl_easy_perform(curl);
     if (transfer.sink_error) std::rethrow_exception(transfer.sink_error);

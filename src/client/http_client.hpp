@@ -48,6 +48,12 @@ public:
     const std::string& base_url() const { return base_url_; }
     // Sent as "Authorization: Bearer <token>" from now on.
     void SetToken(std::string token) { token_ = std::move(token); }
+    // A connection not made within `connect`, or a transfer slower than 1 byte/s for `stall`, is a
+    // TransportError (defaults 30 s and 120 s).
+    void SetTimeouts(long connect_seconds, long stall_seconds) {
+        connect_timeout_ = connect_seconds;
+        stall_timeout_ = stall_seconds;
+    }
     // Uploads (PutFile) send at most this many bytes per second; 0 = no limit.
     void SetSendLimit(std::uint64_t bytes_per_second) { send_limit_ = bytes_per_second; }
 
@@ -77,6 +83,8 @@ private:
     const std::atomic<bool>& stop_;
     std::string token_;
     std::uint64_t send_limit_ = 0;
+    long connect_timeout_ = 30;
+    long stall_timeout_ = 120;
     void* curl_;  // CURL*
 };
 

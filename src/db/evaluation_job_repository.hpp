@@ -37,6 +37,15 @@ struct EvaluationJobRow {
     std::string failure_kind;
 };
 
+// A running job: seconds since the service last heard from its run (heartbeat, else start);
+// nullopt for any other state.
+inline std::optional<double> QuietSeconds(const EvaluationJobRow& job, TimePoint now) {
+    if (job.state != domain::JobState::kRunning) return std::nullopt;
+    const auto heard = job.heartbeat_at ? job.heartbeat_at : job.started_at;
+    if (!heard) return std::nullopt;
+    return std::chrono::duration<double>(now - *heard).count();
+}
+
 class EvaluationJobRepository {
 public:
     explicit EvaluationJobRepository(Connection& conn) : conn_(conn) {}

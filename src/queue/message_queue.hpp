@@ -8,13 +8,16 @@
 // - RabbitMQ (librabbitmq): durable queues, persistent messages, publisher confirms, manual ack,
 //   prefetch 1. eval_queue is a quorum queue so that redeliveries are counted (x-delivery-count);
 //   a consumer whose connection drops (process killed, heartbeats missed) loses its message, which
-//   the broker hands out again. After a broker restart the connection is re-opened with backoff.
+//   the broker hands out again. No call waits without a deadline; a keeper thread services the
+//   heartbeats of an idle connection (between calls, during long transfers); a lost connection is
+//   re-opened at once, then after ZR_RPC_RECONNECT_FIRST doubling up to ZR_RPC_RECONNECT_MAX.
 //
 // Messages are JSON objects (see evaluation/messages.hpp for their "type" and "version").
 // Delivery is at least once: consumers must tolerate duplicates.
 //
-// Thread-safety: an instance is used by one thread at a time (RabbitMQ connections are not
-// thread-safe); open one per thread. Embedded instances may share one db::Database.
+// Thread-safety: an instance is used by one thread at a time (open one per thread), except
+// KeepAlive and Interrupt, which another thread may call. Embedded instances may share one
+// db::Database.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -78,6 +81,10 @@ public:
     // Whether the back-end answered the last operation: RabbitMQ false from a lost connection until
     // it is re-opened; embedded always true (its database is checked on its own).
     virtual bool Connected() const { return true; }
+
+    // The owner is stopping: from now on an operation that would wait for an unreachable back-end
+    // gives up at once (Publish and Ready throw QueueError, Receive returns nullopt). Thread-safe.
+    virtual void Interrupt() {}
 };
 
 // The back-end chosen by ZR_QUEUE_BACKEND. `consumer` names this consumer in leases and logs

@@ -2,18 +2,114 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "queue/message_queue.hpp"
 
 namespace zr::queue::detail {
 namespace {
 
+using SteadyClock = std::chrono::steady_clock;
+
 constexpr amqp_channel_t kChannel = 1;
 constexpr int kFrameMax = 131072;
-constexpr timeval kConnectTimeout{5, 0};
-constexpr timeval kRpcTimeout{30, 0};
+constexpr timeval kConnectTimeout{3, 0};
 constexpr auto kServiceWait = std::chrono::milliseconds(1);
+
+// The watchdog of every AMQP call (see the header): one thread for the process, asleep while
+// nothing is armed. A call whose deadline passes gets its socket shut down (shutdown(2): the
+// descriptor stays open and owned by librabbitmq), which wakes any poll() on it with an error.
+class Watchdog {
+public:
+    static Watchdog& Instance() {
+        // Never destroyed: its detached thread may still wait when the process's statics go.
+        static Watchdog* const instance = new Watchdog();
+        return *instance;
+    }
+
+    std::uint64_t Arm(int fd, SteadyClock::time_point deadline) {
+        std::lock_guard lock(mutex_);
+        if (!started_) {
+            std::thread([this] { Loop(); }).detach();
+            started_ = true;
+        }
+        const std::uint64_t id = ++last_id_;
+        armed_.emplace(id, Entry{fd, deadline, false});
+        wake_.notify_one();
+        return id;
+    }
+
+    // Whether the deadline passed (the socket was shut down).
+    bool Fired(std::uint64_t id) {
+        std::lock_guard lock(mutex_);
+        const auto it = armed_.find(id);
+        return it != armed_.end() && it->second.fired;
+    }
+
+    void Disarm(std::uint64_t id) {
+        std::lock_guard lock(mutex_);
+        armed_.erase(id);
+    }
+
+private:
+    struct Entry {
+        int fd;
+        SteadyClock::time_point deadline;
+        bool fired;
+    };
+
+    void Loop() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            auto next = SteadyClock::time_point::max();
+            const auto now = SteadyClock::now();
+            for (auto& [id, entry] : armed_) {
+                if (entry.fired) continue;
+                if (entry.deadline <= now) {
+                    ::shutdown(entry.fd, SHUT_RDWR);
+                    entry.fired = true;
+                } else {
+                    next = std::min(next, entry.deadline);
+                }
+            }
+            if (next == SteadyClock::time_point::max()) {
+                wake_.wait(lock);
+            } else {
+                wake_.wait_until(lock, next);
+            }
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::map<std::uint64_t, Entry> armed_;
+    std::uint64_t last_id_ = 0;
+    bool started_ = false;
+};
+
+// The kernel gives up on a peer that stops acknowledging (TCP_USER_TIMEOUT) or answering
+// keepalive probes after about twice the heartbeat. Best effort: a refused option changes nothing.
+void TuneSocket(int fd, std::chrono::seconds heartbeat) {
+    const int seconds = static_cast<int>(std::clamp<std::int64_t>(heartbeat.count(), 1, 3600));
+    const int on = 1;
+    const int interval = std::max(1, seconds / 2);
+    const int probes = 2;
+    const unsigned user_timeout_ms = static_cast<unsigned>(seconds) * 2000u;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &seconds, sizeof seconds);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+}
 
 amqp_bytes_t Bytes(std::string_view text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
 
@@ -90,6 +186,35 @@ std::string Describe(const amqp_rpc_reply_t& reply) {
 
 void AmqpConnection::StateDeleter::operator()(amqp_connection_state_t_* state) const { amqp_destroy_connection(state); }
 
+class AmqpConnection::CallDeadline {
+public:
+    CallDeadline(AmqpConnection& connection, std::chrono::milliseconds limit)
+        : connection_(connection), limit_(limit), previous_(connection.deadline_) {
+        const int fd = connection.Socket();
+        if (fd >= 0) id_ = Watchdog::Instance().Arm(fd, SteadyClock::now() + limit);
+        connection.deadline_ = this;
+    }
+    ~CallDeadline() {
+        connection_.deadline_ = previous_;
+        if (id_ == 0) return;
+        if (Watchdog::Instance().Fired(id_)) connection_.broken_ = true;
+        Watchdog::Instance().Disarm(id_);
+    }
+    CallDeadline(const CallDeadline&) = delete;
+    CallDeadline& operator=(const CallDeadline&) = delete;
+
+    bool Fired() const { return id_ != 0 && Watchdog::Instance().Fired(id_); }
+    std::chrono::milliseconds limit() const { return limit_; }
+
+private:
+    AmqpConnection& connection_;
+    std::chrono::milliseconds limit_;
+    CallDeadline* previous_;
+    std::uint64_t id_ = 0;
+};
+
+int AmqpConnection::Socket() const { return amqp_get_sockfd(state_.get()); }
+
 AmqpConnection::AmqpConnection(const settings::Settings& settings) : state_(amqp_new_connection()) {
     if (!state_) throw AmqpFailure("cannot allocate an AMQP connection");
     Open(settings);
@@ -97,7 +222,8 @@ AmqpConnection::AmqpConnection(const settings::Settings& settings) : state_(amqp
 
 AmqpConnection::~AmqpConnection() {
     if (broken_) return;
-    const timeval close_timeout{2, 0};  // a broker that does not answer must not hold us long
+    CallDeadline deadline(*this, kCloseDeadline);  // a broker that does not answer must not hold us long
+    const timeval close_timeout = ToTimeval(kCloseDeadline);
     amqp_set_rpc_timeout(state_.get(), &close_timeout);
     // Polite close: the broker requeues unacknowledged deliveries either way.
     amqp_channel_close(state_.get(), kChannel, AMQP_REPLY_SUCCESS);
@@ -106,6 +232,10 @@ AmqpConnection::~AmqpConnection() {
 
 void AmqpConnection::Fail(const std::string& what) {
     broken_ = true;
+    if (deadline_ != nullptr && deadline_->Fired()) {
+        throw AmqpFailure(what + " (no answer within " + std::to_string(deadline_->limit().count()) +
+                          " ms: the connection was cut)");
+    }
     throw AmqpFailure(what);
 }
 
@@ -120,8 +250,12 @@ void AmqpConnection::Open(const settings::Settings& settings) {
     const std::string where = settings.rpc_host + ":" + std::to_string(settings.rpc_port);
     const int status = amqp_socket_open_noblock(socket, settings.rpc_host.c_str(), settings.rpc_port, &kConnectTimeout);
     if (status != AMQP_STATUS_OK) Fail("cannot connect to " + where + ": " + amqp_error_string2(status));
-    amqp_set_handshake_timeout(state_.get(), &kRpcTimeout);
-    amqp_set_rpc_timeout(state_.get(), &kRpcTimeout);
+    TuneSocket(Socket(), settings.rpc_heartbeat);
+    CallDeadline deadline(*this, kOpenDeadline);
+    const timeval open_timeout = ToTimeval(kOpenDeadline);
+    const timeval rpc_timeout = ToTimeval(kCallDeadline);
+    amqp_set_handshake_timeout(state_.get(), &open_timeout);
+    amqp_set_rpc_timeout(state_.get(), &rpc_timeout);
     const auto login = amqp_login(state_.get(), settings.rpc_vhost.c_str(), 0, kFrameMax,
                                   static_cast<int>(settings.rpc_heartbeat.count()), AMQP_SASL_METHOD_PLAIN,
                                   settings.rpc_username.c_str(), settings.rpc_password.c_str());
@@ -217,6 +351,8 @@ bool AmqpConnection::Publish(std::string_view queue, std::string_view body, std:
     properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
     properties.content_type = amqp_cstring_bytes("application/json");
     properties.delivery_mode = 2;  // persistent
+    // The confirm wait below has its own limit; the watchdog covers the send.
+    CallDeadline call(*this, std::min(confirm_timeout, kCallDeadline) + kQuickDeadline);
     awaited_seq_ = next_publish_seq_++;
     confirm_.reset();
     returned_ = false;
@@ -237,12 +373,14 @@ bool AmqpConnection::Publish(std::string_view queue, std::string_view body, std:
 }
 
 void AmqpConnection::Consume(std::string_view queue, std::string_view consumer_tag) {
+    CallDeadline deadline(*this, kCallDeadline);
     amqp_basic_consume(state_.get(), kChannel, Bytes(queue), Bytes(consumer_tag), /*no_local=*/0, /*no_ack=*/0,
                        /*exclusive=*/0, amqp_empty_table);
     CheckReply("basic.consume");
 }
 
 std::optional<AmqpMessage> AmqpConnection::Next(std::chrono::milliseconds wait) {
+    CallDeadline call(*this, std::max(wait, std::chrono::milliseconds(0)) + kQuickDeadline);
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (pending_.empty()) {
         amqp_maybe_release_buffers(state_.get());
@@ -271,23 +409,27 @@ std::optional<AmqpMessage> AmqpConnection::Next(std::chrono::milliseconds wait) 
 }
 
 void AmqpConnection::Ack(std::uint64_t tag) {
+    CallDeadline deadline(*this, kQuickDeadline);
     const int status = amqp_basic_ack(state_.get(), kChannel, tag, 0);
     if (status != AMQP_STATUS_OK) Fail(std::string("basic.ack: ") + amqp_error_string2(status));
 }
 
 void AmqpConnection::Requeue(std::uint64_t tag) {
+    CallDeadline deadline(*this, kQuickDeadline);
     const int status = amqp_basic_nack(state_.get(), kChannel, tag, /*multiple=*/0, /*requeue=*/1);
     if (status != AMQP_STATUS_OK) Fail(std::string("basic.nack: ") + amqp_error_string2(status));
 }
 
 void AmqpConnection::Service() {
     // Waiting (even 1 ms) lets librabbitmq send a heartbeat that is due and notice missed ones.
+    CallDeadline deadline(*this, kQuickDeadline);
     amqp_frame_t frame;
     while (WaitFrame(frame, kServiceWait)) HandleFrame(frame);
     amqp_maybe_release_buffers(state_.get());
 }
 
 std::size_t AmqpConnection::Ready(std::string_view queue) {
+    CallDeadline deadline(*this, kCallDeadline);
     auto* ok = amqp_queue_declare(state_.get(), kChannel, Bytes(queue), /*passive=*/1, 0, 0, 0, amqp_empty_table);
     CheckReply("counting messages");
     const std::size_t count = ok->message_count;

@@ -3,9 +3,16 @@
 // it: channel 1 in publisher-confirm mode, eval_queue and update_queue declared durable quorum
 // queues, prefetch 1. No reconnection here (RabbitMqQueue does that).
 //
+// Deadlines: no call blocks without one. Each public method (the constructor too) is armed with a
+// deadline on a process-wide watchdog thread, which shuts the socket down when it passes; the call
+// then fails with AmqpFailure. This guards against librabbitmq 0.11 (Debian 12), whose sends wait
+// in poll(fd, POLLOUT, -1) without a timeout once the connection is dead (after missed heartbeats:
+// rabbitmq-c issue #780, fixed upstream in 0.14). The socket also gets TCP_USER_TIMEOUT and
+// keepalive probes of twice the heartbeat, so that the kernel gives up on a vanished peer too.
+//
 // Errors: every method throws AmqpFailure once the connection is unusable (socket error, missed
-// heartbeats, the broker closing the channel or connection); the object must then be dropped.
-// Not thread-safe.
+// heartbeats, a deadline passed, the broker closing the channel or connection); the object must
+// then be dropped. Not thread-safe.
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -22,6 +29,12 @@ struct amqp_frame_t_;
 
 namespace zr::queue::detail {
 
+// Limits of one call (the watchdog's deadlines; see above).
+inline constexpr std::chrono::milliseconds kOpenDeadline{5000};  // login and declarations (TCP connect: 3 s)
+inline constexpr std::chrono::milliseconds kCallDeadline{10000};  // publish with its confirm, consume, count
+inline constexpr std::chrono::milliseconds kQuickDeadline{5000};  // ack, nack, servicing heartbeats
+inline constexpr std::chrono::milliseconds kCloseDeadline{1000};  // the polite close of the destructor
+
 class AmqpFailure : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -35,7 +48,8 @@ struct AmqpMessage {
 
 class AmqpConnection {
 public:
-    // Connects (TCP within 5 s), logs in with the rpc_* settings and declares both queues.
+    // Connects (TCP within 3 s), logs in with the rpc_* settings and declares both queues, all
+    // within kOpenDeadline.
     explicit AmqpConnection(const settings::Settings& settings);
     // Closes the channel and connection politely unless the connection already failed.
     ~AmqpConnection();
@@ -48,9 +62,12 @@ public:
     bool Publish(std::string_view queue, std::string_view body, std::chrono::milliseconds confirm_timeout);
     // basic.consume with manual acknowledgement.
     void Consume(std::string_view queue, std::string_view consumer_tag);
-    // The next delivery, waiting at most `wait`; nullopt on timeout.
+    // The next delivery, waiting at most `wait`; nullopt on timeout. Heartbeats are sent and
+    // checked while waiting (a broker silent for two heartbeats is an AmqpFailure).
     std::optional<AmqpMessage> Next(std::chrono::milliseconds wait);
     void Ack(std::uint64_t tag);
+    // Whether the connection failed (a method threw): only destruction is left.
+    bool broken() const { return broken_; }
     // basic.nack with requeue: the broker delivers the message again.
     void Requeue(std::uint64_t tag);
     // Reads what the broker sent (heartbeats, a close) and sends our heartbeat when it is due.
@@ -66,6 +83,9 @@ private:
     void Open(const settings::Settings& settings);
     void DeclareQueue(std::string_view name);
     [[noreturn]] void Fail(const std::string& what);
+    // Arms the watchdog for the current call; disarmed when the returned guard goes.
+    class CallDeadline;
+    int Socket() const;
     void CheckReply(const char* operation);
     bool WaitFrame(amqp_frame_t_& frame, std::chrono::milliseconds timeout);
     void HandleFrame(const amqp_frame_t_& frame);
@@ -73,6 +93,7 @@ private:
 
     std::unique_ptr<amqp_connection_state_t_, StateDeleter> state_;
     bool broken_ = false;
+    CallDeadline* deadline_ = nullptr;  // of the call in progress
     std::deque<AmqpMessage> pending_;  // deliveries read while waiting for something else
     std::uint64_t next_publish_seq_ = 1;
     std::uint64_t awaited_seq_ = 0;

@@ -10,6 +10,7 @@ namespace zr::settings::detail {
 namespace {
 
 using std::chrono::seconds;
+using std::chrono::milliseconds;
 using Path = std::filesystem::path;
 
 std::string PathText(const Path& path) { return path.string(); }
@@ -235,11 +236,22 @@ std::vector<KeySpec> BuildTable() {
         {"RPC_VHOST", "/", "RabbitMQ virtual host", false,
          [](Settings& s, const std::string&, const std::string& v) { s.rpc_vhost = v; },
          [](const Settings& s) { return s.rpc_vhost; }},
-        {"RPC_HEARTBEAT", "1m", "RabbitMQ heartbeat (a silent worker loses its job after twice this)", false,
+        {"RPC_HEARTBEAT", "15s", "RabbitMQ heartbeat (a silent worker loses its job after 2-3 times this)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.rpc_heartbeat = ParseDuration(var, v, seconds(1));
          },
          [](const Settings& s) { return FormatDuration(s.rpc_heartbeat); }},
+        {"RPC_RECONNECT_FIRST", "200ms", "pause before the second attempt to re-open a lost RabbitMQ connection",
+         false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.rpc_reconnect_first = ParseMillis(var, v, milliseconds(10), milliseconds(60000));
+         },
+         [](const Settings& s) { return FormatMillis(s.rpc_reconnect_first); }},
+        {"RPC_RECONNECT_MAX", "2s", "longest pause between attempts to re-open a RabbitMQ connection", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.rpc_reconnect_max = ParseMillis(var, v, milliseconds(10), milliseconds(300000));
+         },
+         [](const Settings& s) { return FormatMillis(s.rpc_reconnect_max); }},
         {"LOCAL_WORKERS", "1", "evaluation workers run inside zr serve (0 = none)", false,
          [](Settings& s, const std::string& var, const std::string& v) { s.local_workers = ParseUnsigned(var, v, 0); },
          [](const Settings& s) { return std::to_string(s.local_workers); }},
@@ -253,7 +265,7 @@ std::vector<KeySpec> BuildTable() {
              s.eval_max_attempts = ParseUnsigned(var, v, 1);
          },
          [](const Settings& s) { return std::to_string(s.eval_max_attempts); }},
-        {"EVAL_LEASE", "5m", "embedded queue: a job whose worker is silent this long is handed out again", false,
+        {"EVAL_LEASE", "45s", "embedded queue: a job whose worker is silent this long is handed out again", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.eval_lease = ParseDuration(var, v, seconds(1));
          },
@@ -275,6 +287,12 @@ std::vector<KeySpec> BuildTable() {
         {"HEALTH_MIN_FREE_DISK", "1G", "GET /health answers 503 when the data folder has less free space", false,
          [](Settings& s, const std::string& var, const std::string& v) { s.health_min_free_disk = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.health_min_free_disk); }},
+        {"EVAL_POOL", "", "the evaluation pool this host's workers serve (default: the host name)", false,
+         [](Settings& s, const std::string&, const std::string& v) { s.eval_pool = std::string(Trim(v)); },
+         [](const Settings& s) { return s.eval_pool; }},
+        {"POOLS", "{}", "evaluation pool -> its machines, for discovery (JSON object of lists)", false,
+         [](Settings& s, const std::string& var, const std::string& v) { s.pools = ParsePools(var, v); },
+         [](const Settings& s) { return FormatPools(s.pools); }},
         {"WORKER_DIR", "", "a worker's local copies of submissions (http transfer); default DATA_FOLDER/worker", false,
          [](Settings& s, const std::string&, const std::string& v) { s.worker_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.worker_dir); }},

@@ -104,11 +104,14 @@ struct Settings {
     // Ours: evaluation (pipeline.md section 4).
     std::string queue_backend = "embedded";  // "embedded" (SQLite) or "rabbitmq"
     std::string rpc_vhost = "/";
-    std::chrono::seconds rpc_heartbeat{60};           // AMQP heartbeat: a silent worker is dropped after 2x
+    std::chrono::seconds rpc_heartbeat{15};  // AMQP heartbeat: a silent worker is dropped after 2-3x
+    // Re-opening a lost RabbitMQ connection: at once, then after the first back-off, doubling to the max.
+    std::chrono::milliseconds rpc_reconnect_first{200};
+    std::chrono::milliseconds rpc_reconnect_max{2000};
     unsigned local_workers = 1;                       // evaluation workers run inside `zr serve`
     std::chrono::seconds eval_time_limit{12 * 3600};  // per evaluation run
     unsigned eval_max_attempts = 3;                   // deliveries of one job before it is failed
-    std::chrono::seconds eval_lease{300};  // embedded queue: a job whose worker is silent this long is handed out again
+    std::chrono::seconds eval_lease{45};  // embedded queue: a job whose worker is silent this long is handed out again
     // Remote workers: "shared" = the worker sees the data folder (same host or shared file
     // system); "http" = it fetches input and returns scores/log over HTTP from worker_api_url with
     // worker_token.
@@ -116,6 +119,11 @@ struct Settings {
     std::string worker_api_url;
     std::string worker_token;          // shared secret of the service and its workers; "" = worker routes off
     std::filesystem::path worker_dir;  // default data_folder/worker: a worker's local copies (http transfer)
+    // The evaluation pool this host's workers serve (jobs of evaluators registered for it); "" =
+    // the host name. Its bin folder is REMOTE_BIN[pool].
+    std::string eval_pool;
+    // Service side: pool -> the machines that serve it (discovery reads index.yml on each).
+    std::map<std::string, std::vector<std::string>> pools;
 
     // Ours: operations (GET /health, GET /metrics).
     std::string metrics_token;                        // "" = /metrics needs no token

@@ -167,6 +167,26 @@ std::chrono::seconds ParseDuration(const std::string& var, std::string_view text
     return value;
 }
 
+std::chrono::milliseconds ParseMillis(const std::string& var, std::string_view text, std::chrono::milliseconds min,
+                                      std::chrono::milliseconds max) {
+    const std::string_view trimmed = Trim(text);
+    std::optional<std::uint64_t> millis;
+    if (trimmed.size() > 2 && trimmed.substr(trimmed.size() - 2) == "ms") {
+        millis = WholeNumber(trimmed.substr(0, trimmed.size() - 2));
+    } else if (auto seconds = DurationSeconds(trimmed); seconds && *seconds <= 36500ull * 86400) {
+        millis = *seconds * 1000;
+    }
+    if (!millis) Fail(var, "not a duration (like 250ms, 2s, 1m)", text);
+    if (*millis < static_cast<std::uint64_t>(min.count())) Fail(var, "must be at least " + FormatMillis(min), text);
+    if (*millis > static_cast<std::uint64_t>(max.count())) Fail(var, "must be at most " + FormatMillis(max), text);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(*millis));
+}
+
+std::string FormatMillis(std::chrono::milliseconds value) {
+    if (value.count() % 1000 == 0) return FormatDuration(std::chrono::duration_cast<std::chrono::seconds>(value));
+    return std::to_string(value.count()) + "ms";
+}
+
 std::vector<std::string> ParseList(const std::string& var, std::string_view text) {
     const std::string_view trimmed = Trim(text);
     std::vector<std::string> raw;
@@ -200,6 +220,33 @@ std::map<std::string, std::string> ParseMap(const std::string& var, std::string_
         items.emplace(key, value.get<std::string>());
     }
     return items;
+}
+
+std::map<std::string, std::vector<std::string>> ParsePools(const std::string& var, std::string_view text) {
+    const std::string_view trimmed = Trim(text);
+    std::map<std::string, std::vector<std::string>> pools;
+    if (trimmed.empty()) return pools;
+    constexpr const char* kShape = R"(not a JSON object of host lists, like {"gpu": ["gpu1", "gpu2"]})";
+    auto json = nlohmann::json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) Fail(var, kShape, text);
+    for (const auto& [pool, hosts] : json.items()) {
+        if (Trim(pool).empty() || !hosts.is_array() || hosts.empty()) Fail(var, kShape, text);
+        std::vector<std::string> members;
+        for (const auto& host : hosts) {
+            if (!host.is_string() || Trim(host.get<std::string>()).empty()) Fail(var, kShape, text);
+            const std::string name(Trim(host.get<std::string>()));
+            if (std::find(members.begin(), members.end(), name) != members.end()) {
+                Fail(var, "host " + name + " is listed twice in pool " + pool, text);
+            }
+            members.push_back(name);
+        }
+        pools.emplace(pool, std::move(members));
+    }
+    return pools;
+}
+
+std::string FormatPools(const std::map<std::string, std::vector<std::string>>& pools) {
+    return nlohmann::json(pools).dump();
 }
 
 std::string FormatDuration(std::chrono::seconds value) {

@@ -35,6 +35,14 @@ std::map<std::string, std::string> ParseMap(const std::string& var, std::string_
 
 // Inverses for display: the largest exact unit ("7d", "45m", "90s"); "64K", "600M" or plain bytes.
 std::string FormatDuration(std::chrono::seconds value);
+// A duration that may be shorter than a second: "250ms", or anything ParseDuration takes; within
+// [min, max].
+std::chrono::milliseconds ParseMillis(const std::string& var, std::string_view text, std::chrono::milliseconds min,
+                                      std::chrono::milliseconds max);
+std::string FormatMillis(std::chrono::milliseconds value);
+// {"pool": ["host", ...], ...}: every pool with at least one host, no host twice in one pool.
+std::map<std::string, std::vector<std::string>> ParsePools(const std::string& var, std::string_view text);
+std::string FormatPools(const std::map<std::string, std::vector<std::string>>& pools);
 std::string FormatSize(std::size_t bytes);
 // JSON text of a list / map.
 std::string FormatList(const std::vector<std::string>& items);

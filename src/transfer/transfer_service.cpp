@@ -24,8 +24,8 @@ std::string StateList(std::initializer_list<domain::JobState> states) {
 }  // namespace
 
 TransferService::TransferService(db::Database& db, const storage::SubmissionStore& store,
-                                 const settings::Settings& settings)
-    : db_(db), store_(store), settings_(settings) {}
+                                 const settings::Settings& settings, const Clock& clock)
+    : db_(db), clock_(clock), store_(store), settings_(settings) {}
 
 bool TransferService::Enabled() const { return !settings_.worker_token.empty(); }
 
@@ -44,7 +44,8 @@ TransferService::Located TransferService::Locate(std::string_view job_id) {
     const auto row = jobs.Find(job_id);
     if (!row) throw Error::Detail(ErrorKind::kNotFound, "Job not found");
     const auto current = jobs.FindCurrent(row->submission_id);
-    return {{row->id, row->submission_id, row->state}, current && current->id == row->id};
+    return {{row->id, row->submission_id, row->state, row->attempts, db::QuietSeconds(*row, clock_.Now())},
+            current && current->id == row->id};
 }
 
 JobView TransferService::Require(std::string_view job_id, std::initializer_list<domain::JobState> states) {

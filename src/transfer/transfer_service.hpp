@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "common/file_system.hpp"
+#include "common/time.hpp"
 #include "db/database.hpp"
 #include "domain/submission_status.hpp"
 #include "settings/settings.hpp"
@@ -31,6 +32,9 @@ struct JobView {
     std::string job_id;
     std::string submission_id;
     domain::JobState state = domain::JobState::kQueued;
+    int attempts = 0;
+    // Running: seconds since the service last heard from the run (db::QuietSeconds).
+    std::optional<double> quiet_seconds;
 };
 
 // A scores upload that passed the checks before its body (PrepareScores): the job, running and
@@ -58,7 +62,8 @@ public:
     static constexpr std::size_t kMaxLogBytes = 1024 * 1024;
 
     // References must outlive the service.
-    TransferService(db::Database& db, const storage::SubmissionStore& store, const settings::Settings& settings);
+    TransferService(db::Database& db, const storage::SubmissionStore& store, const settings::Settings& settings,
+                    const Clock& clock);
 
     // True when a worker token is configured.
     bool Enabled() const;
@@ -98,6 +103,7 @@ private:
     JobView Require(std::string_view job_id, std::initializer_list<domain::JobState> states);
 
     db::Database& db_;
+    const Clock& clock_;
     const storage::SubmissionStore& store_;
     const settings::Settings& settings_;
     std::mutex log_mutex_;     // one out.log append at a time (lines of two chunks never mix)

@@ -33,7 +33,7 @@ Services::Services(const settings::Settings& settings)
       submission_admin_(records_, uploads_, completion_),
       evaluation_(database_, submission_store_, settings_, leaderboards_, {mail_queue_, mattermost_, templates_},
                   clock_),
-      transfer_(database_, submission_store_, settings_) {
+      transfer_(database_, submission_store_, settings_, clock_) {
     site_.RecordInstallation(clock_.Now());
     completion_.SetUploadedHook([this](const submissions::UploadedEvent& event) {
         evaluation_.OnUploaded(event.submission, event.challenge, event.owner);

@@ -6,8 +6,11 @@
 // newline or for Flush.
 //
 // Failures: requests are retried kRetries times with a doubling pause after a connection error or
-// a 5xx answer. A log chunk refused with 409 while the service has not yet recorded the job as
-// running (its evaluation_started is still on update_queue) is kept and sent again later.
+// a 5xx answer (JobState, asked at every heartbeat, is not: the next heartbeat asks again). A
+// connection is given kConnectSeconds, a transfer that moves nothing for kStallSeconds is dropped,
+// and Interrupt ends any transfer or pause at once. A log chunk refused with 409 while the service
+// has not yet recorded the job as running (its evaluation_started is still on update_queue) is
+// kept and sent again later. Copies live in this process's scratch space (worker/scratch.hpp).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -21,6 +24,7 @@
 #include "storage/zip_create.hpp"
 #include "storage/zip_extract.hpp"
 #include "worker/link.hpp"
+#include "worker/scratch.hpp"
 
 namespace zr::worker {
 namespace fs = std::filesystem;
@@ -30,7 +34,10 @@ using SteadyClock = std::chrono::steady_clock;
 using client::HttpResponse;
 
 constexpr int kRetries = 3;
+constexpr long kConnectSeconds = 10;
+constexpr long kStallSeconds = 20;
 constexpr std::chrono::milliseconds kFirstPause{1000};
+constexpr std::chrono::milliseconds kStopPoll{100};
 constexpr std::chrono::seconds kLogInterval{2};
 // Below the service's 1 MiB per request; a longer line is sent in pieces.
 constexpr std::size_t kMaxLogChunk = 256 * 1024;
@@ -75,32 +82,57 @@ class HttpLink final : public WorkerLink {
 public:
     explicit HttpLink(const settings::Settings& settings)
         : client_(settings.worker_api_url, stop_),
-          worker_dir_(settings.worker_dir.empty() ? settings.data_folder / "worker" : settings.worker_dir),
           limits_{settings.unzip_max_bytes, settings.unzip_max_entries, settings.unzip_max_ratio} {
         if (settings.worker_api_url.empty()) throw std::runtime_error("ZR_WORKER_API_URL is needed by http transfer");
         if (settings.worker_token.empty()) throw std::runtime_error("ZR_WORKER_TOKEN is needed by http transfer");
         client_.SetToken(settings.worker_token);
-        fs::create_directories(worker_dir_);
+        client_.SetTimeouts(kConnectSeconds, kStallSeconds);
+        scratch_ = ScratchSpace::ForProcess(settings.worker_dir.empty() ? settings.data_folder / "worker"
+                                                                        : settings.worker_dir);
+        area_ = scratch_->Area();
     }
 
-    std::string JobState(const std::string& job_id) override {
+    ~HttpLink() override {
+        std::error_code ec;
+        fs::remove_all(area_, ec);
+    }
+
+    JobStatus JobState(const std::string& job_id) override {
         // The worker asks at every heartbeat while the job runs: output that came before a quiet
         // spell of the evaluator goes out now rather than with its next output.
         if (job_id == log_job_ && !lines_.empty() && SteadyClock::now() - last_sent_ >= kLogInterval) SendQuietly();
-        const HttpResponse response = Request("state of job " + job_id, [&] { return client_.Get(JobPath(job_id)); });
-        if (response.status == 404 && DetailOf(response) == "Job not found") return "";
-        Expect200(response, "state of job " + job_id);
+        const std::string what = "state of job " + job_id;
+        HttpResponse response;
+        try {
+            response = client_.Get(JobPath(job_id));
+        } catch (const client::TransportError& e) {
+            throw std::runtime_error(what + ": " + e.what());
+        }
+        if (response.status == 404 && DetailOf(response) == "Job not found") return {};
+        Expect200(response, what);
         const auto json = nlohmann::json::parse(response.body, nullptr, false);
         if (!json.is_object() || !json.contains("state") || !json["state"].is_string()) {
-            throw std::runtime_error("state of job " + job_id + ": unexpected answer " + response.body.substr(0, 300));
+            throw std::runtime_error(what + ": unexpected answer " + response.body.substr(0, 300));
         }
-        return json["state"];
+        JobStatus status{json["state"], std::nullopt};
+        if (json.contains("quiet_seconds") && json["quiet_seconds"].is_number()) {
+            status.quiet_seconds = json["quiet_seconds"].get<double>();  // absent from older services
+        }
+        return status;
     }
 
     fs::path Checkout(const evaluation::Job& job) override {
         fs::path folder = LocalFolder(job);
         fs::remove_all(folder);
         fs::create_directories(folder);
+        struct RemoveUnlessDone {
+            const fs::path& folder;
+            bool done = false;
+            ~RemoveUnlessDone() {
+                std::error_code ec;
+                if (!done) fs::remove_all(folder, ec);
+            }
+        } guard{folder};
         const fs::path zip = folder / "input.zip";
         std::string md5;
         const HttpResponse response = Request("input of job " + job.job_id, [&] {
@@ -124,6 +156,7 @@ public:
         storage::ExtractZip(fs_, zip, folder / "input", limits_);
         fs::remove(zip);
         fs::create_directories(folder / "scores");
+        guard.done = true;
         return folder;
     }
 
@@ -165,11 +198,13 @@ public:
         fs::remove(zip);
     }
 
-    void Cleanup(const evaluation::Job& job, const fs::path&) override {
+    void Cleanup(const evaluation::Job& job) override {
         std::error_code ec;
         fs::remove_all(LocalFolder(job), ec);
         if (ec) throw std::runtime_error("cannot remove " + LocalFolder(job).string() + ": " + ec.message());
     }
+
+    void Interrupt() override { stop_ = true; }
 
 private:
     static std::string JobPath(const std::string& job_id) { return "/worker/jobs/" + PercentEncode(job_id); }
@@ -178,7 +213,7 @@ private:
         if (!IsPlainFileName(job.submission_id)) {
             throw std::runtime_error("not a submission id: " + job.submission_id);
         }
-        return worker_dir_ / job.submission_id;
+        return area_ / job.submission_id;
     }
 
     // `send` again after a connection error or a 5xx answer, kRetries times, pausing 1 s, 2 s, 4 s.
@@ -195,8 +230,11 @@ private:
                 if (attempt == kRetries) throw std::runtime_error(what + ": " + e.what());
                 failure = e.what();
             }
+            if (stop_) throw std::runtime_error(what + ": interrupted (the worker is stopping)");
             spdlog::warn("{}: {}; retrying in {} ms", what, failure, pause.count());
-            std::this_thread::sleep_for(pause);
+            for (auto slept = std::chrono::milliseconds(0); slept < pause && !stop_; slept += kStopPoll) {
+                std::this_thread::sleep_for(kStopPoll);
+            }
             pause *= 2;
         }
     }
@@ -212,7 +250,7 @@ private:
     // After a 409: true (after a pause) while the service still has the job queued, i.e. it has not
     // yet read the worker's evaluation_started.
     bool StillQueued(const std::string& job_id) {
-        if (JobState(job_id) != "queued") return false;
+        if (JobState(job_id).state != "queued") return false;
         std::this_thread::sleep_for(kFirstPause);
         return true;
     }
@@ -284,9 +322,10 @@ private:
         lines_.clear();
     }
 
-    std::atomic<bool> stop_{false};  // never raised: a transfer ends by itself or by its timeouts
+    std::atomic<bool> stop_{false};  // raised by Interrupt
     client::HttpClient client_;
-    fs::path worker_dir_;
+    std::shared_ptr<ScratchSpace> scratch_;
+    fs::path area_;  // this link's folder in the scratch space
     storage::UnzipLimits limits_;
     PosixFileSystem fs_;   // the worker's own scratch folders
     std::string log_job_;  // whose output pending_ and lines_ hold

@@ -10,6 +10,7 @@
 // Errors: std::runtime_error naming what failed. Thread-safety: one link per worker thread.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,15 +22,23 @@
 
 namespace zr::worker {
 
+// A job as the service records it.
+struct JobStatus {
+    // "queued", "running", "completed", "failed", "canceled", or "" when the service does not know
+    // the job.
+    std::string state;
+    // Running: seconds since the service last heard from the run (its start or last heartbeat).
+    std::optional<double> quiet_seconds;
+};
+
 class WorkerLink {
 public:
     virtual ~WorkerLink() = default;
-    // The job's state as the service records it: "queued", "running", "completed", "failed",
-    // "canceled", or "" when the service does not know the job.
-    virtual std::string JobState(const std::string& job_id) = 0;
+    virtual JobStatus JobState(const std::string& job_id) = 0;
     // The folder the evaluator runs on (holding input/ and an empty or existing scores/). Local:
     // the submission folder itself. HTTP: input.zip is downloaded, its md5 checked against
-    // job.archive_md5, and unzipped safely into ZR_WORKER_DIR/<submission id>/input.
+    // job.archive_md5, and unzipped safely into this process's scratch space (worker/scratch.hpp).
+    // A failed Checkout leaves nothing behind.
     virtual std::filesystem::path Checkout(const evaluation::Job& job) = 0;
     // Appends evaluator output to the submission's out.log as it is produced (HTTP: buffered and
     // sent at least every few seconds and on Flush).
@@ -38,8 +47,12 @@ public:
     // After a successful run: makes the scores the service's (local: nothing to do; HTTP: scores/
     // zipped and uploaded with its md5, verified by the service). Throws on failure.
     virtual void ReturnScores(const evaluation::Job& job, const std::filesystem::path& folder) = 0;
-    // Removes what Checkout made (HTTP); nothing locally.
-    virtual void Cleanup(const evaluation::Job& job, const std::filesystem::path& folder) = 0;
+    // Removes what Checkout made for `job` (HTTP), whether Checkout succeeded or not; nothing
+    // locally.
+    virtual void Cleanup(const evaluation::Job& job) = 0;
+    // The worker is stopping and gives up on `job`: transfers in progress end at once (HTTP).
+    // Thread-safe.
+    virtual void Interrupt() {}
 };
 
 // Reads job states from the evaluation_jobs table and writes into the submission folders.

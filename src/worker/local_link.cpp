@@ -16,10 +16,11 @@ public:
     LocalLink(db::Database& db, const storage::SubmissionStore& store, const Clock& clock)
         : db_(db), store_(store), clock_(clock) {}
 
-    std::string JobState(const std::string& job_id) override {
+    JobStatus JobState(const std::string& job_id) override {
         auto conn = db_.Acquire();
         auto row = db::EvaluationJobRepository(*conn).Find(job_id);
-        return row ? std::string(domain::ToString(row->state)) : std::string();
+        if (!row) return {};
+        return {std::string(domain::ToString(row->state)), db::QuietSeconds(*row, clock_.Now())};
     }
 
     fs::path Checkout(const evaluation::Job& job) override {
@@ -53,7 +54,7 @@ public:
     }
 
     void ReturnScores(const evaluation::Job&, const fs::path&) override {}
-    void Cleanup(const evaluation::Job&, const fs::path&) override {}
+    void Cleanup(const evaluation::Job&) override {}
 
 private:
     void WriteLine(std::string_view line) {

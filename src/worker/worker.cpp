@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "domain/submission_status.hpp"
 #include "worker/command.hpp"
@@ -73,6 +74,7 @@ struct Worker::Impl {
     std::unique_ptr<WorkerLink> link;
     std::atomic<bool> stopping{false};
     std::atomic<bool> cancel_running{false};
+    std::atomic<bool> holding{false};  // a delivery is being handled
     std::mutex pause_mutex;
     std::condition_variable pause_wake;
 
@@ -91,8 +93,11 @@ struct Worker::Impl {
     // Publishes worker_presence when the interval has passed since the last one.
     void Announce();
     SteadyClock::time_point next_presence{};
-    void Cleanup(const Job& job, const std::filesystem::path& folder);
+    void Cleanup(const Job& job);
     void Pause();
+    // Holds a delivery of a job still running elsewhere while that run's result may arrive
+    // (see kResultGrace); the job's status then, or nullopt when the delivery was lost or released.
+    std::optional<JobStatus> AwaitResult(const Job& job, const queue::Delivery& delivery, JobStatus status);
 };
 
 void Worker::Impl::Publish(const Job& job, const queue::Delivery& delivery, const Report& report) {
@@ -141,10 +146,9 @@ void Worker::Impl::AppendLine(const Job& job, const std::string& line) {
     }
 }
 
-void Worker::Impl::Cleanup(const Job& job, const std::filesystem::path& folder) {
-    if (folder.empty()) return;
+void Worker::Impl::Cleanup(const Job& job) {
     try {
-        link->Cleanup(job, folder);
+        link->Cleanup(job);
     } catch (const std::exception& e) {
         spdlog::warn("worker {}: cleanup of submission {} failed: {}", config.name, job.submission_id, e.what());
     }
@@ -175,9 +179,9 @@ void Worker::Impl::Handle(const queue::Delivery& delivery) {
         queue->Ack(delivery);
         return;
     }
-    if (job.host && *job.host != config.hostname) {
-        // Another host's evaluator: handed on as a new message at the tail of the queue (so that
-        // the deliveries it spent here do not count as lost workers) for that host's workers.
+    if (job.host && *job.host != config.pool && *job.host != config.hostname) {
+        // Another pool's evaluator: handed on as a new message at the tail of the queue (so that
+        // the deliveries it spent here do not count as lost workers) for that pool's workers.
         queue->Publish(queue::kEvalQueue, delivery.body);
         queue->Ack(delivery);
         spdlog::debug("worker {}: job {} is for host {}, handed on", config.name, job.job_id, *job.host);
@@ -185,10 +189,15 @@ void Worker::Impl::Handle(const queue::Delivery& delivery) {
         return;
     }
     try {
-        const std::string state = link->JobState(job.job_id);
-        if (IsSkipped(state)) {
+        JobStatus status = link->JobState(job.job_id);
+        if (status.state == "running" && status.quiet_seconds) {
+            auto awaited = AwaitResult(job, delivery, std::move(status));
+            if (!awaited) return;
+            status = std::move(*awaited);
+        }
+        if (IsSkipped(status.state)) {
             spdlog::info("worker {}: job {} of submission {} is {}, not run", config.name, job.job_id,
-                         job.submission_id, state.empty() ? "unknown to the service" : state);
+                         job.submission_id, status.state.empty() ? "unknown to the service" : status.state);
             Ack(delivery, job);
             return;
         }
@@ -207,8 +216,45 @@ void Worker::Impl::Handle(const queue::Delivery& delivery) {
     Evaluate(job, delivery);
 }
 
+std::optional<JobStatus> Worker::Impl::AwaitResult(const Job& job, const queue::Delivery& delivery,
+                                                    JobStatus status) {
+    // The service hears from a live run every heartbeat: quieter than two of them, it is gone.
+    const double window = std::chrono::duration<double>(2 * config.heartbeat).count() + 1.0;
+    if (*status.quiet_seconds >= window) return status;
+    spdlog::info("worker {}: job {} of submission {} is running elsewhere (heard from {:.1f}s ago); waiting up to {}s "
+                 "for that run's result before running it again",
+                 config.name, job.job_id, job.submission_id, *status.quiet_seconds,
+                 std::chrono::duration_cast<std::chrono::seconds>(kResultGrace).count());
+    const auto until = SteadyClock::now() + kResultGrace;
+    while (status.state == "running" && status.quiet_seconds && *status.quiet_seconds < window &&
+           SteadyClock::now() < until) {
+        {
+            std::unique_lock lock(pause_mutex);
+            pause_wake.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping.load(); });
+        }
+        if (stopping) {
+            queue->Release(delivery);
+            return std::nullopt;
+        }
+        if (!queue->KeepAlive(delivery)) return std::nullopt;
+        status = link->JobState(job.job_id);
+    }
+    return status;
+}
+
 void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
     const auto start = SteadyClock::now();
+    // Whatever happens below (exceptions included), the copy goes; the paths that report remove
+    // it before reporting, so that a finished job leaves nothing behind once it is seen finished.
+    struct CopyRemoval {
+        Impl& impl;
+        const Job& job;
+        bool done = false;
+        void Now() {
+            if (!std::exchange(done, true)) impl.Cleanup(job);
+        }
+        ~CopyRemoval() { Now(); }
+    } removal{*this, job};
     spdlog::info("worker {}: job {} submission {} started ({} {}, attempt {})", config.name, job.job_id,
                  job.submission_id, job.executor, job.script_path, delivery.attempts);
     Report started = Plain(UpdateType::kStarted);
@@ -236,10 +282,24 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
             refusal = std::string("cannot prepare the evaluation: ") + e.what();
         }
     }
+    if (cancel_running) {
+        // Stopped during the transfer (which the stop interrupted): not a failure of the job.
+        spdlog::warn("worker {}: job {} submission {} stopped before it ran", config.name, job.job_id,
+                     job.submission_id);
+        removal.Now();
+        queue->Release(delivery);
+        return;
+    }
+    if (!queue->KeepAlive(delivery)) {
+        // Lost during a long transfer (the keeper noticed a dead connection): it runs elsewhere.
+        spdlog::warn("worker {}: job {} submission {} lost its delivery before it ran", config.name, job.job_id,
+                     job.submission_id);
+        return;
+    }
     if (!refusal.empty()) {
         AppendLine(job, refusal);
         spdlog::warn("worker {}: job {} submission {} failed: {}", config.name, job.job_id, job.submission_id, refusal);
-        Cleanup(job, folder);
+        removal.Now();
         PublishOrRelease(job, delivery, Failure(refusal));
         Ack(delivery, job);
         return;
@@ -255,12 +315,12 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
         spdlog::warn("worker {}: job {} submission {} {} after {:.1f}s, not reported", config.name, job.job_id,
                      job.submission_id, interrupt == Interrupt::kLost ? "lost its delivery" : "stopped",
                      SecondsSince(start));
-        Cleanup(job, folder);
+        removal.Now();
         if (interrupt == Interrupt::kReleased) queue->Release(delivery);
         return;
     }
     const Report report = Outcome(job, result, interrupt, folder);
-    Cleanup(job, folder);
+    removal.Now();
     PublishOrRelease(job, delivery, report);
     spdlog::info("worker {}: job {} submission {} {} (exit {}{}{}) in {:.1f}s", config.name, job.job_id,
                  job.submission_id, evaluation::ToString(report.type),
@@ -324,7 +384,7 @@ std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queu
                 return false;
             }
             Publish(job, delivery, Plain(UpdateType::kHeartbeat));
-            if (domain::ParseJobState(link->JobState(job.job_id)) == domain::JobState::kCanceled) {
+            if (domain::ParseJobState(link->JobState(job.job_id).state) == domain::JobState::kCanceled) {
                 interrupt = Interrupt::kCanceled;
                 return false;
             }
@@ -363,24 +423,39 @@ void Worker::Run() {
 bool Worker::RunOnce(std::chrono::milliseconds wait) {
     auto delivery = impl_->queue->Receive(queue::kEvalQueue, wait);
     if (!delivery) return false;
+    struct Holding {
+        std::atomic<bool>& flag;
+        explicit Holding(std::atomic<bool>& f) : flag(f) { flag = true; }
+        ~Holding() { flag = false; }
+    } holding(impl_->holding);
+    if (impl_->stopping) {
+        impl_->queue->Release(*delivery);  // arrived as we stop: for another worker
+        return true;
+    }
     impl_->Handle(*delivery);
     return true;
 }
 
 void Worker::Stop(bool cancel_running) {
-    if (cancel_running) impl_->cancel_running = true;
     {
         std::lock_guard lock(impl_->pause_mutex);
         impl_->stopping = true;
     }
+    if (cancel_running) {
+        impl_->cancel_running = true;
+        impl_->link->Interrupt();
+    }
+    // Idle, or giving the job up: no reason left to wait for an unreachable broker.
+    if (cancel_running || !impl_->holding) impl_->queue->Interrupt();
     impl_->pause_wake.notify_all();
 }
 
 WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::string& tag, unsigned index) {
     WorkerConfig config;
     config.hostname = settings.hostname;
+    config.pool = PoolOf(settings);
     config.name = config.hostname + ":" + std::to_string(::getpid()) + ":" + tag + std::to_string(index);
-    config.bin_dir = BinFolderOf(settings, config.hostname);
+    config.bin_dir = WorkerBinFolder(settings);
     config.time_limit = settings.eval_time_limit;
     config.max_attempts = settings.eval_max_attempts;
     const auto third_of_lease = std::chrono::duration_cast<std::chrono::milliseconds>(settings.eval_lease) / 3;
@@ -389,9 +464,18 @@ WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::s
     return config;
 }
 
-std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname) {
-    auto it = settings.remote_bin.find(hostname);
+std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& name) {
+    auto it = settings.remote_bin.find(name);
     return it == settings.remote_bin.end() ? std::filesystem::path() : std::filesystem::path(it->second);
+}
+
+std::string PoolOf(const settings::Settings& settings) {
+    return settings.eval_pool.empty() ? settings.hostname : settings.eval_pool;
+}
+
+std::filesystem::path WorkerBinFolder(const settings::Settings& settings) {
+    auto bin = BinFolderOf(settings, PoolOf(settings));
+    return bin.empty() ? BinFolderOf(settings, settings.hostname) : bin;
 }
 
 }  // namespace zr::worker

@@ -4,11 +4,14 @@
 // local workers inside `zr serve`.
 //
 // For each delivery: a message that is not a job is logged and acknowledged; a job for another
-// host (job.host) is published again at the tail of eval_queue, acknowledged, and the worker pauses
-// (it waits for that host's workers, attempts not counted); a job whose state
-// (WorkerLink::JobState) is final or canceled is acknowledged without running (duplicates, late
-// redeliveries); a delivery with attempts > max_attempts is reported evaluation_failed ("lost its
-// worker N times") without running. Otherwise: evaluation_started, CheckScript against bin_dir
+// pool (job.host is neither this worker's pool nor its host name) is published again at the tail of
+// eval_queue, acknowledged, and the worker pauses (it waits for that pool's workers, attempts not
+// counted); a job whose state (WorkerLink::JobState) is final or canceled is acknowledged without
+// running (duplicates, late redeliveries). A job still running elsewhere whose run the service
+// heard from within two heartbeats (a redelivery after a broker restart lost the acknowledgement of
+// a finished run, or a handover) is held up to kResultGrace while its result may still arrive:
+// final -> acknowledged without running. A delivery with attempts > max_attempts is reported
+// evaluation_failed ("lost its worker N times") without running. Otherwise: evaluation_started, CheckScript against bin_dir
 // (Refused -> evaluation_failed with the reason, nothing run), Checkout, RunProcess with the time
 // limit, output appended to out.log as produced; every heartbeat interval the delivery is kept
 // alive, evaluation_heartbeat is published and JobState is polled (canceled -> the run is killed,
@@ -19,6 +22,8 @@
 // refusals, checkout failures, lost workers, scores not returned and ClassifyFailure's platform
 // cases, "evaluator" otherwise.
 // A lost delivery (KeepAlive false) kills the run without reporting: the job runs elsewhere.
+// However the job ends (done, failure, refused input, transfer failure, lost delivery, cancel,
+// stop, an exception), the link's copy is removed (WorkerLink::Cleanup).
 // While idle, Run() publishes worker_presence every `presence` interval (the service's /health
 // and /metrics count the workers it heard from).
 #include <atomic>
@@ -34,10 +39,15 @@
 
 namespace zr::worker {
 
+// How long a redelivered job waits for the result of a run the service heard from moments ago.
+inline constexpr std::chrono::milliseconds kResultGrace{5000};
+
 struct WorkerConfig {
     std::string name;                            // "host:pid:n", in updates and logs
-    std::string hostname;                        // settings.hostname
-    std::filesystem::path bin_dir;               // REMOTE_BIN[hostname]; empty = every job is refused
+    std::string hostname;                        // settings.hostname: this machine
+    std::string pool;                            // settings.eval_pool, or the host name
+
+    std::filesystem::path bin_dir;               // BinFolderOf(pool); empty = every job is refused
     std::chrono::seconds time_limit{12 * 3600};  // applied when the job carries none
     unsigned max_attempts = 3;
     std::chrono::milliseconds heartbeat{5000};
@@ -57,7 +67,9 @@ public:
     // Handles at most one delivery, waiting up to `wait`; true if one was handled (tests).
     bool RunOnce(std::chrono::milliseconds wait);
     // Thread-safe: Run returns after the current job; a running evaluation is left to finish
-    // unless `cancel_running` (then it is killed and its delivery released for another worker).
+    // unless `cancel_running` (then it is killed, its transfers end and its delivery is released
+    // for another worker). Waits on the network stop at once when no job is held (an unreachable
+    // broker is not waited for), or when `cancel_running`.
     void Stop(bool cancel_running = false);
 
 private:
@@ -71,11 +83,15 @@ private:
 // platform's.
 domain::FailureKind ClassifyFailure(const RunResult& result);
 
-// The bin folder of `hostname` from REMOTE_BIN (empty path when the host has none).
-std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& hostname);
+// The bin folder of `name` (a pool or a host) from REMOTE_BIN (empty path when it has none).
+std::filesystem::path BinFolderOf(const settings::Settings& settings, const std::string& name);
+// This host's pool (ZR_EVAL_POOL, else the host name) and its bin folder (REMOTE_BIN[pool], else
+// REMOTE_BIN[host name]).
+std::string PoolOf(const settings::Settings& settings);
+std::filesystem::path WorkerBinFolder(const settings::Settings& settings);
 
 // Worker number `index` of this process, from the settings: name "<hostname>:<pid>:<tag><index>",
-// this host's bin folder, ZR_EVAL_TIME_LIMIT, ZR_EVAL_MAX_ATTEMPTS, and a heartbeat and a presence
+// this host's pool and bin folder, ZR_EVAL_TIME_LIMIT, ZR_EVAL_MAX_ATTEMPTS, and a heartbeat and a presence
 // interval of at most a third of ZR_EVAL_LEASE (the embedded queue's lease must be renewed in
 // time; the service counts the workers heard from within one lease).
 WorkerConfig ConfigFromSettings(const settings::Settings& settings, const std::string& tag, unsigned index);

@@ -13,6 +13,7 @@
 #include "db/queue_repository.hpp"
 #include "queue/message_queue.hpp"
 #include "rabbitmq_broker.hpp"
+#include "stall_proxy.hpp"
 
 namespace zr::queue {
 
@@ -58,12 +59,15 @@ private:
     settings::Settings settings_;
 };
 
-// RabbitMQ: the binary's private broker, both queues purged; heartbeats of 1 s so that a silent
-// consumer is dropped within a few seconds.
+// RabbitMQ: the binary's private broker behind a StallProxy, both queues purged; heartbeats of
+// 1 s so that a silent consumer is dropped within a few seconds.
 class RabbitMqBackend {
 public:
     static constexpr const char* kName = "rabbitmq";
-    RabbitMqBackend() : settings_(testing::RabbitMqBroker::Shared().Settings(std::chrono::seconds(1))) {
+    RabbitMqBackend()
+        : settings_(testing::RabbitMqBroker::Shared().Settings(std::chrono::seconds(1))),
+          proxy_(std::make_unique<testing::StallProxy>(settings_.rpc_port)) {
+        settings_.rpc_port = static_cast<std::uint16_t>(proxy_->port());
         Open("purge");  // declares both queues
         testing::RabbitMqBroker::Shared().Purge({std::string(kEvalQueue), std::string(kUpdateQueue)});
     }
@@ -73,14 +77,21 @@ public:
     void InjectRaw(std::string_view queue, const std::string& body) {
         testing::RabbitMqBroker::Shared().PublishRaw(std::string(queue), body);
     }
-    // The consumer stops calling into the library: the broker drops it after missed heartbeats.
-    void LoseOwnership(MessageQueue&) { std::this_thread::sleep_for(std::chrono::milliseconds(4500)); }
+    // The consumer's network stalls (its own heartbeats are serviced, but nothing gets through):
+    // the broker drops it after missed heartbeats.
+    void LoseOwnership(MessageQueue&) {
+        proxy_->Stall();
+        std::this_thread::sleep_for(std::chrono::milliseconds(4500));
+        proxy_->Resume();
+    }
+    testing::StallProxy& proxy() { return *proxy_; }
     std::chrono::milliseconds KeepAlivePeriod() const { return std::chrono::milliseconds(300); }
     std::chrono::milliseconds HoldFor() const { return std::chrono::milliseconds(5000); }
     const settings::Settings& settings() const { return settings_; }
 
 private:
     settings::Settings settings_;
+    std::unique_ptr<testing::StallProxy> proxy_;
 };
 
 }  // namespace zr::queue

@@ -2,7 +2,9 @@
 // throughput. Uses the binary's private broker (rabbitmq_broker.hpp).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -123,6 +125,70 @@ TEST(RabbitMqQueue, Throughput) {
     const double rate = kCycles / std::chrono::duration<double>(Clock::now() - start).count();
     std::cout << "[ bench    ] rabbitmq: " << static_cast<int>(rate) << " publish+receive+ack/s (1 thread)\n";
     EXPECT_GT(rate, 20);
+}
+
+// ---- A network that stalls without closing (issue 21): no call waits without a deadline ----
+
+TEST(RabbitMqQueue, AnIdleConnectionIsKeptAliveWithoutCalls) {
+    RabbitMqBackend backend;
+    auto publisher = backend.Open("idle");
+    const int connections = backend.proxy().accepted();
+    // Four heartbeats of silence from the caller: the keeper thread answers the broker's.
+    std::this_thread::sleep_for(4500ms);
+    EXPECT_TRUE(publisher->Connected());
+    publisher->Publish(kUpdateQueue, Json{{"type", "update"}});
+    EXPECT_EQ(backend.proxy().accepted(), connections) << "the idle connection was dropped and opened again";
+}
+
+TEST(RabbitMqQueue, AStalledConsumerNoticesWithinAFewHeartbeatsAndTakesWorkAgainAfter) {
+    RabbitMqBackend backend;
+    auto consumer = backend.Open("stalled");
+    consumer->Publish(kEvalQueue, Json{{"type", "job"}, {"id", "s"}});
+    auto held = consumer->Receive(kEvalQueue, 5s);
+    ASSERT_TRUE(held);
+    backend.proxy().Stall();
+    // Liveness, not speed: the bound is far above the ~2-3 s the heartbeats take.
+    const auto until = Clock::now() + 30s;
+    bool alive = true;
+    while (alive && Clock::now() < until) {
+        alive = consumer->KeepAlive(*held);
+        std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_FALSE(alive) << "KeepAlive still true 30 s into a stall";
+    EXPECT_FALSE(consumer->Connected());
+    backend.proxy().Resume();
+    // The same instance connects again and gets the message the broker took back.
+    std::optional<Delivery> again;
+    for (int i = 0; i < 30 && !again; ++i) again = consumer->Receive(kEvalQueue, 1s);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->body["id"], "s");
+    EXPECT_EQ(again->attempts, 2u);
+    EXPECT_TRUE(consumer->Ack(*again));
+}
+
+TEST(RabbitMqQueue, InterruptEndsAPublishHeldByAStalledNetwork) {
+    RabbitMqBackend backend;
+    auto publisher = backend.Open("stuck");
+    backend.proxy().Stall();
+    std::atomic<bool> done{false};
+    std::string error;
+    std::thread publishing([&] {
+        try {
+            publisher->Publish(kUpdateQueue, Json{{"type", "update"}});
+        } catch (const QueueError& e) {
+            error = e.what();
+        }
+        done = true;
+    });
+    std::this_thread::sleep_for(1s);
+    publisher->Interrupt();
+    const auto until = Clock::now() + 30s;  // one call's deadline is 15 s at most
+    while (!done && Clock::now() < until) std::this_thread::sleep_for(50ms);
+    const bool returned = done;
+    backend.proxy().Resume();  // lets the thread end on the old code too
+    publishing.join();
+    EXPECT_TRUE(returned) << "Publish still blocked 30 s after Interrupt";
+    EXPECT_NE(error.find("unreachable"), std::string::npos) << error;
 }
 
 }  // namespace

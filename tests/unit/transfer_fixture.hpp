@@ -62,7 +62,7 @@ protected:
         db_ = std::make_unique<db::Database>(root_ / "db.sqlite");
         store_ = std::make_unique<storage::SubmissionStore>(file_system_, root_ / "submissions");
         fs::create_directories(store_->root());
-        service_ = std::make_unique<TransferService>(*db_, *store_, settings_);
+        service_ = std::make_unique<TransferService>(*db_, *store_, settings_, clock_);
         MakeSubmission();
     }
     void TearDown() override {
@@ -136,6 +136,7 @@ protected:
     settings::Settings settings_;
     std::unique_ptr<db::Database> db_;
     std::unique_ptr<storage::SubmissionStore> store_;
+    Clock clock_;
     std::unique_ptr<TransferService> service_;
     std::string archive_md5_;
     int spooled_ = 0;

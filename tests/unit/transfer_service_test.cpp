@@ -39,7 +39,7 @@ TEST_F(TransferFixture, MissingOrWrongTokenIs401) {
 
 TEST_F(TransferFixture, WithoutConfiguredTokenEverythingIs404) {
     const settings::Settings off = Load("");
-    TransferService disabled(*db_, *store_, off);
+    TransferService disabled(*db_, *store_, off, clock_);
     EXPECT_FALSE(disabled.Enabled());
     try {
         disabled.Authorize(std::string_view(kToken));

@@ -47,7 +47,7 @@ protected:
 };
 
 TEST_F(LocalLinkTest, JobStateComesFromTheJobsTable) {
-    EXPECT_EQ(link_->JobState("job-1"), "");
+    EXPECT_EQ(link_->JobState("job-1").state, "");
     db::EvaluationJobRow row;
     row.id = "job-1";
     row.submission_id = "sub-1";
@@ -57,7 +57,7 @@ TEST_F(LocalLinkTest, JobStateComesFromTheJobsTable) {
         auto conn = db_->Acquire();
         db::EvaluationJobRepository(*conn).Create(row);
     }
-    EXPECT_EQ(link_->JobState("job-1"), "running");
+    EXPECT_EQ(link_->JobState("job-1").state, "running");
 }
 
 TEST_F(LocalLinkTest, CheckoutIsTheSubmissionFolderWithScores) {
@@ -65,7 +65,7 @@ TEST_F(LocalLinkTest, CheckoutIsTheSubmissionFolderWithScores) {
     EXPECT_EQ(folder, store_->Folder("sub-1"));
     EXPECT_TRUE(fs::is_directory(store_->ScoresDir("sub-1")));
     link_->ReturnScores(job_, folder);
-    link_->Cleanup(job_, folder);
+    link_->Cleanup(job_);
     EXPECT_TRUE(fs::is_directory(store_->InputDir("sub-1")));  // nothing removed locally
 
     evaluation::Job missing = job_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -74,7 +75,7 @@ public:
     void Release(const queue::Delivery& delivery) override { events_.Add("release:" + std::to_string(delivery.tag)); }
     bool KeepAlive(const queue::Delivery&) override {
         events_.Add("keepalive");
-        return keep_alive;
+        return keep_alive && alive_calls-- > 0;
     }
     std::size_t Ready(std::string_view) override { return waiting.size(); }
 
@@ -88,6 +89,7 @@ public:
     std::vector<nlohmann::json> published;
     std::vector<nlohmann::json> forwarded;  // jobs published again on eval_queue
     std::atomic<bool> keep_alive{true};
+    std::atomic<int> alive_calls{1 << 30};  // KeepAlive answers true this many times, then false
 
 private:
     Events& events_;
@@ -97,11 +99,11 @@ class FakeLink : public WorkerLink {
 public:
     FakeLink(Events& events, fs::path folder) : events_(events), folder_(std::move(folder)) {}
 
-    std::string JobState(const std::string&) override {
+    JobStatus JobState(const std::string&) override {
         ++state_calls;
-        if (cancel_after_calls > 0 && state_calls > cancel_after_calls) return "canceled";
+        if (cancel_after_calls > 0 && state_calls > cancel_after_calls) return {"canceled", std::nullopt};
         std::lock_guard lock(mutex_);
-        return state;
+        return {state, quiet_seconds};
     }
     fs::path Checkout(const evaluation::Job&) override {
         events_.Add("checkout");
@@ -117,7 +119,7 @@ public:
         EXPECT_EQ(folder, folder_);
         events_.Add("return_scores");
     }
-    void Cleanup(const evaluation::Job&, const fs::path&) override { events_.Add("cleanup"); }
+    void Cleanup(const evaluation::Job&) override { events_.Add("cleanup"); }
 
     std::string Log() {
         std::lock_guard lock(mutex_);
@@ -126,6 +128,7 @@ public:
 
     std::mutex mutex_;
     std::string state = "queued";
+    std::optional<double> quiet_seconds;
     std::atomic<int> state_calls{0};
     int cancel_after_calls = 0;  // JobState says "canceled" after this many calls (0 = never)
     std::string log;
@@ -322,6 +325,57 @@ TEST_F(WorkerTest, LastAllowedAttemptRuns) {
     EXPECT_TRUE(Ran());
 }
 
+TEST_F(WorkerTest, ADeliveryLostDuringTheCheckoutRunsNothingAndLeavesNoCopy) {
+    queue_->keep_alive = false;
+    Queue(Script("touch \"$1/ran\""));
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    EXPECT_FALSE(Ran());
+    EXPECT_EQ(UpdateTypes(), (Strings{"evaluation_started"}));
+    const auto events = events_.All();
+    EXPECT_EQ(std::count(events.begin(), events.end(), "cleanup"), 1);
+    for (const auto& event : events) {
+        EXPECT_EQ(event.rfind("ack", 0), std::string::npos);
+        EXPECT_EQ(event.rfind("release", 0), std::string::npos);
+    }
+}
+
+TEST_F(WorkerTest, EveryEndOfAJobRemovesItsCopyOnce) {
+    // Done, evaluator failure, refused script, canceled: one cleanup each.
+    Queue(Script("exit 0"));
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    Queue(Script("exit 3"));
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    Queue(Script("exit 0", root_));  // outside the bin folder: refused
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    EXPECT_EQ(LastUpdate().type, evaluation::UpdateType::kFailed);
+    const auto events = events_.All();
+    EXPECT_EQ(std::count(events.begin(), events.end(), "cleanup"), 3) << ::testing::PrintToString(events);
+}
+
+TEST_F(WorkerTest, ARedeliveredJobWhoseRunWasJustHeardFromWaitsForItsResult) {
+    link_->state = "running";
+    link_->quiet_seconds = 0.5;
+    std::thread finisher([&] {
+        std::this_thread::sleep_for(700ms);
+        std::lock_guard lock(link_->mutex_);
+        link_->state = "completed";  // the earlier run's result is applied meanwhile
+    });
+    Queue(Script("touch \"$1/ran\""));
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    finisher.join();
+    EXPECT_FALSE(Ran());
+    EXPECT_TRUE(queue_->Published().empty());
+    EXPECT_EQ(MainEvents(), (Strings{"ack:7"}));
+}
+
+TEST_F(WorkerTest, ARedeliveredJobWhoseRunWentQuietRunsAgain) {
+    link_->state = "running";
+    link_->quiet_seconds = 3600;  // long gone (a worker killed, a host vanished)
+    Queue(Script("touch \"$1/ran\""));
+    ASSERT_TRUE(worker_->RunOnce(0ms));
+    EXPECT_TRUE(Ran());
+}
+
 TEST_F(WorkerTest, FinishedOrUnknownJobsAreAckedWithoutRunning) {
     for (const std::string state : {"completed", "failed", "canceled", ""}) {
         link_->state = state;
@@ -334,7 +388,7 @@ TEST_F(WorkerTest, FinishedOrUnknownJobsAreAckedWithoutRunning) {
 }
 
 TEST_F(WorkerTest, LostDeliveryKillsTheRunSilently) {
-    queue_->keep_alive = false;
+    queue_->alive_calls = 1;  // the check after the checkout passes; the run's first heartbeat fails
     Queue(Script("touch \"$1/ran\"; sleep 30"));
     const auto start = SteadyClock::now();
     ASSERT_TRUE(worker_->RunOnce(0ms));
