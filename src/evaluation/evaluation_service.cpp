@@ -139,7 +139,15 @@ void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const q
         return;
     }
     try {
-        ApplyUpdate(update);
+        const bool final = update.type == UpdateType::kComplete || update.type == UpdateType::kFailed ||
+                           update.type == UpdateType::kCanceled;
+        if (!ApplyUpdate(update) && final) {
+            // At-least-once delivery: a result applied before (its acknowledgement was lost), or
+            // from a run that lost its job to another worker.
+            spdlog::info("update_queue: {} of job {} (attempt {}, worker {}) changes nothing: already applied or "
+                         "superseded",
+                         ToString(update.type), update.job_id, update.attempt, update.worker);
+        }
     } catch (const std::exception&) {
         // Most likely the database is busy: hand the update back for another try.
         queue.Release(delivery);

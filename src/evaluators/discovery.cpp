@@ -108,6 +108,31 @@ IndexSource ResolveSource(const settings::Settings& settings, const std::optiona
     return source;
 }
 
+Discovery ResolveDiscovery(const settings::Settings& settings, const std::optional<std::string>& host) {
+    const auto pool = host ? settings.pools.find(*host) : settings.pools.end();
+    if (pool == settings.pools.end()) {
+        IndexSource source = ResolveSource(settings, host);
+        return {source.host, {source}, source.where};
+    }
+    const auto bin = settings.remote_bin.find(pool->first);
+    if (bin == settings.remote_bin.end() || bin->second.empty()) {
+        throw BadRequest("no bin folder for pool " + pool->first + ": set ZR_REMOTE_BIN[\"" + pool->first +
+                         "\"] (the same folder on each of its machines)");
+    }
+    std::string folder = bin->second;
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+    Discovery discovery{pool->first, {}, "pool " + pool->first};
+    for (const auto& member : pool->second) {
+        IndexSource source;
+        if (member != settings.hostname) source.host = member;
+        source.bin_dir = bin->second;
+        source.index_path = (folder == "/" ? "" : folder) + "/index.yml";
+        source.where = member + ":" + source.index_path;
+        discovery.sources.push_back(std::move(source));
+    }
+    return discovery;
+}
+
 std::string ReadIndex(const IndexSource& source) {
     if (!source.host) return ReadLocalFile(source.index_path);
     std::vector<std::string> argv = SshPrefix(*source.host);

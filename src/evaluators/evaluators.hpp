@@ -59,16 +59,20 @@ public:
     EvaluatorService(db::Database& db, const settings::Settings& settings);
 
     // Reads HOST's index.yml (host = nullopt: this host, bin folder REMOTE_BIN[hostname]) and
-    // registers its entries in one transaction.
+    // registers its entries in one transaction. HOST may be a pool of POOLS: every machine's
+    // index.yml (at REMOTE_BIN[pool]) is read and must agree (kInvalidInput naming the first
+    // difference); the evaluators are registered for the pool, whose workers (ZR_EVAL_POOL) run them.
     DiscoverResult Discover(const std::optional<std::string>& host);
     std::vector<domain::Evaluator> List();
     domain::Evaluator Get(domain::EvaluatorId id);
-    // `evaluator:hosts`: every host of HOSTS and REMOTE_BIN with its bin folder and storage folder.
+    // `evaluator:hosts`: every host of HOSTS and REMOTE_BIN and every pool of POOLS, with its bin
+    // folder and storage folder.
     struct HostInfo {
         std::string host;
         std::string bin_dir;      // "" when none
         std::string storage_dir;  // REMOTE_STORAGE[host], "" when none
         bool local = false;       // host == settings.hostname
+        std::vector<std::string> machines;  // a pool's (POOLS[host]); empty for a host
     };
     std::vector<HostInfo> Hosts();
 

@@ -58,6 +58,14 @@ public:
     // back-end stays unreachable (RabbitMQ: after ~30 s of retries).
     virtual void Publish(std::string_view queue, const nlohmann::json& message) = 0;
 
+    // Best effort, for messages that may be lost (heartbeats, presence): RabbitMQ sends on the
+    // current connection without waiting for the broker's confirm, and not at all (false) while
+    // the connection is lost; embedded: Publish. Never waits for the network beyond one send.
+    virtual bool PublishBestEffort(std::string_view queue, const nlohmann::json& message) {
+        Publish(queue, message);
+        return true;
+    }
+
     // The next message of `queue`, waiting at most `wait`; nullopt on timeout. The message stays
     // the caller's until Ack or Release. An instance consumes at most one queue (the first it
     // receives from); publishing to others is fine. Survives broker restarts (reconnects).

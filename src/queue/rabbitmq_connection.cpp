@@ -346,19 +346,31 @@ void AmqpConnection::HandleFrame(const amqp_frame_t& frame) {
     }
 }
 
-bool AmqpConnection::Publish(std::string_view queue, std::string_view body, std::chrono::milliseconds confirm_timeout) {
+std::uint64_t AmqpConnection::BasicPublish(std::string_view queue, std::string_view body, bool mandatory) {
     amqp_basic_properties_t properties{};
     properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
     properties.content_type = amqp_cstring_bytes("application/json");
     properties.delivery_mode = 2;  // persistent
-    // The confirm wait below has its own limit; the watchdog covers the send.
-    CallDeadline call(*this, std::min(confirm_timeout, kCallDeadline) + kQuickDeadline);
-    awaited_seq_ = next_publish_seq_++;
-    confirm_.reset();
-    returned_ = false;
-    const int status = amqp_basic_publish(state_.get(), kChannel, amqp_empty_bytes, Bytes(queue), /*mandatory=*/1,
+    // In confirm mode the broker numbers every publish of the channel, in order.
+    const std::uint64_t seq = next_publish_seq_++;
+    const int status = amqp_basic_publish(state_.get(), kChannel, amqp_empty_bytes, Bytes(queue), mandatory ? 1 : 0,
                                           /*immediate=*/0, &properties, Bytes(body));
     if (status != AMQP_STATUS_OK) Fail(std::string("publishing: ") + amqp_error_string2(status));
+    return seq;
+}
+
+void AmqpConnection::Send(std::string_view queue, std::string_view body) {
+    CallDeadline call(*this, kQuickDeadline);
+    BasicPublish(queue, body, /*mandatory=*/false);
+    amqp_maybe_release_buffers(state_.get());
+}
+
+bool AmqpConnection::Publish(std::string_view queue, std::string_view body, std::chrono::milliseconds confirm_timeout) {
+    // The confirm wait below has its own limit; the watchdog covers the send.
+    CallDeadline call(*this, std::min(confirm_timeout, kCallDeadline) + kQuickDeadline);
+    confirm_.reset();
+    returned_ = false;
+    awaited_seq_ = BasicPublish(queue, body, /*mandatory=*/true);
     const auto deadline = std::chrono::steady_clock::now() + confirm_timeout;
     while (!confirm_) {
         const auto left =

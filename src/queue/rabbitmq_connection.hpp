@@ -60,6 +60,9 @@ public:
     // and waits for the broker's confirm: true when acked, false when nacked. A message the broker
     // could not route (queue deleted) or no confirm within `confirm_timeout` is an AmqpFailure.
     bool Publish(std::string_view queue, std::string_view body, std::chrono::milliseconds confirm_timeout);
+    // Publishes without waiting for the confirm (which is ignored when it comes) nor asking for
+    // a return: for messages that may be lost (heartbeats, presence).
+    void Send(std::string_view queue, std::string_view body);
     // basic.consume with manual acknowledgement.
     void Consume(std::string_view queue, std::string_view consumer_tag);
     // The next delivery, waiting at most `wait`; nullopt on timeout. Heartbeats are sent and
@@ -89,6 +92,8 @@ private:
     void CheckReply(const char* operation);
     bool WaitFrame(amqp_frame_t_& frame, std::chrono::milliseconds timeout);
     void HandleFrame(const amqp_frame_t_& frame);
+    // basic.publish of a persistent JSON message; returns its publish sequence number.
+    std::uint64_t BasicPublish(std::string_view queue, std::string_view body, bool mandatory);
     void ReadDelivery(const amqp_frame_t_& frame);
 
     std::unique_ptr<amqp_connection_state_t_, StateDeleter> state_;

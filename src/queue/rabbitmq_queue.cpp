@@ -127,6 +127,18 @@ void RabbitMqQueue::Publish(std::string_view queue, const nlohmann::json& messag
     Unreachable("publishing");
 }
 
+bool RabbitMqQueue::PublishBestEffort(std::string_view queue, const nlohmann::json& message) {
+    std::lock_guard lock(mutex_);
+    if (!connection_) return false;
+    try {
+        connection_->Send(queue, detail::EncodeBody(message));
+        return true;
+    } catch (const detail::AmqpFailure& error) {
+        Lost(error);
+        return false;
+    }
+}
+
 std::optional<Delivery> RabbitMqQueue::Receive(std::string_view queue, std::chrono::milliseconds wait) {
     std::lock_guard lock(mutex_);
     if (consumed_queue_.empty()) consumed_queue_ = queue;

@@ -31,6 +31,7 @@ public:
     ~RabbitMqQueue() override;
 
     void Publish(std::string_view queue, const nlohmann::json& message) override;
+    bool PublishBestEffort(std::string_view queue, const nlohmann::json& message) override;
     std::optional<Delivery> Receive(std::string_view queue, std::chrono::milliseconds wait) override;
     bool Ack(const Delivery& delivery) override;
     void Release(const Delivery& delivery) override;

@@ -6,9 +6,10 @@
 // newline or for Flush.
 //
 // Failures: requests are retried kRetries times with a doubling pause after a connection error or
-// a 5xx answer (JobState, asked at every heartbeat, is not: the next heartbeat asks again). A
-// connection is given kConnectSeconds, a transfer that moves nothing for kStallSeconds is dropped,
-// and Interrupt ends any transfer or pause at once. A log chunk refused with 409 while the service
+// a 5xx answer, except JobState and the log batches sent while the evaluator runs: those are tried
+// once with kQuickSeconds to connect and to move data (the next heartbeat or batch tries again).
+// Otherwise a connection is given kConnectSeconds, a transfer that moves nothing for kStallSeconds
+// is dropped, and Interrupt ends any transfer or pause at once. A log chunk refused with 409 while the service
 // has not yet recorded the job as running (its evaluation_started is still on update_queue) is
 // kept and sent again later. Copies live in this process's scratch space (worker/scratch.hpp).
 #include <spdlog/spdlog.h>
@@ -36,6 +37,9 @@ using client::HttpResponse;
 constexpr int kRetries = 3;
 constexpr long kConnectSeconds = 10;
 constexpr long kStallSeconds = 20;
+// The calls made while the evaluator runs (the heartbeat's state poll, log batches) hold its loop:
+// they give up sooner and are not retried (the next heartbeat or batch tries again).
+constexpr long kQuickSeconds = 5;
 constexpr std::chrono::milliseconds kFirstPause{1000};
 constexpr std::chrono::milliseconds kStopPoll{100};
 constexpr std::chrono::seconds kLogInterval{2};
@@ -104,6 +108,7 @@ public:
         const std::string what = "state of job " + job_id;
         HttpResponse response;
         try {
+            Quick quick(client_);
             response = client_.Get(JobPath(job_id));
         } catch (const client::TransportError& e) {
             throw std::runtime_error(what + ": " + e.what());
@@ -207,6 +212,18 @@ public:
     void Interrupt() override { stop_ = true; }
 
 private:
+    // Quick timeouts for the life of the object.
+    class Quick {
+    public:
+        explicit Quick(client::HttpClient& client) : client_(client) { client_.SetTimeouts(kQuickSeconds, kQuickSeconds); }
+        ~Quick() { client_.SetTimeouts(kConnectSeconds, kStallSeconds); }
+        Quick(const Quick&) = delete;
+        Quick& operator=(const Quick&) = delete;
+
+    private:
+        client::HttpClient& client_;
+    };
+
     static std::string JobPath(const std::string& job_id) { return "/worker/jobs/" + PercentEncode(job_id); }
 
     fs::path LocalFolder(const evaluation::Job& job) const {
@@ -291,9 +308,22 @@ private:
                 cut = newline == std::string::npos ? kMaxLogChunk : newline + 1;
             }
             const std::string what = "log of job " + log_job_;
-            const HttpResponse response = Request(what, [&] {
+            auto post = [&] {
                 return client_.PostText(JobPath(log_job_) + "/log", "text/plain; charset=utf-8", lines_.substr(0, cut));
-            });
+            };
+            HttpResponse response;
+            if (final) {
+                response = Request(what, post);
+            } else {
+                // While the evaluator runs: one quick try; the lines wait for the next batch.
+                try {
+                    Quick quick(client_);
+                    response = post();
+                } catch (const client::TransportError& e) {
+                    throw std::runtime_error(what + ": " + e.what());
+                }
+                if (response.status >= 500) return;
+            }
             if (response.status == 409 && !final) return;
             if (response.status == 409 && wait++ < kQueuedWaits && StillQueued(log_job_)) continue;
             if (response.status != 200) lines_.clear();  // refused for good: the job is over or unknown

@@ -84,6 +84,7 @@ struct Worker::Impl {
     std::pair<RunResult, Interrupt> Execute(const Job& job, const queue::Delivery& delivery,
                                             const std::vector<std::string>& argv, const std::filesystem::path& folder);
     void Publish(const Job& job, const queue::Delivery& delivery, const Report& report);
+    Update MakeUpdate(const Job& job, const queue::Delivery& delivery, const Report& report) const;
     // Publish, releasing the delivery when the update cannot be recorded (the job must run again).
     void PublishOrRelease(const Job& job, const queue::Delivery& delivery, const Report& report);
     // The update of a run that ended on its own or was canceled (scores returned when it succeeded).
@@ -101,6 +102,11 @@ struct Worker::Impl {
 };
 
 void Worker::Impl::Publish(const Job& job, const queue::Delivery& delivery, const Report& report) {
+    const Update update = MakeUpdate(job, delivery, report);
+    queue->Publish(queue::kUpdateQueue, evaluation::ToJson(update));
+}
+
+Update Worker::Impl::MakeUpdate(const Job& job, const queue::Delivery& delivery, const Report& report) const {
     Update update;
     update.type = report.type;
     update.job_id = job.job_id;
@@ -113,7 +119,7 @@ void Worker::Impl::Publish(const Job& job, const queue::Delivery& delivery, cons
     update.failure_kind = report.failure_kind;
     update.script_sha256 = report.script.sha256;
     update.evaluator_version = report.script.version;
-    queue->Publish(queue::kUpdateQueue, evaluation::ToJson(update));
+    return update;
 }
 
 void Worker::Impl::PublishOrRelease(const Job& job, const queue::Delivery& delivery, const Report& report) {
@@ -161,7 +167,7 @@ void Worker::Impl::Announce() {
     update.type = UpdateType::kPresence;
     update.host = config.hostname;
     update.worker = config.name;
-    queue->Publish(queue::kUpdateQueue, evaluation::ToJson(update));
+    queue->PublishBestEffort(queue::kUpdateQueue, evaluation::ToJson(update));
 }
 
 void Worker::Impl::Pause() {
@@ -383,7 +389,9 @@ std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queu
                 interrupt = Interrupt::kLost;
                 return false;
             }
-            Publish(job, delivery, Plain(UpdateType::kHeartbeat));
+            // Best effort: a heartbeat must not hold the run while the network is away.
+            queue->PublishBestEffort(queue::kUpdateQueue,
+                                     evaluation::ToJson(MakeUpdate(job, delivery, Plain(UpdateType::kHeartbeat))));
             if (domain::ParseJobState(link->JobState(job.job_id).state) == domain::JobState::kCanceled) {
                 interrupt = Interrupt::kCanceled;
                 return false;

@@ -152,10 +152,15 @@ def test_discover_local_with_this_hosts_name(ev):
 def test_hosts(ev):
     hosts = json.loads(ev.cli.ok("evaluator:hosts", "--json"))
     assert hosts == [
-        {"host": "gpu1", "bin_dir": "/srv/zr/bin", "storage_dir": "/srv/zr/storage", "local": False},
-        {"host": "gpu2", "bin_dir": None, "storage_dir": None, "local": False},
-        {"host": HOST, "bin_dir": str(ev.bin), "storage_dir": None, "local": True},
+        {"host": "gpu1", "bin_dir": "/srv/zr/bin", "storage_dir": "/srv/zr/storage", "local": False,
+         "machines": None},
+        {"host": "gpu2", "bin_dir": None, "storage_dir": None, "local": False, "machines": None},
+        {"host": HOST, "bin_dir": str(ev.bin), "storage_dir": None, "local": True, "machines": None},
     ]
+    pools = {"ZR_POOLS": json.dumps({"gpus": ["gpu1", "gpu2"]})}
+    hosts = json.loads(ev.cli.ok("evaluator:hosts", "--json", env=pools))
+    assert hosts[-1] == {"host": "gpus", "bin_dir": None, "storage_dir": None, "local": False,
+                         "machines": ["gpu1", "gpu2"]}
     table = parse_table(ev.cli.ok("evaluator:hosts"))
     assert [(r["host"], r["local"]) for r in table] == [("gpu1", "no"), ("gpu2", "no"), (HOST, "yes")]
 
@@ -239,6 +244,43 @@ def test_remote_discovery_over_ssh(ev):
     ev.fake_program("ssh", "echo 'ssh: Could not resolve hostname gpu1' >&2; exit 255")
     line = ev.cli.fails("evaluator:discover", "gpu1")
     assert line == "zr: cannot read gpu1:/srv/zr/bin/index.yml over ssh: ssh: Could not resolve hostname gpu1"
+
+
+def test_pool_discovery_reads_every_machine_and_registers_the_pool(ev):
+    """An evaluator served by a pool (issue 21): `evaluator:discover POOL` reads index.yml on each of
+    the pool's machines (over ssh; this host's locally), refuses machines that disagree, and
+    registers the evaluators for the pool, whose workers (ZR_EVAL_POOL) take its jobs."""
+    calls = ev.tmp / "ssh_calls"
+    indexes = ev.tmp / "indexes"
+    same = "evaluators:\n  pool-abx:\n    executor: bash\n    script_path: abx.sh\n    version: '2'\n"
+    write(indexes / "gpu1", same)
+    write(indexes / "gpu2", same)
+    # The fake ssh answers with the index of the machine it is asked to reach (argument 5).
+    ev.fake_program("ssh", f'printf "%s\\n" "$5" >> {calls}; cat {indexes}/"$5"')
+    env = {"ZR_POOLS": json.dumps({"gpus": ["gpu1", "gpu2"]}),
+           "ZR_REMOTE_BIN": json.dumps({HOST: str(ev.bin), "gpus": "/srv/pool/bin"})}
+    out = ev.cli.ok("evaluator:discover", "gpus", env=env)
+    assert out.rstrip("\n").rsplit("\n", 1)[1] == "1 added, 0 updated, 0 unchanged", out
+    assert calls.read_text() == "gpu1\ngpu2\n"
+    assert ev.rows() == [{"id": 1, "label": "pool-abx", "host": "gpus", "executor": "bash",
+                          "script_path": "/srv/pool/bin/abx.sh", "base_arguments": ""}]
+
+    # One machine lacks the evaluator, or runs another version: refused, nothing changed.
+    write(indexes / "gpu2", "evaluators:\n  other:\n    executor: bash\n    script_path: o.sh\n")
+    line = ev.cli.fails("evaluator:discover", "gpus", env=env)
+    assert line == ("zr: pool gpus: gpu2:/srv/pool/bin/index.yml differs from gpu1:/srv/pool/bin/index.yml: "
+                    "evaluator 'pool-abx' is missing"), line
+    write(indexes / "gpu2", same.replace("'2'", "'3'"))
+    line = ev.cli.fails("evaluator:discover", "gpus", env=env)
+    assert "evaluator 'pool-abx' has another executor, script_path, base_arguments or version" in line, line
+    assert len(ev.rows()) == 1
+
+    # A pool without a bin folder.
+    line = ev.cli.fails("evaluator:discover", "gpus", env={**env, "ZR_REMOTE_BIN": "{}"})
+    assert line.startswith("zr: no bin folder for pool gpus: set ZR_REMOTE_BIN"), line
+    # A malformed ZR_POOLS is a settings error naming the variable.
+    line = ev.cli.fails("evaluator:list", env={"ZR_POOLS": '{"gpus": []}'})
+    assert "ZR_POOLS" in line, line
 
 
 def test_host_errors(ev):

@@ -15,6 +15,7 @@ import pytest
 
 from cli_helpers import Cli
 from conftest import zr_binary
+from stall_proxy import copies
 from zips import Submitter, good_zip, md5, open_challenge, submission_dir, symlink_entry, zip_slip
 
 TOKEN = "s3cret-worker-token"
@@ -198,8 +199,7 @@ def test_remote_worker_evaluates_over_http(rabbitmq, servers, make_user, tmp_pat
         # the service's folders (it has none: its data folder is its own).
         job = current_job(server, sid)
         assert job["state"] == "completed" and job["host"] == HOST, job
-        copies = worker.data / "worker"
-        assert not copies.exists() or not any(copies.iterdir()), list(copies.iterdir())
+        assert copies(worker.data / "worker") == []
         assert not (worker.data / "submissions" / sid).exists()
     finally:
         code = worker.stop()
@@ -234,8 +234,7 @@ def test_output_streams_and_cancel_reaches_the_remote_worker(rabbitmq, servers, 
             time.sleep(0.2)
         assert "evaluation_canceled" in worker.log(), worker.log()
         assert alice.get(f"/users/submissions/{sid}/scores").json() == {}
-        copies = worker.data / "worker"
-        assert not copies.exists() or not any(copies.iterdir()), list(copies.iterdir())
+        assert copies(worker.data / "worker") == []
     finally:
         code = worker.stop()
     assert code == 0, worker.log()
@@ -260,6 +259,8 @@ def test_a_corrupted_download_is_not_evaluated(rabbitmq, servers, make_user, tmp
         text = "\n".join(alice.log(sid))
         assert "md5" in text and md5(data) in text, text
         assert "evaluating" not in text  # the evaluator never ran
+        # The refused download is not left on the worker's disk (issue 21).
+        assert copies(worker.data / "worker") == []
     finally:
         code = worker.stop()
     assert code == 0, worker.log()
