@@ -98,22 +98,24 @@ void AddList(CommandSet& commands) {
 
 void AddHosts(CommandSet& commands) {
     auto json = std::make_shared<bool>(false);
-    auto& command = commands.Add(
-        "evaluator", "hosts", "List the evaluation hosts and pools of the settings (ZR_HOSTS, ZR_REMOTE_BIN, ZR_REMOTE_STORAGE, "
-        "ZR_POOLS)",
-        [json](Context& context) {
-            evaluators::EvaluatorService service(context.services().database(), context.settings());
-            Listing listing({"host", "bin_dir", "storage_dir", "local", "machines"});
-            for (const auto& host : service.Hosts()) {
-                auto text = [](const std::string& value) {
-                    return value.empty() ? nlohmann::json() : nlohmann::json(value);
-                };
-                const nlohmann::json machines = host.machines.empty() ? nlohmann::json() : nlohmann::json(host.machines);
-                listing.Add({host.host, text(host.bin_dir), text(host.storage_dir), host.local, machines});
-            }
-            listing.Print(context.out(), *json);
-            return 0;
-        });
+    auto& command =
+        commands.Add("evaluator", "hosts",
+                     "List the evaluation hosts and pools of the settings (ZR_HOSTS, ZR_REMOTE_BIN, ZR_REMOTE_STORAGE, "
+                     "ZR_POOLS)",
+                     [json](Context& context) {
+                         evaluators::EvaluatorService service(context.services().database(), context.settings());
+                         Listing listing({"host", "bin_dir", "storage_dir", "local", "machines"});
+                         for (const auto& host : service.Hosts()) {
+                             auto text = [](const std::string& value) {
+                                 return value.empty() ? nlohmann::json() : nlohmann::json(value);
+                             };
+                             const nlohmann::json machines =
+                                 host.machines.empty() ? nlohmann::json() : nlohmann::json(host.machines);
+                             listing.Add({host.host, text(host.bin_dir), text(host.storage_dir), host.local, machines});
+                         }
+                         listing.Print(context.out(), *json);
+                         return 0;
+                     });
     AddJsonFlag(command, *json);
 }
 

@@ -144,9 +144,10 @@ void EvaluationService::Impl::HandleDelivery(queue::MessageQueue& queue, const q
         if (!ApplyUpdate(update) && final) {
             // At-least-once delivery: a result applied before (its acknowledgement was lost), or
             // from a run that lost its job to another worker.
-            spdlog::info("update_queue: {} of job {} (attempt {}, worker {}) changes nothing: already applied or "
-                         "superseded",
-                         ToString(update.type), update.job_id, update.attempt, update.worker);
+            spdlog::info(
+                "update_queue: {} of job {} (attempt {}, worker {}) changes nothing: already applied or "
+                "superseded",
+                ToString(update.type), update.job_id, update.attempt, update.worker);
         }
     } catch (const std::exception&) {
         // Most likely the database is busy: hand the update back for another try.

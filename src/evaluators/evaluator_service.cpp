@@ -64,9 +64,8 @@ DiscoverResult EvaluatorService::Discover(const std::optional<std::string>& host
             parsed = std::move(one);
         } else if (auto difference = Difference(parsed.entries, one.entries)) {
             // A pool's machines must run the same evaluators: any of them may take a job.
-            throw Error::Message(ErrorKind::kInvalidInput,
-                                 discovery.where + ": " + source.where + " differs from " +
-                                     discovery.sources[0].where + ": " + *difference);
+            throw Error::Message(ErrorKind::kInvalidInput, discovery.where + ": " + source.where + " differs from " +
+                                                               discovery.sources[0].where + ": " + *difference);
         }
     }
 

@@ -69,9 +69,9 @@ public:
     // folder and storage folder.
     struct HostInfo {
         std::string host;
-        std::string bin_dir;      // "" when none
-        std::string storage_dir;  // REMOTE_STORAGE[host], "" when none
-        bool local = false;       // host == settings.hostname
+        std::string bin_dir;                // "" when none
+        std::string storage_dir;            // REMOTE_STORAGE[host], "" when none
+        bool local = false;                 // host == settings.hostname
         std::vector<std::string> machines;  // a pool's (POOLS[host]); empty for a host
     };
     std::vector<HostInfo> Hosts();

@@ -30,7 +30,7 @@ struct amqp_frame_t_;
 namespace zr::queue::detail {
 
 // Limits of one call (the watchdog's deadlines; see above).
-inline constexpr std::chrono::milliseconds kOpenDeadline{5000};  // login and declarations (TCP connect: 3 s)
+inline constexpr std::chrono::milliseconds kOpenDeadline{5000};   // login and declarations (TCP connect: 3 s)
 inline constexpr std::chrono::milliseconds kCallDeadline{10000};  // publish with its confirm, consume, count
 inline constexpr std::chrono::milliseconds kQuickDeadline{5000};  // ack, nack, servicing heartbeats
 inline constexpr std::chrono::milliseconds kCloseDeadline{1000};  // the polite close of the destructor
@@ -99,7 +99,7 @@ private:
     std::unique_ptr<amqp_connection_state_t_, StateDeleter> state_;
     bool broken_ = false;
     CallDeadline* deadline_ = nullptr;  // of the call in progress
-    std::deque<AmqpMessage> pending_;  // deliveries read while waiting for something else
+    std::deque<AmqpMessage> pending_;   // deliveries read while waiting for something else
     std::uint64_t next_publish_seq_ = 1;
     std::uint64_t awaited_seq_ = 0;
     std::optional<bool> confirm_;  // of awaited_seq_

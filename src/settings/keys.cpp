@@ -9,8 +9,8 @@
 namespace zr::settings::detail {
 namespace {
 
-using std::chrono::seconds;
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 using Path = std::filesystem::path;
 
 std::string PathText(const Path& path) { return path.string(); }
@@ -241,8 +241,7 @@ std::vector<KeySpec> BuildTable() {
              s.rpc_heartbeat = ParseDuration(var, v, seconds(1));
          },
          [](const Settings& s) { return FormatDuration(s.rpc_heartbeat); }},
-        {"RPC_RECONNECT_FIRST", "200ms", "pause before the second attempt to re-open a lost RabbitMQ connection",
-         false,
+        {"RPC_RECONNECT_FIRST", "200ms", "pause before the second attempt to re-open a lost RabbitMQ connection", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.rpc_reconnect_first = ParseMillis(var, v, milliseconds(10), milliseconds(60000));
          },

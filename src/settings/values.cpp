@@ -236,7 +236,10 @@ std::map<std::string, std::vector<std::string>> ParsePools(const std::string& va
             if (!host.is_string() || Trim(host.get<std::string>()).empty()) Fail(var, kShape, text);
             const std::string name(Trim(host.get<std::string>()));
             if (std::find(members.begin(), members.end(), name) != members.end()) {
-                Fail(var, "host " + name + " is listed twice in pool " + pool, text);
+                std::string problem = "host " + name;
+                problem += " is listed twice in pool ";
+                problem += pool;
+                Fail(var, problem, text);
             }
             members.push_back(name);
         }

@@ -9,7 +9,7 @@
 // a 5xx answer, except JobState and the log batches sent while the evaluator runs: those are tried
 // once with kQuickSeconds to connect and to move data (the next heartbeat or batch tries again).
 // Otherwise a connection is given kConnectSeconds, a transfer that moves nothing for kStallSeconds
-// is dropped, and Interrupt ends any transfer or pause at once. A log chunk refused with 409 while the service
+// is dropped, and SetInterrupted ends any transfer or pause at once. A log chunk refused with 409 while the service
 // has not yet recorded the job as running (its evaluation_started is still on update_queue) is
 // kept and sent again later. Copies live in this process's scratch space (worker/scratch.hpp).
 #include <spdlog/spdlog.h>
@@ -209,13 +209,15 @@ public:
         if (ec) throw std::runtime_error("cannot remove " + LocalFolder(job).string() + ": " + ec.message());
     }
 
-    void Interrupt() override { stop_ = true; }
+    void SetInterrupted(bool on) override { stop_ = on; }
 
 private:
     // Quick timeouts for the life of the object.
     class Quick {
     public:
-        explicit Quick(client::HttpClient& client) : client_(client) { client_.SetTimeouts(kQuickSeconds, kQuickSeconds); }
+        explicit Quick(client::HttpClient& client) : client_(client) {
+            client_.SetTimeouts(kQuickSeconds, kQuickSeconds);
+        }
         ~Quick() { client_.SetTimeouts(kConnectSeconds, kStallSeconds); }
         Quick(const Quick&) = delete;
         Quick& operator=(const Quick&) = delete;
@@ -352,7 +354,7 @@ private:
         lines_.clear();
     }
 
-    std::atomic<bool> stop_{false};  // raised by Interrupt
+    std::atomic<bool> stop_{false};  // SetInterrupted
     client::HttpClient client_;
     std::shared_ptr<ScratchSpace> scratch_;
     fs::path area_;  // this link's folder in the scratch space

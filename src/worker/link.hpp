@@ -50,9 +50,9 @@ public:
     // Removes what Checkout made for `job` (HTTP), whether Checkout succeeded or not; nothing
     // locally.
     virtual void Cleanup(const evaluation::Job& job) = 0;
-    // The worker is stopping and gives up on `job`: transfers in progress end at once (HTTP).
-    // Thread-safe.
-    virtual void Interrupt() {}
+    // While on, transfers in progress and to come end at once with an error (HTTP): the worker
+    // gives the job up (stopping, or its delivery was lost). Thread-safe.
+    virtual void SetInterrupted(bool /*on*/) {}
 };
 
 // Reads job states from the evaluation_jobs table and writes into the submission folders.

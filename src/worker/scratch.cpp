@@ -35,8 +35,8 @@ int TryLock(const fs::path& path, int flags) {
 
 // Whether `fd` is still the file at `path` (a sweeper may have unlinked it before we locked it).
 bool StillThere(int fd, const fs::path& path) {
-    struct stat opened{};
-    struct stat named{};
+    struct stat opened {};
+    struct stat named {};
     return ::fstat(fd, &opened) == 0 && ::stat(path.c_str(), &named) == 0 && opened.st_ino == named.st_ino &&
            opened.st_dev == named.st_dev;
 }
@@ -65,7 +65,8 @@ ScratchSpace::ScratchSpace(fs::path dir) : dir_(std::move(dir)), own_(dir_ / std
     Sweep();
     Lock();
     fs::create_directories(own_);
-    if (swept_ > 0) spdlog::info("worker scratch: removed {} copies left by ended workers in {}", swept_, dir_.string());
+    if (swept_ > 0)
+        spdlog::info("worker scratch: removed {} copies left by ended workers in {}", swept_, dir_.string());
 }
 
 ScratchSpace::~ScratchSpace() {

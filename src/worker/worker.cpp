@@ -32,6 +32,58 @@ bool IsSkipped(const std::string& state) {
     return !parsed || domain::IsFinal(*parsed);
 }
 
+// While a job is held: keeps its delivery alive every heartbeat from a thread of its own (the run,
+// the transfers and the reports are all covered), and once the delivery is lost (the job goes to
+// another worker) interrupts the link's transfers.
+class DeliveryWatch {
+public:
+    DeliveryWatch(queue::MessageQueue& queue, WorkerLink& link, const queue::Delivery& delivery,
+                  std::chrono::milliseconds interval)
+        : queue_(queue), link_(link), delivery_(delivery), interval_(interval), thread_([this] { Loop(); }) {}
+    ~DeliveryWatch() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    DeliveryWatch(const DeliveryWatch&) = delete;
+    DeliveryWatch& operator=(const DeliveryWatch&) = delete;
+
+    bool lost() const { return lost_; }
+
+private:
+    void Loop() {
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, interval_, [this] { return done_; })) {
+            lock.unlock();
+            bool alive = true;
+            try {
+                alive = queue_.KeepAlive(delivery_);
+            } catch (const std::exception& e) {
+                spdlog::warn("worker: keeping a delivery alive failed: {}", e.what());  // tried again
+            }
+            lock.lock();
+            if (!alive) {
+                lost_ = true;
+                link_.SetInterrupted(true);
+                return;
+            }
+        }
+    }
+
+    queue::MessageQueue& queue_;
+    WorkerLink& link_;
+    const queue::Delivery& delivery_;
+    std::chrono::milliseconds interval_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    std::atomic<bool> lost_{false};
+    std::thread thread_;  // last: started once the rest is set
+};
+
 // Why a run was stopped by the worker rather than ending on its own.
 enum class Interrupt { kNone, kCanceled, kLost, kReleased };
 
@@ -82,7 +134,8 @@ struct Worker::Impl {
     void Evaluate(const Job& job, const queue::Delivery& delivery);
     // Runs the command; returns the run's result and how the worker interrupted it.
     std::pair<RunResult, Interrupt> Execute(const Job& job, const queue::Delivery& delivery,
-                                            const std::vector<std::string>& argv, const std::filesystem::path& folder);
+                                            const std::vector<std::string>& argv, const std::filesystem::path& folder,
+                                            const DeliveryWatch& watch);
     void Publish(const Job& job, const queue::Delivery& delivery, const Report& report);
     Update MakeUpdate(const Job& job, const queue::Delivery& delivery, const Report& report) const;
     // Publish, releasing the delivery when the update cannot be recorded (the job must run again).
@@ -176,6 +229,7 @@ void Worker::Impl::Pause() {
 }
 
 void Worker::Impl::Handle(const queue::Delivery& delivery) {
+    if (!cancel_running) link->SetInterrupted(false);  // a job lost before does not hold this one
     Job job;
     try {
         job = evaluation::JobFromJson(delivery.body);
@@ -222,15 +276,15 @@ void Worker::Impl::Handle(const queue::Delivery& delivery) {
     Evaluate(job, delivery);
 }
 
-std::optional<JobStatus> Worker::Impl::AwaitResult(const Job& job, const queue::Delivery& delivery,
-                                                    JobStatus status) {
+std::optional<JobStatus> Worker::Impl::AwaitResult(const Job& job, const queue::Delivery& delivery, JobStatus status) {
     // The service hears from a live run every heartbeat: quieter than two of them, it is gone.
     const double window = std::chrono::duration<double>(2 * config.heartbeat).count() + 1.0;
     if (*status.quiet_seconds >= window) return status;
-    spdlog::info("worker {}: job {} of submission {} is running elsewhere (heard from {:.1f}s ago); waiting up to {}s "
-                 "for that run's result before running it again",
-                 config.name, job.job_id, job.submission_id, *status.quiet_seconds,
-                 std::chrono::duration_cast<std::chrono::seconds>(kResultGrace).count());
+    spdlog::info(
+        "worker {}: job {} of submission {} is running elsewhere (heard from {:.1f}s ago); waiting up to {}s "
+        "for that run's result before running it again",
+        config.name, job.job_id, job.submission_id, *status.quiet_seconds,
+        std::chrono::duration_cast<std::chrono::seconds>(kResultGrace).count());
     const auto until = SteadyClock::now() + kResultGrace;
     while (status.state == "running" && status.quiet_seconds && *status.quiet_seconds < window &&
            SteadyClock::now() < until) {
@@ -261,6 +315,7 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
         }
         ~CopyRemoval() { Now(); }
     } removal{*this, job};
+    const DeliveryWatch watch(*queue, *link, delivery, config.heartbeat);
     spdlog::info("worker {}: job {} submission {} started ({} {}, attempt {})", config.name, job.job_id,
                  job.submission_id, job.executor, job.script_path, delivery.attempts);
     Report started = Plain(UpdateType::kStarted);
@@ -296,8 +351,8 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
         queue->Release(delivery);
         return;
     }
-    if (!queue->KeepAlive(delivery)) {
-        // Lost during a long transfer (the keeper noticed a dead connection): it runs elsewhere.
+    if (watch.lost() || !queue->KeepAlive(delivery)) {
+        // Lost during a long transfer (the connection died): it runs elsewhere.
         spdlog::warn("worker {}: job {} submission {} lost its delivery before it ran", config.name, job.job_id,
                      job.submission_id);
         return;
@@ -311,7 +366,7 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
         return;
     }
 
-    auto [result, interrupt] = Execute(job, delivery, argv, folder);
+    auto [result, interrupt] = Execute(job, delivery, argv, folder, watch);
     try {
         link->Flush(job);
     } catch (const std::exception& e) {
@@ -326,6 +381,12 @@ void Worker::Impl::Evaluate(const Job& job, const queue::Delivery& delivery) {
         return;
     }
     const Report report = Outcome(job, result, interrupt, folder);
+    if (watch.lost()) {
+        // Lost while the scores or the log went back: another worker runs it; no report.
+        spdlog::warn("worker {}: job {} submission {} lost its delivery after its run, not reported", config.name,
+                     job.job_id, job.submission_id);
+        return;
+    }
     removal.Now();
     PublishOrRelease(job, delivery, report);
     spdlog::info("worker {}: job {} submission {} {} (exit {}{}{}) in {:.1f}s", config.name, job.job_id,
@@ -358,7 +419,7 @@ Report Worker::Impl::Outcome(const Job& job, const RunResult& result, Interrupt 
 
 std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queue::Delivery& delivery,
                                                       const std::vector<std::string>& argv,
-                                                      const std::filesystem::path& folder) {
+                                                      const std::filesystem::path& folder, const DeliveryWatch& watch) {
     Interrupt interrupt = Interrupt::kNone;
     auto next_heartbeat = SteadyClock::now() + config.heartbeat;
     bool log_failed = false;
@@ -382,13 +443,13 @@ std::pair<RunResult, Interrupt> Worker::Impl::Execute(const Job& job, const queu
             interrupt = Interrupt::kReleased;
             return false;
         }
+        if (watch.lost()) {
+            interrupt = Interrupt::kLost;
+            return false;
+        }
         if (SteadyClock::now() < next_heartbeat) return true;
         next_heartbeat = SteadyClock::now() + config.heartbeat;
         try {
-            if (!queue->KeepAlive(delivery)) {
-                interrupt = Interrupt::kLost;
-                return false;
-            }
             // Best effort: a heartbeat must not hold the run while the network is away.
             queue->PublishBestEffort(queue::kUpdateQueue,
                                      evaluation::ToJson(MakeUpdate(job, delivery, Plain(UpdateType::kHeartbeat))));
@@ -451,7 +512,7 @@ void Worker::Stop(bool cancel_running) {
     }
     if (cancel_running) {
         impl_->cancel_running = true;
-        impl_->link->Interrupt();
+        impl_->link->SetInterrupted(true);
     }
     // Idle, or giving the job up: no reason left to wait for an unreachable broker.
     if (cancel_running || !impl_->holding) impl_->queue->Interrupt();

@@ -11,12 +11,11 @@
 // heard from within two heartbeats (a redelivery after a broker restart lost the acknowledgement of
 // a finished run, or a handover) is held up to kResultGrace while its result may still arrive:
 // final -> acknowledged without running. A delivery with attempts > max_attempts is reported
-// evaluation_failed ("lost its worker N times") without running. Otherwise: evaluation_started, CheckScript against bin_dir
-// (Refused -> evaluation_failed with the reason, nothing run), Checkout, RunProcess with the time
-// limit, output appended to out.log as produced; every heartbeat interval the delivery is kept
-// alive, evaluation_heartbeat is published and JobState is polled (canceled -> the run is killed,
-// evaluation_canceled). Then ReturnScores (exit 0) and evaluation_complete / evaluation_failed
-// (exit status, time limit, spawn failure), Flush, Cleanup, and only then Ack.
+// evaluation_failed ("lost its worker N times") without running. Otherwise: evaluation_started, CheckScript against
+// bin_dir (Refused -> evaluation_failed with the reason, nothing run), Checkout, RunProcess with the time limit, output
+// appended to out.log as produced; every heartbeat interval the delivery is kept alive, evaluation_heartbeat is
+// published and JobState is polled (canceled -> the run is killed, evaluation_canceled). Then ReturnScores (exit 0) and
+// evaluation_complete / evaluation_failed (exit status, time limit, spawn failure), Flush, Cleanup, and only then Ack.
 // evaluation_started carries the script's sha256 and its index.yml version (computed after
 // CheckScript, before anything runs); evaluation_failed carries the failure kind: "platform" for
 // refusals, checkout failures, lost workers, scores not returned and ClassifyFailure's platform
@@ -43,9 +42,9 @@ namespace zr::worker {
 inline constexpr std::chrono::milliseconds kResultGrace{5000};
 
 struct WorkerConfig {
-    std::string name;                            // "host:pid:n", in updates and logs
-    std::string hostname;                        // settings.hostname: this machine
-    std::string pool;                            // settings.eval_pool, or the host name
+    std::string name;      // "host:pid:n", in updates and logs
+    std::string hostname;  // settings.hostname: this machine
+    std::string pool;      // settings.eval_pool, or the host name
 
     std::filesystem::path bin_dir;               // BinFolderOf(pool); empty = every job is refused
     std::chrono::seconds time_limit{12 * 3600};  // applied when the job carries none

@@ -109,10 +109,14 @@ def test_broker_restart_mid_run_loses_nothing(rabbit_eval, rabbitmq):
         assert status == "completed", "\n".join(es.log(sid))
         assert es.job(sid)["state"] == "completed"
         assert (es.folder(sid) / "scores" / "entry.json").exists()
+        assert sum(line.endswith("evaluation completed") for line in es.log(sid)) == 1, "\n".join(es.log(sid))
     assert rabbitmq.count("eval_queue") == 0
     assert rabbitmq.count("update_queue") == 0
     for worker in es.workers:
         assert worker.proc.poll() is None, "a worker died during the broker restart:\n" + worker.log()
+    # At least once: runs cut by the restart start over (issue 21's note counts them).
+    starts = [sum("evaluation started on" in line for line in es.log(sid)) for sid in before + [after]]
+    print(f"\n[restart] evaluations started per submission across a broker restart: {starts}")
 
 
 def test_canceled_on_rabbitmq_stops_the_run(rabbit_eval):

@@ -320,7 +320,8 @@ def test_routes_need_the_worker_token(queued):
             assert r.json()["detail"] in ("Not authenticated", "Invalid worker token"), r.text
     r = server.get(f"/worker/jobs/{job_id}", headers=bearer())
     assert r.status_code == 200
-    assert r.json() == {"job_id": job_id, "submission_id": queued[2], "state": "queued"}
+    assert r.json() == {"job_id": job_id, "submission_id": queued[2], "state": "queued", "attempts": 0,
+                        "quiet_seconds": None}
     r = server.get("/worker/jobs/no-such-job", headers=bearer())
     assert r.status_code == 404 and r.json() == {"detail": "Job not found"}
 

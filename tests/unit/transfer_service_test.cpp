@@ -62,7 +62,26 @@ TEST_F(TransferFixture, JobViewAndUnknownJob) {
     EXPECT_EQ(job.job_id, "job-1");
     EXPECT_EQ(job.submission_id, kSubmission);
     EXPECT_EQ(job.state, JobState::kQueued);
+    EXPECT_FALSE(job.quiet_seconds);
     EXPECT_EQ(KindOf([&] { service_->Job("nope"); }), ErrorKind::kNotFound);
+}
+
+TEST_F(TransferFixture, ARunningJobSaysHowLongItsRunHasBeenQuiet) {
+    AddJob("job-1", JobState::kRunning);
+    {
+        auto conn = db_->Acquire();
+        db::EvaluationJobRepository jobs(*conn);
+        auto row = *jobs.Find("job-1");
+        row.attempts = 2;
+        row.started_at = std::chrono::system_clock::now() - std::chrono::seconds(100);
+        row.heartbeat_at = std::chrono::system_clock::now() - std::chrono::seconds(30);
+        jobs.Update(row);
+    }
+    const JobView job = service_->Job("job-1");
+    EXPECT_EQ(job.attempts, 2);
+    ASSERT_TRUE(job.quiet_seconds);
+    EXPECT_GE(*job.quiet_seconds, 29.0);  // since the heartbeat, not the start
+    EXPECT_LT(*job.quiet_seconds, 90.0);
 }
 
 TEST_F(TransferFixture, InputWhileQueuedOrRunningWithTheDeclaredMd5) {
