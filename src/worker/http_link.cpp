@@ -204,6 +204,15 @@ public:
     }
 
     void Cleanup(const evaluation::Job& job) override {
+        if (log_job_ == job.job_id) {
+            // Output Flush could not send (the job was lost or the service unreachable): the job's
+            // log is closed now, later attempts would only be refused.
+            if (!lines_.empty() || !pending_.empty()) {
+                spdlog::warn("job {}: {} bytes of output not sent", job.job_id, lines_.size() + pending_.size());
+            }
+            lines_.clear();
+            pending_.clear();
+        }
         std::error_code ec;
         fs::remove_all(LocalFolder(job), ec);
         if (ec) throw std::runtime_error("cannot remove " + LocalFolder(job).string() + ": " + ec.message());

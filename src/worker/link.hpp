@@ -47,8 +47,8 @@ public:
     // After a successful run: makes the scores the service's (local: nothing to do; HTTP: scores/
     // zipped and uploaded with its md5, verified by the service). Throws on failure.
     virtual void ReturnScores(const evaluation::Job& job, const std::filesystem::path& folder) = 0;
-    // Removes what Checkout made for `job` (HTTP), whether Checkout succeeded or not; nothing
-    // locally.
+    // Removes what Checkout made for `job` (HTTP), whether Checkout succeeded or not, and drops
+    // output Flush could not send; nothing locally.
     virtual void Cleanup(const evaluation::Job& job) = 0;
     // While on, transfers in progress and to come end at once with an error (HTTP): the worker
     // gives the job up (stopping, or its delivery was lost). Thread-safe.

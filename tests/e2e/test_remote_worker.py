@@ -5,17 +5,13 @@ never opens the service's database. The worker routes are also checked directly:
 md5 of the input, log appends, md5-checked and safely unzipped scores."""
 import io
 import json
-import os
-import signal
-import subprocess
 import time
 import zipfile
 
 import pytest
 
 from cli_helpers import Cli
-from conftest import zr_binary
-from stall_proxy import copies
+from remote_worker import RemoteWorker
 from zips import Submitter, good_zip, md5, open_challenge, submission_dir, symlink_entry, zip_slip
 
 TOKEN = "s3cret-worker-token"
@@ -68,47 +64,9 @@ def setup_challenge(server, tmp_path):
     return challenge
 
 
-class RemoteWorker:
-    """`zr worker` as on another machine: its own data folder, the service reached over HTTP only."""
-
-    def __init__(self, tmp_path, server, bin_dir, queue_env, token=TOKEN):
-        self.data = tmp_path / "worker-data"
-        self.data.mkdir()
-        self.log_path = tmp_path / "worker.log"
-        self.env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ZR_")}
-        self.env.update(queue_env)
-        self.env.update({
-            "ZR_DATA_FOLDER": str(self.data),
-            "ZR_WORKER_TRANSFER": "http",
-            "ZR_WORKER_API_URL": server.base_url,
-            "ZR_WORKER_TOKEN": token,
-            "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}),
-            "ZR_HOSTNAME": HOST,
-            "UBSAN_OPTIONS": "print_stacktrace=1",
-        })
-        self.proc = None
-
-    def start(self):
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([str(zr_binary()), "worker", "-n", "1"], env=self.env, cwd=self.data,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        return self
-
-    def stop(self):
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
-
-    def log(self):
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+def remote_worker(tmp_path, server, bin_dir, queue_env, token=TOKEN):
+    """The worker of HOST, as on another machine."""
+    return RemoteWorker(tmp_path, server.base_url, queue_env, token, HOST, {HOST: str(bin_dir)})
 
 
 def wait_for(sub, sid, wanted, timeout=90):
@@ -172,7 +130,7 @@ def test_remote_worker_evaluates_over_http(rabbitmq, servers, make_user, tmp_pat
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
-    worker = RemoteWorker(tmp_path, server, bin_dir, rabbitmq.env()).start()
+    worker = remote_worker(tmp_path, server, bin_dir, rabbitmq.env()).start()
     try:
         alice = Submitter(server, make_user(server))
         data, files = good_zip()
@@ -199,7 +157,7 @@ def test_remote_worker_evaluates_over_http(rabbitmq, servers, make_user, tmp_pat
         # the service's folders (it has none: its data folder is its own).
         job = current_job(server, sid)
         assert job["state"] == "completed" and job["host"] == HOST, job
-        assert copies(worker.data / "worker") == []
+        assert worker.copies() == []
         assert not (worker.data / "submissions" / sid).exists()
     finally:
         code = worker.stop()
@@ -213,7 +171,7 @@ def test_output_streams_and_cancel_reaches_the_remote_worker(rabbitmq, servers, 
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
-    worker = RemoteWorker(tmp_path, server, bin_dir, rabbitmq.env()).start()
+    worker = remote_worker(tmp_path, server, bin_dir, rabbitmq.env()).start()
     try:
         alice = Submitter(server, make_user(server))
         data, _ = good_zip({"meta.yaml": b"author: slow\n", "slow.txt": b"take your time\n"})
@@ -234,7 +192,7 @@ def test_output_streams_and_cancel_reaches_the_remote_worker(rabbitmq, servers, 
             time.sleep(0.2)
         assert "evaluation_canceled" in worker.log(), worker.log()
         assert alice.get(f"/users/submissions/{sid}/scores").json() == {}
-        assert copies(worker.data / "worker") == []
+        assert worker.copies() == []
     finally:
         code = worker.stop()
     assert code == 0, worker.log()
@@ -253,14 +211,14 @@ def test_a_corrupted_download_is_not_evaluated(rabbitmq, servers, make_user, tmp
     # The archive on the service's disk no longer matches its declared md5 (bit rot, truncation).
     archive = submission_dir(server, sid) / "input.zip"
     archive.write_bytes(data[:-10] + b"0123456789")
-    worker = RemoteWorker(tmp_path, server, bin_dir, rabbitmq.env()).start()
+    worker = remote_worker(tmp_path, server, bin_dir, rabbitmq.env()).start()
     try:
         assert wait_for(alice, sid, ("failed", "completed")) == "failed"
         text = "\n".join(alice.log(sid))
         assert "md5" in text and md5(data) in text, text
         assert "evaluating" not in text  # the evaluator never ran
         # The refused download is not left on the worker's disk (issue 21).
-        assert copies(worker.data / "worker") == []
+        assert worker.copies() == []
     finally:
         code = worker.stop()
     assert code == 0, worker.log()
@@ -271,7 +229,7 @@ def test_worker_with_a_wrong_token_evaluates_nothing(rabbitmq, servers, make_use
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
-    worker = RemoteWorker(tmp_path, server, bin_dir, rabbitmq.env(), token="not-the-token").start()
+    worker = remote_worker(tmp_path, server, bin_dir, rabbitmq.env(), token="not-the-token").start()
     try:
         alice = Submitter(server, make_user(server))
         data, _ = good_zip()

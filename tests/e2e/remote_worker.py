@@ -1,0 +1,65 @@
+"""`zr worker` as on another machine, for the e2e tests: its own data folder, the service reached
+over HTTP only (ZR_WORKER_TRANSFER=http), the queue given by `queue_env`.
+
+    worker = RemoteWorker(tmp_path, api_url, queue_env, token, host="gpu1",
+                          remote_bin={"gpu1": str(bin_dir)}).start()
+    ...
+    assert worker.stop() == 0, worker.log()   # SIGTERM; None when it had to be killed
+"""
+import json
+import os
+import signal
+import subprocess
+
+from conftest import zr_binary
+from stall_proxy import copies
+
+
+class RemoteWorker:
+    def __init__(self, tmp_path, api_url, queue_env, token, host, remote_bin, name="worker", extra_env=None):
+        self.host = host
+        self.data = tmp_path / f"{name}-data"
+        self.data.mkdir(exist_ok=True)
+        self.log_path = tmp_path / f"{name}.log"
+        self.env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ZR_")}
+        self.env.update(queue_env)
+        self.env.update({
+            "ZR_DATA_FOLDER": str(self.data),
+            "ZR_WORKER_TRANSFER": "http",
+            "ZR_WORKER_API_URL": api_url,
+            "ZR_WORKER_TOKEN": token,
+            "ZR_REMOTE_BIN": json.dumps(remote_bin),
+            "ZR_HOSTNAME": host,
+            "UBSAN_OPTIONS": "print_stacktrace=1",
+        })
+        self.env.update(extra_env or {})
+        self.proc = None
+        self._log = None
+
+    def start(self):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([str(zr_binary()), "worker", "-n", "1"], env=self.env, cwd=self.data,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def stop(self, timeout=30):
+        """SIGTERM; the exit status, or None when it did not stop within `timeout` (then killed)."""
+        if self.proc is None:
+            return None
+        code = self.proc.poll()
+        if code is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return code
+
+    def copies(self):
+        """The submission copies it keeps (ZR_WORKER_DIR, by default DATA_FOLDER/worker)."""
+        return copies(self.data / "worker")
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
