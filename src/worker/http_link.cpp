@@ -258,7 +258,7 @@ private:
                 if (attempt == kRetries) throw std::runtime_error(what + ": " + e.what());
                 failure = e.what();
             }
-            if (stop_) throw std::runtime_error(what + ": interrupted (the worker is stopping)");
+            if (stop_) throw std::runtime_error(what + ": interrupted (the worker gave the job up)");
             spdlog::warn("{}: {}; retrying in {} ms", what, failure, pause.count());
             for (auto slept = std::chrono::milliseconds(0); slept < pause && !stop_; slept += kStopPoll) {
                 std::this_thread::sleep_for(kStopPoll);

@@ -4,25 +4,29 @@
 // local workers inside `zr serve`.
 //
 // For each delivery: a message that is not a job is logged and acknowledged; a job for another
-// pool (job.host is neither this worker's pool nor its host name) is published again at the tail of
-// eval_queue, acknowledged, and the worker pauses (it waits for that pool's workers, attempts not
-// counted); a job whose state (WorkerLink::JobState) is final or canceled is acknowledged without
-// running (duplicates, late redeliveries). A job still running elsewhere whose run the service
-// heard from within two heartbeats (a redelivery after a broker restart lost the acknowledgement of
-// a finished run, or a handover) is held up to kResultGrace while its result may still arrive:
-// final -> acknowledged without running. A delivery with attempts > max_attempts is reported
-// evaluation_failed ("lost its worker N times") without running. Otherwise: evaluation_started, CheckScript against
-// bin_dir (Refused -> evaluation_failed with the reason, nothing run), Checkout, RunProcess with the time limit, output
-// appended to out.log as produced; every heartbeat interval the delivery is kept alive, evaluation_heartbeat is
-// published and JobState is polled (canceled -> the run is killed, evaluation_canceled). Then ReturnScores (exit 0) and
-// evaluation_complete / evaluation_failed (exit status, time limit, spawn failure), Flush, Cleanup, and only then Ack.
+// pool (job.host is neither this worker's pool nor its host name) is published again at the tail
+// of eval_queue, acknowledged, and the worker pauses (it waits for that pool's workers, attempts
+// not counted); a job whose state (WorkerLink::JobState) is final or canceled is acknowledged
+// without running (duplicates, late redeliveries). A job still running elsewhere whose run the
+// service heard from within two heartbeats (a redelivery after a broker restart lost the
+// acknowledgement of a finished run, or a handover) is held up to kResultGrace while its result
+// may still arrive: final -> acknowledged without running. A delivery with attempts >
+// max_attempts is reported evaluation_failed ("lost its worker N times") without running.
+// Otherwise: evaluation_started, CheckScript against bin_dir (Refused -> evaluation_failed with
+// the reason, nothing run), Checkout, RunProcess with the time limit, output appended to out.log
+// as produced; every heartbeat interval evaluation_heartbeat is published (best effort) and
+// JobState is polled (canceled -> the run is killed, evaluation_canceled). Then ReturnScores
+// (exit 0) and evaluation_complete / evaluation_failed (exit status, time limit, spawn failure),
+// Flush, Cleanup, and only then Ack.
 // evaluation_started carries the script's sha256 and its index.yml version (computed after
 // CheckScript, before anything runs); evaluation_failed carries the failure kind: "platform" for
 // refusals, checkout failures, lost workers, scores not returned and ClassifyFailure's platform
 // cases, "evaluator" otherwise.
-// A lost delivery (KeepAlive false) kills the run without reporting: the job runs elsewhere.
-// However the job ends (done, failure, refused input, transfer failure, lost delivery, cancel,
-// stop, an exception), the link's copy is removed (WorkerLink::Cleanup).
+// While a job is evaluated (checkout to report), a thread keeps its delivery alive every heartbeat
+// (KeepAlive). A lost delivery (KeepAlive false) interrupts the link's transfers, kills the run and
+// reports nothing: the job runs elsewhere. However the job ends (done, failure, refused input,
+// transfer failure, lost delivery, cancel, stop, an exception), the link's copy is removed
+// (WorkerLink::Cleanup).
 // While idle, Run() publishes worker_presence every `presence` interval (the service's /health
 // and /metrics count the workers it heard from).
 #include <atomic>

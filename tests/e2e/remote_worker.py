@@ -5,6 +5,8 @@ over HTTP only (ZR_WORKER_TRANSFER=http), the queue given by `queue_env`.
                           remote_bin={"gpu1": str(bin_dir)}).start()
     ...
     assert worker.stop() == 0, worker.log()   # SIGTERM; None when it had to be killed
+
+Also the service side of such tests: `zr_env(server)` and `evaluated_challenge(...)`.
 """
 import json
 import os
@@ -13,6 +15,25 @@ import subprocess
 
 from conftest import zr_binary
 from stall_proxy import copies
+from zips import open_challenge
+
+
+def zr_env(server):
+    """The server's ZR_* settings, for `zr` commands on its data folder."""
+    return {k: v for k, v in server.env.items() if k.startswith("ZR_")}
+
+
+def evaluated_challenge(server, cli, evaluator_id, label, board):
+    """An open challenge `label` evaluated by `evaluator_id`, with the leaderboard `board` reading
+    each submission's scores/entry.json; its id."""
+    challenge = open_challenge(server, label=label)
+    cli.ok("challenges:set", str(challenge), "evaluator", str(evaluator_id))
+    boards = server.data_dir.parent / f"{board}.boards.json"
+    boards.write_text(json.dumps([{
+        "label": board, "challenge_id": challenge, "path_to": f"{board}.json", "entry_file": "scores/entry.json",
+        "external_entries": None, "archived": False, "static_files": False, "sorting_key": None}]))
+    cli.ok("leaderboards:create", "-f", str(boards))
+    return challenge
 
 
 class RemoteWorker:

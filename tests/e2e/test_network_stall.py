@@ -18,9 +18,9 @@ import time
 import pytest
 
 from cli_helpers import Cli
-from remote_worker import RemoteWorker
+from remote_worker import RemoteWorker, evaluated_challenge, zr_env
 from stall_proxy import StallProxy
-from zips import Submitter, good_zip, open_challenge
+from zips import Submitter, good_zip
 
 TOKEN = "stall-worker-token"
 POOL = "evalpool"
@@ -40,10 +40,6 @@ if [ -f "$folder/input/slow.txt" ]; then sleep "$(cat "$folder/input/slow.txt")"
 printf '{"model": "pool", "scores": {"accuracy": 0.5}}\\n' > "$folder/scores/entry.json"
 echo "evaluation done"
 """
-
-
-def zr_env(server):
-    return {k: v for k, v in server.env.items() if k.startswith("ZR_")}
 
 
 @pytest.fixture
@@ -71,13 +67,7 @@ def pool(rabbitmq, servers, make_user, tmp_path):
     cli.ok("evaluator:discover", POOL, env={"PATH": f"{fake}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
     [evaluator] = json.loads(cli.ok("evaluator:list", "--json"))
     assert evaluator["host"] == POOL
-    challenge = open_challenge(server, label="pool-track")
-    cli.ok("challenges:set", str(challenge), "evaluator", str(evaluator["id"]))
-    boards = tmp_path / "boards.json"
-    boards.write_text(json.dumps([{
-        "label": BOARD, "challenge_id": challenge, "path_to": f"{BOARD}.json", "entry_file": "scores/entry.json",
-        "external_entries": None, "archived": False, "static_files": False, "sorting_key": None}]))
-    cli.ok("leaderboards:create", "-f", str(boards))
+    challenge = evaluated_challenge(server, cli, evaluator["id"], "pool-track", BOARD)
 
     started = []
     proxies = []

@@ -11,8 +11,8 @@ import zipfile
 import pytest
 
 from cli_helpers import Cli
-from remote_worker import RemoteWorker
-from zips import Submitter, good_zip, md5, open_challenge, submission_dir, symlink_entry, zip_slip
+from remote_worker import RemoteWorker, evaluated_challenge, zr_env
+from zips import Submitter, good_zip, md5, submission_dir, symlink_entry, zip_slip
 
 TOKEN = "s3cret-worker-token"
 HOST = "evalhost"
@@ -44,24 +44,13 @@ def write_bin(folder):
     return folder
 
 
-def zr_env(server):
-    return {k: v for k, v in server.env.items() if k.startswith("ZR_")}
-
-
 def setup_challenge(server, tmp_path):
     """A challenge using the registered evaluator and a leaderboard reading scores/entry.json."""
     cli = Cli(server.data_dir, zr_env(server))
     cli.ok("evaluator:discover", "--local")
     evaluators = json.loads(cli.ok("evaluator:list", "--json"))
     [evaluator] = [e for e in evaluators if e["label"] == "remote-eval"]
-    challenge = open_challenge(server, label="remote-track")
-    cli.ok("challenges:set", str(challenge), "evaluator", str(evaluator["id"]))
-    boards = tmp_path / "boards.json"
-    boards.write_text(json.dumps([{
-        "label": BOARD, "challenge_id": challenge, "path_to": f"{BOARD}.json", "entry_file": "scores/entry.json",
-        "external_entries": None, "archived": False, "static_files": False, "sorting_key": None}]))
-    cli.ok("leaderboards:create", "-f", str(boards))
-    return challenge
+    return evaluated_challenge(server, cli, evaluator["id"], "remote-track", BOARD)
 
 
 def remote_worker(tmp_path, server, bin_dir, queue_env, token=TOKEN):

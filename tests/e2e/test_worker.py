@@ -114,6 +114,10 @@ def test_second_signal_cancels_and_hands_the_job_back(worker_env):
     other = start()
     second_pid = int(es.wait_file(pid_file, timeout=15).read_text())
     assert second_pid != pid
+    # The service records the second start (it polls the other process's updates) before the cancel.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and es.job(sid)["attempts"] < 2:
+        time.sleep(0.1)
     es.cli.ok("submissions:cancel", sid)
     assert es.wait_status(sid, ("canceled",)) == "canceled"
     assert wait_gone(second_pid), "the evaluator survived the cancel"
