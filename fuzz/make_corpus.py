@@ -226,7 +226,10 @@ def model_seeds():
     urls = dict(zrc, paper_url="https://arxiv.org/abs/1234", code_url=" http://example.org:8080/x?y#z ",
                 created_at=1700000000)
     bad = dict(zrc, paper_url="ftp://x", code_url="http://", created_at="yesterday", team=None, gpu_budget=3)
+    # Schemes are case-insensitive (pydantic accepts and keeps "Https://"): found by the fuzzer.
+    scheme_case = dict(zrc, paper_url="Https://arxiv.org/abs/1234", code_url="HTTP://EXAMPLE.org")
     seeds = {"zrc": ("author_name=Be", zrc), "urls": ("author_name=Z%C3%A9d", urls),
+             "scheme_case": ("author_name=Be", scheme_case),
              "path_trick": ("author_name=..%2Fx", zrc), "empty_author": ("author_name=", zrc), "bad": ("", bad)}
     for name, (query, body) in seeds.items():
         write("model_create", name, query + "\n" + json.dumps(body))

@@ -8,6 +8,7 @@
 // http(s) URLs when given; whatever the author name, the id is ASCII letters and digits only
 // (never a path), starts with 1-3 letters and carries the 2-digit year, and is not one of the ids
 // already taken.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,7 +27,12 @@ namespace {
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool IsHttpUrl(const std::string& url) { return url.starts_with("http://") || url.starts_with("https://"); }
+// The scheme is case-insensitive, as pydantic's HttpUrl has it ("Https://..." is accepted, kept as given).
+bool IsHttpUrl(const std::string& url) {
+    std::string scheme = url.substr(0, url.find("://"));
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return url.find("://") != std::string::npos && (scheme == "http" || scheme == "https");
+}
 
 void CheckId(std::string_view author_name) {
     const std::string stem = zr::models::IdStem(author_name, 2026);

@@ -79,8 +79,13 @@ def test_worker_killed_mid_evaluation_loses_its_job_to_the_other(rabbit_eval, ra
     [victim] = [w for w in es.workers if w.proc.pid == worker_pid]
     victim.proc.kill()
     victim.proc.wait()
+    killed_at = time.monotonic()
     # The evaluator dies with its worker (PR_SET_PDEATHSIG), so two runs never overlap.
     assert wait_gone(evaluator_pid), "the evaluator outlived its killed worker"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and es.job(sid)["attempts"] < 2:
+        time.sleep(0.1)
+    print(f"\n[kill -9] the job started again on the other worker {time.monotonic() - killed_at:.1f}s later")
 
     assert es.wait_status(sid, ("completed", "failed"), timeout=120) == "completed", "\n".join(es.log(sid))
     job = es.job(sid)
