@@ -82,6 +82,12 @@ std::string DockerProblem(const IndexSource& source) {
     }
 }
 
+// <bin>/index.yml, without doubled slashes.
+std::string IndexPathIn(std::string folder) {
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+    return (folder == "/" ? "" : folder) + "/index.yml";
+}
+
 }  // namespace
 
 std::vector<std::string> SshPrefix(const std::string& host) {
@@ -101,9 +107,7 @@ IndexSource ResolveSource(const settings::Settings& settings, const std::optiona
     IndexSource source;
     if (!local) source.host = name;
     source.bin_dir = bin->second;
-    std::string folder = bin->second;
-    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
-    source.index_path = (folder == "/" ? "" : folder) + "/index.yml";
+    source.index_path = IndexPathIn(bin->second);
     source.where = local ? source.index_path : name + ":" + source.index_path;
     return source;
 }
@@ -119,14 +123,12 @@ Discovery ResolveDiscovery(const settings::Settings& settings, const std::option
         throw BadRequest("no bin folder for pool " + pool->first + ": set ZR_REMOTE_BIN[\"" + pool->first +
                          "\"] (the same folder on each of its machines)");
     }
-    std::string folder = bin->second;
-    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
     Discovery discovery{pool->first, {}, "pool " + pool->first};
     for (const auto& member : pool->second) {
         IndexSource source;
         if (member != settings.hostname) source.host = member;
         source.bin_dir = bin->second;
-        source.index_path = (folder == "/" ? "" : folder) + "/index.yml";
+        source.index_path = IndexPathIn(bin->second);
         source.where = member + ":" + source.index_path;
         discovery.sources.push_back(std::move(source));
     }

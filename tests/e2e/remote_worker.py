@@ -6,7 +6,7 @@ over HTTP only (ZR_WORKER_TRANSFER=http), the queue given by `queue_env`.
     ...
     assert worker.stop() == 0, worker.log()   # SIGTERM; None when it had to be killed
 
-Also the service side of such tests: `zr_env(server)` and `evaluated_challenge(...)`.
+Also the service side of such tests: `write_bin(...)`, `zr_env(server)` and `evaluated_challenge(...)`.
 """
 import json
 import os
@@ -16,6 +16,17 @@ import subprocess
 from conftest import zr_binary
 from stall_proxy import copies
 from zips import open_challenge
+
+
+def write_bin(folder, label, evaluator):
+    """A bin folder with the bash script `evaluator` (eval.sh) registered as `label` in index.yml."""
+    folder.mkdir()
+    script = folder / "eval.sh"
+    script.write_text(evaluator)
+    script.chmod(0o755)
+    (folder / "index.yml").write_text(
+        f"evaluators:\n  {label}:\n    executor: bash\n    script_path: {script}\n    base_arguments: []\n")
+    return folder
 
 
 def zr_env(server):

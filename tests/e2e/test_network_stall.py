@@ -18,7 +18,7 @@ import time
 import pytest
 
 from cli_helpers import Cli
-from remote_worker import RemoteWorker, evaluated_challenge, zr_env
+from remote_worker import RemoteWorker, evaluated_challenge, write_bin, zr_env
 from stall_proxy import StallProxy
 from zips import Submitter, good_zip
 
@@ -47,13 +47,7 @@ def pool(rabbitmq, servers, make_user, tmp_path):
     """A service on RabbitMQ with an evaluator registered for POOL (discovered on both machines
     through a fake ssh), a challenge and its leaderboard; `make_worker(host, stalled)` starts a
     worker, behind fresh proxies when `stalled`."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "eval.sh"
-    script.write_text(EVALUATOR)
-    script.chmod(0o755)
-    (bin_dir / "index.yml").write_text(
-        f"evaluators:\n  pool-eval:\n    executor: bash\n    script_path: {script}\n")
+    bin_dir = write_bin(tmp_path / "bin", "pool-eval", EVALUATOR)
     fake = tmp_path / "fakebin"
     fake.mkdir()
     (fake / "ssh").write_text(f"#!/bin/sh\ncat {bin_dir}/index.yml\n")

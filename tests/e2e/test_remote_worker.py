@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from cli_helpers import Cli
-from remote_worker import RemoteWorker, evaluated_challenge, zr_env
+from remote_worker import RemoteWorker, evaluated_challenge, write_bin, zr_env
 from zips import Submitter, good_zip, md5, submission_dir, symlink_entry, zip_slip
 
 TOKEN = "s3cret-worker-token"
@@ -31,17 +31,6 @@ mkdir -p "$folder/scores/details"
 echo "per-file scores" > "$folder/scores/details/table.txt"
 echo "evaluation done"
 """
-
-
-def write_bin(folder):
-    """A bin folder with index.yml and the bash evaluator."""
-    folder.mkdir()
-    script = folder / "eval.sh"
-    script.write_text(EVALUATOR)
-    script.chmod(0o755)
-    (folder / "index.yml").write_text(
-        f"evaluators:\n  remote-eval:\n    executor: bash\n    script_path: {script}\n    base_arguments: []\n")
-    return folder
 
 
 def setup_challenge(server, tmp_path):
@@ -115,7 +104,7 @@ def worker_routes(job_id):
 # The whole pipeline with a remote worker
 # ------------------------------------------------------------------------------------------------
 def test_remote_worker_evaluates_over_http(rabbitmq, servers, make_user, tmp_path):
-    bin_dir = write_bin(tmp_path / "bin")
+    bin_dir = write_bin(tmp_path / "bin", "remote-eval", EVALUATOR)
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
@@ -156,7 +145,7 @@ def test_remote_worker_evaluates_over_http(rabbitmq, servers, make_user, tmp_pat
 
 
 def test_output_streams_and_cancel_reaches_the_remote_worker(rabbitmq, servers, make_user, tmp_path):
-    bin_dir = write_bin(tmp_path / "bin")
+    bin_dir = write_bin(tmp_path / "bin", "remote-eval", EVALUATOR)
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
@@ -188,7 +177,7 @@ def test_output_streams_and_cancel_reaches_the_remote_worker(rabbitmq, servers, 
 
 
 def test_a_corrupted_download_is_not_evaluated(rabbitmq, servers, make_user, tmp_path):
-    bin_dir = write_bin(tmp_path / "bin")
+    bin_dir = write_bin(tmp_path / "bin", "remote-eval", EVALUATOR)
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
@@ -214,7 +203,7 @@ def test_a_corrupted_download_is_not_evaluated(rabbitmq, servers, make_user, tmp
 
 
 def test_worker_with_a_wrong_token_evaluates_nothing(rabbitmq, servers, make_user, tmp_path):
-    bin_dir = write_bin(tmp_path / "bin")
+    bin_dir = write_bin(tmp_path / "bin", "remote-eval", EVALUATOR)
     server = servers.start(extra_env={**rabbitmq.env(), "ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
@@ -242,7 +231,7 @@ def test_worker_with_a_wrong_token_evaluates_nothing(rabbitmq, servers, make_use
 @pytest.fixture
 def queued(servers, make_user, tmp_path):
     """A server with worker routes on and no worker, and a submission whose job is queued."""
-    bin_dir = write_bin(tmp_path / "bin")
+    bin_dir = write_bin(tmp_path / "bin", "remote-eval", EVALUATOR)
     server = servers.start(extra_env={"ZR_LOCAL_WORKERS": "0", "ZR_WORKER_TOKEN": TOKEN,
                                       "ZR_REMOTE_BIN": json.dumps({HOST: str(bin_dir)}), "ZR_HOSTNAME": HOST})
     challenge = setup_challenge(server, tmp_path)
