@@ -23,6 +23,13 @@ std::pair<crypto::Bytes, crypto::Bytes> HashNewPassword(std::string_view passwor
     return {std::move(hash), std::move(salt)};
 }
 
+// 429 for a throttled login: the same words for an account's block and an address's.
+Error Throttled(const LoginRefusal& refusal) {
+    return Error::Detail(ErrorKind::kRateLimited, "Too many failed login attempts, please try again in " +
+                                                      std::to_string(refusal.retry_after.count()) + " seconds")
+        .WithRetryAfter(refusal.retry_after);
+}
+
 // 409 "This <field> already exists !!", the field ("username" or "email") as the error's data.
 Error AlreadyExists(const std::string& field) {
     return Error::Detail(ErrorKind::kConflict, "This " + field + " already exists !!").WithData(field);
@@ -33,7 +40,13 @@ Error AlreadyExists(const std::string& field) {
 AccountService::AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
                                const templates::Engine& templates, const settings::Settings& settings,
                                const Clock& clock)
-    : db_(db), profiles_(profiles), mail_(mail), templates_(templates), settings_(settings), clock_(clock) {}
+    : db_(db),
+      profiles_(profiles),
+      mail_(mail),
+      templates_(templates),
+      settings_(settings),
+      clock_(clock),
+      throttle_(db, settings, clock) {}
 
 domain::UserId AccountService::Signup(const SignupRequest& request) {
     const domain::UserId id = CreateUser(request, /*verified=*/false);
@@ -94,29 +107,50 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
     return id;
 }
 
-LoginResult AccountService::Login(std::string_view login, std::string_view password) {
+std::pair<std::optional<domain::User>, LoginKeys> AccountService::LoginAttempt(std::string_view login,
+                                                                               std::string_view client_address) {
     std::optional<domain::User> user;
     {
         auto conn = db_.Acquire();
         user = db::UserRepository(*conn).FindByLogin(login);
     }
+    LoginKeys keys = throttle_.KeysOf(user, login, client_address);
+    if (const auto refusal = throttle_.Check(keys)) throw Throttled(*refusal);
+    return {std::move(user), std::move(keys)};
+}
+
+void AccountService::ScreenLogin(std::string_view login, std::string_view client_address) {
+    LoginAttempt(login, client_address);
+}
+
+LoginResult AccountService::Login(std::string_view login, std::string_view password, std::string_view client_address) {
+    // Checked again here: requests that passed the screen together may have been blocked since.
+    auto [user, keys] = LoginAttempt(login, client_address);
     if (!user) {
         // Spend the same time as a real check so that response times do not reveal accounts.
         crypto::Pbkdf2Sha256(password, crypto::Bytes(crypto::kSaltBytes, 0));
+        throttle_.Failed(keys);
         throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadCredentials));
     }
     const crypto::Bytes hash = crypto::Pbkdf2Sha256(password, user->salt);
     if (!crypto::ConstantTimeEquals(hash, user->hashed_pswd)) {
+        throttle_.Failed(keys);
         throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kBadCredentials));
     }
-    if (!user->active) throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kInactive));
-
     const TimePoint now = clock_.Now();
     domain::Session session{crypto::NewToken(), user->id, now + settings_.session_expiry_delay};
     auto conn = db_.Acquire();
+    db::Transaction tx(*conn);
+    // The right password, also for a deactivated account: its failures are forgotten.
+    LoginThrottle::Succeeded(keys, *conn);
+    if (!user->active) {
+        tx.Commit();
+        throw Error::Detail(ErrorKind::kUnauthenticated, std::string(kInactive));
+    }
     db::SessionRepository sessions(*conn);
     sessions.DeleteExpired(now);
     sessions.Create(session);
+    tx.Commit();
     spdlog::info("user {} logged in", user->username);
     return {std::move(session.token), user->username};
 }

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "accounts/login_throttle.hpp"
 #include "common/time.hpp"
 #include "db/commit_cache.hpp"
 #include "db/database.hpp"
@@ -105,8 +106,15 @@ public:
     // Checks the password of `login` (username, or e-mail in any case) and opens a session; returns
     // its token and the account's username. 401 "Incorrect username or password"; 401 "User
     // inactive, should not connect" for a deactivated user whose password is right. An unverified
-    // user gets a session (its use answers 406).
-    LoginResult Login(std::string_view login, std::string_view password);
+    // user gets a session (its use answers 406). Throttled (LoginThrottle): 429 with Retry-After,
+    // nothing hashed, when the account or `client_address` is blocked; a wrong password counts a
+    // failure, a right one forgets the account's.
+    LoginResult Login(std::string_view login, std::string_view password, std::string_view client_address);
+    // The throttle's check alone, cheap (two indexed reads, no hashing): throws the 429 Login
+    // would. For the transport to refuse a throttled login before it waits for a hashing thread.
+    void ScreenLogin(std::string_view login, std::string_view client_address);
+    // Counters of the login throttle, for metrics.
+    LoginThrottle::Counters ThrottleCounters() const { return throttle_.counters(); }
     void Logout(std::string_view token);
     // 401 "Token is not found or invalid !" (unknown/expired); with kActiveUser also
     // 406 "User not verified" and 401 "User inactive, should not connect". A known token's session
@@ -162,6 +170,9 @@ private:
     void QueueVerificationMail(const domain::User& user, std::string_view code);
     std::string QueueResetMail(const domain::User& user);
     bool AllowResetRequest(std::string_view email, std::string_view client_address);
+    // The account `login` names, and the throttle's keys of an attempt by `client_address`.
+    std::pair<std::optional<domain::User>, LoginKeys> LoginAttempt(std::string_view login,
+                                                                   std::string_view client_address);
 
     db::Database& db_;
     const storage::Profiles& profiles_;
@@ -170,6 +181,7 @@ private:
     const settings::Settings& settings_;
     const Clock& clock_;
 
+    LoginThrottle throttle_;
     std::mutex rate_mutex_;
     std::map<std::string, std::vector<TimePoint>> reset_requests_;
     // Token -> its session and user, as last read from the database.

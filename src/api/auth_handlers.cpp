@@ -68,11 +68,18 @@ http::Response Login(ApiContext& ctx, http::Request& request) {
     const std::string username = form.RequiredString("username");
     const std::string password = form.RequiredString("password");
     form.ThrowIfInvalid();
-    const auto login = ctx.accounts.Login(username, password);
+    const auto login = ctx.accounts.Login(username, password, request.client_address);
     // "username" for the second generation's client, which puts it in every /users/{username}/
     // path (also after a login by e-mail); the first generation's clients ignore it.
     return http::Response::Json(
         200, {{"access_token", login.token}, {"token_type", "bearer"}, {"username", login.username}});
+}
+
+void ScreenLogin(ApiContext& ctx, const http::Request& request) {
+    // A malformed body is answered by Login itself (the same 4xx).
+    Fields form = Fields::FromFormBody(request);
+    if (const auto username = form.OptionalString("username"))
+        ctx.accounts.ScreenLogin(*username, request.client_address);
 }
 
 http::Response Logout(ApiContext& ctx, http::Request& request) {
@@ -113,7 +120,7 @@ http::Response PasswordResetRequest(ApiContext& ctx, http::Request& request) {
     const std::string username = body.RequiredString("username");
     const std::string email = body.RequiredString("email");
     body.ThrowIfInvalid();
-    ctx.accounts.RequestPasswordReset(username, email, request.remote_address);
+    ctx.accounts.RequestPasswordReset(username, email, request.client_address);
     if (!html.value_or(WantsHtml(request))) return http::Response::Empty();
     // The first implementation's heading; the text does not tell whether the account exists.
     return MessagePage(ctx, {"Password Change Request Received !",

@@ -14,6 +14,8 @@ namespace zr::api {
 
 // auth_handlers.cpp
 http::Response Login(ApiContext& ctx, http::Request& request);
+// Login's throttle check on the IO thread, before it waits for a hashing thread (429).
+void ScreenLogin(ApiContext& ctx, const http::Request& request);
 http::Response Logout(ApiContext& ctx, http::Request& request);
 http::Response SignupJson(ApiContext& ctx, http::Request& request);
 http::Response SignupForm(ApiContext& ctx, http::Request& request);

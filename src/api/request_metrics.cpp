@@ -31,3 +31,19 @@ void RequestMetrics::Finished(const http::Route* route, http::Method method, int
 }
 
 }  // namespace zr::api
+
+namespace zr::api {
+
+void AddOffloadMetrics(metrics::Metrics& metrics, const http::Server& server) {
+    metrics.AddSource([&server](metrics::Snapshot& out) {
+        const auto stats = server.offload_stats();
+        out.Gauge("zr_hash_queue_depth", "Requests waiting for a password-hashing thread",
+                  static_cast<double>(stats.waiting));
+        out.Gauge("zr_hash_running", "Requests on a password-hashing thread now", static_cast<double>(stats.running));
+        out.Counter("zr_hash_queue_refused_total",
+                    "Logins and sign-ups answered 503 at once because the hashing queue was full",
+                    static_cast<double>(stats.refused));
+    });
+}
+
+}  // namespace zr::api

@@ -20,4 +20,8 @@ private:
     const http::Router& router_;
 };
 
+// The blocking (password-hashing) pool's queue depth, running handlers and refusals (503), read
+// from `server` at each scrape. The server must outlive the metrics' last Render().
+void AddOffloadMetrics(metrics::Metrics& metrics, const http::Server& server);
+
 }  // namespace zr::api

@@ -18,6 +18,10 @@ struct Options {
     Auth auth = Auth::kNone;
     std::size_t max_body = 0;  // 0 = the JSON default from settings
     bool offload = false;      // CPU-heavy (password hashing): run on the blocking pool
+    // Password hashing: 503 at once when too many requests wait for a hashing thread.
+    bool refuse_when_busy = false;
+    // Runs on the IO thread before an offloaded handler is queued (RouteOptions::screen).
+    void (*screen)(ApiContext&, const http::Request&) = nullptr;
     // A write route (POST, PUT, DELETE, PATCH) that stays open in lock mode (readonly.lock): login,
     // logout and the workers' routes, which change no participant data.
     bool lock_exempt = false;
@@ -77,6 +81,12 @@ private:
         route.defer_auth_failure = defer_auth_failure;
         route.max_body = options.max_body != 0 ? options.max_body : ctx_.settings.max_json_body;
         route.offload = options.offload;
+        route.refuse_when_busy = options.refuse_when_busy;
+        if (options.screen != nullptr) {
+            route.screen = [&ctx = ctx_, screen = options.screen](const http::Request& request) {
+                screen(ctx, request);
+            };
+        }
         // Lock mode is checked before the body (an upload is refused before its first byte), with
         // one stat of readonly.lock per write request.
         if (IsWrite(method) && !options.lock_exempt) {
@@ -97,7 +107,7 @@ http::Router BuildRouter(ApiContext& ctx) {
     http::Router router;
     router.SetAuthenticator(MakeAuthenticator(ctx));
     Table table(router, ctx);
-    const Options hashing{.offload = true};
+    const Options hashing{.offload = true, .refuse_when_busy = true};
     const Options user{.auth = Auth::kActiveUser};
     const Options worker{.auth = Auth::kWorkerToken, .lock_exempt = true};
     const std::size_t part_body = ctx.settings.max_upload_part_bytes + kMultipartOverhead;
@@ -113,7 +123,8 @@ http::Router BuildRouter(ApiContext& ctx) {
     table.Add(Method::kGet, "/metrics", MetricsText, {.auth = Auth::kMetricsToken});
     table.Add(Method::kGet, "/static/{path:path}", StaticFile);
 
-    table.Add(Method::kPost, "/auth/login", Login, {.offload = true, .lock_exempt = true});
+    table.Add(Method::kPost, "/auth/login", Login,
+              {.offload = true, .refuse_when_busy = true, .screen = ScreenLogin, .lock_exempt = true});
     table.Add(Method::kDelete, "/auth/logout", Logout, {.auth = Auth::kSession, .lock_exempt = true});
     table.Add(Method::kPut, "/auth/signup", SignupJson, hashing);
     table.Add(Method::kPost, "/auth/signup", SignupForm, hashing);

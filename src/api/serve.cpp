@@ -19,9 +19,9 @@ int Serve(const settings::Settings& settings) {
     // Before the services: their threads (the update consumer) report to it until they stop.
     metrics::Metrics metrics;
     wiring::Services services(settings);
-    monitoring::AddServiceSources(
-        metrics, {services.database(), services.settings(), services.clock(), services.mail(), services.mattermost(),
-                  services.space_alarm(), services.file_system(), services.uploads(), services.evaluation()});
+    monitoring::AddServiceSources(metrics, {services.database(), services.settings(), services.clock(), services.mail(),
+                                            services.mattermost(), services.space_alarm(), services.file_system(),
+                                            services.uploads(), services.evaluation(), services.accounts()});
     services.evaluation().SetJobEvents({[&metrics](unsigned attempt) { metrics.EvaluationStarted(attempt); },
                                         [&metrics](std::string_view state, std::optional<double> seconds) {
                                             metrics.EvaluationFinished(state, seconds);
@@ -58,6 +58,8 @@ int Serve(const settings::Settings& settings) {
     config.port = settings.port;
     config.io_threads = settings.threads;  // 0 = one per core
     config.blocking_threads = settings.hash_threads;
+    config.max_offload_waiting = settings.hash_queue;
+    config.trusted_proxies = AddressSet::Parse(settings.trusted_proxies);  // checked with the settings
     config.max_header_bytes = settings.max_header_bytes;
     config.read_timeout = settings.read_timeout;
     config.idle_timeout = settings.idle_timeout;
@@ -66,6 +68,7 @@ int Serve(const settings::Settings& settings) {
     config.observer = &request_metrics;
 
     http::Server server(config, router);
+    AddOffloadMetrics(metrics, server);
     const auto port = server.Listen();
     spdlog::info("zerospeech-api {} listening on http://{}:{} (data folder {})", settings.version, settings.host, port,
                  settings.data_folder.string());

@@ -9,6 +9,8 @@
 //                          generation's domain errors (its VocoLabException: data always there)
 //   ErrorKind::kValidation {"detail": [{"loc","msg","type"}]} 422, one item per problem
 // `log_detail` goes to the log only, never to the client.
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -90,6 +92,12 @@ public:
         return std::move(*this);
     }
     const std::string& data() const { return data_; }
+    // When the client may try again (429, 503): sent as Retry-After, in whole seconds (at least 1).
+    Error&& WithRetryAfter(std::chrono::seconds wait) && {
+        retry_after_ = std::max(wait, std::chrono::seconds(1));
+        return std::move(*this);
+    }
+    std::chrono::seconds retry_after() const { return retry_after_; }  // 0 = none
 
     ErrorKind kind() const { return kind_; }
     BodyForm form() const { return form_; }
@@ -104,6 +112,7 @@ private:
     std::string log_detail_;
     std::vector<ValidationIssue> issues_;
     std::string data_;
+    std::chrono::seconds retry_after_{0};
 };
 
 // HTTP status for an error kind. Every kind is handled (no default), so a new kind is a compile error.

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <atomic>
 #include <climits>
 #include <fstream>
 #include <memory>
@@ -28,7 +29,14 @@ bool SameLengthEquals(const void* a, const void* b, std::size_t a_size, std::siz
 
 }  // namespace
 
+namespace {
+std::atomic<std::uint64_t> pbkdf2_count{0};
+}  // namespace
+
+std::uint64_t Pbkdf2Count() { return pbkdf2_count.load(std::memory_order_relaxed); }
+
 Bytes Pbkdf2Sha256(std::string_view password, const Bytes& salt, int iterations, std::size_t key_bytes) {
+    pbkdf2_count.fetch_add(1, std::memory_order_relaxed);
     if (iterations < 1) throw std::invalid_argument("PBKDF2: iterations must be positive");
     if (password.size() > INT_MAX || salt.size() > INT_MAX || key_bytes > INT_MAX) {
         throw std::invalid_argument("PBKDF2: input too large");

@@ -1,6 +1,7 @@
 #pragma once
 // Hashing and randomness (OpenSSL 3). All functions are thread-safe.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,8 @@ inline constexpr std::size_t kKeyBytes = 32;
 // PBKDF2-HMAC-SHA256 of the UTF-8 password (first implementation's scheme). ~25 ms of CPU.
 Bytes Pbkdf2Sha256(std::string_view password, const Bytes& salt, int iterations = kPbkdf2Iterations,
                    std::size_t key_bytes = kKeyBytes);
+// How many times this process computed Pbkdf2Sha256 (for metrics: a throttled login computes none).
+std::uint64_t Pbkdf2Count();
 // `n` bytes from the CSPRNG. Throws std::runtime_error if the CSPRNG fails.
 Bytes RandomBytes(std::size_t n);
 // A random (version 4, RFC 4122) UUID in its 36-character lower-case text form.

@@ -173,4 +173,31 @@ private:
     Connection& conn_;
 };
 
+// Login throttling state (table login_throttle, schema version 8): one row per throttled key.
+struct ThrottleRow {
+    std::string key;
+    int failures = 0;         // failed logins counted in the current window
+    TimePoint window_start;   // start of the current window
+    int blocks = 0;           // blocks so far (each doubles the next)
+    TimePoint blocked_until;  // end of the current block (the epoch when never blocked)
+    TimePoint expires;        // when the row means nothing any more
+};
+
+class LoginThrottleRepository {
+public:
+    explicit LoginThrottleRepository(Connection& conn) : conn_(conn) {}
+    std::optional<ThrottleRow> Find(std::string_view key);
+    // Inserts or replaces the row of row.key.
+    void Put(const ThrottleRow& row);
+    void Delete(std::string_view key);
+    // Removes the rows whose `expires` has passed; returns how many.
+    int DeleteExpired(TimePoint now);
+    // Rows, and rows blocked at `now`.
+    std::int64_t Count();
+    std::int64_t CountBlocked(TimePoint now);
+
+private:
+    Connection& conn_;
+};
+
 }  // namespace zr::db

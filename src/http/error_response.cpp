@@ -32,6 +32,7 @@ Response ErrorResponse(const zr::Error& e) {
         r = Response::Json(status, {{"detail", e.message()}});
     }
     if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    if (e.retry_after().count() > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after().count()));
     return r;
 }
 

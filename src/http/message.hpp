@@ -70,7 +70,9 @@ struct Request {
     std::shared_ptr<UploadTarget> upload;
     std::vector<UploadedFile> files;
     std::vector<std::pair<std::string, std::string>> form_fields;
-    std::string remote_address;  // peer IP as text
+    // The client's IP address as text: the peer's, or the one a trusted proxy forwarded
+    // (ServerConfig::trusted_proxies). What per-address limits count and the access log shows.
+    std::string client_address;
     std::string request_id;
 
     // First value of a header (name case-insensitive), or nullopt.

@@ -55,6 +55,16 @@ struct RouteOptions {
     // Run the handler on the blocking pool (CPU-heavy work such as password hashing), not on the
     // threads that serve connections.
     bool offload = false;
+    // Offloaded routes: answer 503 {"detail": ...} with Retry-After at once, without running the
+    // handler, when ServerConfig::max_offload_waiting requests already wait for the pool (a flood
+    // of logins must not queue without end). Routes whose work must not be refused leave it off.
+    bool refuse_when_busy = false;
+    // Offloaded routes (optional): called on the IO thread once the body is read, before the
+    // handler is queued for the pool. Throwing zr::Error answers with it at once (a throttled
+    // login is refused without waiting for, or occupying, a hashing thread); returning lets the
+    // request go on. Must be cheap (an indexed read at most). Malformed input is the handler's
+    // to answer: the screen lets it through.
+    std::function<void(const Request&)> screen;
     // Admission before the body (optional): called once the route matched and its authentication
     // succeeded, before any body byte is read (and before an "Expect: 100-continue" is answered).
     // Throwing zr::Error refuses the request with that answer, nothing read (the connection

@@ -244,6 +244,8 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
     ErrorCode ec;
     const tcp::endpoint peer = conn.socket.remote_endpoint(ec);
     const std::string remote = ec ? std::string("-") : peer.address().to_string();
+    // Behind a trusted proxy each request names its client (X-Forwarded-For); otherwise the peer is.
+    const bool behind_proxy = !ec && config.trusted_proxies.Contains(remote);
     beast::flat_buffer buffer;
     bool first = true;
     for (;;) {
@@ -260,7 +262,8 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
         }
         first = false;
         Exchange ex;
-        ex.request.remote_address = remote;
+        ex.request.client_address = remote;
+        ex.behind_proxy = behind_proxy;
         co_await HandleOne(conn, buffer, ex);
         if (ex.close) co_return;
         if (buffer.capacity() > kBodyReadReserve && buffer.size() == 0) buffer.shrink_to_fit();
@@ -299,6 +302,10 @@ asio::awaitable<Response> Server::Impl::ReadAndDispatch(Connection& conn, beast:
         co_return ProtocolErrorResponse(ec);
     }
     CopyRequestLine(parser, ex);
+    if (ex.behind_proxy) {
+        ex.request.client_address =
+            ClientAddress(config.trusted_proxies, ex.request.client_address, ex.request.Header("x-forwarded-for"));
+    }
     if (!parser.get().keep_alive()) ex.close = true;
     Dispatch dispatch = DispatchRequest(router, cors, ids, ex);
     if (dispatch.route == nullptr) {
@@ -348,13 +355,24 @@ asio::awaitable<Response> Server::Impl::ReadBodyAndRun(Connection& conn, beast::
 }
 
 asio::awaitable<Response> Server::Impl::RunOffloaded(const Route& route, Exchange& ex) {
+    if (auto refused = Screen(route, ex.request)) co_return std::move(*refused);
+    if (route.options.refuse_when_busy && config.max_offload_waiting != 0 &&
+        offload_waiting.load(std::memory_order_relaxed) >= config.max_offload_waiting) {
+        offload_refused.fetch_add(1, std::memory_order_relaxed);
+        co_return BusyResponse();
+    }
+    offload_waiting.fetch_add(1, std::memory_order_relaxed);
     // co_spawn, not post: in Boost 1.74 `co_await post(pool, use_awaitable)` does not move the
     // coroutine to the pool. With co_spawn the handler runs there and we resume on our strand.
     Response response = co_await asio::co_spawn(
         pool,
-        [&route, &ex]() -> asio::awaitable<Response> {
+        [this, &route, &ex]() -> asio::awaitable<Response> {
+            offload_waiting.fetch_sub(1, std::memory_order_relaxed);
+            offload_running.fetch_add(1, std::memory_order_relaxed);
             LowerThisThreadPriority();
-            co_return RunHandler(route, ex.request);
+            Response answer = RunHandler(route, ex.request);
+            offload_running.fetch_sub(1, std::memory_order_relaxed);
+            co_return answer;
         },
         asio::use_awaitable);
     co_return response;
@@ -377,6 +395,12 @@ Server::~Server() = default;
 std::uint16_t Server::Listen() { return impl_->Listen(); }
 
 void Server::Run() { impl_->Run(); }
+
+Server::OffloadStats Server::offload_stats() const {
+    return {impl_->offload_waiting.load(std::memory_order_relaxed),
+            impl_->offload_running.load(std::memory_order_relaxed),
+            impl_->offload_refused.load(std::memory_order_relaxed)};
+}
 
 void Server::Stop() {
     Impl* impl = impl_.get();

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ip_address.hpp"
 #include "http/router.hpp"
 
 namespace zr::http {
@@ -46,7 +47,12 @@ struct ServerConfig {
     std::chrono::seconds shutdown_grace{10};
     // Origins allowed by CORS ("https://zerospeech.com"); preflights from others get 400.
     std::vector<std::string> cors_origins;
-    bool handle_signals = true;           // stop gracefully on SIGINT/SIGTERM
+    bool handle_signals = true;  // stop gracefully on SIGINT/SIGTERM
+    // Peers (the reverse proxy) whose X-Forwarded-For names the client: Request::client_address.
+    AddressSet trusted_proxies;
+    // Offloaded requests that may wait for a blocking thread; past it, the routes that say
+    // RouteOptions::refuse_when_busy answer 503 with Retry-After at once. 0 = no bound.
+    unsigned max_offload_waiting = 0;
     RequestObserver* observer = nullptr;  // not owned; must outlive the server
 };
 
@@ -64,6 +70,14 @@ public:
     void Run();
     // Starts a graceful stop. Thread-safe.
     void Stop();
+
+    // The blocking pool's load, for metrics. Thread-safe.
+    struct OffloadStats {
+        std::uint64_t waiting = 0;  // offloaded requests queued for a thread
+        std::uint64_t running = 0;  // offloaded handlers running
+        std::uint64_t refused = 0;  // requests answered 503 because too many were waiting (ever)
+    };
+    OffloadStats offload_stats() const;
 
 private:
     struct Impl;

@@ -140,6 +140,10 @@ struct Server::Impl {
     bool stop_started = false;  // control only
     std::mutex mutex;
     ConnectionList connections;  // guarded by mutex
+    // Offloaded requests queued for the pool, running on it, and refused for a full queue.
+    std::atomic<std::uint64_t> offload_waiting{0};
+    std::atomic<std::uint64_t> offload_running{0};
+    std::atomic<std::uint64_t> offload_refused{0};
 };
 
 }  // namespace zr::http

@@ -217,19 +217,40 @@ Response RunHandler(const Route& route, Request& request) noexcept {
     }
 }
 
-std::optional<Response> Admit(const Route& route, const Request& request) noexcept {
-    if (!route.options.admit || request.auth_error) return std::nullopt;
+namespace {
+
+// Runs a route's check (admission, screen): nullopt when it returned, else the answer.
+std::optional<Response> RunCheck(const std::function<void(const Request&)>& check, std::string_view step,
+                                 const Route& route, const Request& request) noexcept {
     try {
-        route.options.admit(request);
+        check(request);
         return std::nullopt;
     } catch (const zr::Error& e) {
         return LoggedErrorResponse(e, request.request_id);
     } catch (const std::exception& e) {
-        spdlog::error("{} admission for {} failed: {}", request.request_id, route.pattern, e.what());
+        spdlog::error("{} {} for {} failed: {}", request.request_id, step, route.pattern, e.what());
     } catch (...) {
-        spdlog::error("{} admission for {} failed", request.request_id, route.pattern);
+        spdlog::error("{} {} for {} failed", request.request_id, step, route.pattern);
     }
     return DetailResponse(500, "Internal Server Error");
+}
+
+}  // namespace
+
+std::optional<Response> Admit(const Route& route, const Request& request) noexcept {
+    if (!route.options.admit || request.auth_error) return std::nullopt;
+    return RunCheck(route.options.admit, "admission", route, request);
+}
+
+std::optional<Response> Screen(const Route& route, const Request& request) noexcept {
+    if (!route.options.screen) return std::nullopt;
+    return RunCheck(route.options.screen, "screening", route, request);
+}
+
+Response BusyResponse() {
+    Response response = DetailResponse(503, "The server is busy, please try again in a moment");
+    response.headers.emplace_back("Retry-After", "1");
+    return response;
 }
 
 void AddCorsHeaders(const CorsPolicy& cors, const Exchange& ex, Response& response) {
@@ -256,7 +277,7 @@ void LogAccess(const Exchange& ex, int status, std::size_t body_bytes) {
     };
     append(ex.request.request_id);
     append(" ");
-    append(ex.request.remote_address);
+    append(ex.request.client_address);
     append(" \"");
     append(ex.method_text);
     append(" ");

@@ -76,6 +76,7 @@ struct Exchange {
     bool respond = true;           // false: the connection failed, nothing to answer
     const Route* route = nullptr;  // the matched route, once known
     int status = 0;                // of the answer written; 0 until then
+    bool behind_proxy = false;     // the peer is a trusted proxy: X-Forwarded-For names the client
 };
 
 // Outcome of looking at a request header: a route to run, or a response to send right away
@@ -100,6 +101,10 @@ Response RunHandler(const Route& route, Request& request) noexcept;
 // The route's admission check (RouteOptions::admit) for a request whose authentication did not
 // fail: the refusal's answer, or nullopt to go on (also when the route has no check).
 std::optional<Response> Admit(const Route& route, const Request& request) noexcept;
+// Runs the route's screen (RouteOptions::screen), if any: nullopt to go on, or the answer.
+std::optional<Response> Screen(const Route& route, const Request& request) noexcept;
+// 503 {"detail": "..."} with Retry-After: the blocking pool's queue is full.
+Response BusyResponse();
 
 // Adds the CORS headers for the request's Origin (no-op for preflight answers, which have them).
 void AddCorsHeaders(const CorsPolicy& cors, const Exchange& ex, Response& response);

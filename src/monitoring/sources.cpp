@@ -1,7 +1,9 @@
 #include "monitoring/sources.hpp"
 
 #include "common/time.hpp"
+#include "crypto/crypto.hpp"
 #include "db/monitoring_repository.hpp"
+#include "db/repositories.hpp"
 
 namespace zr::monitoring {
 namespace {
@@ -40,6 +42,11 @@ void AddDatabaseCounts(metrics::Snapshot& out, const SourceDeps& deps) {
         out.Gauge("zr_worker_last_seen_timestamp_seconds", "When a worker of the host was last heard from",
                   Seconds(last_seen), {{"host", host}});
     }
+    db::LoginThrottleRepository throttle(*conn);
+    out.Gauge("zr_login_throttle_entries", "Accounts, unknown logins and addresses with recent failed logins",
+              static_cast<double>(throttle.Count()));
+    out.Gauge("zr_login_throttle_blocked", "Of those, the ones blocked now (their logins answered 429)",
+              static_cast<double>(throttle.CountBlocked(now)));
 }
 
 void AddCounters(metrics::Snapshot& out, const SourceDeps& deps) {
@@ -63,6 +70,17 @@ void AddCounters(metrics::Snapshot& out, const SourceDeps& deps) {
                 "Writes to the data folder that failed for lack of space, and uploads refused because they would not "
                 "fit (answered 507)",
                 static_cast<double>(deps.space_alarm.count()));
+    const auto logins = deps.accounts.ThrottleCounters();
+    out.Counter("zr_login_failures_total", "Failed logins (wrong password or unknown login) of this process",
+                static_cast<double>(logins.failures));
+    out.Counter("zr_login_throttled_total", "Logins refused (429) without hashing, by the block that refused them",
+                static_cast<double>(logins.refused_account), {{"scope", "account"}});
+    out.Counter("zr_login_throttled_total", "", static_cast<double>(logins.refused_address), {{"scope", "address"}});
+    out.Counter("zr_login_blocks_total", "Blocks started (past the failures allowed in a window)",
+                static_cast<double>(logins.blocks_account), {{"scope", "account"}});
+    out.Counter("zr_login_blocks_total", "", static_cast<double>(logins.blocks_address), {{"scope", "address"}});
+    out.Counter("zr_password_hashes_total", "Password hashes (PBKDF2) computed by this process",
+                static_cast<double>(crypto::Pbkdf2Count()));
     out.Counter("zr_sqlite_busy_waits_total", "Times an SQLite statement waited for another connection's lock",
                 static_cast<double>(deps.db.BusyWaits()));
 }

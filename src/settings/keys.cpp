@@ -171,6 +171,16 @@ std::vector<KeySpec> BuildTable() {
         {"HASH_THREADS", "1", "threads hashing passwords, off the HTTP threads", false,
          [](Settings& s, const std::string& var, const std::string& v) { s.hash_threads = ParseUnsigned(var, v, 1); },
          [](const Settings& s) { return std::to_string(s.hash_threads); }},
+        {"HASH_QUEUE", "16", "requests that may wait for a hashing thread (503 beyond: login, sign-up)", false,
+         [](Settings& s, const std::string& var, const std::string& v) { s.hash_queue = ParseUnsigned(var, v, 1); },
+         [](const Settings& s) { return std::to_string(s.hash_queue); }},
+        {"TRUSTED_PROXIES", "127.0.0.1,::1",
+         "proxies whose X-Forwarded-For names the client (addresses or networks; empty = none)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.trusted_proxies = ParseList(var, v);
+             CheckAddresses(var, s.trusted_proxies);
+         },
+         [](const Settings& s) { return FormatList(s.trusted_proxies); }},
         {"MAX_HEADER_BYTES", "16K", "largest request header (431/413 beyond)", false,
          [](Settings& s, const std::string& var, const std::string& v) { s.max_header_bytes = ParseSize(var, v); },
          [](const Settings& s) { return FormatSize(s.max_header_bytes); }},
@@ -205,6 +215,38 @@ std::vector<KeySpec> BuildTable() {
              s.reset_rate_window = ParseDuration(var, v, seconds(1));
          },
          [](const Settings& s) { return FormatDuration(s.reset_rate_window); }},
+        {"LOGIN_ACCOUNT_LIMIT", "5", "failed logins per account in LOGIN_ACCOUNT_WINDOW before a block (0 = none)",
+         false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.login_account_limit = ParseUnsigned(var, v, 0);
+         },
+         [](const Settings& s) { return std::to_string(s.login_account_limit); }},
+        {"LOGIN_ACCOUNT_WINDOW", "15m", "window of LOGIN_ACCOUNT_LIMIT", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.login_account_window = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.login_account_window); }},
+        {"LOGIN_ADDRESS_LIMIT", "30",
+         "failed logins per client address in LOGIN_ADDRESS_WINDOW before a block (0 = none)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.login_address_limit = ParseUnsigned(var, v, 0);
+         },
+         [](const Settings& s) { return std::to_string(s.login_address_limit); }},
+        {"LOGIN_ADDRESS_WINDOW", "1m", "window of LOGIN_ADDRESS_LIMIT", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.login_address_window = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.login_address_window); }},
+        {"LOGIN_BLOCK", "1m", "first block of a throttled account or address (429 with Retry-After)", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.login_block = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.login_block); }},
+        {"LOGIN_BLOCK_MAX", "15m", "longest block: each block doubles the previous one up to it", false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.login_block_max = ParseDuration(var, v, seconds(1));
+         },
+         [](const Settings& s) { return FormatDuration(s.login_block_max); }},
         {"MAX_SUBMISSIONS_PER_DAY", "0", "submissions a user may create per challenge in 24 h (0 = unlimited)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.max_submissions_per_day = ParseUnsigned(var, v, 0);

@@ -81,6 +81,10 @@ struct Settings {
     std::uint16_t port = 8000;
     unsigned threads = 0;       // IO threads; 0 = number of cores
     unsigned hash_threads = 1;  // password hashing pool
+    // Requests that may wait for a hashing thread; past it, logins and sign-ups answer 503.
+    unsigned hash_queue = 16;
+    // Peers whose X-Forwarded-For names the client (addresses or networks): the nginx in front.
+    std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_json_body = 64 * 1024;
     std::size_t max_upload_part_bytes = 600ull * 1024 * 1024;
@@ -90,6 +94,15 @@ struct Settings {
     // Password-reset requests allowed per e-mail and per client IP in one window.
     unsigned reset_rate_limit = 5;
     std::chrono::seconds reset_rate_window{3600};
+    // Login throttling (accounts/login_throttle.hpp): failures allowed per account and per client
+    // address in a window (0 = no limit of that kind), and the block that follows, doubling with
+    // each block up to the maximum.
+    unsigned login_account_limit = 5;
+    std::chrono::seconds login_account_window{15 * 60};
+    unsigned login_address_limit = 30;
+    std::chrono::seconds login_address_window{60};
+    std::chrono::seconds login_block{60};
+    std::chrono::seconds login_block_max{15 * 60};
 
     // Ours: submissions. Limits count a user's submissions to one challenge, except invalid,
     // failed and canceled ones; 0 = unlimited.

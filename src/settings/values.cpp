@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "common/ip_address.hpp"
 #include "common/strings.hpp"
 #include "settings/settings.hpp"
 
@@ -207,6 +208,14 @@ std::vector<std::string> ParseList(const std::string& var, std::string_view text
         if (!item.empty() && seen.insert(item).second) items.push_back(std::move(item));
     }
     return items;
+}
+
+void CheckAddresses(const std::string& var, const std::vector<std::string>& entries) {
+    try {
+        AddressSet::Parse(entries);
+    } catch (const std::invalid_argument& e) {
+        throw SettingsError(var, var + ": " + e.what());
+    }
 }
 
 std::map<std::string, std::string> ParseMap(const std::string& var, std::string_view text) {

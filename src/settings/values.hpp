@@ -30,6 +30,8 @@ std::chrono::seconds ParseDuration(const std::string& var, std::string_view text
 // One of `choices` (compared case-insensitively; returned as spelled in `choices`).
 std::string ParseChoice(const std::string& var, std::string_view text, std::initializer_list<const char*> choices);
 std::vector<std::string> ParseList(const std::string& var, std::string_view text);
+// Checks that each entry is an IP address or network ("10.0.0.0/8"), as common::AddressSet takes.
+void CheckAddresses(const std::string& var, const std::vector<std::string>& entries);
 // A JSON object whose values are strings. "" gives an empty map.
 std::map<std::string, std::string> ParseMap(const std::string& var, std::string_view text);
 

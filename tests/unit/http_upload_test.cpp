@@ -83,7 +83,7 @@ protected:
             }
             EXPECT_TRUE(request.body.empty());
             EXPECT_FALSE(request.request_id.empty());
-            EXPECT_EQ(request.remote_address, "127.0.0.1");
+            EXPECT_EQ(request.client_address, "127.0.0.1");
             EXPECT_FALSE(request.caller.has_value());  // Auth::kNone: no authentication
             EXPECT_FALSE(request.auth_error);
             ++prepare_calls_;
