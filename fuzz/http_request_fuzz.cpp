@@ -84,6 +84,7 @@ struct Fixture {
     Router router = BuildRouter();
     CorsPolicy cors{{"https://zerospeech.com", "http://localhost:1313"}};
     RequestIdGenerator ids;
+    HeaderList html_headers{{"X-Frame-Options", "DENY"}};  // as ServerConfig::html_headers
 };
 
 Fixture& GetFixture() {
@@ -126,7 +127,7 @@ void CheckResponse(Response response, const Exchange& ex) {
     AddCorsHeaders(GetFixture().cors, ex, response);
     const bool head = ex.request.method == Method::kHead;
     bhttp::response<bhttp::string_body> message(static_cast<bhttp::status>(response.status), ex.version);
-    SetCommonFields(message, response, ex);
+    SetCommonFields(message, response, ex, GetFixture().html_headers);
     if (!StatusHasNoBody(response.status)) message.content_length(response.body.size());
     if (!head && !StatusHasNoBody(response.status)) message.body() = response.body;
     std::ostringstream wire;

@@ -150,12 +150,20 @@ PasswordUpdateInput ReadPasswordUpdate(const http::Request& request, bool html_c
     return in;
 }
 
-// Where a failed update sends the user: a new link when the reset session is unusable, else back
-// to the form.
-std::pair<std::string, std::string> FailureLink(const accounts::Outcome& outcome) {
+// Where a failed update sends the user: a new link when the reset session is unusable, else
+// `back` to the form.
+std::pair<std::string, std::string> FailureLink(const accounts::Outcome& outcome, std::string back) {
     if (outcome.session_invalid) return {"/page/request-password-update", "Ask for a new link"};
-    return {"javascript:history.back()", "go back to form"};
+    return {std::move(back), "go back to form"};
 }
+
+// The way back to the form in the second generation's JSON answer: its client reads
+// "redirect_url" as data (api-v2.md section 1.4 row 6), so it stays what it was.
+constexpr char kJsonBackToForm[] = "javascript:history.back()";
+
+// The way back to the form on the HTML page: the form itself, with its token. Not a javascript:
+// URL, which the pages' Content-Security-Policy does not run (security_headers.hpp).
+std::string HtmlBackToForm(const std::string& token) { return "/page/password-update?v=" + PercentEncode(token); }
 
 // The second generation's JSON answer of the update (html_response=false): always 200, the
 // outcome in "success" (api-v2.md section 1.4 row 6).
@@ -165,7 +173,7 @@ http::Response PasswordUpdateJson(const accounts::Outcome& outcome) {
                                           {"body", ""},
                                           {"success", true}});
     }
-    auto [url, label] = FailureLink(outcome);
+    auto [url, label] = FailureLink(outcome, kJsonBackToForm);
     return http::Response::Json(200, {{"title", "Password update failed !!"},
                                       {"body", outcome.reason},
                                       {"success", false},
@@ -184,7 +192,7 @@ http::Response PasswordUpdatePage(ApiContext& ctx, http::Request& request) {
         return MessagePage(ctx, {"Password of " + outcome.username + " was updated successfully",
                                  {"You can now log in with your new password."}});
     }
-    auto [url, label] = FailureLink(outcome);
+    auto [url, label] = FailureLink(outcome, HtmlBackToForm(in.token));
     return MessagePage(ctx, {"Password update failed !!", {outcome.reason}, false, std::move(url), std::move(label)});
 }
 

@@ -92,7 +92,11 @@ const http::UploadedFile* FileField(const http::Request& request, std::string_vi
 http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::json data, int status) {
     data["app_name"] = ctx.settings.app_name;
     data["admin_email"] = ctx.settings.admin_email;
-    return http::Response::Html(status, ctx.templates.Render("pages/" + name + ".html", data));
+    http::Response page = http::Response::Html(status, ctx.templates.Render("pages/" + name + ".html", data));
+    // Kept by no cache, shared or the browser's: a page may carry a token (the password update
+    // form, the answers of the forms), and no page is costly to render again.
+    page.headers.emplace_back("Cache-Control", "no-store");
+    return page;
 }
 
 http::Response MessagePage(const ApiContext& ctx, const PageMessage& message) {

@@ -75,7 +75,8 @@ const Target& UploadOf(const http::Request& request) {
 // The last file part of a streamed upload named `field`, or nullptr.
 const http::UploadedFile* FileField(const http::Request& request, std::string_view field);
 
-// An HTML page rendered from pages/<name>.html with the site-wide fields added.
+// An HTML page rendered from pages/<name>.html with the site-wide fields added, with
+// Cache-Control: no-store (the transport adds the security headers of HTML, security_headers.hpp).
 http::Response Page(const ApiContext& ctx, const std::string& name, nlohmann::json data, int status = 200);
 // The result page of a form (sign-up, e-mail verification, password update).
 struct PageMessage {

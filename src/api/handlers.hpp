@@ -70,6 +70,9 @@ std::string RootJson(const settings::Settings& settings, TimePoint installed_at)
 http::Response StaticFile(ApiContext& ctx, http::Request& request);
 http::Response DocsPage(ApiContext& ctx, http::Request& request);
 http::Response DocsAsset(ApiContext& ctx, http::Request& request);
+// GET /docs/init.js: the script that starts Swagger UI on /docs (resources/docs/init.js). Its own
+// route, not a /docs/assets/ file: those come from SWAGGER_UI_DIR, which must not replace it.
+http::Response DocsInitScript(ApiContext& ctx, http::Request& request);
 http::Response OpenApi(ApiContext& ctx, http::Request& request);
 
 // ops_handlers.cpp (operators: GET /health, GET /metrics)

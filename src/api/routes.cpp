@@ -118,6 +118,7 @@ http::Router BuildRouter(ApiContext& ctx) {
     });
     table.Add(Method::kGet, "/docs", DocsPage);
     table.Add(Method::kGet, "/docs/assets/{file}", DocsAsset);
+    table.Add(Method::kGet, "/docs/init.js", DocsInitScript);
     table.Add(Method::kGet, "/openapi.json", OpenApi);
     table.Add(Method::kGet, "/health", Health);
     table.Add(Method::kGet, "/metrics", MetricsText, {.auth = Auth::kMetricsToken});

@@ -6,6 +6,7 @@
 #include "api/log_output.hpp"
 #include "api/request_metrics.hpp"
 #include "api/routes.hpp"
+#include "api/security_headers.hpp"
 #include "http/server.hpp"
 #include "metrics/metrics.hpp"
 #include "monitoring/health.hpp"
@@ -65,6 +66,7 @@ int Serve(const settings::Settings& settings) {
     config.idle_timeout = settings.idle_timeout;
     config.shutdown_grace = settings.shutdown_grace;
     config.cors_origins = settings.origins;
+    config.html_headers = HtmlSecurityHeaders();
     config.observer = &request_metrics;
 
     http::Server server(config, router);

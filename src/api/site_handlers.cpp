@@ -92,6 +92,13 @@ http::Response DocsAsset(ApiContext& ctx, http::Request& request) {
     return FileResponse(*file);
 }
 
+http::Response DocsInitScript(ApiContext&, http::Request&) {
+    auto script = resources::Find("docs/init.js");
+    if (!script)
+        throw Error::Detail(ErrorKind::kInternal, "Internal Server Error", "docs/init.js missing from resources");
+    return EmbeddedResponse("init.js", *script);
+}
+
 http::Response OpenApi(ApiContext& ctx, http::Request&) {
     auto text = resources::Find("openapi.json");
     if (!text)

@@ -18,6 +18,9 @@
 
 namespace zr::http {
 
+// Header fields in order, as (name, value); a name may repeat.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 enum class Method { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther };
 
 std::string_view ToString(Method m);
@@ -54,7 +57,7 @@ struct Request {
     std::string path;    // percent-decoded path, without the query
     std::string query;   // raw query string, without "?"
     // Header names lower-cased; repeated headers keep every value in order.
-    std::vector<std::pair<std::string, std::string>> headers;
+    HeaderList headers;
     std::string body;
     // Values of "{name}" segments of the matched route, percent-decoded.
     std::unordered_map<std::string, std::string> path_params;
@@ -83,8 +86,10 @@ struct Response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
-    // Extra headers (the transport adds Content-Length, Date, Server, the request id and CORS).
-    std::vector<std::pair<std::string, std::string>> headers;
+    // Extra headers (the transport adds Content-Length, Date, Server, the request id, CORS,
+    // X-Content-Type-Options and, on text/html answers, ServerConfig::html_headers: a header set
+    // here wins over the transport's of the same name).
+    HeaderList headers;
     // When set, the body is streamed from this file instead of `body`.
     std::optional<std::filesystem::path> file;
 

@@ -9,8 +9,9 @@
 // keep-alive. Routes with RouteOptions::upload_spool stream a multipart body to disk instead
 // (contract in router.hpp). Read and idle timeouts close slow or idle connections (a watchdog looks
 // every quarter of the shorter one, 50 ms to 1 s; handlers have no timeout). Every response
-// carries X-Request-ID and the CORS headers for allowed origins; every request is logged (method,
-// path, status, duration, request id).
+// carries X-Request-ID, X-Content-Type-Options: nosniff and the CORS headers for allowed origins,
+// an HTML one ServerConfig::html_headers too; every request is logged (method, path, status,
+// duration, request id).
 //
 // Thread-safety: Stop() may be called from any thread or a signal handler context via Asio.
 #include <chrono>
@@ -47,6 +48,10 @@ struct ServerConfig {
     std::chrono::seconds shutdown_grace{10};
     // Origins allowed by CORS ("https://zerospeech.com"); preflights from others get 400.
     std::vector<std::string> cors_origins;
+    // Added to every answer whose Content-Type is text/html (pages, files), after the answer's own
+    // headers, except those it sets itself (same name, any case): the application's security
+    // headers for HTML. Every answer also carries "X-Content-Type-Options: nosniff".
+    HeaderList html_headers;
     bool handle_signals = true;  // stop gracefully on SIGINT/SIGTERM
     // Peers (the reverse proxy) whose X-Forwarded-For names the client: Request::client_address.
     AddressSet trusted_proxies;

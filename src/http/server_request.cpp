@@ -9,13 +9,30 @@
 
 namespace zr::http {
 
-std::string ResponseHead(const Response& response, const Exchange& ex, std::uint64_t content_length) {
+namespace {
+
+// The status line and the fixed fields (Server, Date, Content-Type, X-Request-ID, nosniff,
+// Connection, Content-Length) of a JSON answer take ~200 bytes.
+constexpr std::size_t kHeadBytes = 256;
+
+std::size_t FieldBytes(std::string_view name, std::string_view value) { return name.size() + value.size() + 4; }
+
+}  // namespace
+
+std::string ResponseHead(const Response& response, const Exchange& ex, std::uint64_t content_length,
+                         const HeaderList& html_headers) {
     const auto field = [](std::string& out, std::string_view name, std::string_view value) {
         out.append(name).append(": ").append(value).append("\r\n");
     };
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+    // One allocation: room for the fixed fields, the answer's own and the transport's (an HTML
+    // answer's security headers take ~250 bytes).
+    std::size_t bytes = kHeadBytes;
+    for (const auto& [name, value] : response.headers) bytes += FieldBytes(name, value);
+    ForEachAddedHeader(response, html_headers,
+                       [&bytes](std::string_view name, std::string_view value) { bytes += FieldBytes(name, value); });
     std::string out;
-    out.reserve(192);
+    out.reserve(bytes);
     out.append(ex.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
     out.append(reason.data(), reason.size()).append("\r\n");
     field(out, "Server", "zerospeech-api");
@@ -23,6 +40,8 @@ std::string ResponseHead(const Response& response, const Exchange& ex, std::uint
     if (!response.content_type.empty()) field(out, "Content-Type", response.content_type);
     field(out, "X-Request-ID", ex.request.request_id);
     for (const auto& [name, value] : response.headers) field(out, name, value);
+    ForEachAddedHeader(response, html_headers,
+                       [&](std::string_view name, std::string_view value) { field(out, name, value); });
     // Beast's keep_alive(): HTTP/1.1 says only "close", HTTP/1.0 only "keep-alive".
     if (ex.version == 10 && !ex.close) field(out, "Connection", "keep-alive");
     if (ex.version != 10 && ex.close) field(out, "Connection", "close");

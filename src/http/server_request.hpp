@@ -40,18 +40,25 @@ inline bool StatusHasNoBody(int status) { return status == 204 || status == 304 
 // The status line and header of a response with a body in memory, as text ending with the empty
 // line: what Beast's serializer writes for the same fields (SetCommonFields, then Content-Length
 // unless the status has no body), built in one string instead of a fields container.
-std::string ResponseHead(const Response& response, const Exchange& ex, std::uint64_t content_length);
+// `html_headers`: ServerConfig::html_headers.
+std::string ResponseHead(const Response& response, const Exchange& ex, std::uint64_t content_length,
+                         const HeaderList& html_headers);
 
 // The header fields every response carries: Server, Date, Content-Type, X-Request-ID, the
-// response's own headers and the keep-alive decision (ex.close).
+// response's own headers, the transport's (ForEachAddedHeader) and the keep-alive decision
+// (ex.close).
 template <class Message>
-void SetCommonFields(Message& message, const Response& response, const Exchange& ex) {
+void SetCommonFields(Message& message, const Response& response, const Exchange& ex, const HeaderList& html_headers) {
+    using BeastView = boost::beast::string_view;
     message.set(bhttp::field::server, "zerospeech-api");
     const std::string_view date = HttpDate();
-    message.set(bhttp::field::date, boost::beast::string_view(date.data(), date.size()));
+    message.set(bhttp::field::date, BeastView(date.data(), date.size()));
     if (!response.content_type.empty()) message.set(bhttp::field::content_type, response.content_type);
     message.set("X-Request-ID", ex.request.request_id);
     for (const auto& [name, value] : response.headers) message.insert(name, value);
+    ForEachAddedHeader(response, html_headers, [&message](std::string_view name, std::string_view value) {
+        message.insert(BeastView(name.data(), name.size()), BeastView(value.data(), value.size()));
+    });
     message.keep_alive(!ex.close);
 }
 

@@ -140,6 +140,20 @@ std::string RedirectLocation(std::string_view raw_path, std::string_view query) 
     return location;
 }
 
+bool IsHtmlContentType(std::string_view content_type) {
+    constexpr std::string_view kHtml = "text/html";
+    if (content_type.size() < kHtml.size() || !EqualsIgnoreCase(content_type.substr(0, kHtml.size()), kHtml)) {
+        return false;
+    }
+    const std::string_view rest = content_type.substr(kHtml.size());
+    return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
+}
+
+bool HasHeader(const Response& response, std::string_view name) {
+    return std::any_of(response.headers.begin(), response.headers.end(),
+                       [name](const auto& header) { return EqualsIgnoreCase(header.first, name); });
+}
+
 namespace {
 
 bool IsPreflight(const Request& request) {

@@ -65,6 +65,27 @@ std::optional<std::string> DecodeRequestPath(std::string_view raw_path);
 // are collapsed to one so the Location never names another host ("//evil.example/").
 std::string RedirectLocation(std::string_view raw_path, std::string_view query);
 
+// "text/html", alone or with parameters ("text/html; charset=utf-8"), in any case.
+bool IsHtmlContentType(std::string_view content_type);
+// Whether the response has a header named `name` (any case) among its own headers.
+bool HasHeader(const Response& response, std::string_view name);
+
+inline constexpr std::string_view kNoSniffName = "X-Content-Type-Options";
+inline constexpr std::string_view kNoSniffValue = "nosniff";
+
+// Calls add(name, value) with each header the transport adds to an answer after the answer's own:
+// "X-Content-Type-Options: nosniff" on every answer and `html_headers` (ServerConfig) on a
+// text/html one, each unless the answer sets a header of that name itself. The views point into
+// `html_headers` or static storage: nothing is allocated.
+template <class Add>
+void ForEachAddedHeader(const Response& response, const HeaderList& html_headers, Add&& add) {
+    if (!HasHeader(response, kNoSniffName)) add(kNoSniffName, kNoSniffValue);
+    if (html_headers.empty() || !IsHtmlContentType(response.content_type)) return;
+    for (const auto& [name, value] : html_headers) {
+        if (!HasHeader(response, name)) add(std::string_view(name), std::string_view(value));
+    }
+}
+
 // State of one request/response exchange on a connection, filled by the transport.
 struct Exchange {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();

@@ -37,7 +37,7 @@ asio::awaitable<std::size_t> Server::Impl::Write(Connection& conn, Response& res
     }
     // A body in memory: the head written by hand and both sent with one gathered write (a Beast
     // message and serializer cost a tenth of GET / in allocations; bench/README.md).
-    const std::string header = ResponseHead(response, ex, content_length);
+    const std::string header = ResponseHead(response, ex, content_length, config.html_headers);
     const std::size_t body_bytes = no_body ? 0 : response.body.size();
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(header),
                                                     asio::buffer(response.body.data(), body_bytes)};
@@ -65,7 +65,7 @@ asio::awaitable<Server::Impl::FileWrite> Server::Impl::WriteFile(Connection& con
         co_return FileWrite{false, response.body.size()};
     }
     if (no_body) co_return FileWrite{false, message.body().size()};
-    SetCommonFields(message, response, ex);
+    SetCommonFields(message, response, ex, config.html_headers);
     message.content_length(message.body().size());
     // A file may take longer than one timeout to send (input archives of GBs to remote workers):
     // the timeout applies to each write, so only a stalled client is dropped.

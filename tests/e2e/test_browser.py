@@ -66,6 +66,10 @@ def test_signup_verify_and_reset_in_chromium(server, smtp, tmp_path):
     assert result["signupTitle"], "the sign-up page has no title"
     assert result["signupStylesheetLoaded"], "the sign-up page's stylesheet did not load"
     assert len(result["screenshots"]) >= 6
+    # The pages and /docs work under their Content-Security-Policy: Chromium reports each thing
+    # the policy refused as a console error ("Refused to ... Content Security Policy ...").
+    refused = [e for e in result["consoleErrors"] if "Content Security Policy" in e]
+    assert not refused, refused
 
     user = result["user"]
     row = server.user_row(user["username"])

@@ -101,6 +101,7 @@ protected:
         config.idle_timeout = 1s;
         config.shutdown_grace = 5s;
         config.cors_origins = {"https://zerospeech.com"};
+        config.html_headers = {{"X-Frame-Options", "DENY"}, {"Referrer-Policy", "no-referrer"}};
         config.handle_signals = false;
         config.observer = &observer_;
         server_ = std::make_unique<Server>(config, router_);
@@ -170,6 +171,18 @@ protected:
         router_.Add(Method::kGet, "/file", [this](Request&) {
             Response r;
             r.content_type = "text/plain";
+            r.file = file_;
+            return r;
+        });
+        router_.Add(Method::kGet, "/page", [](Request&) { return Response::Html(200, "<p>page</p>"); });
+        router_.Add(Method::kGet, "/page/own", [](Request&) {
+            Response page = Response::Html(200, "<p>page</p>");
+            page.headers.emplace_back("x-frame-options", "SAMEORIGIN");
+            return page;
+        });
+        router_.Add(Method::kGet, "/page/file", [this](Request&) {
+            Response r;
+            r.content_type = "text/html; charset=utf-8";
             r.file = file_;
             return r;
         });
@@ -436,6 +449,27 @@ TEST_P(ServerTest, FileResponsesAreStreamed) {
         EXPECT_EQ(json::parse(r.body), json({{"detail", "Not Found"}}));
     }
     EXPECT_EQ(client.Request(Get("/hello")).status, 200);
+}
+
+TEST_P(ServerTest, EveryAnswerIsNosniffAndHtmlAnswersCarryTheHtmlHeaders) {
+    const auto header = [](const RawResponse& r, const std::string& name) {
+        return r.Has(name) ? r.headers.at(name) : std::string();
+    };
+    Client client(port_);
+    for (const char* path : {"/hello", "/file", "/missing", "/no-such-route", "/challenges", "/page", "/page/file"}) {
+        const RawResponse r = client.Request(Get(path));
+        EXPECT_EQ(header(r, "x-content-type-options"), "nosniff") << path << "\n" << r.head;
+        const bool html = std::string_view(path).starts_with("/page");
+        EXPECT_EQ(r.Has("x-frame-options"), html) << path << "\n" << r.head;
+        EXPECT_EQ(r.Has("referrer-policy"), html) << path << "\n" << r.head;
+    }
+    EXPECT_EQ(client.Request(Get("/page")).headers.at("x-frame-options"), "DENY");
+    EXPECT_EQ(client.Request(Get("/page/file")).body, "file contents here");
+    // The answer's own header wins, and is not sent twice.
+    const RawResponse own = client.Request(Get("/page/own"));
+    EXPECT_EQ(own.headers.at("x-frame-options"), "SAMEORIGIN");
+    EXPECT_EQ(own.head.find("X-Frame-Options"), std::string::npos) << own.head;
+    EXPECT_EQ(own.headers.at("referrer-policy"), "no-referrer");
 }
 
 TEST_P(ServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
