@@ -169,7 +169,8 @@ public:
 private:
     void QueueVerificationMail(const domain::User& user, std::string_view code);
     std::string QueueResetMail(const domain::User& user);
-    bool AllowResetRequest(std::string_view email, std::string_view client_address);
+    // Records a reset request and answers nullopt, or, past the limit, how long until one is allowed.
+    std::optional<std::chrono::seconds> ResetRequestWait(std::string_view email, std::string_view client_address);
     // The account `login` names, and the throttle's keys of an attempt by `client_address`.
     std::pair<std::optional<domain::User>, LoginKeys> LoginAttempt(std::string_view login,
                                                                    std::string_view client_address);

@@ -9,7 +9,8 @@
 
 namespace zr::accounts {
 
-bool AccountService::AllowResetRequest(std::string_view email, std::string_view client_address) {
+std::optional<std::chrono::seconds> AccountService::ResetRequestWait(std::string_view email,
+                                                                     std::string_view client_address) {
     const TimePoint now = clock_.Now();
     const TimePoint window_start = now - settings_.reset_rate_window;
     std::lock_guard lock(rate_mutex_);
@@ -20,18 +21,24 @@ bool AccountService::AllowResetRequest(std::string_view email, std::string_view 
         it = times.empty() ? reset_requests_.erase(it) : std::next(it);
     }
     const std::string keys[] = {"mail:" + ToLower(email), "ip:" + std::string(client_address)};
+    std::optional<std::chrono::seconds> wait;
     for (const auto& key : keys) {
         auto it = reset_requests_.find(key);
-        if (it != reset_requests_.end() && it->second.size() >= settings_.reset_rate_limit) return false;
+        if (it == reset_requests_.end() || it->second.size() < settings_.reset_rate_limit) continue;
+        // Allowed again once the oldest request of the window has left it.
+        const auto until = it->second.front() + settings_.reset_rate_window;
+        wait = std::max(wait.value_or(std::chrono::seconds(0)), std::chrono::ceil<std::chrono::seconds>(until - now));
     }
+    if (wait) return wait;
     for (const auto& key : keys) reset_requests_[key].push_back(now);
-    return true;
+    return std::nullopt;
 }
 
 void AccountService::RequestPasswordReset(std::string_view username, std::string_view email,
                                           std::string_view client_address) {
-    if (!AllowResetRequest(email, client_address)) {
-        throw Error::Detail(ErrorKind::kRateLimited, "Too many password reset requests, please try again later");
+    if (const auto wait = ResetRequestWait(email, client_address)) {
+        throw Error::Detail(ErrorKind::kRateLimited, "Too many password reset requests, please try again later")
+            .WithRetryAfter(*wait);
     }
     std::optional<domain::User> user;
     {

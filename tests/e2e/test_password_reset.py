@@ -216,6 +216,8 @@ def _rate_limited(server, body):
     assert codes[:3] == [200, 200, 200], codes
     assert codes[3] == 429, codes
     assert isinstance(r.json().get("detail"), str) and r.json()["detail"], r.text
+    # Allowed again once the window's oldest request leaves it (ZR_RESET_RATE_WINDOW, 1 h).
+    assert 3500 <= int(r.headers["retry-after"]) <= 3600, r.headers
     return r
 
 
