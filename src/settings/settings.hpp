@@ -90,6 +90,9 @@ struct Settings {
     // Password-reset requests allowed per e-mail and per client IP in one window.
     unsigned reset_rate_limit = 5;
     std::chrono::seconds reset_rate_window{3600};
+    // New passwords (sign-up, password update, users:create): at least this many characters, and
+    // not refused by libpwquality (accounts::PasswordPolicy). 6 at least (cracklib's own floor).
+    unsigned password_min_length = 8;
 
     // Ours: submissions. Limits count a user's submissions to one challenge, except invalid,
     // failed and canceled ones; 0 = unlimited.
