@@ -104,7 +104,8 @@ bool PasswordPolicy::TryDictionary() {
         spdlog::error(
             "password policy: cracklib's dictionary check does not work on this host ({}): it is OFF, new passwords "
             "are only checked for length ({} characters) and by libpwquality's other rules. Install cracklib-runtime "
-            "(/var/cache/cracklib/cracklib_dict.*) and restart.",
+            "(/var/cache/cracklib/cracklib_dict.*), run as an account the system knows (cracklib looks it up), "
+            "and restart.",
             strong->second, min_length_);
     } else {
         spdlog::error(
