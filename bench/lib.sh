@@ -6,7 +6,7 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BENCH_BUILD_DIR:-$REPO_ROOT/build-bench}"  # BENCH_BUILD_DIR: another Release build folder
 USERNAME="bench"
-PASSWORD="Bench-Passw0rd-42"
+PASSWORD="Zr-Passw0rd-42"
 
 # log MESSAGE... : prints "[$LOG_PREFIX] MESSAGE" on stderr.
 log() { printf '[%s] %s\n' "$LOG_PREFIX" "$*" >&2; }

@@ -6,10 +6,12 @@
 #   scripts/setup.sh --bench  also what bench/*.sh need (wrk, perf, ...)
 set -euo pipefail
 
+# cracklib-runtime: the dictionary libpwquality checks passwords against (/var/cache/cracklib/,
+# built by its postinst); only a Recommends of libcrack2, which --no-install-recommends skips.
 build_pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-system-dev libsqlite3-dev
   nlohmann-json3-dev libkainjow-mustache-dev libzip-dev libssl-dev libcurl4-openssl-dev
   librabbitmq-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  python3-flasgger sqlite3 prometheus-cpp-dev)
+  python3-flasgger sqlite3 prometheus-cpp-dev libpwquality-dev cracklib-runtime)
 test_pkgs=(python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd chromium wrk unzip zip curl time rabbitmq-server slurm-wlm
   python3-prometheus-client clang libclang-rt-14-dev clang-format clang-tidy)
 bench_pkgs=(wrk curl time unzip python3 linux-perf valgrind)

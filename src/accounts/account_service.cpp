@@ -39,12 +39,13 @@ Error AlreadyExists(const std::string& field) {
 
 AccountService::AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
                                const templates::Engine& templates, const settings::Settings& settings,
-                               const Clock& clock)
+                               const PasswordPolicy& password_policy, const Clock& clock)
     : db_(db),
       profiles_(profiles),
       mail_(mail),
       templates_(templates),
       settings_(settings),
+      password_policy_(password_policy),
       clock_(clock),
       throttle_(db, settings, clock) {}
 
@@ -53,7 +54,7 @@ domain::UserId AccountService::Signup(const SignupRequest& request) {
     return id;
 }
 
-domain::UserId AccountService::CreateUser(const SignupRequest& request, bool verified) {
+domain::UserId AccountService::CreateUser(const SignupRequest& request, bool verified, PasswordRule rule) {
     std::vector<ValidationIssue> issues;
     if (!IsValidUsername(request.username)) {
         issues.push_back({{"body", "username"},
@@ -69,8 +70,14 @@ domain::UserId AccountService::CreateUser(const SignupRequest& request, bool ver
         issues.push_back({{"body", "email"}, "value is not a valid email address", "value_error.email"});
     }
     if (request.password.empty()) {
-        issues.push_back(
-            {{"body", "pwd"}, "ensure this value has at least 1 characters", "value_error.any_str.min_length"});
+        issues.push_back({{"body", request.password_field},
+                          "ensure this value has at least 1 characters",
+                          "value_error.any_str.min_length"});
+    } else if (rule == PasswordRule::kEnforce) {
+        if (auto refusal = password_policy_.Check(request.password, request.username)) {
+            issues.push_back(
+                {{"body", request.password_field}, std::move(refusal->reason), std::string(refusal->Type())});
+        }
     }
     if (!issues.empty()) throw Error::Validation(std::move(issues));
 

@@ -6,7 +6,9 @@
 // Errors: throws zr::Error with the first implementation's statuses and bodies (see api.md).
 // Thread-safety: thread-safe; each call takes its own database connection.
 // CPU: Signup, Login, UpdatePassword and CreateUser hash passwords (~25 ms): HTTP routes that call
-// them run on the blocking pool.
+// them run on the blocking pool. New passwords (Signup, CreateUser, UpdatePassword) are first
+// checked against the PasswordPolicy (a few ms: cracklib reads its dictionary); Login never is, so
+// existing accounts keep logging in with whatever password they had.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "accounts/login_throttle.hpp"
+#include "accounts/password_policy.hpp"
 #include "common/time.hpp"
 #include "db/commit_cache.hpp"
 #include "db/database.hpp"
@@ -46,7 +49,14 @@ struct SignupRequest {
     std::string first_name;
     std::string last_name;
     std::string affiliation;
+    // The request field that carried the password, named by a 422 item's loc: "pwd" in the JSON
+    // sign-up (the first implementation's UserCreate), "password" in the HTML form.
+    std::string password_field = "pwd";
 };
+
+// Whether a new password must satisfy the PasswordPolicy. Only an administrator may waive it
+// (`zr users:create --allow-weak-password`).
+enum class PasswordRule { kEnforce, kWaive };
 
 // A session and its user as read from the database: shared by the session cache and every caller
 // it authenticates, never copied per request.
@@ -79,6 +89,8 @@ struct Outcome {
     std::string username;          // when known
     std::string reason;            // when !ok, a sentence for the page
     bool session_invalid = false;  // when !ok because the reset token is unknown/expired/mismatched
+    // When !ok because the new password breaks the policy (`reason` is its reason then).
+    std::optional<PasswordRefusal> password_refusal = std::nullopt;
 };
 
 struct LoginResult {
@@ -93,15 +105,23 @@ struct LoggedUser {
 
 class AccountService {
 public:
+    // `password_policy` must outlive the service.
     AccountService(db::Database& db, const storage::Profiles& profiles, mail::MailQueue& mail,
-                   const templates::Engine& templates, const settings::Settings& settings, const Clock& clock);
+                   const templates::Engine& templates, const settings::Settings& settings,
+                   const PasswordPolicy& password_policy, const Clock& clock);
 
     // Creates an unverified user and their profile, and queues the verification e-mail.
     // 409 {"detail": "This username already exists !!"} / "This email already exists !!";
-    // 422 for an invalid or reserved username or an invalid e-mail (loc ["body", field]).
+    // 422 for an invalid or reserved username, an invalid e-mail, or a password the policy refuses
+    // (loc ["body", field], the password's field being request.password_field; type
+    // "value_error.password.too_short" / "value_error.password.weak", msg the policy's reason).
+    // Nothing is written when it throws.
     domain::UserId Signup(const SignupRequest& request);
-    // Admin creation: same checks; `verified` skips the e-mail verification.
-    domain::UserId CreateUser(const SignupRequest& request, bool verified);
+    // Admin creation: same checks; `verified` skips the e-mail verification; PasswordRule::kWaive
+    // accepts a password the policy refuses (a non-empty one).
+    domain::UserId CreateUser(const SignupRequest& request, bool verified, PasswordRule rule = PasswordRule::kEnforce);
+    // The policy new passwords are checked against (for callers that check before creating).
+    const PasswordPolicy& password_policy() const { return password_policy_; }
 
     // Checks the password of `login` (username, or e-mail in any case) and opens a session; returns
     // its token and the account's username. 401 "Incorrect username or password"; 401 "User
@@ -130,7 +150,8 @@ public:
     void RequestPasswordReset(std::string_view username, std::string_view email, std::string_view client_address);
     // The username a valid, unexpired reset token belongs to.
     std::optional<std::string> CheckResetToken(std::string_view token);
-    // Sets the password of the reset token's user; ends their sessions and reset tokens.
+    // Sets the password of the reset token's user; ends their sessions and reset tokens. A password
+    // the policy refuses changes nothing (the token stays usable): !ok with `password_refusal`.
     Outcome UpdatePassword(std::string_view token, std::string_view session_code, std::string_view password,
                            std::string_view password_validation);
 
@@ -180,6 +201,7 @@ private:
     mail::MailQueue& mail_;
     const templates::Engine& templates_;
     const settings::Settings& settings_;
+    const PasswordPolicy& password_policy_;
     const Clock& clock_;
 
     LoginThrottle throttle_;

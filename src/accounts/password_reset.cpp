@@ -80,6 +80,10 @@ Outcome AccountService::UpdatePassword(std::string_view token, std::string_view 
     }
     if (password != password_validation) return {false, *username, "passwords do not match", false};
     if (password.empty()) return {false, *username, "the password must not be empty", false};
+    if (auto refusal = password_policy_.Check(password, *username)) {
+        std::string reason = refusal->reason;
+        return {false, *username, std::move(reason), false, std::move(refusal)};
+    }
 
     const crypto::Bytes salt = crypto::RandomBytes(crypto::kSaltBytes);
     const crypto::Bytes hash = crypto::Pbkdf2Sha256(password, salt);

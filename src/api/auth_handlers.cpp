@@ -39,6 +39,7 @@ accounts::SignupRequest ReadSignup(Fields& body, const std::string& password_fie
         body.Invalid("email", "value is not a valid email address", "value_error.email");
     }
     signup.password = text(password_field);
+    signup.password_field = password_field;
     signup.first_name = text("first_name");
     signup.last_name = text("last_name");
     signup.affiliation = text("affiliation");
@@ -50,6 +51,14 @@ accounts::SignupRequest ReadSignup(Fields& body, const std::string& password_fie
 bool WantsHtml(const http::Request& request) {
     const auto accept = request.Header("accept");
     return accept && ToLower(*accept).find("text/html") != std::string::npos;
+}
+
+// The page of a form sign-up the service refused (422): each reason, and the way back to the form.
+http::Response SignupRefusedPage(const ApiContext& ctx, const Error& refusal) {
+    PageMessage page{"Account not created", {}, false, "/page/new-user", "go back to form"};
+    for (const auto& issue : refusal.issues()) page.lines.push_back(issue.msg);
+    page.status = ToHttpStatus(refusal.kind());
+    return MessagePage(ctx, page);
 }
 
 // The second generation's ?html_response=<bool> (FastAPI's booleans; 422 otherwise), nullopt
@@ -100,6 +109,9 @@ http::Response SignupForm(ApiContext& ctx, http::Request& request) {
     try {
         ctx.accounts.Signup(signup);
     } catch (const Error& e) {
+        // The account's own rules (password policy, reserved username): a browser is shown why on
+        // a page (422), a script gets the JSON 422 like the JSON sign-up.
+        if (e.kind() == ErrorKind::kValidation && WantsHtml(request)) return SignupRefusedPage(ctx, e);
         if (e.kind() != ErrorKind::kConflict) throw;
         // The first implementation's page: "<field> already in use", the field named by the error.
         const std::string& field = e.data();
@@ -201,6 +213,10 @@ http::Response PasswordUpdateApi(ApiContext& ctx, http::Request& request) {
     const auto outcome = ctx.accounts.UpdatePassword(in.token, in.session_code, in.password, in.password_validation);
     if (outcome.ok) return http::Response::Empty();
     if (outcome.session_invalid) throw Error::Detail(ErrorKind::kNotFound, "Page not found");
+    if (const auto& refusal = outcome.password_refusal) {
+        // Like the sign-up's: a validation error of the field that carried the password.
+        throw Error::Validation({{{"body", "password"}, refusal->reason, std::string(refusal->Type())}});
+    }
     // The first implementation's app-wide ValueError handler: 404 {"message": "<reason>"}.
     throw Error::Message(ErrorKind::kNotFound, outcome.reason);
 }

@@ -108,7 +108,7 @@ http::Response MessagePage(const ApiContext& ctx, const PageMessage& message) {
         data["link_url"] = message.link_url;
         data["link_text"] = message.link_text;
     }
-    return Page(ctx, "message", std::move(data));
+    return Page(ctx, "message", std::move(data), message.status);
 }
 
 }  // namespace zr::api

@@ -85,6 +85,7 @@ struct PageMessage {
     bool success = true;
     std::string link_url = {};  // an optional link below
     std::string link_text = {};
+    int status = 200;  // the first implementation answered its form pages 200, refusals included
 };
 http::Response MessagePage(const ApiContext& ctx, const PageMessage& message);
 

@@ -46,6 +46,9 @@ int Serve(const settings::Settings& settings) {
     // Puts the submission folders back in order after a crash and completes the uploads a previous
     // run left with every part received (durable completion).
     services.accounts().WarnReservedUsernames();
+    const auto& policy = services.accounts().password_policy();
+    spdlog::info("password policy: new passwords need {} characters at least; cracklib's dictionary check is {}",
+                 policy.min_length(), policy.dictionary_available() ? "on" : "NOT WORKING (see the error above)");
     services.completion().RecoverPending();
     services.leaderboards().RemoveLeftovers();
     // Republishes jobs a crash left unpublished, queues forgotten uploads, consumes update_queue.

@@ -15,6 +15,7 @@ using accounts::SignupRequest;
 struct Options {
     std::string from_file;
     bool verified = false;
+    bool allow_weak_password = false;
 };
 
 std::string Field(const nlohmann::json& entry, const std::string& where, const char* key, bool required) {
@@ -35,14 +36,16 @@ std::vector<SignupRequest> ParseUserList(const nlohmann::json& list, const std::
         if (!list[i].is_object()) throw CliError(where + ": expected an object");
         requests.push_back({Field(list[i], where, "username", true), Field(list[i], where, "email", true),
                             Field(list[i], where, "password", true), Field(list[i], where, "first_name", false),
-                            Field(list[i], where, "last_name", false), Field(list[i], where, "affiliation", false)});
+                            Field(list[i], where, "last_name", false), Field(list[i], where, "affiliation", false),
+                            "password"});
     }
     return requests;
 }
 
 // Checks every request before creating any, so that a bad file creates nobody (the service checks
-// again, atomically, when creating).
-void CheckAll(const std::vector<SignupRequest>& requests, const std::vector<domain::User>& existing) {
+// again, atomically, when creating). `policy`: the password policy, nullptr when it is waived.
+void CheckAll(const std::vector<SignupRequest>& requests, const std::vector<domain::User>& existing,
+              const accounts::PasswordPolicy* policy) {
     std::set<std::string> usernames, emails;
     for (const auto& user : existing) {
         usernames.insert(user.username);
@@ -57,6 +60,12 @@ void CheckAll(const std::vector<SignupRequest>& requests, const std::vector<doma
         }
         if (!accounts::IsValidEmail(request.email)) throw CliError(who + ": invalid e-mail '" + request.email + "'");
         if (request.password.empty()) throw CliError(who + ": empty password");
+        if (policy != nullptr) {
+            if (auto refusal = policy->Check(request.password, request.username)) {
+                throw CliError(who + ": password refused: " + refusal->reason +
+                               " (--allow-weak-password creates the account anyway)");
+            }
+        }
         if (!usernames.insert(request.username).second) throw CliError(who + ": username already exists");
         if (!emails.insert(request.email).second)
             throw CliError(who + ": e-mail '" + request.email + "' already exists");
@@ -72,6 +81,7 @@ SignupRequest AskUser(Context& context) {
     request.last_name = prompter.Ask("last name");
     request.affiliation = prompter.Ask("affiliation");
     request.password = prompter.AskSecret("password");
+    request.password_field = "password";
     if (request.password.empty()) throw CliError("the password must not be empty");
     if (prompter.AskSecret("password again") != request.password) throw CliError("the passwords differ");
     return request;
@@ -85,9 +95,11 @@ int Run(const Options& options, Context& context) {
     } else {
         requests = ParseUserList(ReadJsonFile(options.from_file), options.from_file);
     }
-    CheckAll(requests, accounts.ListUsers());
+    const auto rule = options.allow_weak_password ? accounts::PasswordRule::kWaive : accounts::PasswordRule::kEnforce;
+    CheckAll(requests, accounts.ListUsers(),
+             rule == accounts::PasswordRule::kEnforce ? &accounts.password_policy() : nullptr);
     for (const auto& request : requests) {
-        auto id = accounts.CreateUser(request, options.verified);
+        auto id = accounts.CreateUser(request, options.verified, rule);
         context.out() << "created user " << id << " (" << request.username << ")"
                       << (options.verified ? ", verified" : ", verification mail sent") << '\n';
     }
@@ -107,6 +119,9 @@ void AddUserCreateCommand(CommandSet& commands) {
                     "JSON list of {username, email, password, first_name, last_name, affiliation}")
         ->type_name("FILE");
     command.add_flag("--verified", options->verified, "Mark the e-mails verified (no verification mail)");
+    command.add_flag("--allow-weak-password", options->allow_weak_password,
+                     "Accept passwords the password policy refuses (too short, common or dictionary words, the "
+                     "username in it: see ZR_PASSWORD_MIN_LENGTH); an empty one is still refused");
 }
 
 }  // namespace zr::cli

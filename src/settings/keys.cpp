@@ -337,6 +337,15 @@ std::vector<KeySpec> BuildTable() {
         {"WORKER_DIR", "", "a worker's local copies of submissions (http transfer); default DATA_FOLDER/worker", false,
          [](Settings& s, const std::string&, const std::string& v) { s.worker_dir = DirValue(v); },
          [](const Settings& s) { return PathText(s.worker_dir); }},
+        {"PASSWORD_MIN_LENGTH", "8",
+         "fewest characters of a new password (sign-up, password update, users:create; 6 to 1024); common and "
+         "dictionary passwords are refused too",
+         false,
+         [](Settings& s, const std::string& var, const std::string& v) {
+             s.password_min_length = ParseUnsigned(var, v, 6);
+             if (s.password_min_length > 1024) throw SettingsError(var, var + ": must be at most 1024: '" + v + "'");
+         },
+         [](const Settings& s) { return std::to_string(s.password_min_length); }},
     };
 }
 

@@ -103,6 +103,9 @@ struct Settings {
     std::chrono::seconds login_address_window{60};
     std::chrono::seconds login_block{60};
     std::chrono::seconds login_block_max{15 * 60};
+    // New passwords (sign-up, password update, users:create): at least this many characters, and
+    // not refused by libpwquality (accounts::PasswordPolicy). 6 at least (cracklib's own floor).
+    unsigned password_min_length = 8;
 
     // Ours: submissions. Limits count a user's submissions to one challenge, except invalid,
     // failed and canceled ones; 0 = unlimited.

@@ -79,6 +79,7 @@ private:
     storage::SiteState site_;
     mail::SmtpMailer mailer_;
     mail::MailQueue mail_queue_;
+    accounts::PasswordPolicy password_policy_;
     accounts::AccountService accounts_;
     challenges::ChallengeService challenges_;
     models::ModelService models_;

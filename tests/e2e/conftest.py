@@ -450,12 +450,21 @@ def legacy_server(servers, tmp_path):
 # --------------------------------------------------------------------------------------------
 # Users
 # --------------------------------------------------------------------------------------------
+def strong_password(prefix="s3cret"):
+    """A fresh password the password policy accepts (libpwquality + cracklib, issue 22): random hex
+    in groups of two, so that no run of neighbouring characters ("1234", "cdef") can make it "too
+    simplistic/systematic" (plain random hex was refused about once in 2500). `prefix`: at least 5
+    characters, no two neighbours in it ("st", "ab"), no dictionary word on its own."""
+    digits = uuid.uuid4().hex[:8]
+    return prefix + "-" + "-".join(digits[i:i + 2] for i in range(0, 8, 2))
+
+
 def signup_payload(**overrides):
     name = unique("user")
     payload = {
         "username": name,
         "email": f"{name}@example.com",
-        "pwd": "s3cret-" + uuid.uuid4().hex[:8],
+        "pwd": strong_password(),
         "first_name": "Ada",
         "last_name": "Lovelace",
         "affiliation": "Analytical Engines Ltd",

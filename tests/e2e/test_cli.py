@@ -130,10 +130,12 @@ def test_users_list_mail_list_is_active_and_verified_only(legacy):
 # ------------------------------------------------------------------------------------------------
 # users:create
 # ------------------------------------------------------------------------------------------------
+# Passwords the password policy accepts (its own tests: test_password_policy.py).
+STRONG = "Copper-8-Lantern"
 NEW_USERS = [
-    {"username": "dave", "email": "dave@example.org", "password": "dave-pass-1",
+    {"username": "dave", "email": "dave@example.org", "password": "Ledger-7-Quill",
      "first_name": "Dave", "last_name": "Doe", "affiliation": "ENS"},
-    {"username": "erin", "email": "erin@example.org", "password": "erin-pass-1",
+    {"username": "erin", "email": "erin@example.org", "password": "Harbor-9-Kite",
      "first_name": "Erin", "last_name": "Roe", "affiliation": "INRIA"},
 ]
 
@@ -160,18 +162,18 @@ def test_users_create_verified_flag(fresh, tmp_path):
 def test_users_create_new_user_can_log_in(legacy, tmp_path, servers):
     legacy.ok("users:create", "--verified", "-f", write_json(tmp_path, "u.json", NEW_USERS[:1]))
     server = servers.start(data_dir=legacy.data_dir, extra_env=legacy.env)
-    r = server.post("/auth/login", data={"username": "dave", "password": "dave-pass-1"})
+    r = server.post("/auth/login", data={"username": "dave", "password": "Ledger-7-Quill"})
     assert r.status_code == 200, r.text
 
 
 @pytest.mark.parametrize("entries, reason", [
-    ([{"username": "alice", "email": "new@example.org", "password": "p"}], "alice"),
-    ([{"username": "zed", "email": "bob@example.org", "password": "p"}], "bob@example.org"),
-    ([{"username": "zed", "email": "z1@example.org", "password": "p"},
-      {"username": "zed", "email": "z2@example.org", "password": "p"}], "zed"),
+    ([{"username": "alice", "email": "new@example.org", "password": STRONG}], "alice"),
+    ([{"username": "zed", "email": "bob@example.org", "password": STRONG}], "bob@example.org"),
+    ([{"username": "zed", "email": "z1@example.org", "password": STRONG},
+      {"username": "zed", "email": "z2@example.org", "password": STRONG}], "zed"),
     ([{"username": "zed", "email": "z1@example.org"}], "password"),
-    ([{"username": "../zed", "email": "z1@example.org", "password": "p"}], "username"),
-    ([{"username": "zed", "email": "not-an-address", "password": "p"}], "not-an-address"),
+    ([{"username": "../zed", "email": "z1@example.org", "password": STRONG}], "username"),
+    ([{"username": "zed", "email": "not-an-address", "password": STRONG}], "not-an-address"),
     ({"username": "zed"}, "list"),
 ])
 def test_users_create_refuses_bad_files_and_creates_nobody(legacy, tmp_path, entries, reason):
@@ -190,10 +192,10 @@ def test_users_create_unreadable_file(fresh, tmp_path):
 
 
 def test_users_create_from_prompts(fresh):
-    answers = "gina\ngina@example.org\nGina\nGee\nCoML\ngina-pass-1\ngina-pass-1\n"
+    answers = "gina\ngina@example.org\nGina\nGee\nCoML\nMarble-4-Fjord\nMarble-4-Fjord\n"
     out = fresh.ok("users:create", "--verified", input=answers)
     assert "gina" in out
-    assert "gina-pass-1" not in out
+    assert "Marble-4-Fjord" not in out
     assert [u["username"] for u in json.loads(fresh.ok("users:list", "--json"))] == ["gina"]
 
 

@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import (assert_detail, assert_empty, assert_validation, login, signup, stored_datetime, unique)
+from conftest import (assert_detail, assert_empty, assert_validation, login, signup, stored_datetime, strong_password,
+                      unique)
 
 FAILED = "Password update failed !!"
 
@@ -62,7 +63,7 @@ def test_full_reset_flow(server, smtp, make_user, unchanged):
     hidden = re.search(r'<input[^>]*name="session_code"[^>]*>', page)
     assert hidden and 'type="hidden"' in hidden.group(0) and f'value="{token}"' in hidden.group(0)
 
-    new_password = "brand-new-" + unique()
+    new_password = strong_password("brand-new")
     r = server.post(f"/auth/password/update?v={token}", data=update_form(token, new_password))
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/html")

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import (assert_detail, assert_empty, assert_validation, login, signup, signup_payload, unique,
-                      verify_from_mail)
+from conftest import (assert_detail, assert_empty, assert_validation, login, signup, signup_payload, strong_password,
+                      unique, verify_from_mail)
 
 ZRC_CLIENT = {"client_id": "zrc-commandline-benchmark-tool", "client_secret": "zrc-public-client-secret"}
 ISO_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
@@ -188,7 +188,7 @@ def test_reserved_usernames_are_refused(server, name, unchanged):
         form["password"] = form.pop("pwd")
         r = server.post("/auth/signup", data=form)
         assert_validation(r, [(["body", "username"], "value_error.username.reserved")])
-    users = json.dumps([{"username": name, "email": f"{name}@example.org", "password": "pw-123456",
+    users = json.dumps([{"username": name, "email": f"{name}@example.org", "password": "Copper-8-Lantern",
                          "first_name": "A", "last_name": "B", "affiliation": "C"}])
     path = server.data_dir.parent / f"{name}-users.json"
     path.write_text(users)
@@ -277,7 +277,7 @@ def test_password_update_answers(server, smtp, make_user):
                     data={"password": "a-123456", "password_validation": "b-123456", "session_code": token})
     assert r.headers["content-type"].startswith("text/html") and "Password update failed !!" in r.text
     # success as JSON
-    new_password = "v2-new-" + unique()
+    new_password = strong_password("v2-new")
     r = server.post("/auth/password/update", params={"v": token, "html_response": "false"},
                     data={"password": new_password, "password_validation": new_password, "session_code": token})
     assert r.json() == {"title": f"Password of {user['username']} was updated successfully", "body": "",
@@ -289,8 +289,9 @@ def test_password_update_answers(server, smtp, make_user):
     assert r.json()["success"] is False and r.json()["body"] == "session was not found"
     # explicit html_response=true: HTML
     _, token = reset_token(server, smtp, user, json=form)
+    html_password = strong_password("v2-page")
     r = server.post("/auth/password/update", params={"v": token, "html_response": "true"},
-                    data={"password": "y-123456", "password_validation": "y-123456", "session_code": token})
+                    data={"password": html_password, "password_validation": html_password, "session_code": token})
     assert r.headers["content-type"].startswith("text/html") and "updated successfully" in r.text
 
 

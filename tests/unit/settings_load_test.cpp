@@ -168,7 +168,8 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
                                             "WORKER_TOKEN",
                                             "WORKER_DIR",
                                             "METRICS_TOKEN",
-                                            "HEALTH_MIN_FREE_DISK"};
+                                            "HEALTH_MIN_FREE_DISK",
+                                            "PASSWORD_MIN_LENGTH"};
     std::set<std::string> names;
     for (const KeyInfo& key : Keys()) {
         EXPECT_TRUE(names.insert(key.name).second) << "duplicate " << key.name;
@@ -227,6 +228,8 @@ TEST(SettingsLoad, EveryKindOfBadValueNamesTheKey) {
         {"HOST", ""},
         {"TEMPLATES_DIR", "/nonexistent/zr-templates"},
         {"SWAGGER_UI_DIR", "/nonexistent/zr-swagger"},
+        {"PASSWORD_MIN_LENGTH", "5"},
+        {"PASSWORD_MIN_LENGTH", "1025"},
     };
     for (const auto& [key, value] : cases) {
         const std::string var = std::string("ZR_") + key;
@@ -240,6 +243,14 @@ TEST(SettingsLoad, EveryKindOfBadValueNamesTheKey) {
         }
     }
     EXPECT_STREQ(LoadError({{"ZR_PORT", "abc"}}).what(), "ZR_PORT: not a port number: 'abc'");
+}
+
+TEST(SettingsLoad, PasswordMinLengthIsSixTo1024) {
+    EXPECT_EQ(LoadFrom({}).settings.password_min_length, 8u);
+    EXPECT_EQ(LoadFrom({{"ZR_PASSWORD_MIN_LENGTH", "12"}}).settings.password_min_length, 12u);
+    EXPECT_EQ(LoadFrom({{"ZR_PASSWORD_MIN_LENGTH", "6"}}).settings.password_min_length, 6u);
+    EXPECT_STREQ(LoadError({{"ZR_PASSWORD_MIN_LENGTH", "5"}}).what(),
+                 "ZR_PASSWORD_MIN_LENGTH: must be at least 6: '5'");
 }
 
 TEST(SettingsLoad, UnknownKeysAreWarnings) {
