@@ -174,7 +174,7 @@ std::vector<KeySpec> BuildTable() {
         {"HASH_QUEUE", "16", "requests that may wait for a hashing thread (503 beyond: login, sign-up)", false,
          [](Settings& s, const std::string& var, const std::string& v) { s.hash_queue = ParseUnsigned(var, v, 1); },
          [](const Settings& s) { return std::to_string(s.hash_queue); }},
-        {"TRUSTED_PROXIES", "127.0.0.1,::1",
+        {"TRUSTED_PROXIES", R"(["127.0.0.1","::1"])",
          "proxies whose X-Forwarded-For names the client (addresses or networks; empty = none)", false,
          [](Settings& s, const std::string& var, const std::string& v) {
              s.trusted_proxies = ParseList(var, v);

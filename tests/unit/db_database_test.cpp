@@ -65,7 +65,7 @@ TEST(DbDatabase, FreshFileHasEveryTableAtLatestVersion) {
     TempDir dir;
     Database db(dir.path() / "zerospeech.db");
     EXPECT_EQ(db.SchemaVersion(), Database::LatestSchemaVersion());
-    EXPECT_EQ(Database::LatestSchemaVersion(), 7);
+    EXPECT_EQ(Database::LatestSchemaVersion(), 8);
     auto conn = db.Acquire();
     for (const auto& table : kLegacyTables) EXPECT_EQ(CountRows(*conn, table), 0) << table;
     EXPECT_EQ(CountRows(*conn, "leaderboards"), 0);
@@ -76,6 +76,8 @@ TEST(DbDatabase, FreshFileHasEveryTableAtLatestVersion) {
     EXPECT_EQ(CountRows(*conn, "models"), 0);
     EXPECT_TRUE(IndexExists(*conn, "ix_models_user_id"));
     EXPECT_TRUE(IndexExists(*conn, "ix_challenge_submissions_model_id"));
+    EXPECT_EQ(CountRows(*conn, "login_throttle"), 0);
+    EXPECT_TRUE(IndexExists(*conn, "ix_login_throttle_expires"));
 }
 
 TEST(DbDatabase, FreshSchemaTextEqualsLegacySchemaText) {

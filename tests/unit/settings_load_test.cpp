@@ -169,7 +169,15 @@ TEST(SettingsLoad, KeysListEverySettingWithDefaultsThatMatch) {
                                             "WORKER_DIR",
                                             "METRICS_TOKEN",
                                             "HEALTH_MIN_FREE_DISK",
-                                            "PASSWORD_MIN_LENGTH"};
+                                            "PASSWORD_MIN_LENGTH",
+                                            "HASH_QUEUE",
+                                            "TRUSTED_PROXIES",
+                                            "LOGIN_ACCOUNT_LIMIT",
+                                            "LOGIN_ACCOUNT_WINDOW",
+                                            "LOGIN_ADDRESS_LIMIT",
+                                            "LOGIN_ADDRESS_WINDOW",
+                                            "LOGIN_BLOCK",
+                                            "LOGIN_BLOCK_MAX"};
     std::set<std::string> names;
     for (const KeyInfo& key : Keys()) {
         EXPECT_TRUE(names.insert(key.name).second) << "duplicate " << key.name;
