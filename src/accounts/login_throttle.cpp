@@ -126,10 +126,11 @@ void LoginThrottle::Failed(const LoginKeys& keys) {
             if (after.blocks > (before && before->expires > now ? before->blocks : 0)) {
                 blocks.fetch_add(1, std::memory_order_relaxed);
                 // An unknown login may be a password typed in the wrong field: not logged.
-                const std::string_view what = key.starts_with("login:") ? std::string_view("a login of no account") : key;
-                spdlog::warn("login throttled: {} blocked for {} s after {} failed logins (block {}, last from {})", what,
-                             std::chrono::ceil<seconds>(after.blocked_until - now).count(), rule.limit, after.blocks,
-                             keys.client_address);
+                const std::string_view what =
+                    key.starts_with("login:") ? std::string_view("a login of no account") : key;
+                spdlog::warn("login throttled: {} blocked for {} s after {} failed logins (block {}, last from {})",
+                             what, std::chrono::ceil<seconds>(after.blocked_until - now).count(), rule.limit,
+                             after.blocks, keys.client_address);
             }
         }
         tx.Commit();

@@ -79,10 +79,10 @@ public:
     static void Succeeded(const LoginKeys& keys, db::Connection& conn);
 
     struct Counters {
-        std::uint64_t failures = 0;           // failed logins recorded
-        std::uint64_t refused_account = 0;    // attempts refused (429) by an account's block
-        std::uint64_t refused_address = 0;    // ... by an address's block
-        std::uint64_t blocks_account = 0;     // blocks started
+        std::uint64_t failures = 0;         // failed logins recorded
+        std::uint64_t refused_account = 0;  // attempts refused (429) by an account's block
+        std::uint64_t refused_address = 0;  // ... by an address's block
+        std::uint64_t blocks_account = 0;   // blocks started
         std::uint64_t blocks_address = 0;
     };
     Counters counters() const;

@@ -137,7 +137,8 @@ TEST_F(AccountsLoginThrottleDb, AnAccountIsBlockedThenFreedAndASuccessForgetsIt)
 
 TEST_F(AccountsLoginThrottleDb, AnAddressIsBlockedWhateverTheLogin) {
     for (int i = 0; i < 5; ++i) {
-        throttle_->Failed(throttle_->KeysOf(std::nullopt, "nobody" + std::to_string(i), "2001:db8:1:2::" + std::to_string(i + 1)));
+        throttle_->Failed(
+            throttle_->KeysOf(std::nullopt, "nobody" + std::to_string(i), "2001:db8:1:2::" + std::to_string(i + 1)));
     }
     // The same /64 is blocked; an account that never failed is refused from there.
     auto refusal = throttle_->Check(throttle_->KeysOf(UserWithId(1), "bob", "2001:db8:1:2::99"));
