@@ -116,9 +116,12 @@ public:
     // Ordered by submit_date.
     std::vector<domain::Submission> ListByUser(domain::UserId user_id);
     // Every submission matching the set filters (all when none is set), ordered by submit_date, id.
+    // A filter on the user, the track or the status reads through that column's index.
     std::vector<domain::Submission> List(std::optional<domain::UserId> user_id,
                                          std::optional<domain::ChallengeId> track_id,
                                          std::optional<domain::SubmissionStatus> status);
+    // The query List runs for the filters given (?1 user, ?2 track, ?3 status), for plan checks.
+    static std::string ListSql(bool by_user, bool by_track, bool by_status);
     // The submissions made with model `model_id` (with `status` only, when set), ordered by
     // submit_date, id.
     std::vector<domain::Submission> ListByModel(std::string_view model_id,

@@ -16,12 +16,11 @@ constexpr std::string_view kSelectSubmissionsOfUser =
     "FROM challenge_submissions "
     "WHERE user_id = ?1 ORDER BY submit_date, id";
 
-constexpr std::string_view kSelectSubmissionsFiltered =
+constexpr std::string_view kSelectSubmissionsColumns =
     "SELECT id, user_id, track_id, submit_date, status, model_id, has_scores, auto_eval, evaluator_id, author_label, "
     "leaderboard_file "
-    "FROM challenge_submissions "
-    "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR track_id = ?2) "
-    "AND (?3 IS NULL OR status = ?3) ORDER BY submit_date, id";
+    "FROM challenge_submissions";
+constexpr std::string_view kSubmissionsOrder = " ORDER BY submit_date, id";
 constexpr std::string_view kSelectSubmissionsOfModel =
     "SELECT id, user_id, track_id, submit_date, status, model_id, has_scores, auto_eval, evaluator_id, author_label, "
     "leaderboard_file "
@@ -112,17 +111,28 @@ std::vector<domain::Submission> SubmissionRepository::ListByUser(domain::UserId 
     return submissions;
 }
 
+std::string SubmissionRepository::ListSql(bool by_user, bool by_track, bool by_status) {
+    // Only the filters given are in the text (one of eight, each prepared once per connection):
+    // "(?1 IS NULL OR user_id = ?1)" would keep SQLite from the indexes on user_id, track_id and
+    // status (a full scan and a sort of the table per request).
+    std::string sql(kSelectSubmissionsColumns);
+    const char* join = " WHERE ";
+    for (const auto& [given, condition] : {std::pair{by_user, "user_id = ?1"}, std::pair{by_track, "track_id = ?2"},
+                                           std::pair{by_status, "status = ?3"}}) {
+        if (!given) continue;
+        sql.append(join).append(condition);
+        join = " AND ";
+    }
+    return sql.append(kSubmissionsOrder);
+}
+
 std::vector<domain::Submission> SubmissionRepository::List(std::optional<domain::UserId> user_id,
                                                            std::optional<domain::ChallengeId> track_id,
                                                            std::optional<domain::SubmissionStatus> status) {
-    auto stmt = conn_.Prepare(kSelectSubmissionsFiltered);
-    detail::BindOptionalInt(stmt, 1, user_id);
-    detail::BindOptionalInt(stmt, 2, track_id);
-    if (status) {
-        stmt.Bind(3, domain::ToString(*status));
-    } else {
-        stmt.BindNull(3);
-    }
+    auto stmt = conn_.Prepare(ListSql(user_id.has_value(), track_id.has_value(), status.has_value()));
+    if (user_id) stmt.Bind(1, std::int64_t{*user_id});
+    if (track_id) stmt.Bind(2, std::int64_t{*track_id});
+    if (status) stmt.Bind(3, domain::ToString(*status));
     std::vector<domain::Submission> submissions;
     while (stmt.Step()) submissions.push_back(ReadSubmission(stmt));
     return submissions;

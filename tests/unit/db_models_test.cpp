@@ -151,5 +151,41 @@ TEST_F(ModelRepositoryTest, ModelQueriesSearchAnIndex) {
     }
 }
 
+// Issue 23: a filtered submission list reads through the filter's index, never the whole table
+// (the filters were "(?1 IS NULL OR user_id = ?1)", which SQLite cannot use an index for).
+TEST_F(ModelRepositoryTest, FilteredSubmissionListsUseTheirIndex) {
+    for (int mask = 1; mask < 8; ++mask) {
+        const bool by_user = (mask & 1) != 0;
+        const bool by_track = (mask & 2) != 0;
+        const bool by_status = (mask & 4) != 0;
+        const std::string plan = Plan(SubmissionRepository::ListSql(by_user, by_track, by_status));
+        EXPECT_EQ(plan.find("SCAN challenge_submissions"), std::string::npos) << mask << ": " << plan;
+        EXPECT_NE(plan.find("USING INDEX ix_challenge_submissions_"), std::string::npos) << mask << ": " << plan;
+    }
+    // No filter: the whole list, in order (the admin CLI's listing).
+    EXPECT_NE(Plan(SubmissionRepository::ListSql(false, false, false)).find("SCAN challenge_submissions"),
+              std::string::npos);
+}
+
+TEST_F(ModelRepositoryTest, FilteredSubmissionListsMatchOnlyTheGivenFilters) {
+    AddSubmission("a", std::nullopt, domain::SubmissionStatus::kCompleted, "2026-01-01 10:00:00.000000");
+    AddSubmission("b", std::nullopt, domain::SubmissionStatus::kFailed, "2026-01-02 10:00:00.000000");
+    AddSubmission("c", std::nullopt, domain::SubmissionStatus::kCompleted, "2026-01-03 10:00:00.000000");
+    SubmissionRepository submissions(Conn());
+    const auto ids = [](const std::vector<domain::Submission>& list) {
+        std::vector<std::string> out;
+        for (const auto& s : list) out.push_back(s.id);
+        return out;
+    };
+    using V = std::vector<std::string>;
+    EXPECT_EQ(ids(submissions.List(std::nullopt, std::nullopt, std::nullopt)), (V{"a", "b", "c"}));
+    EXPECT_EQ(ids(submissions.List(1, std::nullopt, std::nullopt)), (V{"a", "b", "c"}));
+    EXPECT_EQ(ids(submissions.List(2, std::nullopt, std::nullopt)), V{});
+    EXPECT_EQ(ids(submissions.List(std::nullopt, 1, domain::SubmissionStatus::kCompleted)), (V{"a", "c"}));
+    EXPECT_EQ(ids(submissions.List(1, 1, domain::SubmissionStatus::kFailed)), V{"b"});
+    EXPECT_EQ(ids(submissions.List(std::nullopt, 2, std::nullopt)), V{});
+    EXPECT_EQ(ids(submissions.List(std::nullopt, std::nullopt, domain::SubmissionStatus::kUploading)), V{});
+}
+
 }  // namespace
 }  // namespace zr::db
